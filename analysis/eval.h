@@ -1,0 +1,115 @@
+/* eval.h — one drift evaluation: many signals in, one report out.
+ *
+ * This is the seam between the callers (the server's evaluator and the
+ * offline `driftd check`) and the statistics.  The caller turns events into
+ * per-signal arrays (struct dd_signal_input); dd_eval_run() runs every method
+ * configured for each signal's kind, keeps each result's own p-value, and
+ * sets the report's top-level verdict with Holm–Bonferroni at alpha across
+ * all p-value methods (effect-size methods with thresholds flag drift but do
+ * not enter the family).  dd_report_json()/dd_report_text() render it in the
+ * shape of API.md's drift endpoint.
+ *
+ * analysis/ never sees HTTP, SQLite or the event struct.  Nothing here is
+ * shared between threads: one evaluation, one thread.  Allocation aborts on
+ * OOM (base/alloc.h); errors are DD_E* codes (base/err.h).
+ */
+#ifndef DD_EVAL_H
+#define DD_EVAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+enum dd_signal_kind {
+    DD_SIGNAL_NUMERIC,     /* confidence, latency, numeric features, class probs */
+    DD_SIGNAL_CATEGORICAL, /* prediction, string features */
+    DD_SIGNAL_EMBEDDING,   /* float32 vectors of a fixed dimension */
+};
+
+/* Method bits. */
+enum dd_method {
+    DD_M_KS = 1u << 0,
+    DD_M_CHI2 = 1u << 1,
+    DD_M_PSI = 1u << 2,
+    DD_M_WASSERSTEIN = 1u << 3,
+    DD_M_JS = 1u << 4,
+    DD_M_COSINE = 1u << 5,
+    DD_M_PCA_KS = 1u << 6,
+    DD_M_PCA_RECON = 1u << 7,
+    DD_M_MMD = 1u << 8,
+};
+#define DD_M_COUNT 9
+
+/* "ks" -> DD_M_KS etc.; 0 for an unknown name. */
+unsigned dd_method_parse(const char *name);
+const char *dd_method_name(unsigned method_bit);
+
+/* One signal's data.  Categorical values are given as category indexes into
+ * a shared table `categories` (n_categories names, owned by the caller), so
+ * reference and current agree on what index i means. */
+struct dd_signal_input {
+    const char *name;           /* "confidence", "feature:age", "embedding", ... */
+    enum dd_signal_kind kind;
+    /* numeric */
+    const double *ref_num, *cur_num;
+    size_t n_ref, n_cur;        /* also counts of rows for the other kinds */
+    /* categorical */
+    const uint32_t *ref_cat, *cur_cat;
+    const char *const *categories;
+    size_t n_categories;
+    /* embedding: row-major n x dim float32 */
+    const float *ref_emb, *cur_emb;
+    size_t dim;
+};
+
+struct dd_eval_options {
+    double alpha;               /* family-wise error rate; default 0.05 */
+    unsigned methods[3];        /* per kind (index = enum dd_signal_kind); 0 = defaults */
+    double threshold[DD_M_COUNT]; /* per method bit index; 0 = default */
+    size_t min_samples;         /* fewer rows in either window -> insufficient_data; default 20 */
+    double pca_variance;        /* share of variance the PCA keeps; default 0.9 */
+    size_t pca_max_components;  /* cap; default 32 */
+    size_t mmd_permutations;    /* default 100 */
+    size_t mmd_max_samples;     /* subsample per side; default 1000 */
+    uint64_t seed;              /* for permutations and subsamples; fixed => reproducible */
+};
+void dd_eval_options_default(struct dd_eval_options *o);
+
+struct dd_result {
+    char signal[160];
+    const char *method;         /* static string, dd_method_name() */
+    int status;                 /* 0 = ok, DD_EINSUFFICIENT = insufficient_data */
+    double statistic;
+    double p_value;             /* NaN when the method has none */
+    double threshold;           /* alpha for tests, the effect-size threshold otherwise */
+    int drift;
+    size_t n_ref, n_cur;
+    int df;                     /* chi2 degrees of freedom, -1 otherwise */
+    int components;             /* pca_*: components used, -1 otherwise */
+    const char *correction;     /* "bonferroni" for pca_ks, NULL otherwise */
+};
+
+struct dd_report {
+    struct dd_result *results;
+    size_t n_results;
+    int drift;                  /* Holm–Bonferroni verdict at alpha */
+    double alpha;
+    const char *correction;     /* "holm" */
+};
+
+/* Runs every configured method on every signal.  Signals with fewer than
+ * min_samples rows on either side give insufficient_data results.  Returns 0,
+ * or DD_EINVAL for inputs that cannot be evaluated at all (e.g. an embedding
+ * signal with dim 0).  The report is the caller's: dd_report_release(). */
+int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
+                const struct dd_eval_options *opt, struct dd_report *out);
+void dd_report_release(struct dd_report *r);
+
+/* Appends the "drift" and "signals" members of the drift endpoint's body
+ * (no braces: the caller writes model, version, window, reference around
+ * them): `"drift":true,"correction":"holm","alpha":0.05,"signals":[...]`. */
+void dd_report_json_members(const struct dd_report *r, struct dd_buf *b);
+/* A human-readable table, one line per result. */
+void dd_report_text(const struct dd_report *r, struct dd_buf *b);
+
+#endif

@@ -1,0 +1,45 @@
+/* buf.h — a growable byte buffer, and the JSON writing helpers built on it.
+ *
+ * Every answer driftd writes (HTTP bodies, reports, metrics) is built in a
+ * struct dd_buf.  The caller owns it: dd_buf_init() then dd_buf_release();
+ * dd_buf_take() hands the bytes over ("you now own", NUL-terminated).
+ * The data is always NUL-terminated after any append.  Not thread-safe: one
+ * buffer, one thread.
+ */
+#ifndef DD_BUF_H
+#define DD_BUF_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dd_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+void dd_buf_init(struct dd_buf *b);
+void dd_buf_release(struct dd_buf *b);
+void dd_buf_reset(struct dd_buf *b);            /* len = 0, keeps memory */
+void dd_buf_reserve(struct dd_buf *b, size_t extra);
+void dd_buf_append(struct dd_buf *b, const void *p, size_t n);
+void dd_buf_puts(struct dd_buf *b, const char *s);
+void dd_buf_putc(struct dd_buf *b, char c);
+void dd_buf_printf(struct dd_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dd_buf_vprintf(struct dd_buf *b, const char *fmt, va_list ap);
+/* Hands the bytes to the caller (free() them); the buffer is empty after. */
+char *dd_buf_take(struct dd_buf *b, size_t *len);
+
+/* JSON pieces.  Strings are escaped per RFC 8259; doubles that are not
+ * finite are written as null (driftd never emits NaN). */
+void dd_json_str(struct dd_buf *b, const char *s);
+void dd_json_strn(struct dd_buf *b, const char *s, size_t n);
+void dd_json_num(struct dd_buf *b, double v);
+void dd_json_int(struct dd_buf *b, int64_t v);
+/* "key": — with a leading comma unless *first is set (then clears it). */
+void dd_json_key(struct dd_buf *b, const char *key, int *first);
+/* Epoch milliseconds as an RFC 3339 UTC string in quotes, null for < 0. */
+void dd_json_time(struct dd_buf *b, int64_t ms);
+
+#endif

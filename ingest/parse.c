@@ -1,0 +1,563 @@
+/* parse.c — cJSON trees to validated batches (parse.h).
+ *
+ * Reading order: dd_parse_events() -> parse_event() -> one small function per
+ * field kind.  Each validator writes the error with the field path and
+ * returns -1; parse_event() stops at the first error.  Values are copied into
+ * the batch arena so the cJSON tree can be freed right after.
+ */
+#include "ingest/parse.h"
+
+#include <cjson/cJSON.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/base64.h"
+#include "base/err.h"
+#include "base/timefmt.h"
+
+/* epoch ms bounds: 1970 .. 9999-12-31 */
+#define TS_MAX_MS 253402300799999LL
+
+static void seterr(struct dd_parse_error *err, const char *code, long index,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void seterr(struct dd_parse_error *err, const char *code, long index,
+                   const char *fmt, ...)
+{
+    err->code = code;
+    err->index = index;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+/* What parse_event() needs to report an error about event `index`. */
+struct ctx {
+    struct dd_batch *b;
+    struct dd_parse_error *err;
+    long index;
+};
+
+#define FAIL(c, ...)                                                            \
+    do {                                                                        \
+        char m_[200];                                                           \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                   \
+        seterr((c)->err, "invalid_event", (c)->index, "events[%ld].%s", (c)->index, m_); \
+        return -1;                                                              \
+    } while (0)
+
+static int is_integer(const cJSON *v)
+{
+    double d = v->valuedouble;
+    return cJSON_IsNumber(v) && isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0;
+}
+
+/* string or integer -> arena string; used by prediction and label */
+static int str_or_int(struct ctx *c, const cJSON *v, const char *field, const char **out)
+{
+    if (cJSON_IsString(v)) {
+        size_t n = strlen(v->valuestring);
+        if (n == 0 || n > DD_VALUE_MAX)
+            FAIL(c, "%s: must be a string of 1 to %d bytes", field, DD_VALUE_MAX);
+        *out = dd_arena_strndup(&c->b->arena, v->valuestring, n);
+        return 0;
+    }
+    if (is_integer(v)) {
+        char t[32];
+        int n = snprintf(t, sizeof t, "%lld", (long long)v->valuedouble);
+        *out = dd_arena_strndup(&c->b->arena, t, (size_t)n);
+        return 0;
+    }
+    FAIL(c, "%s: must be a string or an integer", field);
+}
+
+static int parse_ts(struct ctx *c, const cJSON *v, struct dd_event *e)
+{
+    int64_t ms;
+    if (cJSON_IsString(v)) {
+        if (dd_time_parse(v->valuestring, strlen(v->valuestring), &ms) != 0)
+            FAIL(c, "ts: must be an RFC 3339 time or epoch milliseconds");
+    } else if (is_integer(v)) {
+        ms = (int64_t)v->valuedouble;
+    } else {
+        FAIL(c, "ts: must be an RFC 3339 time or epoch milliseconds");
+    }
+    if (ms < 0 || ms > TS_MAX_MS)
+        FAIL(c, "ts: out of range (1970 to 9999)");
+    e->ts_ms = ms;
+    e->has |= DD_HAS_TS;
+    return 0;
+}
+
+static int parse_unit_number(struct ctx *c, const cJSON *v, const char *field, double *out)
+{
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0.0 && v->valuedouble <= 1.0))
+        FAIL(c, "%s: must be a number in [0,1]", field);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int parse_probabilities(struct ctx *c, const cJSON *v, struct dd_event *e)
+{
+    if (!cJSON_IsArray(v))
+        FAIL(c, "probabilities: must be an array of numbers in [0,1]");
+    int n = cJSON_GetArraySize(v);
+    if (n < 1 || n > DD_PROBS_MAX)
+        FAIL(c, "probabilities: must have 1 to %d entries", DD_PROBS_MAX);
+    float *p = dd_arena_alloc(&c->b->arena, (size_t)n * sizeof *p);
+    int i = 0;
+    for (const cJSON *x = v->child; x; x = x->next, i++) {
+        if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0.0 && x->valuedouble <= 1.0))
+            FAIL(c, "probabilities[%d]: must be a number in [0,1]", i);
+        p[i] = (float)x->valuedouble;
+    }
+    e->probabilities = p;
+    e->n_probabilities = (uint32_t)n;
+    return 0;
+}
+
+static int parse_embedding(struct ctx *c, const cJSON *v, struct dd_event *e)
+{
+    if (!cJSON_IsArray(v))
+        FAIL(c, "embedding: must be an array of finite numbers");
+    int n = cJSON_GetArraySize(v);
+    if (n < 1 || n > DD_EMBED_DIM_MAX)
+        FAIL(c, "embedding: must have 1 to %d entries", DD_EMBED_DIM_MAX);
+    float *p = dd_arena_alloc(&c->b->arena, (size_t)n * sizeof *p);
+    int i = 0;
+    for (const cJSON *x = v->child; x; x = x->next, i++) {
+        double d = x->valuedouble;
+        if (!cJSON_IsNumber(x) || !(fabs(d) <= FLT_MAX))
+            FAIL(c, "embedding[%d]: must be a finite number within float32 range", i);
+        p[i] = (float)d;
+    }
+    e->embedding = p;
+    e->dim = (uint32_t)n;
+    return 0;
+}
+
+static int parse_embedding_b64(struct ctx *c, const cJSON *v, struct dd_event *e)
+{
+    if (!cJSON_IsString(v))
+        FAIL(c, "embedding_b64: must be a base64 string");
+    size_t n = strlen(v->valuestring);
+    if (n > DD_BASE64_ENCODED_LEN((size_t)DD_EMBED_DIM_MAX * 4))
+        FAIL(c, "embedding_b64: more than %d values", DD_EMBED_DIM_MAX);
+    uint8_t *p = dd_arena_alloc(&c->b->arena, DD_BASE64_DECODED_MAX(n));
+    size_t len;
+    if (dd_base64_decode(v->valuestring, n, p, &len) != 0)
+        FAIL(c, "embedding_b64: not valid base64");
+    if (len == 0 || len % 4)
+        FAIL(c, "embedding_b64: must decode to a whole number of float32 values (got %zu bytes)", len);
+    const float *f = (const float *)p;
+    for (size_t i = 0; i < len / 4; i++)
+        if (!isfinite(f[i]))
+            FAIL(c, "embedding_b64[%zu]: must be a finite number", i);
+    e->embedding = f;
+    e->dim = (uint32_t)(len / 4);
+    return 0;
+}
+
+static int parse_features(struct ctx *c, const cJSON *v, struct dd_event *e)
+{
+    if (!cJSON_IsObject(v))
+        FAIL(c, "features: must be an object of name -> number or string");
+    /* first pass: validate and size */
+    size_t size = 0;
+    int count = 0;
+    for (const cJSON *x = v->child; x; x = x->next) {
+        size_t nl = strlen(x->string);
+        if (!dd_name_valid(x->string, nl))
+            FAIL(c, "features: name must match [A-Za-z0-9._-]{1,128}");
+        if (++count > DD_FEATURES_MAX)
+            FAIL(c, "features: more than %d features", DD_FEATURES_MAX);
+        for (const cJSON *y = v->child; y != x; y = y->next)
+            if (strcmp(y->string, x->string) == 0)
+                FAIL(c, "features.%s: given twice", x->string);
+        if (cJSON_IsNumber(x)) {
+            size += 2 + nl + 8;
+        } else if (cJSON_IsString(x)) {
+            size_t sl = strlen(x->valuestring);
+            if (sl > DD_VALUE_MAX)
+                FAIL(c, "features.%s: string longer than %d bytes", x->string, DD_VALUE_MAX);
+            size += 2 + nl + 2 + sl;
+        } else {
+            FAIL(c, "features.%s: must be a number or a string", x->string);
+        }
+    }
+    if (count == 0)
+        FAIL(c, "features: must not be empty");
+    uint8_t *p = dd_arena_alloc(&c->b->arena, size), *w = p;
+    for (const cJSON *x = v->child; x; x = x->next) {
+        size_t nl = strlen(x->string);
+        *w++ = cJSON_IsString(x) ? 1 : 0;
+        *w++ = (uint8_t)nl;
+        memcpy(w, x->string, nl);
+        w += nl;
+        if (cJSON_IsNumber(x)) {
+            memcpy(w, &x->valuedouble, 8);
+            w += 8;
+        } else {
+            size_t sl = strlen(x->valuestring);
+            *w++ = (uint8_t)(sl & 0xff);
+            *w++ = (uint8_t)(sl >> 8);
+            memcpy(w, x->valuestring, sl);
+            w += sl;
+        }
+    }
+    e->features = p;
+    e->features_len = (uint32_t)size;
+    return 0;
+}
+
+enum field {
+    F_ID = 1 << 0, F_TS = 1 << 1, F_VERSION = 1 << 2, F_PREDICTION = 1 << 3,
+    F_CONFIDENCE = 1 << 4, F_PROBABILITIES = 1 << 5, F_EMBEDDING = 1 << 6,
+    F_EMBEDDING_B64 = 1 << 7, F_FEATURES = 1 << 8, F_LATENCY = 1 << 9, F_LABEL = 1 << 10,
+};
+
+static const struct {
+    const char *name;
+    enum field f;
+} fields[] = {
+    {"id", F_ID},
+    {"ts", F_TS},
+    {"version", F_VERSION},
+    {"prediction", F_PREDICTION},
+    {"confidence", F_CONFIDENCE},
+    {"probabilities", F_PROBABILITIES},
+    {"embedding", F_EMBEDDING},
+    {"embedding_b64", F_EMBEDDING_B64},
+    {"features", F_FEATURES},
+    {"latency_ms", F_LATENCY},
+    {"label", F_LABEL},
+};
+
+static int parse_field(struct ctx *c, enum field f, const cJSON *v, struct dd_event *e)
+{
+    switch (f) {
+    case F_ID: {
+        size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+        if (n == 0 || n > DD_ID_MAX)
+            FAIL(c, "id: must be a string of 1 to %d bytes", DD_ID_MAX);
+        e->id = dd_arena_strndup(&c->b->arena, v->valuestring, n);
+        return 0;
+    }
+    case F_TS:
+        return parse_ts(c, v, e);
+    case F_VERSION: {
+        size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+        if (!dd_name_valid(cJSON_IsString(v) ? v->valuestring : "", n))
+            FAIL(c, "version: must match [A-Za-z0-9._-]{1,128}");
+        e->version = dd_arena_strndup(&c->b->arena, v->valuestring, n);
+        return 0;
+    }
+    case F_PREDICTION:
+        return str_or_int(c, v, "prediction", &e->prediction);
+    case F_CONFIDENCE:
+        e->has |= DD_HAS_CONFIDENCE;
+        return parse_unit_number(c, v, "confidence", &e->confidence);
+    case F_PROBABILITIES:
+        return parse_probabilities(c, v, e);
+    case F_EMBEDDING:
+        return parse_embedding(c, v, e);
+    case F_EMBEDDING_B64:
+        return parse_embedding_b64(c, v, e);
+    case F_FEATURES:
+        return parse_features(c, v, e);
+    case F_LATENCY:
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0.0 && isfinite(v->valuedouble)))
+            FAIL(c, "latency_ms: must be a finite number >= 0");
+        e->latency_ms = v->valuedouble;
+        e->has |= DD_HAS_LATENCY;
+        return 0;
+    case F_LABEL:
+        return str_or_int(c, v, "label", &e->label);
+    }
+    return -1;
+}
+
+static int parse_event(struct ctx *c, const cJSON *obj, struct dd_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->version = "default";
+    if (!cJSON_IsObject(obj)) {
+        seterr(c->err, "invalid_event", c->index, "events[%ld]: must be an object", c->index);
+        return -1;
+    }
+    unsigned seen = 0;
+    for (const cJSON *v = obj->child; v; v = v->next) {
+        enum field f = 0;
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            if (strcmp(v->string, fields[i].name) == 0) {
+                f = fields[i].f;
+                break;
+            }
+        if (!f) {
+            char q[64];
+            snprintf(q, sizeof q, "%.60s", v->string);
+            FAIL(c, "%s: unknown field", q);
+        }
+        if (seen & f)
+            FAIL(c, "%s: given twice", v->string);
+        seen |= f;
+        if (parse_field(c, f, v, e) != 0)
+            return -1;
+    }
+    if ((seen & F_EMBEDDING) && (seen & F_EMBEDDING_B64))
+        FAIL(c, "embedding_b64: give embedding or embedding_b64, not both");
+    if (!(seen & (F_PREDICTION | F_CONFIDENCE | F_EMBEDDING | F_EMBEDDING_B64 | F_FEATURES))) {
+        seterr(c->err, "invalid_event", c->index,
+               "events[%ld]: needs at least one of prediction, confidence, embedding, "
+               "embedding_b64, features", c->index);
+        return -1;
+    }
+    if (e->dim) {
+        if (!c->b->dim) {
+            c->b->dim = e->dim;
+        } else if (c->b->dim != e->dim) {
+            seterr(c->err, "conflict", c->index,
+                   "events[%ld].embedding: dimension %u differs from %u earlier in the batch",
+                   c->index, e->dim, c->b->dim);
+            return -2;
+        }
+    }
+    return 0;
+}
+
+static int result_of(int rc)
+{
+    return rc == -2 ? DD_ECONFLICT : DD_EINVAL;
+}
+
+static int parse_json_body(const char *body, size_t len, struct ctx *c)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    int rc = DD_EINVAL;
+    if (!root) {
+        seterr(c->err, "invalid_json", -1, "body: not valid JSON");
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        seterr(c->err, "invalid_body", -1, "body: must be an object {\"events\": [...]}");
+        goto out;
+    }
+    const cJSON *events = NULL;
+    for (const cJSON *v = root->child; v; v = v->next) {
+        if (strcmp(v->string, "events") != 0) {
+            seterr(c->err, "invalid_body", -1, "%.60s: unknown field (expected \"events\")",
+                   v->string);
+            goto out;
+        }
+        if (events) {
+            seterr(c->err, "invalid_body", -1, "events: given twice");
+            goto out;
+        }
+        events = v;
+    }
+    if (!events || !cJSON_IsArray(events)) {
+        seterr(c->err, "invalid_body", -1, "events: must be an array of events");
+        goto out;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(events);
+    c->b->events = dd_arena_alloc(&c->b->arena, dd_mul(n, sizeof(struct dd_event)));
+    c->index = 0;
+    for (const cJSON *x = events->child; x; x = x->next, c->index++) {
+        int r = parse_event(c, x, &c->b->events[c->index]);
+        if (r != 0) {
+            rc = result_of(r);
+            goto out;
+        }
+    }
+    c->b->n = n;
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += body[i] == '\n';
+    lines++;
+    c->b->events = dd_arena_alloc(&c->b->arena, dd_mul(lines, sizeof(struct dd_event)));
+    c->index = 0;
+    size_t at = 0;
+    long lineno = 0;
+    while (at < len) {
+        const char *nl = memchr(body + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - body) : len;
+        size_t s = at, e = end;
+        while (s < e && (body[s] == ' ' || body[s] == '\t' || body[s] == '\r'))
+            s++;
+        while (e > s && (body[e - 1] == ' ' || body[e - 1] == '\t' || body[e - 1] == '\r'))
+            e--;
+        at = end + 1;
+        lineno++;
+        if (s == e)
+            continue; /* blank lines are allowed */
+        cJSON *obj = cJSON_ParseWithLength(body + s, e - s);
+        if (!obj) {
+            seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON",
+                   c->index, lineno);
+            return DD_EINVAL;
+        }
+        int r = parse_event(c, obj, &c->b->events[c->index]);
+        cJSON_Delete(obj);
+        if (r != 0)
+            return result_of(r);
+        c->index++;
+    }
+    c->b->n = (size_t)c->index;
+    return 0;
+}
+
+int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,
+                    struct dd_batch *out, struct dd_parse_error *err)
+{
+    dd_batch_init(out);
+    struct ctx c = {out, err, -1};
+    int rc = fmt == DD_BODY_NDJSON ? parse_ndjson_body(body, len, &c)
+                                   : parse_json_body(body, len, &c);
+    if (rc != 0)
+        dd_batch_release(out);
+    return rc;
+}
+
+int dd_parse_media_type(const char *ct, enum dd_body_format *fmt)
+{
+    if (!ct)
+        return DD_EINVAL;
+    while (*ct == ' ')
+        ct++;
+    size_t n = strcspn(ct, "; ");
+    if ((n == 16 && strncasecmp(ct, "application/json", 16) == 0)) {
+        *fmt = DD_BODY_JSON;
+        return 0;
+    }
+    if ((n == 20 && strncasecmp(ct, "application/x-ndjson", 20) == 0) ||
+        (n == 20 && strncasecmp(ct, "application/jsonlines", 20) == 0) ||
+        (n == 20 && strncasecmp(ct, "application/jsonl+json", 20) == 0)) {
+        *fmt = DD_BODY_NDJSON;
+        return 0;
+    }
+    return DD_EINVAL;
+}
+
+void dd_labels_release(struct dd_labels *l)
+{
+    if (!l)
+        return;
+    dd_arena_release(&l->arena);
+    l->items = NULL;
+    l->n = 0;
+}
+
+int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
+                    struct dd_parse_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    dd_arena_init(&out->arena);
+    struct dd_batch scratch; /* str_or_int() copies into a batch arena */
+    dd_batch_init(&scratch);
+    struct ctx c = {&scratch, err, -1};
+    int rc = DD_EINVAL;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root) {
+        seterr(err, "invalid_json", -1, "body: not valid JSON");
+        goto out;
+    }
+    const cJSON *labels = cJSON_IsObject(root) ? root->child : NULL;
+    if (!labels || strcmp(labels->string, "labels") != 0 || labels->next ||
+        !cJSON_IsArray(labels)) {
+        seterr(err, "invalid_body", -1, "body: must be {\"labels\": [{\"id\", \"label\"}, ...]}");
+        goto out;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(labels);
+    out->items = dd_arena_alloc(&out->arena, dd_mul(n, sizeof *out->items));
+    long i = 0;
+    for (const cJSON *x = labels->child; x; x = x->next, i++) {
+        const cJSON *id = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "id") : NULL;
+        const cJSON *lb = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "label") : NULL;
+        int members = 0;
+        for (const cJSON *m = cJSON_IsObject(x) ? x->child : NULL; m; m = m->next)
+            members++;
+        size_t idn = id && cJSON_IsString(id) ? strlen(id->valuestring) : 0;
+        if (!id || !lb || members != 2) {
+            seterr(err, "invalid_body", i, "labels[%ld]: must be {\"id\", \"label\"}", i);
+            goto out;
+        }
+        if (idn == 0 || idn > DD_ID_MAX) {
+            seterr(err, "invalid_body", i, "labels[%ld].id: must be a string of 1 to %d bytes",
+                   i, DD_ID_MAX);
+            goto out;
+        }
+        const char *label;
+        c.index = i;
+        if (str_or_int(&c, lb, "label", &label) != 0) {
+            seterr(err, "invalid_body", i, "labels[%ld].label: must be a string or an integer", i);
+            goto out;
+        }
+        out->items[i].id = dd_arena_strndup(&out->arena, id->valuestring, idn);
+        out->items[i].label = dd_arena_strndup(&out->arena, label, strlen(label));
+    }
+    out->n = n;
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    dd_batch_release(&scratch);
+    if (rc != 0)
+        dd_labels_release(out);
+    return rc;
+}
+
+int dd_parse_flat_object(const char *text, size_t len,
+                         int (*fn)(const char *key, const char *value, void *ctx), void *ctx,
+                         struct dd_parse_error *err)
+{
+    int rc = DD_EINVAL;
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (!root) {
+        seterr(err, "invalid_json", -1, "not valid JSON");
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        seterr(err, "invalid_body", -1, "must be a JSON object");
+        goto out;
+    }
+    for (const cJSON *v = root->child; v; v = v->next) {
+        char num[40];
+        const char *val;
+        if (cJSON_IsString(v)) {
+            val = v->valuestring;
+        } else if (cJSON_IsNumber(v)) {
+            snprintf(num, sizeof num, "%.17g", v->valuedouble);
+            val = num;
+        } else if (cJSON_IsBool(v)) {
+            val = cJSON_IsTrue(v) ? "true" : "false";
+        } else {
+            seterr(err, "invalid_body", -1, "%.60s: must be a string, number or boolean",
+                   v->string);
+            goto out;
+        }
+        int r = fn(v->string, val, ctx);
+        if (r != 0) {
+            seterr(err, "invalid_body", -1, "%.60s: invalid value '%.60s'", v->string, val);
+            rc = r;
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}

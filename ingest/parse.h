@@ -1,0 +1,55 @@
+/* parse.h — request bodies to validated structs: events, labels, flat JSON.
+ *
+ * The one place that parses untrusted JSON (the only cJSON user).  Every
+ * rule of API.md's EVENT table is checked here, so the server and `driftd
+ * check` share one code path.  A batch is all or nothing: on error nothing is
+ * returned and *err names the field path ("events[3].confidence: ...") and
+ * the event index.  Thread-safe (no shared state).
+ */
+#ifndef DD_PARSE_H
+#define DD_PARSE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/event.h"
+
+enum dd_body_format { DD_BODY_JSON, DD_BODY_NDJSON };
+
+struct dd_parse_error {
+    const char *code;   /* "invalid_json", "invalid_event", "invalid_body", "conflict" */
+    long index;         /* event index (NDJSON: line number from 0), -1 if none */
+    char message[256];
+};
+
+/* Parses and validates a batch.  0, DD_EINVAL (400) or DD_ECONFLICT (409: the
+ * batch's embeddings disagree in dimension); out is initialised either way
+ * and must be released by the caller. */
+int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,
+                    struct dd_batch *out, struct dd_parse_error *err);
+
+/* Media type of a Content-Type header value: 0 and *fmt, or DD_EINVAL. */
+int dd_parse_media_type(const char *content_type, enum dd_body_format *fmt);
+
+struct dd_label {
+    const char *id;
+    const char *label;
+};
+struct dd_labels {
+    struct dd_label *items;
+    size_t n;
+    struct dd_arena arena;
+};
+void dd_labels_release(struct dd_labels *l);
+/* {"labels": [{"id": "e-17", "label": "cat"}]}; label string or integer. */
+int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
+                    struct dd_parse_error *err);
+
+/* Walks a flat JSON object (a config file), calling fn(key, value, ctx) with
+ * every member's value as text: strings as themselves, numbers as written
+ * by %.17g, booleans as "true"/"false".  Nested objects or arrays are an
+ * error.  A non-zero return of fn stops the walk and is returned. */
+int dd_parse_flat_object(const char *text, size_t len,
+                         int (*fn)(const char *key, const char *value, void *ctx),
+                         void *ctx, struct dd_parse_error *err);
+
+#endif

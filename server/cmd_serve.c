@@ -1,0 +1,123 @@
+/* cmd_serve.c — `driftd serve`: open the store, start the writer and the
+ * HTTP server, wait for SIGTERM/SIGINT, then stop in the order that loses
+ * nothing: stop HTTP (in-flight requests finish and get their answers), then
+ * drain the writer (every acknowledged batch is committed), then close. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/cli.h"
+#include "server/http.h"
+#include "server/store.h"
+#include "server/writer.h"
+
+/* Creates the parent folder of the database file (e.g. data/). */
+static int ensure_parent_dir(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct app app;
+    memset(&app, 0, sizeof app);
+    int rc = cli_load_config(argc, argv, 2, &app.cfg);
+    if (rc)
+        return rc;
+    enum dd_log_level lvl;
+    if (dd_log_level_parse(app.cfg.log_level, &lvl) == 0)
+        dd_log_set_level(lvl);
+    app.web_root = app.cfg.web_root;
+    app.started_ms = dd_now_ms();
+
+    /* every thread started below inherits this mask; main waits in sigwait */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct http_server *http = NULL;
+    char err[512];
+    int exit_code = 1;
+    if (ensure_parent_dir(app.cfg.db) != 0) {
+        fprintf(stderr, "driftd: cannot create the folder of '%s': %s\n", app.cfg.db,
+                strerror(errno));
+        goto out;
+    }
+    struct store_options so = {app.cfg.db, app.cfg.synchronous_full, app.cfg.readers};
+    if (store_open(&so, &app.store, err, sizeof err) != 0) {
+        fprintf(stderr, "driftd: %s\n", err);
+        goto out;
+    }
+    int loopback = config_listen_is_loopback(app.cfg.listen);
+    auth_new(app.store, loopback, &app.auth);
+    struct store_key *keys = NULL;
+    size_t nkeys = 0, active = 0;
+    if (store_keys_list(app.store, &keys, &nkeys) == 0)
+        for (size_t i = 0; i < nkeys; i++)
+            active += keys[i].revoked_ms < 0;
+    free(keys);
+    if (!loopback && active == 0 && !app.cfg.insecure) {
+        fprintf(stderr,
+                "driftd: refusing to listen on '%s' with no API key: create one with "
+                "'driftd keys create --role admin', or pass --insecure\n",
+                app.cfg.listen);
+        goto out;
+    }
+    struct writer_limits lim = {app.cfg.queue_max_jobs, app.cfg.queue_max_bytes};
+    if (writer_start(app.store, &lim, &app.writer) != 0) {
+        fprintf(stderr, "driftd: cannot start the writer thread\n");
+        goto out;
+    }
+    if (http_start(&app, &http, err, sizeof err) != 0) {
+        fprintf(stderr, "driftd: %s\n", err);
+        goto out;
+    }
+    dd_info("listening", "listen=%s db=\"%s\" threads=%d auth=%s pid=%d", app.cfg.listen,
+            app.cfg.db, app.cfg.threads,
+            active ? "keys" : (loopback ? "open" : "insecure"), (int)getpid());
+    if (!active)
+        dd_warn("no API key configured: every request is allowed",
+                "hint=\"driftd keys create --role admin --db %s\"", app.cfg.db);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    dd_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    exit_code = 0;
+out:
+    http_stop(http);          /* in-flight requests finish first */
+    writer_stop(app.writer);  /* then everything queued is committed */
+    auth_free(app.auth);
+    store_close(app.store);
+    if (exit_code == 0)
+        dd_info("stopped", "%s", "");
+    return exit_code;
+}

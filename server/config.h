@@ -1,0 +1,44 @@
+/* config.h — the server's settings and where they come from.
+ *
+ * Precedence, lowest first: built-in defaults, the JSON config file
+ * (--config FILE or DRIFTD_CONFIG), DRIFTD_* environment variables, flags.
+ * Every source goes through config_set(), so a key means the same thing
+ * everywhere: flag `--body-limit`, env `DRIFTD_BODY_LIMIT`, file key
+ * `"body_limit"`.  The struct is filled once at start, then read-only.
+ */
+#ifndef DD_CONFIG_H
+#define DD_CONFIG_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct dd_config {
+    char listen[128];          /* "127.0.0.1:8080" */
+    char db[1024];             /* "data/driftd.db" */
+    int64_t eval_interval_ms;  /* 60 s */
+    size_t body_limit;         /* 16 MiB */
+    int threads;               /* HTTP worker threads = concurrent connections; 64 */
+    size_t queue_max_jobs;     /* 256 */
+    size_t queue_max_bytes;    /* 512 MiB */
+    int synchronous_full;      /* "synchronous": normal (0) | full (1) */
+    int insecure;              /* allow a non-loopback listen address without keys */
+    char log_level[8];         /* debug|info|warn|error */
+    int request_timeout_ms;    /* 30 s */
+    int readers;               /* SQLite reader connections; 4 */
+    char web_root[1024];       /* dashboard files; the source tree's web/ */
+};
+
+void config_defaults(struct dd_config *c);
+/* Sets one key (file-key spelling, e.g. "body_limit"); DD_EINVAL with a
+ * message in err for an unknown key or a bad value. */
+int config_set(struct dd_config *c, const char *key, const char *value, char *err,
+               size_t errlen);
+/* Reads a JSON config file of flat keys. */
+int config_load_file(struct dd_config *c, const char *path, char *err, size_t errlen);
+/* Applies DRIFTD_<KEY> variables for every known key. */
+int config_load_env(struct dd_config *c, char *err, size_t errlen);
+/* 1 when the listen address only accepts loopback connections. */
+int config_listen_is_loopback(const char *listen);
+/* Known keys, NULL-terminated, for help texts. */
+extern const char *const config_keys[];
+
+#endif

@@ -1,0 +1,36 @@
+/* h_ops.c — /healthz, /readyz and the dashboard's static files. */
+#include <stdio.h>
+#include <string.h>
+
+#include "server/app.h"
+#include "server/handlers.h"
+#include "server/store.h"
+
+void h_healthz(struct http_req *r)
+{
+    http_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+void h_readyz(struct http_req *r)
+{
+    int64_t n;
+    /* migrations ran before the listener opened; this proves a reader works */
+    if (store_r_event_count(r->app->store, &n) != 0) {
+        http_reply(r, 503, "text/plain; charset=utf-8", "database unavailable\n", 21);
+        return;
+    }
+    http_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
+}
+
+void h_static(struct http_req *r)
+{
+    if (strncmp(r->path, "/api/", 5) == 0 || strstr(r->path, "..") ||
+        strlen(r->path) > 200) {
+        http_reply_error(r, 404, "not_found", -1, "no such path '%s'", r->path);
+        return;
+    }
+    char path[1400];
+    const char *rel = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
+    snprintf(path, sizeof path, "%s%s", r->app->web_root, rel);
+    http_reply_file(r, path);
+}

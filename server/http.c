@@ -1,0 +1,256 @@
+/* http.c — CivetWeb glue (http.h). */
+#include "server/http.h"
+
+#include <civetweb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "server/app.h"
+#include "server/routes.h"
+
+struct http_server {
+    struct mg_context *ctx;
+    struct app *app;
+};
+
+static atomic_uint_fast64_t request_counter;
+static uint32_t rid_salt;
+
+const char *http_header(const struct http_req *r, const char *name)
+{
+    return mg_get_header(r->conn, name);
+}
+
+static void send_head(struct http_req *r, int status, const char *ctype, size_t len,
+                      const char *extra_name, const char *extra_value)
+{
+    char clen[32];
+    snprintf(clen, sizeof clen, "%zu", len);
+    mg_response_header_start(r->conn, status);
+    if (ctype)
+        mg_response_header_add(r->conn, "Content-Type", ctype, -1);
+    mg_response_header_add(r->conn, "Content-Length", clen, -1);
+    mg_response_header_add(r->conn, "X-Request-Id", r->rid, -1);
+    mg_response_header_add(r->conn, "Cache-Control", "no-store", -1);
+    if (extra_name)
+        mg_response_header_add(r->conn, extra_name, extra_value, -1);
+    mg_response_header_send(r->conn);
+    r->status = status;
+    r->bytes_out = len;
+}
+
+void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
+                size_t len)
+{
+    send_head(r, status, content_type, len, NULL, NULL);
+    if (len && strcmp(r->method, "HEAD") != 0)
+        mg_write(r->conn, body, len);
+}
+
+void http_reply_json(struct http_req *r, int status, const struct dd_buf *b)
+{
+    http_reply(r, status, "application/json; charset=utf-8", b->data ? b->data : "",
+               b->len);
+}
+
+static void error_body(struct dd_buf *b, const char *code, long index, const char *msg)
+{
+    dd_buf_puts(b, "{\"error\":{\"code\":");
+    dd_json_str(b, code);
+    dd_buf_puts(b, ",\"message\":");
+    dd_json_str(b, msg);
+    if (index >= 0)
+        dd_buf_printf(b, ",\"index\":%ld", index);
+    dd_buf_puts(b, "}}");
+}
+
+void http_reply_error(struct http_req *r, int status, const char *code, long index,
+                      const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    error_body(&b, code, index, msg);
+    if (status >= 500) {
+        char q[300];
+        dd_log_quote(msg, q, sizeof q);
+        dd_error("request failed", "rid=%s status=%d code=%s detail=%s", r->rid, status, code, q);
+    }
+    http_reply_json(r, status, &b);
+    dd_buf_release(&b);
+}
+
+void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
+                           const char *message)
+{
+    struct dd_buf b;
+    dd_buf_init(&b);
+    error_body(&b, "overloaded", -1, message);
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", retry_after_s);
+    send_head(r, status, "application/json; charset=utf-8", b.len, "Retry-After", ra);
+    mg_write(r->conn, b.data, b.len);
+    dd_buf_release(&b);
+}
+
+void http_reply_file(struct http_req *r, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        http_reply_error(r, 404, "not_found", -1, "no such file '%s'", r->path);
+        return;
+    }
+    struct dd_buf b;
+    dd_buf_init(&b);
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        dd_buf_append(&b, chunk, n);
+    fclose(fp);
+    const char *ctype = mg_get_builtin_mime_type(path);
+    http_reply(r, 200, ctype, b.data ? b.data : "", b.len);
+    dd_buf_release(&b);
+}
+
+int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out)
+{
+    const struct mg_request_info *ri = mg_get_request_info(r->conn);
+    if (ri->content_length > (long long)limit) {
+        /* do not read it: answer and drop the connection */
+        mg_disable_connection_keep_alive(r->conn);
+        http_reply_error(r, 413, "payload_too_large", -1,
+                         "body of %lld bytes is over the limit of %zu bytes",
+                         ri->content_length, limit);
+        return -1;
+    }
+    if (ri->content_length > 0)
+        dd_buf_reserve(out, (size_t)ri->content_length);
+    for (;;) {
+        dd_buf_reserve(out, 65536);
+        size_t room = out->cap - out->len - 1;
+        int n = mg_read(r->conn, out->data + out->len, room);
+        if (n < 0) {
+            mg_disable_connection_keep_alive(r->conn);
+            http_reply_error(r, 400, "invalid_body", -1, "could not read the request body");
+            return -1;
+        }
+        if (n == 0)
+            break;
+        out->len += (size_t)n;
+        out->data[out->len] = '\0';
+        if (out->len > limit) {
+            mg_disable_connection_keep_alive(r->conn);
+            http_reply_error(r, 413, "payload_too_large", -1,
+                             "body is over the limit of %zu bytes", limit);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int http_query(const struct http_req *r, const char *name, char *out, size_t outsz)
+{
+    if (!r->query)
+        return 0;
+    int n = mg_get_var(r->query, strlen(r->query), name, out, outsz);
+    if (n >= 0)
+        return 1;
+    return n == -1 ? 0 : -1;
+}
+
+static int on_request(struct mg_connection *conn, void *cbdata)
+{
+    struct http_server *h = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    struct http_req r;
+    memset(&r, 0, sizeof r);
+    r.app = h->app;
+    r.conn = conn;
+    r.method = ri->request_method;
+    r.path = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
+    r.query = ri->query_string;
+    r.start_ns = dd_mono_ns();
+    snprintf(r.rid, sizeof r.rid, "%08x%08llx", rid_salt,
+             (unsigned long long)atomic_fetch_add(&request_counter, 1));
+
+    routes_dispatch(&r);
+    if (!r.status) /* a handler that forgot to answer is a bug; never hang a client */
+        http_reply_error(&r, 500, "internal", -1, "no answer from handler");
+
+    double ms = (double)(dd_mono_ns() - r.start_ns) / 1e6;
+    enum dd_log_level lvl = r.status >= 500 ? DD_LOG_WARN : DD_LOG_INFO;
+    if (!strcmp(r.path, "/healthz") || !strcmp(r.path, "/readyz") || !strcmp(r.path, "/metrics"))
+        lvl = DD_LOG_DEBUG;
+    dd_log(lvl, "request", "rid=%s method=%s path=\"%.200s\" status=%d bytes=%zu ms=%.3f remote=%s",
+           r.rid, r.method, r.path, r.status, r.bytes_out, ms, ri->remote_addr);
+    return r.status;
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    char q[512];
+    dd_log_quote(message, q, sizeof q);
+    dd_warn("civetweb", "detail=%s", q);
+    return 1;
+}
+
+int http_start(struct app *app, struct http_server **out, char *err, size_t errlen)
+{
+    if (getrandom(&rid_salt, sizeof rid_salt, 0) != sizeof rid_salt)
+        rid_salt = (uint32_t)dd_now_ms();
+    mg_init_library(0);
+    struct http_server *h = dd_calloc(1, sizeof *h);
+    h->app = app;
+    char threads[16], timeout[16];
+    snprintf(threads, sizeof threads, "%d", app->cfg.threads);
+    snprintf(timeout, sizeof timeout, "%d", app->cfg.request_timeout_ms);
+    const char *options[] = {
+        "listening_ports", app->cfg.listen,
+        "num_threads", threads,
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "30000",
+        "request_timeout_ms", timeout,
+        "tcp_nodelay", "1",
+        NULL,
+    };
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.log_message = on_log_message;
+    struct mg_init_data init = {.callbacks = &cb, .user_data = h, .configuration_options = options};
+    struct mg_error_data e = {0};
+    char ebuf[256] = "";
+    e.text = ebuf;
+    e.text_buffer_size = sizeof ebuf;
+    h->ctx = mg_start2(&init, &e);
+    if (!h->ctx) {
+        snprintf(err, errlen, "cannot listen on '%s': %s", app->cfg.listen,
+                 ebuf[0] ? ebuf : "unknown error");
+        free(h);
+        return DD_EIO;
+    }
+    mg_set_request_handler(h->ctx, "/", on_request, h);
+    *out = h;
+    return 0;
+}
+
+void http_stop(struct http_server *h)
+{
+    if (!h)
+        return;
+    mg_stop(h->ctx);
+    free(h);
+    mg_exit_library();
+}

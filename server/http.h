@@ -1,0 +1,65 @@
+/* http.h — the HTTP layer: CivetWeb behind a small request/reply interface.
+ *
+ * The only module that includes civetweb.h.  http_start() runs CivetWeb with
+ * keep-alive on and a bounded worker pool; every request goes to
+ * routes_dispatch() (routes.h), which finds the handler in the route table.
+ * Handlers read the body with http_read_body_or_reply() and answer with one
+ * of the http_reply*() calls exactly once.  One log line per request, with
+ * its request id (also sent back as X-Request-Id).
+ *
+ * Threading: CivetWeb calls handlers on its worker threads; a struct
+ * http_req belongs to the one thread serving that request.
+ */
+#ifndef DD_HTTP_H
+#define DD_HTTP_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "ingest/event.h"
+
+struct app;
+struct http_server;
+struct mg_connection;
+
+#define HTTP_MAX_PARAMS 3
+
+struct http_req {
+    struct app *app;
+    struct mg_connection *conn;
+    const char *method;
+    const char *path;            /* without the query string */
+    const char *query;           /* NULL when none */
+    char rid[24];
+    char params[HTTP_MAX_PARAMS][DD_NAME_MAX + 1]; /* {model}, {version}, ... in order */
+    int role;                    /* role granted by auth (enum store_role), 0 before */
+    int status;                  /* set by the reply */
+    size_t bytes_out;
+    int64_t start_ns;
+};
+
+int http_start(struct app *app, struct http_server **out, char *err, size_t errlen);
+/* Stops accepting, lets in-flight requests finish, joins workers; NULL-safe. */
+void http_stop(struct http_server *h);
+
+const char *http_header(const struct http_req *r, const char *name);
+/* Reads the whole body, up to limit bytes.  0 on success; otherwise the
+ * error answer (413, 400) has been sent and the caller just returns. */
+int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out);
+/* Copies query parameter `name` into out (URL-decoded); 1 found, 0 absent,
+ * -1 too long. */
+int http_query(const struct http_req *r, const char *name, char *out, size_t outsz);
+
+void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
+                size_t len);
+void http_reply_json(struct http_req *r, int status, const struct dd_buf *b);
+/* The error body of API.md; index < 0 leaves it out. */
+void http_reply_error(struct http_req *r, int status, const char *code, long index,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* As http_reply_error, plus a Retry-After header (seconds). */
+void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
+                           const char *message);
+/* Sends a file from disk with a content type guessed from its name. */
+void http_reply_file(struct http_req *r, const char *path);
+
+#endif

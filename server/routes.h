@@ -1,0 +1,29 @@
+/* routes.h — the route table: every endpoint of driftd in one place.
+ *
+ * routes.c lists (method, path pattern, role, handler).  Patterns are
+ * literal segments and {name} parameters ([A-Za-z0-9._-]{1,128}), copied to
+ * req->params in order.  routes_dispatch() matches, checks the API key's
+ * role (auth.h), and calls the handler; unknown paths answer 404, a known
+ * path with another method 405.
+ */
+#ifndef DD_ROUTES_H
+#define DD_ROUTES_H
+
+#include "server/http.h"
+
+typedef void (*route_fn)(struct http_req *r);
+
+enum route_role { ROLE_NONE = 0, ROLE_INGEST = 1, ROLE_READ = 2, ROLE_ADMIN = 3 };
+
+struct route {
+    const char *method;
+    const char *pattern;
+    enum route_role role;
+    route_fn fn;
+};
+
+void routes_dispatch(struct http_req *r);
+/* The table, for tests and docs; *n gets its length. */
+const struct route *routes_table(int *n);
+
+#endif

@@ -1,0 +1,726 @@
+/* store.c — SQLite schema, migrations and the statements of store.h.
+ *
+ * Reading order: the migrations table, store_open() (pragmas, migrate,
+ * prepare), the writer's insert path with its small name -> id caches, then
+ * the readers and the keys.
+ */
+#include "server/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+
+/* Each entry is one schema version; never edit a released one, append. */
+static const char *const migrations[] = {
+    /* 1: models, versions, events, API keys */
+    "CREATE TABLE models ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  embedding_dim INTEGER, created_at INTEGER NOT NULL);"
+    "CREATE TABLE versions ("
+    "  id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL REFERENCES models(id),"
+    "  name TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  events INTEGER NOT NULL DEFAULT 0, first_ts INTEGER, last_ts INTEGER,"
+    "  UNIQUE(model_id, name));"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL, version_id INTEGER NOT NULL,"
+    "  event_id TEXT, ts INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+    "  prediction TEXT, confidence REAL, latency_ms REAL, label TEXT,"
+    "  probabilities BLOB, embedding BLOB, features BLOB);"
+    "CREATE UNIQUE INDEX events_model_event_id ON events(model_id, event_id)"
+    "  WHERE event_id IS NOT NULL;"
+    "CREATE INDEX events_version_ts ON events(version_id, ts);"
+    "CREATE TABLE api_keys ("
+    "  id TEXT PRIMARY KEY, role TEXT NOT NULL CHECK(role IN ('ingest','read','admin')),"
+    "  hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);",
+};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
+
+#define MAX_READERS 16
+#define CACHE_MAX 4096 /* entries per name cache before it is flushed */
+
+struct model_entry {
+    char name[DD_NAME_MAX + 1];
+    int64_t id;
+    uint32_t dim;
+};
+struct version_entry {
+    int64_t model_id, id;
+    char name[DD_NAME_MAX + 1];
+    /* per-transaction tallies, flushed to the versions row before commit */
+    int64_t add_events, min_ts, max_ts;
+};
+
+struct store {
+    char *path;
+    /* writer connection and its statements: writer thread only */
+    sqlite3 *w;
+    sqlite3_stmt *w_insert, *w_model_get, *w_model_new, *w_model_dim, *w_version_get,
+        *w_version_new, *w_version_stats, *w_label;
+    struct model_entry *models;
+    size_t n_models;
+    struct version_entry *versions;
+    size_t n_versions;
+    /* reader pool: protected by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sqlite3 *readers[MAX_READERS];
+    int n_readers, free_mask;
+};
+
+static int sqlerr(sqlite3 *db, const char *what)
+{
+    dd_error("sqlite error", "op=%s err=\"%s\"", what, sqlite3_errmsg(db));
+    return DD_EIO;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        dd_error("sqlite error", "op=exec err=\"%s\"", msg ? msg : "?");
+        sqlite3_free(msg);
+        return DD_EIO;
+    }
+    return 0;
+}
+
+static int open_conn(const char *path, int sync_full, sqlite3 **out, char *errmsg,
+                     size_t errlen)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        snprintf(errmsg, errlen, "cannot open '%s': %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return DD_EIO;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;"
+             "PRAGMA cache_size=-65536; PRAGMA foreign_keys=OFF;",
+             sync_full ? "FULL" : "NORMAL");
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(errmsg, errlen, "cannot set up '%s': %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return DD_EIO;
+    }
+    *out = db;
+    return 0;
+}
+
+static int migrate(sqlite3 *db, const char *path, char *errmsg, size_t errlen)
+{
+    if (exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                 " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)") != 0)
+        goto fail;
+    sqlite3_stmt *st = NULL;
+    int current = 0;
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1,
+                           &st, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        current = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (current > N_MIGRATIONS) {
+        snprintf(errmsg, errlen,
+                 "database '%s' has schema version %d, newer than this driftd supports (%d): "
+                 "upgrade driftd or use another --db",
+                 path, current, N_MIGRATIONS);
+        return DD_ESCHEMA;
+    }
+    for (int v = current + 1; v <= N_MIGRATIONS; v++) {
+        char rec[128];
+        snprintf(rec, sizeof rec, "INSERT INTO schema_migrations VALUES (%d, %lld)", v,
+                 (long long)dd_now_ms());
+        if (exec(db, "BEGIN IMMEDIATE") != 0)
+            goto fail;
+        if (exec(db, migrations[v - 1]) != 0 || exec(db, rec) != 0) {
+            exec(db, "ROLLBACK");
+            goto fail;
+        }
+        if (exec(db, "COMMIT") != 0)
+            goto fail;
+        dd_info("schema migrated", "db=\"%s\" version=%d", path, v);
+    }
+    return 0;
+fail:
+    snprintf(errmsg, errlen, "cannot migrate '%s': %s", path, sqlite3_errmsg(db));
+    return DD_EIO;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return sqlerr(db, sql);
+    return 0;
+}
+
+int store_open(const struct store_options *o, struct store **out, char *errmsg,
+               size_t errlen)
+{
+    struct store *s = dd_calloc(1, sizeof *s);
+    int rc;
+    s->path = dd_strdup(o->path);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if ((rc = open_conn(o->path, o->synchronous_full, &s->w, errmsg, errlen)) != 0)
+        goto fail;
+    if ((rc = migrate(s->w, o->path, errmsg, errlen)) != 0)
+        goto fail;
+    rc = DD_EIO;
+    if (prepare(s->w,
+                "INSERT OR IGNORE INTO events (model_id, version_id, event_id, ts, received_at,"
+                " prediction, confidence, latency_ms, label, probabilities, embedding, features)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                &s->w_insert) ||
+        prepare(s->w, "SELECT id, COALESCE(embedding_dim, 0) FROM models WHERE name = ?1",
+                &s->w_model_get) ||
+        prepare(s->w, "INSERT INTO models (name, created_at) VALUES (?1, ?2)",
+                &s->w_model_new) ||
+        prepare(s->w, "UPDATE models SET embedding_dim = ?2 WHERE id = ?1", &s->w_model_dim) ||
+        prepare(s->w, "SELECT id FROM versions WHERE model_id = ?1 AND name = ?2",
+                &s->w_version_get) ||
+        prepare(s->w, "INSERT INTO versions (model_id, name, created_at) VALUES (?1, ?2, ?3)",
+                &s->w_version_new) ||
+        prepare(s->w,
+                "UPDATE versions SET events = events + ?2,"
+                " first_ts = MIN(COALESCE(first_ts, ?3), ?3),"
+                " last_ts = MAX(COALESCE(last_ts, ?4), ?4) WHERE id = ?1",
+                &s->w_version_stats) ||
+        prepare(s->w, "UPDATE events SET label = ?3 WHERE model_id = ?1 AND event_id = ?2",
+                &s->w_label)) {
+        snprintf(errmsg, errlen, "cannot prepare statements on '%s': %s", o->path,
+                 sqlite3_errmsg(s->w));
+        goto fail;
+    }
+    int readers = o->readers > 0 ? o->readers : 4;
+    if (readers > MAX_READERS)
+        readers = MAX_READERS;
+    for (int i = 0; i < readers; i++) {
+        if ((rc = open_conn(o->path, o->synchronous_full, &s->readers[i], errmsg, errlen)) != 0)
+            goto fail;
+        s->n_readers++;
+        s->free_mask |= 1 << i;
+    }
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return rc;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    sqlite3_stmt *sts[] = {s->w_insert,      s->w_model_get,     s->w_model_new,
+                           s->w_model_dim,   s->w_version_get,   s->w_version_new,
+                           s->w_version_stats, s->w_label};
+    for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
+        sqlite3_finalize(sts[i]);
+    for (int i = 0; i < s->n_readers; i++)
+        sqlite3_close(s->readers[i]);
+    if (s->w) {
+        /* fold the WAL back so the file is self-contained after a clean stop */
+        sqlite3_exec(s->w, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        sqlite3_close(s->w);
+    }
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->models);
+    free(s->versions);
+    free(s->path);
+    free(s);
+}
+
+/* ---- writer ---- */
+
+static void caches_clear(struct store *s)
+{
+    s->n_models = 0;
+    s->n_versions = 0;
+}
+
+int store_w_begin(struct store *s)
+{
+    return exec(s->w, "BEGIN IMMEDIATE");
+}
+
+static int flush_version_stats(struct store *s)
+{
+    for (size_t i = 0; i < s->n_versions; i++) {
+        struct version_entry *v = &s->versions[i];
+        if (!v->add_events)
+            continue;
+        sqlite3_stmt *st = s->w_version_stats;
+        sqlite3_bind_int64(st, 1, v->id);
+        sqlite3_bind_int64(st, 2, v->add_events);
+        sqlite3_bind_int64(st, 3, v->min_ts);
+        sqlite3_bind_int64(st, 4, v->max_ts);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return sqlerr(s->w, "version stats");
+        v->add_events = 0;
+    }
+    return 0;
+}
+
+int store_w_commit(struct store *s)
+{
+    if (flush_version_stats(s) != 0)
+        return DD_EIO;
+    return exec(s->w, "COMMIT");
+}
+
+void store_w_rollback(struct store *s)
+{
+    sqlite3_exec(s->w, "ROLLBACK", NULL, NULL, NULL);
+    /* ids created inside the failed transaction are gone */
+    caches_clear(s);
+}
+
+static struct model_entry *model_find(struct store *s, const char *name, int create)
+{
+    for (size_t i = 0; i < s->n_models; i++)
+        if (strcmp(s->models[i].name, name) == 0)
+            return &s->models[i];
+    sqlite3_stmt *st = s->w_model_get;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t id = -1;
+    uint32_t dim = 0;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        dim = (uint32_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlerr(s->w, "model get");
+        return NULL;
+    }
+    if (id < 0) {
+        if (!create)
+            return NULL;
+        st = s->w_model_new;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, dd_now_ms());
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            sqlerr(s->w, "model new");
+            return NULL;
+        }
+        id = sqlite3_last_insert_rowid(s->w);
+    }
+    if (s->n_models % 64 == 0) {
+        if (s->n_models >= CACHE_MAX)
+            s->n_models = 0;
+        s->models = dd_realloc(s->models, (s->n_models + 64) * sizeof *s->models);
+    }
+    struct model_entry *m = &s->models[s->n_models++];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->id = id;
+    m->dim = dim;
+    return m;
+}
+
+static struct version_entry *version_find(struct store *s, int64_t model_id, const char *name)
+{
+    for (size_t i = s->n_versions; i-- > 0;)
+        if (s->versions[i].model_id == model_id && strcmp(s->versions[i].name, name) == 0)
+            return &s->versions[i];
+    sqlite3_stmt *st = s->w_version_get;
+    sqlite3_bind_int64(st, 1, model_id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlerr(s->w, "version get");
+        return NULL;
+    }
+    if (id < 0) {
+        st = s->w_version_new;
+        sqlite3_bind_int64(st, 1, model_id);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, dd_now_ms());
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            sqlerr(s->w, "version new");
+            return NULL;
+        }
+        id = sqlite3_last_insert_rowid(s->w);
+    }
+    if (s->n_versions % 64 == 0) {
+        if (s->n_versions >= CACHE_MAX) {
+            /* pending tallies must not be lost with the cache */
+            if (flush_version_stats(s) != 0)
+                return NULL;
+            s->n_versions = 0;
+        }
+        s->versions = dd_realloc(s->versions, (s->n_versions + 64) * sizeof *s->versions);
+    }
+    struct version_entry *v = &s->versions[s->n_versions++];
+    v->model_id = model_id;
+    v->id = id;
+    snprintf(v->name, sizeof v->name, "%s", name);
+    v->add_events = 0;
+    return v;
+}
+
+static void bind_event(struct store *s, int64_t model_id, struct version_entry *v,
+                       const struct dd_event *e, int64_t ts, int64_t received_ms)
+{
+    sqlite3_stmt *st = s->w_insert;
+    sqlite3_bind_int64(st, 1, model_id);
+    sqlite3_bind_int64(st, 2, v->id);
+    if (e->id)
+        sqlite3_bind_text(st, 3, e->id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, ts);
+    sqlite3_bind_int64(st, 5, received_ms);
+    if (e->prediction)
+        sqlite3_bind_text(st, 6, e->prediction, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    if (e->has & DD_HAS_CONFIDENCE)
+        sqlite3_bind_double(st, 7, e->confidence);
+    else
+        sqlite3_bind_null(st, 7);
+    if (e->has & DD_HAS_LATENCY)
+        sqlite3_bind_double(st, 8, e->latency_ms);
+    else
+        sqlite3_bind_null(st, 8);
+    if (e->label)
+        sqlite3_bind_text(st, 9, e->label, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 9);
+    if (e->n_probabilities)
+        sqlite3_bind_blob(st, 10, e->probabilities, (int)(e->n_probabilities * 4),
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 10);
+    if (e->dim)
+        sqlite3_bind_blob(st, 11, e->embedding, (int)(e->dim * 4), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 11);
+    if (e->features)
+        sqlite3_bind_blob(st, 12, e->features, (int)e->features_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 12);
+}
+
+int store_w_insert_batch(struct store *s, const char *model, const struct dd_batch *b,
+                         int64_t received_ms, struct store_ingest_result *out)
+{
+    out->accepted = out->duplicates = 0;
+    out->conflict_index = -1;
+    out->model_dim = 0;
+    struct model_entry *m = model_find(s, model, 1);
+    if (!m)
+        return DD_EIO;
+    if (b->dim && m->dim && b->dim != m->dim) {
+        for (size_t i = 0; i < b->n; i++)
+            if (b->events[i].dim) {
+                out->conflict_index = (long)i;
+                break;
+            }
+        out->model_dim = m->dim;
+        return DD_ECONFLICT;
+    }
+    if (b->dim && !m->dim) {
+        sqlite3_stmt *st = s->w_model_dim;
+        sqlite3_bind_int64(st, 1, m->id);
+        sqlite3_bind_int64(st, 2, b->dim);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return sqlerr(s->w, "model dim");
+        m->dim = b->dim;
+    }
+    int64_t model_id = m->id;
+    struct version_entry *v = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct dd_event *e = &b->events[i];
+        if (!v || strcmp(v->name, e->version) != 0) {
+            v = version_find(s, model_id, e->version);
+            if (!v)
+                return DD_EIO;
+        }
+        int64_t ts = (e->has & DD_HAS_TS) ? e->ts_ms : received_ms;
+        bind_event(s, model_id, v, e, ts, received_ms);
+        int rc = sqlite3_step(s->w_insert);
+        sqlite3_reset(s->w_insert);
+        if (rc != SQLITE_DONE)
+            return sqlerr(s->w, "insert event");
+        if (sqlite3_changes(s->w) > 0) {
+            out->accepted++;
+            if (!v->add_events || ts < v->min_ts)
+                v->min_ts = ts;
+            if (!v->add_events || ts > v->max_ts)
+                v->max_ts = ts;
+            v->add_events++;
+        } else {
+            out->duplicates++;
+        }
+    }
+    return 0;
+}
+
+int store_w_apply_labels(struct store *s, const char *model, const struct dd_labels *l,
+                         size_t *updated, size_t *unknown)
+{
+    struct model_entry *m = model_find(s, model, 0);
+    if (!m)
+        return DD_ENOTFOUND;
+    size_t up = 0, unk = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        sqlite3_stmt *st = s->w_label;
+        sqlite3_bind_int64(st, 1, m->id);
+        sqlite3_bind_text(st, 2, l->items[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, l->items[i].label, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return sqlerr(s->w, "label");
+        if (sqlite3_changes(s->w) > 0)
+            up++;
+        else
+            unk++;
+    }
+    *updated = up;
+    *unknown = unk;
+    return 0;
+}
+
+/* ---- readers ---- */
+
+static sqlite3 *reader_take(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!s->free_mask)
+        pthread_cond_wait(&s->cv, &s->mu);
+    int i = __builtin_ctz((unsigned)s->free_mask);
+    s->free_mask &= ~(1 << i);
+    pthread_mutex_unlock(&s->mu);
+    return s->readers[i];
+}
+
+static void reader_give(struct store *s, sqlite3 *db)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_readers; i++)
+        if (s->readers[i] == db)
+            s->free_mask |= 1 << i;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int64_t col_time(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    struct store_model_info *ms = NULL;
+    size_t nm = 0;
+    int rc = DD_EIO;
+    const char *sql =
+        "SELECT m.name, COALESCE(m.embedding_dim, 0), v.name, v.events, v.first_ts, v.last_ts"
+        " FROM models m LEFT JOIN versions v ON v.model_id = m.id"
+        " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, v.name";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "models");
+        goto out;
+    }
+    if (only)
+        sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        struct store_model_info *m = nm ? &ms[nm - 1] : NULL;
+        if (!m || strcmp(m->name, name) != 0) {
+            ms = dd_realloc(ms, (nm + 1) * sizeof *ms);
+            m = &ms[nm++];
+            memset(m, 0, sizeof *m);
+            snprintf(m->name, sizeof m->name, "%s", name);
+            m->embedding_dim = (uint32_t)sqlite3_column_int64(st, 1);
+            m->last_ms = -1;
+        }
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+            continue;
+        m->versions = dd_realloc(m->versions, (m->n_versions + 1) * sizeof *m->versions);
+        struct store_version_info *v = &m->versions[m->n_versions++];
+        snprintf(v->name, sizeof v->name, "%s", (const char *)sqlite3_column_text(st, 2));
+        v->events = sqlite3_column_int64(st, 3);
+        v->first_ms = col_time(st, 4);
+        v->last_ms = col_time(st, 5);
+        m->events += v->events;
+        if (v->last_ms > m->last_ms)
+            m->last_ms = v->last_ms;
+    }
+    if (step != SQLITE_DONE) {
+        sqlerr(db, "models step");
+        goto out;
+    }
+    if (only && nm == 0) {
+        rc = DD_ENOTFOUND;
+        goto out;
+    }
+    *out = ms;
+    *n = nm;
+    ms = NULL;
+    nm = 0;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    store_models_free(ms, nm);
+    return rc;
+}
+
+void store_models_free(struct store_model_info *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(m[i].versions);
+    free(m);
+}
+
+int store_r_event_count(struct store *s, int64_t *out)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(events), 0) FROM versions", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        sqlerr(db, "event count");
+    }
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}
+
+/* ---- keys ---- */
+
+const char *store_role_name(int role)
+{
+    switch (role) {
+    case STORE_ROLE_INGEST: return "ingest";
+    case STORE_ROLE_READ: return "read";
+    case STORE_ROLE_ADMIN: return "admin";
+    }
+    return "?";
+}
+
+int store_role_parse(const char *s)
+{
+    for (int r = STORE_ROLE_INGEST; r <= STORE_ROLE_ADMIN; r++)
+        if (strcmp(s, store_role_name(r)) == 0)
+            return r;
+    return 0;
+}
+
+int store_keys_list(struct store *s, struct store_key **out, size_t *n)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    struct store_key *ks = NULL;
+    size_t nk = 0;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, role, hash, created_at, revoked_at FROM api_keys"
+                           " ORDER BY created_at, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "keys list");
+        goto out;
+    }
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        ks = dd_realloc(ks, (nk + 1) * sizeof *ks);
+        struct store_key *k = &ks[nk++];
+        memset(k, 0, sizeof *k);
+        snprintf(k->id, sizeof k->id, "%s", (const char *)sqlite3_column_text(st, 0));
+        k->role = store_role_parse((const char *)sqlite3_column_text(st, 1));
+        if (sqlite3_column_bytes(st, 2) == 32)
+            memcpy(k->hash, sqlite3_column_blob(st, 2), 32);
+        k->created_ms = sqlite3_column_int64(st, 3);
+        k->revoked_ms = col_time(st, 4);
+    }
+    if (step != SQLITE_DONE) {
+        sqlerr(db, "keys list step");
+        goto out;
+    }
+    *out = ks;
+    *n = nk;
+    ks = NULL;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    free(ks);
+    return rc;
+}
+
+int store_key_insert(struct store *s, const struct store_key *k)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO api_keys (id, role, hash, created_at) VALUES (?1,?2,?3,?4)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, k->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, store_role_name(k->role), -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, k->hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, k->created_ms);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = 0;
+    }
+    if (rc)
+        sqlerr(db, "key insert");
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}
+
+int store_key_revoke(struct store *s, const char *id)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, dd_now_ms());
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = sqlite3_changes(db) > 0 ? 0 : DD_ENOTFOUND;
+    }
+    if (rc == DD_EIO)
+        sqlerr(db, "key revoke");
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* store.h — driftd's storage: the only module that talks to SQLite.
+ *
+ * One database file in WAL mode.  Schema migrations are applied at open (a
+ * table of applied versions; a database newer than this binary is refused).
+ *
+ * Threading: a struct store holds one writer connection, used only by the
+ * writer thread (the store_w_* functions), and a small pool of reader
+ * connections that any thread may use through the store_r_* functions
+ * (guarded by the pool's mutex; each call takes a connection and gives it
+ * back).  WAL lets readers read while the writer writes.
+ */
+#ifndef DD_STORE_H
+#define DD_STORE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/event.h"
+#include "ingest/parse.h"
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store_options {
+    const char *path;
+    int synchronous_full;  /* 1: synchronous=FULL (power-loss safe); 0: NORMAL */
+    int readers;           /* reader connections; default 4 */
+};
+
+/* Opens (creating if needed) and migrates.  On failure a message naming the
+ * file is written to errmsg. */
+int store_open(const struct store_options *o, struct store **out, char *errmsg,
+               size_t errlen);
+void store_close(struct store *s);
+
+/* ---- writer thread only ---- */
+
+int store_w_begin(struct store *s);
+int store_w_commit(struct store *s);
+void store_w_rollback(struct store *s);
+
+struct store_ingest_result {
+    size_t accepted, duplicates;
+    long conflict_index;   /* with DD_ECONFLICT: the first event with an embedding */
+    uint32_t model_dim;    /* with DD_ECONFLICT: the model's dimension */
+};
+/* Inserts a validated batch inside the open transaction.  DD_ECONFLICT when
+ * the batch's embedding dimension differs from the model's (nothing of the
+ * batch is written then); other negative codes are SQLite failures after
+ * which the caller must roll back. */
+int store_w_insert_batch(struct store *s, const char *model, const struct dd_batch *b,
+                         int64_t received_ms, struct store_ingest_result *out);
+/* Joins labels by event id.  DD_ENOTFOUND for an unknown model. */
+int store_w_apply_labels(struct store *s, const char *model, const struct dd_labels *l,
+                         size_t *updated, size_t *unknown);
+
+/* ---- readers, any thread ---- */
+
+struct store_version_info {
+    char name[DD_NAME_MAX + 1];
+    int64_t events, first_ms, last_ms;   /* -1 times when no events */
+};
+struct store_model_info {
+    char name[DD_NAME_MAX + 1];
+    int64_t events, last_ms;
+    uint32_t embedding_dim;              /* 0 = none yet */
+    struct store_version_info *versions; /* owned: store_models_free() */
+    size_t n_versions;
+};
+/* All models (name order), or the one named (DD_ENOTFOUND). */
+int store_r_models(struct store *s, const char *only, struct store_model_info **out,
+                   size_t *n);
+void store_models_free(struct store_model_info *m, size_t n);
+/* Total events stored (all models). */
+int store_r_event_count(struct store *s, int64_t *out);
+
+/* ---- API keys (any thread) ---- */
+
+enum store_role { STORE_ROLE_INGEST = 1, STORE_ROLE_READ = 2, STORE_ROLE_ADMIN = 3 };
+const char *store_role_name(int role);
+int store_role_parse(const char *s);  /* 0 if unknown */
+
+struct store_key {
+    char id[40];
+    int role;
+    uint8_t hash[32];
+    int64_t created_ms, revoked_ms;      /* revoked_ms -1 when active */
+};
+int store_keys_list(struct store *s, struct store_key **out, size_t *n);
+int store_key_insert(struct store *s, const struct store_key *k);
+/* DD_ENOTFOUND when no active key has that id. */
+int store_key_revoke(struct store *s, const char *id);
+
+#endif
