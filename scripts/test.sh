@@ -17,4 +17,8 @@ for kind in release asan; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$dir" --output-on-failure -j"$jobs" || status=1
 done
+echo "== fuzz smoke (libFuzzer, clang)"
+CC=clang cmake -S . -B build-test-fuzz -DDRIFTD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-test-fuzz -j"$jobs" --target fuzz_events >/dev/null
+ctest --test-dir build-test-fuzz -L fuzz --output-on-failure || status=1
 exit $status

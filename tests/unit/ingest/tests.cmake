@@ -1,0 +1,1 @@
+dd_unit_test(ingest parse LIBS dd_ingest)

@@ -1,0 +1,72 @@
+/* Tests server/config.c: every key's parsing, bad values, file, env. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "server/config.h"
+#include "check.h"
+
+int main(void)
+{
+    struct dd_config c;
+    char err[256];
+    config_defaults(&c);
+    CHECK_EQ_STR(c.listen, "127.0.0.1:8080");
+    CHECK_EQ_STR(c.db, "data/driftd.db");
+    CHECK_EQ_INT(c.eval_interval_ms, 60000);
+    CHECK_EQ_INT(c.body_limit, 16 << 20);
+
+    CHECK_EQ_INT(config_set(&c, "body_limit", "64KiB", err, sizeof err), 0);
+    CHECK_EQ_INT(c.body_limit, 65536);
+    CHECK_EQ_INT(config_set(&c, "body_limit", "1M", err, sizeof err), 0);
+    CHECK_EQ_INT(c.body_limit, 1 << 20);
+    CHECK_EQ_INT(config_set(&c, "body_limit", "lots", err, sizeof err), DD_EINVAL);
+    CHECK(strstr(err, "body_limit") != NULL);
+    CHECK_EQ_INT(config_set(&c, "eval_interval", "15s", err, sizeof err), 0);
+    CHECK_EQ_INT(c.eval_interval_ms, 15000);
+    CHECK_EQ_INT(config_set(&c, "eval_interval", "5ms", err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(config_set(&c, "listen", "0.0.0.0:9000", err, sizeof err), 0);
+    CHECK_EQ_INT(config_set(&c, "listen", "nowhere", err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(config_set(&c, "listen", "x:99999", err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(config_set(&c, "synchronous", "full", err, sizeof err), 0);
+    CHECK_EQ_INT(c.synchronous_full, 1);
+    CHECK_EQ_INT(config_set(&c, "synchronous", "sometimes", err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(config_set(&c, "insecure", "true", err, sizeof err), 0);
+    CHECK_EQ_INT(c.insecure, 1);
+    CHECK_EQ_INT(config_set(&c, "threads", "1", err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(config_set(&c, "colour", "red", err, sizeof err), DD_EINVAL);
+    CHECK(strstr(err, "unknown setting 'colour'") != NULL);
+
+    CHECK(config_listen_is_loopback("127.0.0.1:8080"));
+    CHECK(config_listen_is_loopback("localhost:1"));
+    CHECK(!config_listen_is_loopback("0.0.0.0:8080"));
+    CHECK(!config_listen_is_loopback("8080"));
+
+    /* file, then environment on top */
+    char path[] = "/tmp/dd-test-config-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    fputs("{\"db\": \"/tmp/x.db\", \"threads\": 8, \"insecure\": false}", fp);
+    fclose(fp);
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load_file(&c, path, err, sizeof err), 0);
+    CHECK_EQ_STR(c.db, "/tmp/x.db");
+    CHECK_EQ_INT(c.threads, 8);
+    setenv("DRIFTD_THREADS", "12", 1);
+    CHECK_EQ_INT(config_load_env(&c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.threads, 12);
+    setenv("DRIFTD_THREADS", "many", 1);
+    CHECK_EQ_INT(config_load_env(&c, err, sizeof err), DD_EINVAL);
+    CHECK(strstr(err, "DRIFTD_THREADS") != NULL);
+    unsetenv("DRIFTD_THREADS");
+    fp = fopen(path, "w");
+    fputs("{\"threads\": [1]}", fp);
+    fclose(fp);
+    CHECK(config_load_file(&c, path, err, sizeof err) != 0);
+    CHECK(strstr(err, path) != NULL);
+    remove(path);
+    CHECK(config_load_file(&c, "/nonexistent/driftd.json", err, sizeof err) != 0);
+    CHECK_DONE();
+}

@@ -1,0 +1,157 @@
+/* Tests server/store.c: migrations (fresh, reopen, newer schema refused),
+ * the writer's insert path (duplicates, dimension conflicts, per-version
+ * counts), labels, keys. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "ingest/parse.h"
+#include "server/store.h"
+#include "check.h"
+
+static char dbpath[256];
+
+static int query_int(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int v = -1;
+    sqlite3_open(dbpath, &db);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_sql(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_open(dbpath, &db);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+}
+
+static int ingest(struct store *s, const char *model, const char *body,
+                  struct store_ingest_result *res)
+{
+    struct dd_batch b;
+    struct dd_parse_error pe;
+    if (dd_parse_events(body, strlen(body), DD_BODY_JSON, &b, &pe) != 0) {
+        fprintf(stderr, "parse: %s\n", pe.message);
+        return -100;
+    }
+    int rc = store_w_begin(s);
+    if (rc == 0)
+        rc = store_w_insert_batch(s, model, &b, 1795341600000LL, res);
+    if (rc == 0 || rc == DD_ECONFLICT)
+        store_w_commit(s);
+    else
+        store_w_rollback(s);
+    dd_batch_release(&b);
+    return rc;
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/dd-test-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
+    char err[512] = "";
+    struct store *s = NULL;
+    struct store_options o = {dbpath, 0, 2};
+
+    /* fresh database: every migration applied once */
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+
+    struct store_ingest_result r;
+    CHECK_EQ_INT(ingest(s, "vit",
+                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
+                        "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
+                        "\"ts\":1795341500000}]}", &r), 0);
+    CHECK_EQ_INT(r.accepted, 3);
+    CHECK_EQ_INT(r.duplicates, 0);
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
+                                  "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
+                        &r), 0);
+    CHECK_EQ_INT(r.accepted, 2);
+    CHECK_EQ_INT(r.duplicates, 1);
+    /* the same id in another model is another event */
+    CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
+    CHECK_EQ_INT(r.accepted, 1);
+    /* dimension fixed by the first embedding: nothing of a conflicting batch is stored */
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"z\",\"prediction\":\"q\"},"
+                                  "{\"embedding\":[1,2]}]}", &r), DD_ECONFLICT);
+    CHECK_EQ_INT(r.conflict_index, 1);
+    CHECK_EQ_INT(r.model_dim, 3);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE event_id = 'z'"), 0);
+
+    struct store_model_info *ms;
+    size_t n;
+    CHECK_EQ_INT(store_r_models(s, NULL, &ms, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(ms[0].name, "bert");
+    CHECK_EQ_STR(ms[1].name, "vit");
+    CHECK_EQ_INT(ms[1].events, 5);
+    CHECK_EQ_INT(ms[1].embedding_dim, 3);
+    CHECK_EQ_INT(ms[1].n_versions, 2);
+    CHECK_EQ_STR(ms[1].versions[0].name, "default");
+    CHECK_EQ_INT(ms[1].versions[0].events, 4);
+    CHECK_EQ_INT(ms[1].versions[1].events, 1);
+    CHECK_EQ_INT(ms[1].versions[1].first_ms, 1795341500000LL);
+    store_models_free(ms, n);
+    CHECK_EQ_INT(store_r_models(s, "nope", &ms, &n), DD_ENOTFOUND);
+
+    /* labels join by event id */
+    struct dd_labels l;
+    struct dd_parse_error pe;
+    const char *lb = "{\"labels\":[{\"id\":\"a\",\"label\":\"cat\"},{\"id\":\"q\",\"label\":\"x\"}]}";
+    CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &pe), 0);
+    size_t up = 9, unk = 9;
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_apply_labels(s, "vit", &l, &up, &unk), 0);
+    CHECK_EQ_INT(store_w_apply_labels(s, "nope", &l, &up, &unk), DD_ENOTFOUND);
+    store_w_commit(s);
+    dd_labels_release(&l);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
+
+    /* keys */
+    struct store_key k = {.id = "key_1", .role = STORE_ROLE_READ, .created_ms = 5};
+    memset(k.hash, 7, 32);
+    CHECK_EQ_INT(store_key_insert(s, &k), 0);
+    CHECK_EQ_INT(store_key_revoke(s, "key_1"), 0);
+    CHECK_EQ_INT(store_key_revoke(s, "key_1"), DD_ENOTFOUND);
+    struct store_key *ks;
+    CHECK_EQ_INT(store_keys_list(s, &ks, &n), 0);
+    CHECK(n == 1 && ks[0].role == STORE_ROLE_READ && ks[0].revoked_ms > 0);
+    free(ks);
+    store_close(s);
+
+    /* reopen: nothing re-applied, data kept */
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
+    store_close(s);
+
+    /* a database from a newer driftd is refused with a clear message */
+    exec_sql("INSERT INTO schema_migrations VALUES (99, 0)");
+    s = NULL;
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), DD_ESCHEMA);
+    CHECK(s == NULL);
+    CHECK(strstr(err, "schema version 99") && strstr(err, "newer"));
+
+    /* an unopenable path names the file */
+    struct store_options bad = {"/nonexistent-dir/x/y.db", 0, 1};
+    CHECK(store_open(&bad, &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "/nonexistent-dir/x/y.db") != NULL);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_DONE();
+}

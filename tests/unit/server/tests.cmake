@@ -1,0 +1,2 @@
+dd_unit_test(server store LIBS dd_server)
+dd_unit_test(server config LIBS dd_server)
