@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Generates the expected values the analysis/ unit tests compare against.
+
+Run with Debian's Python (SciPy 1.10, scikit-learn):
+    /usr/bin/python3 tests/unit/analysis/gen_fixtures.py
+from anywhere; it writes *.txt next to itself.  Deterministic: samples come from
+the splitmix64 + Box-Muller generator below, which analysis/rng.h implements
+bit for bit in C, so large samples are described by (seed, n, mu, sigma,
+decimals) instead of being stored.  Formats are one case per line, fields
+separated by spaces; the C tests document what they read.
+"""
+import math
+import os
+import sys
+
+import numpy as np
+from scipy import stats
+from scipy.spatial import distance as spd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+M64 = (1 << 64) - 1
+
+
+class Rng:
+    """splitmix64, as analysis/rng.h."""
+
+    def __init__(self, seed):
+        self.s = seed & M64
+
+    def next(self):
+        self.s = (self.s + 0x9E3779B97F4A7C15) & M64
+        z = self.s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        return z ^ (z >> 31)
+
+    def uniform(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
+    def normal(self):
+        u1 = ((self.next() >> 11) + 1) * 2.0 ** -53
+        u2 = self.uniform()
+        return math.sqrt(-2.0 * math.log(u1)) * math.cos(6.283185307179586 * u2)
+
+
+def sample(spec):
+    """'seed:n:mu:sigma:decimals' (decimals < 0: no rounding), the same
+    expression as the C test's sample()."""
+    seed, n, mu, sigma, dec = spec.split(":")
+    r = Rng(int(seed))
+    mu, sigma, dec = float(mu), float(sigma), int(dec)
+    out = np.empty(int(n))
+    for i in range(int(n)):
+        v = mu + sigma * r.normal()
+        if dec >= 0:
+            f = 10.0 ** dec
+            v = float(np.rint(v * f)) / f
+        out[i] = v
+    return out
+
+
+def ks_fixtures():
+    lines = []
+    lists = [
+        ("tiny_sep", [1, 2, 3], [4, 5, 6]),
+        ("tiny_same", [1, 2, 3], [1, 2, 3]),
+        ("ties", [1, 1, 2, 2, 3, 3, 3], [2, 2, 3, 4, 4]),
+        ("one_each", [0.5], [1.5]),
+        ("const_equal", [2.0] * 30, [2.0] * 25),
+        ("const_diff", [2.0] * 30, [3.0] * 25),
+        ("interleaved", [1, 3, 5, 7, 9, 11], [2, 4, 6, 8, 10, 12, 14]),
+    ]
+    for name, a, b in lists:
+        r = stats.ks_2samp(a, b, method="auto")
+        lines.append("list %s %s %s %.17g %.17g" % (
+            name, ",".join(repr(float(x)) for x in a), ",".join(repr(float(x)) for x in b),
+            r.statistic, r.pvalue))
+    specs = [
+        ("small", "1:50:0:1:-1", "2:60:0:1:-1"),
+        ("small_shift", "3:40:0:1:-1", "4:45:1:1:-1"),
+        ("square_ties", "5:500:0:1:1", "6:500:0.1:1:1"),
+        ("square_tiny_p", "7:2000:0:1:-1", "8:2000:1.5:1:-1"),
+        ("exact_big", "9:10000:0:1:-1", "10:9000:0.05:1:-1"),
+        ("switch_exact", "11:10000:0:1:-1", "12:5000:0.03:1:-1"),
+        ("switch_asymp", "13:10001:0:1:-1", "14:5000:0.03:1:-1"),
+        ("asymp_large", "15:50000:0:1:-1", "16:40000:0.02:1:-1"),
+        ("asymp_tiny_p", "17:30000:0:1:-1", "18:20000:0.3:1:-1"),
+        ("asymp_zero_p", "19:30000:0:1:-1", "20:20000:1:1:-1"),
+        ("asymp_en30", "21:10001:0:1:-1", "22:30:0.3:1:-1"),
+        ("asymp_en30_b", "23:10001:0:1:-1", "24:30:0.8:1:-1"),
+        ("asymp_en196", "25:10001:0:1:-1", "26:200:0.2:1:-1"),
+        ("asymp_ties", "27:20000:0:1:1", "28:15000:0:1:1"),
+        ("identical_big", "29:20000:0:1:-1", "29:20000:0:1:-1"),
+        ("exact_mid", "30:3000:0:1:-1", "31:1234:0.1:1:-1"),
+        ("exact_tiny_p", "32:3000:0:1:-1", "33:1234:1.2:1:-1"),
+    ]
+    for name, sa, sb in specs:
+        a, b = sample(sa), sample(sb)
+        r = stats.ks_2samp(a, b, method="auto")
+        lines.append("gen %s %s %s %.17g %.17g" % (name, sa, sb, r.statistic, r.pvalue))
+    write("ks.txt", lines)
+
+    # kstwo.sf over every branch of Simard & L'Ecuyer
+    kl = []
+    for n in [1, 2, 5, 10, 50, 100, 140, 141, 500, 1000, 5000, 20000, 100000, 100001, 250000, 500000]:
+        for z in [0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0, 13.0, 19.0, 26.0]:
+            x = z / math.sqrt(n)
+            if x > 1:
+                continue
+            kl.append("%d %.17g %.17g" % (n, x, stats.kstwo.sf(x, n)))
+        for x in [0.5 / n + 1e-9, 0.75 / n, 1.0 / n, 1.5 / n, 0.5, 0.6, 0.95, 1 - 0.5 / n]:
+            if x > 1:
+                continue
+            kl.append("%d %.17g %.17g" % (n, x, stats.kstwo.sf(x, n)))
+    write("kstwo.txt", kl)
+
+
+def write(name, lines):
+    with open(os.path.join(HERE, name), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    ks_fixtures()

@@ -1,0 +1,139 @@
+/* Tests analysis/ks.c and analysis/kolmogorov.c against SciPy 1.10
+ * (fixtures from gen_fixtures.py):
+ *   kstwo.txt: "n x sf" = scipy.stats.kstwo.sf(x, n) over every branch;
+ *   ks.txt:    "list NAME A B D P" or "gen NAME SPEC_A SPEC_B D P" =
+ *              scipy.stats.ks_2samp(a, b, method='auto').
+ * Required agreement: D to 1e-9, p to 1e-6 relative (1e-12 absolute for tiny
+ * p).  Also: the pre-sorted entry point, the exact/asymptotic switch, sorting,
+ * and the degenerate inputs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/kolmogorov.h"
+#include "analysis/ks.h"
+#include "analysis/sort.h"
+#include "base/err.h"
+#include "check.h"
+#include "fixture.h"
+
+static void test_kstwo(void)
+{
+    FILE *f = fixture_open("kstwo.txt");
+    long n;
+    double x, sf;
+    int lines = 0;
+    while (fscanf(f, "%ld %lf %lf", &n, &x, &sf) == 3) {
+        double got = dd_kolmogn_sf(n, x);
+        lines++;
+        if (!(fabs(got - sf) <= 1e-300 + 1e-6 * sf && (sf > 1e-12 || fabs(got - sf) <= 1e-12)))
+            fprintf(stderr, "kstwo n=%ld x=%.17g: got %.17g want %.17g\n", n, x, got, sf);
+        CHECK_CLOSE(got, sf, 1e-6, 1e-300);
+    }
+    CHECK(lines > 300);
+    fclose(f);
+}
+
+static void check_case(const char *name, double *a, size_t n, double *b, size_t m,
+                       double d, double p)
+{
+    struct dd_ks_result r;
+    int rc = dd_ks_2samp(a, n, b, m, &r);
+    CHECK_EQ_INT(rc, 0);
+    if (fabs(r.statistic - d) > 1e-9 || fabs(r.p_value - p) > 1e-12 + 1e-6 * p)
+        fprintf(stderr, "ks %s (n=%zu m=%zu): got D=%.17g p=%.17g want D=%.17g p=%.17g\n",
+                name, n, m, r.statistic, r.p_value, d, p);
+    CHECK_CLOSE(r.statistic, d, 0, 1e-9);
+    CHECK_CLOSE(r.p_value, p, 1e-6, p < 1e-12 ? 1e-300 : 1e-12);
+    if (p < 1e-12) /* tiny p: both absolute 1e-12 and relative 1e-6 */
+        CHECK_CLOSE(r.p_value, p, 1e-6, 1e-300);
+    CHECK_EQ_INT(r.exact, (n > m ? n : m) <= DD_KS_MAX_EXACT_N);
+
+    /* the pre-sorted entry point gives the same answer */
+    dd_sort_doubles(a, n);
+    dd_sort_doubles(b, m);
+    struct dd_ks_result s;
+    CHECK_EQ_INT(dd_ks_2samp_sorted(a, n, b, m, &s), 0);
+    CHECK(s.statistic == r.statistic && s.p_value == r.p_value);
+}
+
+static void test_ks_fixtures(void)
+{
+    FILE *f = fixture_open("ks.txt");
+    char line[8192], kind[16], name[64], sa[4096], sb[4096];
+    double d, p;
+    int cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%15s %63s %4095s %4095s %lf %lf", kind, name, sa, sb, &d, &p) != 6)
+            continue;
+        size_t n, m;
+        double *a, *b;
+        if (strcmp(kind, "list") == 0) {
+            a = fixture_list(sa, &n);
+            b = fixture_list(sb, &m);
+        } else {
+            a = fixture_sample(sa, &n);
+            b = fixture_sample(sb, &m);
+        }
+        check_case(name, a, n, b, m, d, p);
+        free(a);
+        free(b);
+        cases++;
+    }
+    CHECK(cases >= 20);
+    fclose(f);
+}
+
+static void test_sort(void)
+{
+    struct dd_rng r;
+    dd_rng_seed(&r, 42);
+    size_t n = 100000;
+    double *a = malloc(n * sizeof *a);
+    for (size_t i = 0; i < n; i++)
+        a[i] = (i % 7 == 0) ? -0.0 : dd_rng_normal(&r) * (i % 3 ? 1e-300 : 1e300);
+    a[5] = 0.0;
+    a[6] = -INFINITY;
+    a[7] = INFINITY;
+    dd_sort_doubles(a, n);
+    CHECK(dd_is_sorted(a, n));
+    CHECK(a[0] == -INFINITY && a[n - 1] == INFINITY);
+    double small[5] = {3, -1, 2, 2, -7};
+    dd_sort_doubles(small, 5);
+    CHECK(small[0] == -7 && small[1] == -1 && small[2] == 2 && small[4] == 3);
+    free(a);
+}
+
+static void test_degenerate(void)
+{
+    struct dd_ks_result r;
+    double a[3] = {1, 2, 3}, b[3] = {1, NAN, 3}, c[2] = {5, 4};
+    CHECK_EQ_INT(dd_ks_2samp(a, 0, a, 3, &r), DD_EINSUFFICIENT);
+    CHECK_EQ_INT(dd_ks_2samp(a, 3, a, 0, &r), DD_EINSUFFICIENT);
+    CHECK_EQ_INT(dd_ks_2samp(a, 3, b, 3, &r), DD_EINVAL);
+    CHECK_EQ_INT(dd_ks_2samp_sorted(a, 3, c, 2, &r), DD_EINVAL); /* not sorted */
+    double inf[2] = {1, INFINITY};
+    CHECK_EQ_INT(dd_ks_2samp(a, 3, inf, 2, &r), DD_EINVAL);
+    /* both constant and equal: D = 0, p = 1, in both branches */
+    size_t big = 20000;
+    double *k1 = malloc(big * sizeof *k1);
+    for (size_t i = 0; i < big; i++)
+        k1[i] = 0.25;
+    CHECK_EQ_INT(dd_ks_2samp(k1, big, k1, big / 2, &r), 0);
+    CHECK(r.statistic == 0 && r.p_value == 1);
+    CHECK_EQ_INT(dd_ks_2samp(k1, 30, k1, 40, &r), 0);
+    CHECK(r.statistic == 0 && r.p_value == 1);
+    free(k1);
+    /* p is always a number in [0, 1] */
+    CHECK(dd_kolmogn_sf(1, 0.7) >= 0 && dd_kolmogn_sf(1, 0.7) <= 1);
+    CHECK(isnan(dd_kolmogn_sf(0, 0.5)));
+}
+
+int main(void)
+{
+    test_sort();
+    test_kstwo();
+    test_ks_fixtures();
+    test_degenerate();
+    CHECK_DONE();
+}
