@@ -18,6 +18,8 @@
 #include "server/auth.h"
 #include "server/cli.h"
 #include "server/http.h"
+#include "server/metrics.h"
+#include "server/routes.h"
 #include "server/store.h"
 #include "server/writer.h"
 
@@ -97,6 +99,12 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the writer thread\n");
         goto out;
     }
+    int nroutes;
+    const struct route *rt = routes_table(&nroutes);
+    static const char *patterns[64];
+    for (int i = 0; i < nroutes && i < 64; i++)
+        patterns[i] = rt[i].pattern;
+    metrics_init(patterns, nroutes);
     if (http_start(&app, &http, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s\n", err);
         goto out;

@@ -4,7 +4,9 @@
 
 #include "server/app.h"
 #include "server/handlers.h"
+#include "server/metrics.h"
 #include "server/store.h"
+#include "server/writer.h"
 
 void h_healthz(struct http_req *r)
 {
@@ -33,4 +35,15 @@ void h_static(struct http_req *r)
     const char *rel = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
     snprintf(path, sizeof path, "%s%s", r->app->web_root, rel);
     http_reply_file(r, path);
+}
+
+void h_metrics(struct http_req *r)
+{
+    struct writer_stats ws;
+    writer_get_stats(r->app->writer, &ws);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    metrics_render(&b, &ws);
+    http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+    dd_buf_release(&b);
 }

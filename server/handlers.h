@@ -14,6 +14,7 @@ void h_labels_post(struct http_req *r);
 void h_models_list(struct http_req *r);
 void h_model_get(struct http_req *r);
 void h_healthz(struct http_req *r);
+void h_metrics(struct http_req *r);
 void h_readyz(struct http_req *r);
 void h_static(struct http_req *r);
 

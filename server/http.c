@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "server/app.h"
+#include "server/metrics.h"
 #include "server/routes.h"
 
 struct http_server {
@@ -82,6 +83,7 @@ void http_reply_error(struct http_req *r, int status, const char *code, long ind
     va_end(ap);
     struct dd_buf b;
     dd_buf_init(&b);
+    r->error_code = code;
     error_body(&b, code, index, msg);
     if (status >= 500) {
         char q[300];
@@ -97,6 +99,7 @@ void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
 {
     struct dd_buf b;
     dd_buf_init(&b);
+    r->error_code = "overloaded";
     error_body(&b, "overloaded", -1, message);
     char ra[16];
     snprintf(ra, sizeof ra, "%d", retry_after_s);
@@ -182,6 +185,7 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     r.path = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
     r.query = ri->query_string;
     r.start_ns = dd_mono_ns();
+    r.route = -1;
     snprintf(r.rid, sizeof r.rid, "%08x%08llx", rid_salt,
              (unsigned long long)atomic_fetch_add(&request_counter, 1));
 
@@ -190,6 +194,9 @@ static int on_request(struct mg_connection *conn, void *cbdata)
         http_reply_error(&r, 500, "internal", -1, "no answer from handler");
 
     double ms = (double)(dd_mono_ns() - r.start_ns) / 1e6;
+    metrics_observe_request(r.route, r.status, ms / 1e3);
+    if (r.route_role == ROLE_INGEST && r.error_code)
+        metrics_count_rejected(r.error_code);
     enum dd_log_level lvl = r.status >= 500 ? DD_LOG_WARN : DD_LOG_INFO;
     if (!strcmp(r.path, "/healthz") || !strcmp(r.path, "/readyz") || !strcmp(r.path, "/metrics"))
         lvl = DD_LOG_DEBUG;

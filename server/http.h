@@ -33,6 +33,9 @@ struct http_req {
     char rid[24];
     char params[HTTP_MAX_PARAMS][DD_NAME_MAX + 1]; /* {model}, {version}, ... in order */
     int role;                    /* role granted by auth (enum store_role), 0 before */
+    int route;                   /* index in the route table, -1 when none matched */
+    int route_role;              /* the role the matched route needs */
+    const char *error_code;      /* set by http_reply_error(), for metrics */
     int status;                  /* set by the reply */
     size_t bytes_out;
     int64_t start_ns;

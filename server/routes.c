@@ -16,6 +16,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/models/{model}/labels", ROLE_INGEST, h_labels_post},
     {"GET", "/api/v1/models", ROLE_READ, h_models_list},
     {"GET", "/api/v1/models/{model}", ROLE_READ, h_model_get},
+    {"GET", "/metrics", ROLE_READ, h_metrics},
     /* last: the dashboard's static files (web/) */
     {"GET", "/*", ROLE_NONE, h_static},
 };
@@ -83,6 +84,8 @@ void routes_dispatch(struct http_req *r)
             http_reply_error(r, 404, "not_found", -1, "no such path '%s'", r->path);
         return;
     }
+    r->route = (int)(found - routes);
+    r->route_role = (int)found->role;
     for (int i = 0; i < HTTP_MAX_PARAMS && r->params[i][0]; i++)
         if (!dd_name_valid(r->params[i], strlen(r->params[i]))) {
             http_reply_error(r, 400, "invalid_query", -1,
