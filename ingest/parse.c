@@ -561,3 +561,69 @@ out:
     cJSON_Delete(root);
     return rc;
 }
+
+static int time_value(const cJSON *v, int64_t *out)
+{
+    if (cJSON_IsString(v))
+        return dd_time_parse(v->valuestring, strlen(v->valuestring), out);
+    if (is_integer(v) && v->valuedouble >= 0 && v->valuedouble <= TS_MAX_MS) {
+        *out = (int64_t)v->valuedouble;
+        return 0;
+    }
+    return DD_EINVAL;
+}
+
+int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t *to_ms,
+                        struct dd_parse_error *err)
+{
+    int rc = DD_EINVAL;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root) {
+        seterr(err, "invalid_json", -1, "body: not valid JSON");
+        goto out;
+    }
+    const cJSON *from = NULL, *to = NULL;
+    for (const cJSON *v = cJSON_IsObject(root) ? root->child : NULL; v; v = v->next) {
+        if (!strcmp(v->string, "from"))
+            from = v;
+        else if (!strcmp(v->string, "to"))
+            to = v;
+        else {
+            seterr(err, "invalid_body", -1, "%.60s: unknown field (expected from, to)", v->string);
+            goto out;
+        }
+    }
+    if (!from || !to) {
+        seterr(err, "invalid_body", -1, "body: must be {\"events\": [...]} or {\"from\": TIME, \"to\": TIME}");
+        goto out;
+    }
+    if (time_value(from, from_ms) != 0) {
+        seterr(err, "invalid_body", -1, "from: must be an RFC 3339 time or epoch milliseconds");
+        goto out;
+    }
+    if (time_value(to, to_ms) != 0) {
+        seterr(err, "invalid_body", -1, "to: must be an RFC 3339 time or epoch milliseconds");
+        goto out;
+    }
+    if (*from_ms > *to_ms) {
+        seterr(err, "invalid_body", -1, "from: must not be after to");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+int dd_body_is_events(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+        i++;
+    if (i >= n || s[i] != '{')
+        return 0;
+    i++;
+    while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+        i++;
+    return n - i >= 8 && !memcmp(s + i, "\"events\"", 8);
+}

@@ -44,6 +44,12 @@ void dd_labels_release(struct dd_labels *l);
 int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
                     struct dd_parse_error *err);
 
+/* {"from": TIME, "to": TIME} (RFC 3339 or epoch ms, from <= to). */
+int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t *to_ms,
+                        struct dd_parse_error *err);
+/* 1 when a JSON body's first member is "events" (an events batch), 0 otherwise. */
+int dd_body_is_events(const char *body, size_t len);
+
 /* Walks a flat JSON object (a config file), calling fn(key, value, ctx) with
  * every member's value as text: strings as themselves, numbers as written
  * by %.17g, booleans as "true"/"false".  Nested objects or arrays are an

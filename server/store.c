@@ -39,6 +39,16 @@ static const char *const migrations[] = {
     "CREATE TABLE api_keys ("
     "  id TEXT PRIMARY KEY, role TEXT NOT NULL CHECK(role IN ('ingest','read','admin')),"
     "  hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);",
+    /* 2: explicit references, kept apart from events so retention never
+     * touches them */
+    "CREATE TABLE refs ("
+    "  version_id INTEGER PRIMARY KEY, source TEXT NOT NULL, events INTEGER NOT NULL,"
+    "  first_ts INTEGER, last_ts INTEGER, set_at INTEGER NOT NULL);"
+    "CREATE TABLE ref_events ("
+    "  id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL, ts INTEGER NOT NULL,"
+    "  prediction TEXT, confidence REAL, latency_ms REAL, label TEXT,"
+    "  probabilities BLOB, embedding BLOB, features BLOB);"
+    "CREATE INDEX ref_events_version ON ref_events(version_id, ts);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
@@ -382,10 +392,11 @@ static struct version_entry *version_find(struct store *s, int64_t model_id, con
     return v;
 }
 
-static void bind_event(struct store *s, int64_t model_id, struct version_entry *v,
+/* Binds an event to the events table's parameter numbers (?1..?12); other
+ * statements that insert events use the same numbers. */
+static void bind_event(sqlite3_stmt *st, int64_t model_id, struct version_entry *v,
                        const struct dd_event *e, int64_t ts, int64_t received_ms)
 {
-    sqlite3_stmt *st = s->w_insert;
     sqlite3_bind_int64(st, 1, model_id);
     sqlite3_bind_int64(st, 2, v->id);
     if (e->id)
@@ -463,7 +474,7 @@ int store_w_insert_batch(struct store *s, const char *model, const struct dd_bat
                 return DD_EIO;
         }
         int64_t ts = (e->has & DD_HAS_TS) ? e->ts_ms : received_ms;
-        bind_event(s, model_id, v, e, ts, received_ms);
+        bind_event(s->w_insert, model_id, v, e, ts, received_ms);
         int rc = sqlite3_step(s->w_insert);
         sqlite3_reset(s->w_insert);
         if (rc != SQLITE_DONE)
@@ -720,6 +731,309 @@ int store_key_revoke(struct store *s, const char *id)
     }
     if (rc == DD_EIO)
         sqlerr(db, "key revoke");
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}
+
+/* ---- event windows ---- */
+
+static int version_id(sqlite3 *db, const char *model, const char *version, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = DD_ENOTFOUND;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id"
+                           " WHERE m.name = ?1 AND v.name = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(db, "version id");
+    sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const void *arena_blob(struct dd_arena *a, sqlite3_stmt *st, int col, size_t *len)
+{
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    const void *p = sqlite3_column_blob(st, col);
+    if (!p || !*len)
+        return NULL;
+    void *d = dd_arena_alloc(a, *len);
+    memcpy(d, p, *len);
+    return d;
+}
+
+static const char *arena_text(struct dd_arena *a, sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? dd_arena_strndup(a, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
+}
+
+int store_r_events(struct store *s, const char *model, const char *version,
+                   const struct store_window *w, struct dd_batch *out,
+                   struct store_window_info *info)
+{
+    dd_batch_init(out);
+    memset(info, 0, sizeof *info);
+    info->from_ms = info->to_ms = -1;
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int64_t vid;
+    int rc = version_id(db, model, version, &vid);
+    if (rc != 0)
+        goto out;
+    version = dd_arena_strndup(&out->arena, version, strlen(version));
+    rc = DD_EIO;
+    /* the (version_id, ts) index serves every one of these; the newest
+     * max_sample events of a time window are read newest first */
+    size_t cap = w->max_sample ? w->max_sample : SIZE_MAX;
+    const char *sql;
+    if (w->reference) {
+        sql = "SELECT NULL, ts, prediction, confidence, latency_ms, label, probabilities,"
+              " embedding, features FROM ref_events WHERE version_id = ?1 ORDER BY ts, id LIMIT ?2";
+    } else if (w->first_n) {
+        sql = "SELECT event_id, ts, prediction, confidence, latency_ms, label, probabilities,"
+              " embedding, features FROM events WHERE version_id = ?1 ORDER BY ts, id LIMIT ?2";
+        if (w->first_n < cap)
+            cap = w->first_n;
+    } else if (w->last_n) {
+        sql = "SELECT event_id, ts, prediction, confidence, latency_ms, label, probabilities,"
+              " embedding, features FROM events WHERE version_id = ?1"
+              " ORDER BY ts DESC, id DESC LIMIT ?2";
+        if (w->last_n < cap)
+            cap = w->last_n;
+    } else {
+        sql = "SELECT event_id, ts, prediction, confidence, latency_ms, label, probabilities,"
+              " embedding, features FROM events WHERE version_id = ?1 AND ts BETWEEN ?3 AND ?4"
+              " ORDER BY ts DESC, id DESC LIMIT ?2";
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "events window");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, vid);
+    sqlite3_bind_int64(st, 2, cap == SIZE_MAX ? -1 : (int64_t)cap);
+    sqlite3_bind_int64(st, 3, w->from_ms);
+    sqlite3_bind_int64(st, 4, w->to_ms);
+    size_t n = 0, alloc = 0;
+    struct dd_event *ev = NULL;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == alloc) {
+            alloc = alloc ? alloc * 2 : 1024;
+            ev = dd_realloc(ev, alloc * sizeof *ev);
+        }
+        struct dd_event *e = &ev[n++];
+        memset(e, 0, sizeof *e);
+        struct dd_arena *a = &out->arena;
+        e->version = version;
+        e->id = arena_text(a, st, 0);
+        e->ts_ms = sqlite3_column_int64(st, 1);
+        e->has = DD_HAS_TS;
+        e->prediction = arena_text(a, st, 2);
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+            e->confidence = sqlite3_column_double(st, 3);
+            e->has |= DD_HAS_CONFIDENCE;
+        }
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            e->latency_ms = sqlite3_column_double(st, 4);
+            e->has |= DD_HAS_LATENCY;
+        }
+        e->label = arena_text(a, st, 5);
+        size_t len;
+        e->probabilities = arena_blob(a, st, 6, &len);
+        e->n_probabilities = (uint32_t)(len / 4);
+        e->embedding = arena_blob(a, st, 7, &len);
+        e->dim = (uint32_t)(len / 4);
+        if (e->dim && !out->dim)
+            out->dim = e->dim;
+        e->features = arena_blob(a, st, 8, &len);
+        e->features_len = (uint32_t)len;
+        if (info->from_ms < 0 || e->ts_ms < info->from_ms)
+            info->from_ms = e->ts_ms;
+        if (e->ts_ms > info->to_ms)
+            info->to_ms = e->ts_ms;
+    }
+    if (step != SQLITE_DONE) {
+        free(ev);
+        sqlerr(db, "events window step");
+        goto out;
+    }
+    /* events live in the arena so the batch frees them with everything else */
+    out->events = dd_arena_alloc(&out->arena, (n ? n : 1) * sizeof *ev);
+    if (n)
+        memcpy(out->events, ev, n * sizeof *ev);
+    free(ev);
+    out->n = n;
+    info->total = n;
+    if (!w->reference && !w->first_n && !w->last_n && w->max_sample && n == w->max_sample) {
+        /* the cap was reached: count the whole window for the report */
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_prepare_v2(db,
+                               "SELECT COUNT(*) FROM events WHERE version_id = ?1"
+                               " AND ts BETWEEN ?2 AND ?3",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, vid);
+            sqlite3_bind_int64(st, 2, w->from_ms);
+            sqlite3_bind_int64(st, 3, w->to_ms);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                info->total = (size_t)sqlite3_column_int64(st, 0);
+        }
+        info->sampled = info->total > n;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    if (rc != 0)
+        dd_batch_release(out);
+    return rc;
+}
+
+/* ---- references ---- */
+
+static int exec_bound(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c,
+                      const char *text)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(db, sql);
+    /* parameters the statement does not have are ignored (SQLITE_RANGE) */
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    sqlite3_bind_int64(st, 3, c);
+    if (text)
+        sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : sqlerr(db, sql);
+}
+
+/* Replaces the refs row from what ref_events now holds for the version. */
+static int refs_update(struct store *s, int64_t vid, const char *source)
+{
+    return exec_bound(s->w,
+                      "INSERT OR REPLACE INTO refs (version_id, source, events, first_ts, last_ts,"
+                      " set_at) SELECT ?1, ?4, COUNT(*), MIN(ts), MAX(ts), ?2 FROM ref_events"
+                      " WHERE version_id = ?1",
+                      vid, dd_now_ms(), 0, source);
+}
+
+int store_w_set_reference_events(struct store *s, const char *model, const char *version,
+                                 const struct dd_batch *b, struct store_ingest_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->conflict_index = -1;
+    struct model_entry *m = model_find(s, model, 1);
+    if (!m)
+        return DD_EIO;
+    if (b->dim && m->dim && b->dim != m->dim) {
+        for (size_t i = 0; i < b->n; i++)
+            if (b->events[i].dim) {
+                out->conflict_index = (long)i;
+                break;
+            }
+        out->model_dim = m->dim;
+        return DD_ECONFLICT;
+    }
+    if (b->dim && !m->dim) {
+        if (exec_bound(s->w, "UPDATE models SET embedding_dim = ?2 WHERE id = ?1",
+                       m->id, b->dim, 0, NULL) != 0)
+            return DD_EIO;
+        m->dim = b->dim;
+    }
+    struct version_entry *v = version_find(s, m->id, version);
+    if (!v)
+        return DD_EIO;
+    if (exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1",
+                   v->id, 0, 0, NULL) != 0)
+        return DD_EIO;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->w,
+                           "INSERT INTO ref_events (version_id, ts, prediction, confidence,"
+                           " latency_ms, label, probabilities, embedding, features)"
+                           " VALUES (?2, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(s->w, "ref insert");
+    int64_t now = dd_now_ms();
+    int rc = 0;
+    for (size_t i = 0; i < b->n && rc == 0; i++) {
+        const struct dd_event *e = &b->events[i];
+        bind_event(st, m->id, v, e, (e->has & DD_HAS_TS) ? e->ts_ms : now, now);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sqlerr(s->w, "ref insert step");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == 0)
+        rc = refs_update(s, v->id, "events");
+    out->accepted = rc == 0 ? b->n : 0;
+    return rc;
+}
+
+int store_w_set_reference_range(struct store *s, const char *model, const char *version,
+                                int64_t from_ms, int64_t to_ms, size_t *events)
+{
+    struct model_entry *m = model_find(s, model, 0);
+    if (!m)
+        return DD_ENOTFOUND;
+    int64_t vid = -1;
+    sqlite3_stmt *st = s->w_version_get;
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        vid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (vid < 0)
+        return DD_ENOTFOUND;
+    if (exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1",
+                   vid, 0, 0, NULL) != 0 ||
+        exec_bound(s->w,
+                   "INSERT INTO ref_events (version_id, ts, prediction, confidence, latency_ms,"
+                   " label, probabilities, embedding, features) SELECT version_id, ts, prediction,"
+                   " confidence, latency_ms, label, probabilities, embedding, features FROM events"
+                   " WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+                   vid, from_ms, to_ms, NULL) != 0)
+        return DD_EIO;
+    *events = (size_t)sqlite3_changes(s->w);
+    return refs_update(s, vid, "range");
+}
+
+int store_r_reference(struct store *s, const char *model, const char *version,
+                      struct store_reference *out, int *version_exists)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int64_t vid;
+    int rc = version_id(db, model, version, &vid);
+    *version_exists = rc == 0;
+    if (rc != 0)
+        goto out;
+    rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT source, events, first_ts, last_ts, set_at FROM refs"
+                           " WHERE version_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "reference");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, vid);
+    rc = DD_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out->source, sizeof out->source, "%s", (const char *)sqlite3_column_text(st, 0));
+        out->events = sqlite3_column_int64(st, 1);
+        out->first_ms = col_time(st, 2);
+        out->last_ms = col_time(st, 3);
+        out->set_ms = sqlite3_column_int64(st, 4);
+        rc = 0;
+    }
+out:
     sqlite3_finalize(st);
     reader_give(s, db);
     return rc;

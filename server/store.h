@@ -19,7 +19,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store_options {
     const char *path;
@@ -90,5 +90,47 @@ int store_keys_list(struct store *s, struct store_key **out, size_t *n);
 int store_key_insert(struct store *s, const struct store_key *k);
 /* DD_ENOTFOUND when no active key has that id. */
 int store_key_revoke(struct store *s, const char *id);
+
+
+
+/* ---- references ---- */
+
+struct store_reference {
+    char source[8];           /* "events" (PUT body), "range" (PUT from/to), "auto" */
+    int64_t events, first_ms, last_ms, set_ms;  /* times -1 when unknown */
+};
+/* Writer thread: replaces the version's reference with a batch's events
+ * (creating model and version if needed; DD_ECONFLICT and out->model_dim on
+ * an embedding dimension that differs from the model's) ... */
+int store_w_set_reference_events(struct store *s, const char *model, const char *version,
+                                 const struct dd_batch *b, struct store_ingest_result *out);
+/* ... or with the version's own events in [from, to] (DD_ENOTFOUND for an
+ * unknown model or version). */
+int store_w_set_reference_range(struct store *s, const char *model, const char *version,
+                                int64_t from_ms, int64_t to_ms, size_t *events);
+/* Reader: the explicit reference, DD_ENOTFOUND when none is set (or no such
+ * version: *version_exists tells which). */
+int store_r_reference(struct store *s, const char *model, const char *version,
+                      struct store_reference *out, int *version_exists);
+
+/* ---- event windows (readers, any thread) ---- */
+
+struct store_window {
+    int64_t from_ms, to_ms;   /* time range, inclusive; ignored with last_n */
+    size_t last_n;            /* > 0: the last N events of the version instead */
+    size_t first_n;           /* > 0: the first N events (the automatic reference) */
+    size_t max_sample;        /* at most this many events (the most recent); 0 = no cap */
+    int reference;            /* 1: the version's explicit reference (set with PUT) */
+};
+struct store_window_info {
+    int64_t from_ms, to_ms;   /* of the events returned; -1 when none */
+    size_t total;             /* events in the window before sampling */
+    int sampled;              /* 1 when max_sample cut the window */
+};
+/* Reads a version's events in a window into out (its arena owns them).
+ * DD_ENOTFOUND for an unknown model or version. */
+int store_r_events(struct store *s, const char *model, const char *version,
+                   const struct store_window *w, struct dd_batch *out,
+                   struct store_window_info *info);
 
 #endif

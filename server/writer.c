@@ -10,13 +10,15 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 
-enum job_kind { JOB_EVENTS, JOB_LABELS };
+enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE };
 
 struct job {
     enum job_kind kind;
     const char *model;
     const struct dd_batch *batch;
     const struct dd_labels *labels;
+    const char *version;           /* JOB_REFERENCE */
+    int64_t from_ms, to_ms;        /* JOB_REFERENCE without a batch */
     int64_t received_ms;
     size_t bytes;
     struct writer_result *res;
@@ -43,8 +45,13 @@ static int run_job(struct writer *w, struct job *j)
     struct writer_result *r = j->res;
     if (j->kind == JOB_EVENTS) {
         r->rc = store_w_insert_batch(w->st, j->model, j->batch, j->received_ms, &r->ingest);
-    } else {
+    } else if (j->kind == JOB_LABELS) {
         r->rc = store_w_apply_labels(w->st, j->model, j->labels, &r->updated, &r->unknown);
+    } else if (j->batch) {
+        r->rc = store_w_set_reference_events(w->st, j->model, j->version, j->batch, &r->ingest);
+    } else {
+        r->rc = store_w_set_reference_range(w->st, j->model, j->version, j->from_ms, j->to_ms,
+                                            &r->ingest.accepted);
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
@@ -92,7 +99,7 @@ static void *writer_main(void *arg)
         struct job *group = w->head, *last = w->head;
         size_t events = 0, bytes = 0, jobs = 0;
         for (struct job *j = w->head; j; j = j->next) {
-            size_t n = j->kind == JOB_EVENTS ? j->batch->n : j->labels->n;
+            size_t n = j->batch ? j->batch->n : j->labels ? j->labels->n : 1;
             if (jobs && events + n > WRITER_GROUP_EVENTS)
                 break;
             events += n;
@@ -209,6 +216,21 @@ void writer_submit_labels(struct writer *w, const char *model, const struct dd_l
                     .model = model,
                     .labels = l,
                     .bytes = l->arena.used_total,
+                    .res = out};
+    submit(w, &j);
+}
+
+void writer_submit_reference(struct writer *w, const char *model, const char *version,
+                             const struct dd_batch *b, int64_t from_ms, int64_t to_ms,
+                             struct writer_result *out)
+{
+    struct job j = {.kind = JOB_REFERENCE,
+                    .model = model,
+                    .version = version,
+                    .batch = b,
+                    .from_ms = from_ms,
+                    .to_ms = to_ms,
+                    .bytes = b ? b->arena.used_total + b->n * 64 : 0,
                     .res = out};
     submit(w, &j);
 }

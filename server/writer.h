@@ -54,6 +54,11 @@ void writer_submit_events(struct writer *w, const char *model, const struct dd_b
                           int64_t received_ms, struct writer_result *out);
 void writer_submit_labels(struct writer *w, const char *model, const struct dd_labels *l,
                           struct writer_result *out);
+/* Replaces a version's reference with a batch's events, or with its own
+ * events in [from_ms, to_ms] when b is NULL (ingest.accepted = events). */
+void writer_submit_reference(struct writer *w, const char *model, const char *version,
+                             const struct dd_batch *b, int64_t from_ms, int64_t to_ms,
+                             struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 
 #endif
