@@ -35,6 +35,8 @@ static void exec_sql(const char *sql)
     sqlite3_close(db);
 }
 
+static struct dd_parse_error pe_store;
+
 static int ingest(struct store *s, const char *model, const char *body,
                   struct store_ingest_result *res)
 {
@@ -120,6 +122,52 @@ int main(void)
     dd_labels_release(&l);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
 
+    /* references: a range of the version's own events, then a batch */
+    size_t nref = 0;
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", 0, 1795341600000LL, &nref), 0);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "nope", 0, 1, &nref), DD_ENOTFOUND);
+    store_w_commit(s);
+    struct store_reference ref;
+    int exists = 0;
+    CHECK_EQ_INT(store_r_reference(s, "vit", "default", &ref, &exists), 0);
+    CHECK(exists);
+    CHECK_EQ_STR(ref.source, "range");
+    CHECK_EQ_INT(ref.events, 4);
+    CHECK_EQ_INT(store_r_reference(s, "vit", "v2", &ref, &exists), DD_ENOTFOUND);
+    CHECK(exists);
+    CHECK_EQ_INT(store_r_reference(s, "vit", "v9", &ref, &exists), DD_ENOTFOUND);
+    CHECK(!exists);
+    struct dd_batch rb;
+    const char *refbody = "{\"events\":[{\"confidence\":0.5},{\"confidence\":0.6,\"embedding\":[1,2,3]}]}";
+    CHECK_EQ_INT(dd_parse_events(refbody, strlen(refbody), DD_BODY_JSON, &rb, &pe_store), 0);
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_events(s, "vit", "v2", &rb, &r), 0);
+    store_w_commit(s);
+    dd_batch_release(&rb);
+    CHECK_EQ_INT(store_r_reference(s, "vit", "v2", &ref, &exists), 0);
+    CHECK_EQ_STR(ref.source, "events");
+    CHECK_EQ_INT(ref.events, 2);
+    struct store_window w = {.reference = 1};
+    struct store_window_info wi;
+    CHECK_EQ_INT(store_r_events(s, "vit", "v2", &w, &rb, &wi), 0);
+    CHECK_EQ_INT(rb.n, 2);
+    CHECK_EQ_INT(rb.dim, 3);
+    CHECK_EQ_STR(rb.events[0].version, "v2");
+    dd_batch_release(&rb);
+    /* windows: last N, time range, and the sample cap */
+    struct store_window last2 = {.last_n = 2};
+    CHECK_EQ_INT(store_r_events(s, "vit", "default", &last2, &rb, &wi), 0);
+    CHECK_EQ_INT(rb.n, 2);
+    dd_batch_release(&rb);
+    struct store_window range = {.from_ms = 0, .to_ms = 1795341600000LL, .max_sample = 3};
+    CHECK_EQ_INT(store_r_events(s, "vit", "default", &range, &rb, &wi), 0);
+    CHECK_EQ_INT(rb.n, 3);
+    CHECK_EQ_INT(wi.total, 4);
+    CHECK(wi.sampled);
+    dd_batch_release(&rb);
+    CHECK_EQ_INT(store_r_events(s, "vit", "v9", &range, &rb, &wi), DD_ENOTFOUND);
+
     /* keys */
     struct store_key k = {.id = "key_1", .role = STORE_ROLE_READ, .created_ms = 5};
     memset(k.hash, 7, 32);
@@ -135,6 +183,15 @@ int main(void)
     /* reopen: nothing re-applied, data kept */
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
+    store_close(s);
+
+    /* a version-1 database (before references) is upgraded, its data kept */
+    exec_sql("DROP TABLE refs; DROP TABLE ref_events; DELETE FROM schema_migrations WHERE version = 2");
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 1);
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 2);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM refs"), 0);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
     store_close(s);
 
