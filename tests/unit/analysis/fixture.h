@@ -13,7 +13,7 @@
 
 /* "seed:n:mu:sigma:decimals" -> n normal draws (malloc'd), as sample() in
  * gen_fixtures.py. */
-static double *fixture_sample(const char *spec, size_t *n_out)
+static inline double *fixture_sample(const char *spec, size_t *n_out)
 {
     unsigned long long seed;
     size_t n;
@@ -39,7 +39,7 @@ static double *fixture_sample(const char *spec, size_t *n_out)
 }
 
 /* "1.0,2.5,..." -> array (malloc'd). */
-static double *fixture_list(const char *s, size_t *n_out)
+static inline double *fixture_list(const char *s, size_t *n_out)
 {
     size_t cap = 16, n = 0;
     double *v = malloc(cap * sizeof *v);
@@ -58,7 +58,7 @@ static double *fixture_list(const char *s, size_t *n_out)
     return v;
 }
 
-static FILE *fixture_open(const char *name)
+static inline FILE *fixture_open(const char *name)
 {
     FILE *f = fopen(name, "r");
     if (!f) {

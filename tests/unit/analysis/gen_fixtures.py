@@ -115,10 +115,71 @@ def ks_fixtures():
     write("kstwo.txt", kl)
 
 
+def psi_np(r, c):
+    r = r / r.sum()
+    c = c / c.sum()
+    r = np.where(r == 0, 1e-4, r)
+    c = np.where(c == 0, 1e-4, c)
+    return float(np.sum((c - r) * np.log(c / r)))
+
+
+def chi2_dist_fixtures():
+    """chi2.txt: "NAME REF_COUNTS CUR_COUNTS STAT DF P PSI JS" where the test
+    drops nothing itself: the expected values come from chi2_contingency on
+    the table without all-zero columns."""
+    lines = []
+    tables = [
+        ("basic", [10, 20, 30], [15, 15, 30]),
+        ("one_side_only", [50, 30, 0, 20], [40, 30, 5, 25]),
+        ("absent_both", [50, 0, 30, 20], [40, 0, 35, 25]),
+        ("strong", [500, 300, 200], [100, 300, 600]),
+        ("tiny_p", [100000, 50000, 1], [50000, 100000, 1]),
+        ("single_cat", [100, 0], [50, 0]),
+        ("ones", [1, 1], [1, 1]),
+        ("many", [int(1000 + 37 * i) for i in range(100)],
+         [int(1000 + 37 * ((i * 7) % 100)) for i in range(100)]),
+    ]
+    for name, r, c in tables:
+        t = np.array([r, c], dtype=float)
+        keep = t.sum(axis=0) > 0
+        tt = t[:, keep]
+        if tt.shape[1] < 2:
+            stat, p, dof = 0.0, 1.0, 0
+        else:
+            stat, p, dof, _ = stats.chi2_contingency(tt, correction=False)
+        js = float(spd.jensenshannon(t[0] / t[0].sum(), t[1] / t[1].sum(), base=2))
+        lines.append("%s %s %s %.17g %d %.17g %.17g %.17g" % (
+            name, ",".join(map(str, r)), ",".join(map(str, c)), stat, dof, p,
+            psi_np(t[0], t[1]), js))
+    write("chi2.txt", lines)
+
+    # numeric distances: "NAME SPEC_REF SPEC_CUR WASS_NORM PSI JS"
+    nl = []
+    for name, sa, sb in [
+        ("same", "41:2000:0:1:-1", "42:1500:0:1:-1"),
+        ("shift", "43:2000:0:1:-1", "44:1500:0.5:2:-1"),
+        ("ties", "45:3000:5:1:0", "46:2000:5.3:1:0"),
+        ("const_ref", "47:100:3:0:-1", "48:100:3.5:1:-1"),
+    ]:
+        a, b = sample(sa), sample(sb)
+        w = stats.wasserstein_distance(a, b) / max(np.std(a), 1e-3)
+        edges = np.unique(np.quantile(a, [i / 10 for i in range(1, 10)]))
+        ra = np.bincount(np.searchsorted(edges, a, side="right"), minlength=len(edges) + 1)
+        rb = np.bincount(np.searchsorted(edges, b, side="right"), minlength=len(edges) + 1)
+        ra, rb = ra.astype(float), rb.astype(float)
+        js = float(spd.jensenshannon(ra / ra.sum(), rb / rb.sum(), base=2))
+        nl.append("%s %s %s %.17g %.17g %.17g" % (name, sa, sb, w, psi_np(ra, rb), js))
+    write("numeric_dist.txt", nl)
+
+
 def write(name, lines):
     with open(os.path.join(HERE, name), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    ks_fixtures()
+    todo = sys.argv[1:] or ["ks", "chi2"]
+    if "ks" in todo:
+        ks_fixtures()
+    if "chi2" in todo:
+        chi2_dist_fixtures()
