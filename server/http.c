@@ -2,6 +2,7 @@
 #include "server/http.h"
 
 #include <civetweb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,10 +18,71 @@
 #include "server/metrics.h"
 #include "server/routes.h"
 
+/* CivetWeb runs handlers on worker threads with a fixed 100 KiB stack of
+ * which it uses about 85 KiB itself (measured), too little for SQLite reads,
+ * logging and the statistics.  So each request is handed to a pool of our
+ * own threads with ordinary stacks (HTTP_DISPATCH_STACK); the CivetWeb
+ * worker waits for it, so a connection is still used by one thread at a
+ * time.  The pool has as many threads as CivetWeb has workers: it never
+ * queues behind them. */
+#define HTTP_DISPATCH_STACK (8u << 20)
+
+struct dispatch_job {
+    struct http_req *req;
+    int done;                  /* guarded by http_server.mu */
+    struct dispatch_job *next;
+};
+
 struct http_server {
     struct mg_context *ctx;
     struct app *app;
+    pthread_t *pool;
+    int n_pool;
+    /* the job queue: guarded by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    struct dispatch_job *head, *tail;
+    int stopping;
 };
+
+static void *dispatch_main(void *arg)
+{
+    struct http_server *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->head && !h->stopping)
+            pthread_cond_wait(&h->work, &h->mu);
+        if (!h->head)
+            break;
+        struct dispatch_job *j = h->head;
+        h->head = j->next;
+        if (!h->head)
+            h->tail = NULL;
+        pthread_mutex_unlock(&h->mu);
+        routes_dispatch(j->req);
+        pthread_mutex_lock(&h->mu);
+        j->done = 1;
+        pthread_cond_broadcast(&h->done);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* Runs routes_dispatch(r) on a pool thread and waits for it. */
+static void dispatch(struct http_server *h, struct http_req *r)
+{
+    struct dispatch_job j = {r, 0, NULL};
+    pthread_mutex_lock(&h->mu);
+    if (h->tail)
+        h->tail->next = &j;
+    else
+        h->head = &j;
+    h->tail = &j;
+    pthread_cond_signal(&h->work);
+    while (!j.done)
+        pthread_cond_wait(&h->done, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+}
 
 static atomic_uint_fast64_t request_counter;
 static uint32_t rid_salt;
@@ -189,7 +251,7 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     snprintf(r.rid, sizeof r.rid, "%08x%08llx", rid_salt,
              (unsigned long long)atomic_fetch_add(&request_counter, 1));
 
-    routes_dispatch(&r);
+    dispatch(h, &r);
     if (!r.status) /* a handler that forgot to answer is a bug; never hang a client */
         http_reply_error(&r, 500, "internal", -1, "no answer from handler");
 
@@ -221,6 +283,24 @@ int http_start(struct app *app, struct http_server **out, char *err, size_t errl
     mg_init_library(0);
     struct http_server *h = dd_calloc(1, sizeof *h);
     h->app = app;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->work, NULL);
+    pthread_cond_init(&h->done, NULL);
+    h->pool = dd_calloc((size_t)app->cfg.threads, sizeof *h->pool);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, HTTP_DISPATCH_STACK);
+    for (int i = 0; i < app->cfg.threads; i++) {
+        if (pthread_create(&h->pool[i], &attr, dispatch_main, h) != 0)
+            break;
+        h->n_pool++;
+    }
+    pthread_attr_destroy(&attr);
+    if (h->n_pool == 0) {
+        snprintf(err, errlen, "cannot start request threads");
+        http_stop(h);
+        return DD_EIO;
+    }
     char threads[16], timeout[16];
     snprintf(threads, sizeof threads, "%d", app->cfg.threads);
     snprintf(timeout, sizeof timeout, "%d", app->cfg.request_timeout_ms);
@@ -245,7 +325,7 @@ int http_start(struct app *app, struct http_server **out, char *err, size_t errl
     if (!h->ctx) {
         snprintf(err, errlen, "cannot listen on '%s': %s", app->cfg.listen,
                  ebuf[0] ? ebuf : "unknown error");
-        free(h);
+        http_stop(h);
         return DD_EIO;
     }
     mg_set_request_handler(h->ctx, "/", on_request, h);
@@ -257,7 +337,18 @@ void http_stop(struct http_server *h)
 {
     if (!h)
         return;
-    mg_stop(h->ctx);
+    if (h->ctx)
+        mg_stop(h->ctx); /* waits for in-flight requests, so the pool is idle after */
+    pthread_mutex_lock(&h->mu);
+    h->stopping = 1;
+    pthread_cond_broadcast(&h->work);
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < h->n_pool; i++)
+        pthread_join(h->pool[i], NULL);
+    free(h->pool);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->work);
+    pthread_cond_destroy(&h->done);
     free(h);
     mg_exit_library();
 }

@@ -7,8 +7,9 @@
  * of the http_reply*() calls exactly once.  One log line per request, with
  * its request id (also sent back as X-Request-Id).
  *
- * Threading: CivetWeb calls handlers on its worker threads; a struct
- * http_req belongs to the one thread serving that request.
+ * Threading: handlers run on http.c's own pool of request threads (CivetWeb's
+ * worker stacks are too small for them, see http.c); a struct http_req
+ * belongs to one thread at a time.
  */
 #ifndef DD_HTTP_H
 #define DD_HTTP_H
