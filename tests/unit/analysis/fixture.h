@@ -58,6 +58,28 @@ static inline double *fixture_list(const char *s, size_t *n_out)
     return v;
 }
 
+/* "seed:n:dim:shift" -> float32 rows (z + shift) / (1 + j), as
+ * embed_sample() in gen_fixtures.py. */
+static inline float *fixture_embed(const char *spec, size_t *n_out, size_t *dim_out)
+{
+    unsigned long long seed;
+    size_t n, dim;
+    double shift;
+    if (sscanf(spec, "%llu:%zu:%zu:%lf", &seed, &n, &dim, &shift) != 4) {
+        fprintf(stderr, "bad embedding spec '%s'\n", spec);
+        exit(2);
+    }
+    struct dd_rng r;
+    dd_rng_seed(&r, seed);
+    float *v = malloc((n * dim > 0 ? n * dim : 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < dim; j++)
+            v[i * dim + j] = (float)((dd_rng_normal(&r) + shift) / (1.0 + (double)j));
+    *n_out = n;
+    *dim_out = dim;
+    return v;
+}
+
 static inline FILE *fixture_open(const char *name)
 {
     FILE *f = fopen(name, "r");

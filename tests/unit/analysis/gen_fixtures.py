@@ -172,14 +172,72 @@ def chi2_dist_fixtures():
     write("numeric_dist.txt", nl)
 
 
+def embed_sample(spec):
+    """'seed:n:dim:shift' -> float32 rows x[i][j] = (z + shift) / (1 + j), z
+    standard normal in row-major order (fixture.h's fixture_embed)."""
+    seed, n, dim, shift = spec.split(":")
+    r = Rng(int(seed))
+    n, dim, shift = int(n), int(dim), float(shift)
+    out = np.empty((n, dim), dtype=np.float32)
+    for i in range(n):
+        for j in range(dim):
+            out[i, j] = np.float32((r.normal() + shift) / (1.0 + j))
+    return out
+
+
+def embed_fixtures():
+    from sklearn.decomposition import PCA
+    lines = []
+    # cosine between centroids
+    for sa, sb in [("51:200:8:1", "52:150:8:1"), ("53:200:8:1", "54:150:8:-0.5"),
+                   ("55:300:32:0.2", "56:300:32:0.25")]:
+        a, b = embed_sample(sa), embed_sample(sb)
+        d = spd.cosine(a.astype(float).mean(axis=0), b.astype(float).mean(axis=0))
+        lines.append("cos %s %s %.17g" % (sa, sb, d))
+    # PCA: "pca REF CUR VAR MAXK k ev_1..ev_k proj(3 rows x k) ksD ksP"
+    for sr, sc, var, maxk in [("61:400:12:0", "62:300:12:0", 0.9, 32),
+                              ("63:400:12:0", "64:300:12:0.3", 0.9, 4),
+                              ("65:500:20:0", "66:500:20:0", 0.5, 32)]:
+        ref, cur = embed_sample(sr).astype(float), embed_sample(sc).astype(float)
+        pca = PCA(n_components=var, svd_solver="full").fit(ref)
+        if pca.n_components_ > maxk:
+            pca = PCA(n_components=maxk, svd_solver="full").fit(ref)
+        k = pca.n_components_
+        pr, pc = pca.transform(ref), pca.transform(cur)
+        ds, ps = zip(*[(r.statistic, r.pvalue) for r in
+                       (stats.ks_2samp(pr[:, j], pc[:, j]) for j in range(k))])
+        fields = ["pca", sr, sc, repr(var), str(maxk), str(k)]
+        fields += ["%.17g" % v for v in pca.explained_variance_]
+        fields += ["%.17g" % v for v in pc[:3].ravel()]
+        fields += ["%.17g" % max(ds), "%.17g" % min(1.0, k * min(ps))]
+        lines.append(" ".join(fields))
+    # MMD^2 unbiased with the median heuristic: "mmd X Y BANDWIDTH MMD2"
+    for sx, sy in [("71:60:16:0", "72:50:16:0"), ("73:60:16:0", "74:50:16:0.5")]:
+        x, y = embed_sample(sx).astype(float), embed_sample(sy).astype(float)
+        z = np.vstack([x, y])
+        sq = (z * z).sum(axis=1)
+        d2 = np.maximum(sq[:, None] + sq[None, :] - 2 * z @ z.T, 0)
+        iu = np.triu_indices(len(z), 1)
+        bw = float(np.median(d2[iu]))
+        k = np.exp(-d2 / bw)
+        n, m = len(x), len(y)
+        kxx, kyy, kxy = k[:n, :n], k[n:, n:], k[:n, n:]
+        mmd2 = ((kxx.sum() - n) / (n * (n - 1)) + (kyy.sum() - m) / (m * (m - 1))
+                - 2 * kxy.mean())
+        lines.append("mmd %s %s %.17g %.17g" % (sx, sy, bw, mmd2))
+    write("embed.txt", lines)
+
+
 def write(name, lines):
     with open(os.path.join(HERE, name), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    todo = sys.argv[1:] or ["ks", "chi2"]
+    todo = sys.argv[1:] or ["ks", "chi2", "embed"]
     if "ks" in todo:
         ks_fixtures()
     if "chi2" in todo:
         chi2_dist_fixtures()
+    if "embed" in todo:
+        embed_fixtures()

@@ -2,3 +2,5 @@
 dd_unit_test(analysis ks LIBS dd_analysis)
 dd_unit_test(analysis chi2 LIBS dd_analysis)
 dd_unit_test(analysis distance LIBS dd_analysis)
+dd_unit_test(analysis embed LIBS dd_analysis)
+dd_unit_test(analysis mmd LIBS dd_analysis)

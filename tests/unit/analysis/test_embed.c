@@ -1,0 +1,151 @@
+/* Tests analysis/embed.c against scipy/scikit-learn (embed.txt lines "cos A B
+ * d" = scipy.spatial.distance.cosine of the means, and "pca REF CUR VAR MAXK k
+ * ev.. proj.. D p" = sklearn PCA explained_variance_, transform() of the first
+ * three current rows (compared up to each component's sign) and ks_2samp per
+ * component with Bonferroni); plus reconstruction-error behaviour and the
+ * degenerate inputs (zero variance, NaN, empty). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/embed.h"
+#include "base/err.h"
+#include "check.h"
+#include "fixture.h"
+
+static void test_fixtures(void)
+{
+    FILE *f = fixture_open("embed.txt");
+    char line[16384];
+    int pcas = 0, coss = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *save, *tok = strtok_r(line, " \n", &save);
+        if (!tok)
+            continue;
+        if (strcmp(tok, "cos") == 0) {
+            size_t n, m, d1, d2;
+            float *a = fixture_embed(strtok_r(NULL, " ", &save), &n, &d1);
+            float *b = fixture_embed(strtok_r(NULL, " ", &save), &m, &d2);
+            double want = strtod(strtok_r(NULL, " ", &save), NULL), got = -1;
+            CHECK_EQ_INT(dd_cosine_centroid(a, n, b, m, d1, &got), 0);
+            CHECK_CLOSE(got, want, 1e-9, 1e-12);
+            free(a);
+            free(b);
+            coss++;
+        } else if (strcmp(tok, "pca") == 0) {
+            size_t n, m, dim, dim2;
+            float *ref = fixture_embed(strtok_r(NULL, " ", &save), &n, &dim);
+            float *cur = fixture_embed(strtok_r(NULL, " ", &save), &m, &dim2);
+            double var = strtod(strtok_r(NULL, " ", &save), NULL);
+            size_t maxk = strtoul(strtok_r(NULL, " ", &save), NULL, 10);
+            size_t k = strtoul(strtok_r(NULL, " ", &save), NULL, 10);
+            struct dd_pca p;
+            CHECK_EQ_INT(dd_pca_fit(ref, n, dim, var, maxk, &p), 0);
+            CHECK_EQ_INT(p.k, k);
+            for (size_t c = 0; c < k; c++)
+                CHECK_CLOSE(p.eigenvalues[c], strtod(strtok_r(NULL, " ", &save), NULL), 1e-8, 1e-12);
+            double *proj = malloc(m * p.k_eff * sizeof *proj);
+            CHECK_EQ_INT(dd_pca_project(&p, cur, m, proj), 0);
+            double want[3][64];
+            for (size_t r = 0; r < 3; r++)
+                for (size_t c = 0; c < k; c++)
+                    want[r][c] = strtod(strtok_r(NULL, " ", &save), NULL);
+            for (size_t c = 0; c < k; c++) {
+                double sign = (proj[c] * want[0][c] < 0) ? -1.0 : 1.0;
+                for (size_t r = 0; r < 3; r++)
+                    CHECK_CLOSE(sign * proj[r * p.k_eff + c], want[r][c], 1e-6, 1e-9);
+            }
+            double D = strtod(strtok_r(NULL, " ", &save), NULL);
+            double P = strtod(strtok_r(NULL, " ", &save), NULL);
+            struct dd_pca_ks_result ks;
+            CHECK_EQ_INT(dd_pca_ks(&p, cur, m, &ks), 0);
+            CHECK_CLOSE(ks.statistic, D, 0, 1e-9);
+            CHECK_CLOSE(ks.p_value, P, 1e-6, 1e-12);
+            CHECK_EQ_INT(ks.components, k);
+            free(proj);
+            dd_pca_release(&p);
+            free(ref);
+            free(cur);
+            pcas++;
+        }
+    }
+    fclose(f);
+    CHECK_EQ_INT(coss, 3);
+    CHECK_EQ_INT(pcas, 3);
+}
+
+/* Reconstruction error: no shift stays in the band; a current window off the
+ * reference's principal subspace leaves it. */
+static void test_reconstruction(void)
+{
+    size_t n, m, dim, d2;
+    float *ref = fixture_embed("81:2000:16:0", &n, &dim);
+    float *same = fixture_embed("82:500:16:0", &m, &d2);
+    float *off = fixture_embed("83:500:16:0", &m, &d2);
+    for (size_t i = 0; i < m; i++)
+        off[i * dim + dim - 1] += 0.5f; /* along the smallest-variance axis */
+    struct dd_pca p;
+    CHECK_EQ_INT(dd_pca_fit(ref, n, dim, 0.9, 32, &p), 0);
+    struct dd_pca_recon_result r;
+    CHECK_EQ_INT(dd_pca_reconstruction(&p, same, m, &r), 0);
+    CHECK(!r.drift && r.lower < r.statistic && r.statistic < r.upper);
+    CHECK_EQ_INT(r.components, p.k);
+    CHECK_EQ_INT(dd_pca_reconstruction(&p, off, m, &r), 0);
+    CHECK(r.drift && r.statistic > r.upper);
+    dd_pca_release(&p);
+    free(ref);
+    free(same);
+    free(off);
+}
+
+static void test_degenerate(void)
+{
+    size_t n = 50, dim = 8;
+    float *c = malloc(n * dim * sizeof *c);
+    for (size_t i = 0; i < n * dim; i++)
+        c[i] = 0.5f;
+    struct dd_pca p;
+    CHECK_EQ_INT(dd_pca_fit(c, n, dim, 0.9, 32, &p), 0); /* zero variance */
+    CHECK_EQ_INT(p.k, 0);
+    struct dd_pca_ks_result ks;
+    CHECK_EQ_INT(dd_pca_ks(&p, c, n, &ks), 0); /* same constant: no drift */
+    CHECK(ks.statistic == 0 && ks.p_value == 1 && ks.components == 0);
+    struct dd_pca_recon_result rr;
+    CHECK_EQ_INT(dd_pca_reconstruction(&p, c, n, &rr), 0);
+    CHECK(!rr.drift && rr.statistic == 0);
+    float *moved = malloc(n * dim * sizeof *moved);
+    for (size_t i = 0; i < n * dim; i++)
+        moved[i] = 0.75f;
+    CHECK_EQ_INT(dd_pca_ks(&p, moved, n, &ks), 0);
+    CHECK(ks.statistic == 1 && ks.p_value < 1e-6);
+    CHECK_EQ_INT(dd_pca_reconstruction(&p, moved, n, &rr), 0);
+    CHECK(rr.drift);
+    dd_pca_release(&p);
+    dd_pca_release(NULL);
+
+    double d = -1;
+    CHECK_EQ_INT(dd_cosine_centroid(c, n, c, n, dim, &d), 0);
+    CHECK(d >= 0 && d < 1e-12); /* rounding of 1 - cos, as SciPy */
+    float *zero = calloc(n * dim, sizeof *zero);
+    CHECK_EQ_INT(dd_cosine_centroid(zero, n, zero, n, dim, &d), 0);
+    CHECK(d == 0);
+    CHECK_EQ_INT(dd_cosine_centroid(zero, n, c, n, dim, &d), 0);
+    CHECK(d == 1);
+    CHECK_EQ_INT(dd_cosine_centroid(c, 0, c, n, dim, &d), DD_EINSUFFICIENT);
+    CHECK_EQ_INT(dd_cosine_centroid(c, n, c, n, 0, &d), DD_EINVAL);
+    CHECK_EQ_INT(dd_pca_fit(c, 1, dim, 0.9, 32, &p), DD_EINSUFFICIENT);
+    CHECK_EQ_INT(dd_pca_fit(c, n, 0, 0.9, 32, &p), DD_EINVAL);
+    c[3] = NAN;
+    CHECK_EQ_INT(dd_cosine_centroid(c, n, zero, n, dim, &d), DD_EINVAL);
+    CHECK_EQ_INT(dd_pca_fit(c, n, dim, 0.9, 32, &p), DD_EINVAL);
+    free(c);
+    free(zero);
+    free(moved);
+}
+
+int main(void)
+{
+    test_fixtures();
+    test_reconstruction();
+    test_degenerate();
+    CHECK_DONE();
+}

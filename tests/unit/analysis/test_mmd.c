@@ -1,0 +1,101 @@
+/* Tests analysis/mmd.c: the unbiased MMD² and median-heuristic bandwidth
+ * against numpy (embed.txt lines "mmd X Y BANDWIDTH MMD2"), the permutation
+ * p-value's behaviour (shift -> small, none -> not small), reproducibility
+ * from the seed, the subsample bound and the degenerate inputs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/mmd.h"
+#include "base/err.h"
+#include "check.h"
+#include "fixture.h"
+
+static void test_fixtures(void)
+{
+    FILE *f = fixture_open("embed.txt");
+    char kind[8], sx[64], sy[64];
+    char line[16384];
+    double bw, want;
+    int cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%7s %63s %63s %lf %lf", kind, sx, sy, &bw, &want) != 5 ||
+            strcmp(kind, "mmd") != 0)
+            continue;
+        size_t n, m, dim, d2;
+        float *x = fixture_embed(sx, &n, &dim), *y = fixture_embed(sy, &m, &d2);
+        double got;
+        CHECK_EQ_INT(dd_mmd2_unbiased(x, n, y, m, dim, bw, &got), 0);
+        CHECK_CLOSE(got, want, 1e-8, 1e-12);
+        struct dd_mmd_result r;
+        CHECK_EQ_INT(dd_mmd_test(x, n, y, m, dim, 100, 1000, 7, &r), 0);
+        CHECK_CLOSE(r.bandwidth, bw, 1e-9, 0); /* the median heuristic */
+        CHECK_CLOSE(r.statistic, want, 1e-8, 1e-12);
+        free(x);
+        free(y);
+        cases++;
+    }
+    fclose(f);
+    CHECK_EQ_INT(cases, 2);
+}
+
+static void test_pvalues(void)
+{
+    size_t n, m, dim, d2;
+    float *x = fixture_embed("91:300:16:0", &n, &dim);
+    float *same = fixture_embed("92:300:16:0", &m, &d2);
+    float *shifted = fixture_embed("93:300:16:0.3", &m, &d2);
+    struct dd_mmd_result a, b;
+    CHECK_EQ_INT(dd_mmd_test(x, n, shifted, m, dim, 100, 1000, 1, &a), 0);
+    CHECK(a.p_value <= 2.0 / 101);
+    CHECK(a.statistic > 0);
+    CHECK_EQ_INT(dd_mmd_test(x, n, same, m, dim, 100, 1000, 1, &a), 0);
+    CHECK(a.p_value > 0.05);
+    /* the seed fixes the answer */
+    CHECK_EQ_INT(dd_mmd_test(x, n, same, m, dim, 100, 1000, 1, &b), 0);
+    CHECK(a.p_value == b.p_value && a.statistic == b.statistic);
+    /* subsample bound */
+    CHECK_EQ_INT(dd_mmd_test(x, n, shifted, m, dim, 50, 120, 3, &a), 0);
+    CHECK(a.n_x == 120 && a.n_y == 120);
+    CHECK(a.p_value >= 1.0 / 51 && a.p_value <= 1);
+
+    /* p-values are roughly uniform under no shift: not too many small ones */
+    int small = 0;
+    size_t n8, dim8;
+    float *x8 = fixture_embed("94:60:8:0", &n8, &dim8);
+    for (int t = 0; t < 40; t++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "%d:60:8:0", 1000 + t);
+        size_t k, dk;
+        float *y = fixture_embed(spec, &k, &dk);
+        CHECK_EQ_INT(dd_mmd_test(x8, n8, y, k, dim8, 50, 1000, (uint64_t)t, &a), 0);
+        small += a.p_value <= 0.05;
+        free(y);
+    }
+    CHECK(small <= 8);
+    free(x8);
+    free(x);
+    free(same);
+    free(shifted);
+}
+
+static void test_degenerate(void)
+{
+    float c[40];
+    for (int i = 0; i < 40; i++)
+        c[i] = 1.0f;
+    struct dd_mmd_result r;
+    CHECK_EQ_INT(dd_mmd_test(c, 10, c, 10, 4, 20, 1000, 1, &r), 0); /* all equal */
+    CHECK(r.statistic == 0 && r.p_value == 1 && isfinite(r.bandwidth));
+    CHECK_EQ_INT(dd_mmd_test(c, 1, c, 10, 4, 20, 1000, 1, &r), DD_EINSUFFICIENT);
+    CHECK_EQ_INT(dd_mmd_test(c, 10, c, 10, 0, 20, 1000, 1, &r), DD_EINVAL);
+    c[5] = NAN;
+    CHECK_EQ_INT(dd_mmd_test(c, 10, c, 10, 4, 20, 1000, 1, &r), DD_EINVAL);
+}
+
+int main(void)
+{
+    test_fixtures();
+    test_pvalues();
+    test_degenerate();
+    CHECK_DONE();
+}
