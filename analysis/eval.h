@@ -6,7 +6,7 @@
  * configured for each signal's kind, keeps each result's own p-value, and
  * sets the report's top-level verdict with Holm–Bonferroni at alpha across
  * all p-value methods (effect-size methods with thresholds flag drift but do
- * not enter the family).  dd_report_json()/dd_report_text() render it in the
+ * not enter the family).  dd_report_json_members()/dd_report_text() render it in the
  * shape of API.md's drift endpoint.
  *
  * analysis/ never sees HTTP, SQLite or the event struct.  Nothing here is
@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+
+struct dd_pca;
 
 enum dd_signal_kind {
     DD_SIGNAL_NUMERIC,     /* confidence, latency, numeric features, class probs */
@@ -60,6 +62,14 @@ struct dd_signal_input {
     /* embedding: row-major n x dim float32 */
     const float *ref_emb, *cur_emb;
     size_t dim;
+    /* Added by analysis/ (optional, zero = off): */
+    int ref_sorted;             /* ref_num is already ascending: KS and
+                                   Wasserstein do not re-sort the reference */
+    size_t cur_dim;             /* dimension of cur_emb if it may differ from
+                                   dim (0 = same); a mismatch -> DD_EDIM */
+    const struct dd_pca *ref_pca; /* a PCA fitted on ref_emb with the same
+                                   pca_variance/pca_max_components
+                                   (analysis/embed.h), reused instead of refit */
 };
 
 struct dd_eval_options {
@@ -87,6 +97,9 @@ struct dd_result {
     int df;                     /* chi2 degrees of freedom, -1 otherwise */
     int components;             /* pca_*: components used, -1 otherwise */
     const char *correction;     /* "bonferroni" for pca_ks, NULL otherwise */
+    /* Added by analysis/: */
+    double lower, upper;        /* pca_reconstruction's band (NaN otherwise);
+                                   threshold = upper */
 };
 
 struct dd_report {
@@ -99,8 +112,17 @@ struct dd_report {
 
 /* Runs every configured method on every signal.  Signals with fewer than
  * min_samples rows on either side give insufficient_data results.  Returns 0,
- * or DD_EINVAL for inputs that cannot be evaluated at all (e.g. an embedding
- * signal with dim 0).  The report is the caller's: dd_report_release(). */
+ * or DD_EINVAL for inputs that cannot be evaluated at all (an embedding
+ * signal with dim 0, NaN/Inf values, a category index >= n_categories, a
+ * method bit that does not apply to the signal's kind), DD_EDIM when cur_dim
+ * differs from dim, DD_ENUMERIC if LAPACK fails.  *out is written only on
+ * success.  The report is the caller's: dd_report_release().
+ *
+ * Per-result `drift`: for p-value methods (ks, chi2, pca_ks, mmd), whether
+ * Holm–Bonferroni at alpha over the whole report rejects that result's null
+ * (so it agrees with the top-level verdict); for effect sizes (psi,
+ * wasserstein, jensen_shannon, cosine_centroid, pca_reconstruction),
+ * statistic > threshold, which does not enter the top-level verdict. */
 int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
                 const struct dd_eval_options *opt, struct dd_report *out);
 void dd_report_release(struct dd_report *r);

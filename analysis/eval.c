@@ -1,0 +1,522 @@
+/* eval.c — one drift evaluation: dispatch per signal kind, the Holm verdict,
+ * and the JSON / text renderings (see eval.h). */
+#include "analysis/eval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/chi2.h"
+#include "analysis/distance.h"
+#include "analysis/embed.h"
+#include "analysis/ks.h"
+#include "analysis/mmd.h"
+#include "analysis/multitest.h"
+#include "analysis/sort.h"
+#include "base/alloc.h"
+#include "base/err.h"
+
+#define EVAL_DEFAULT_ALPHA 0.05
+#define EVAL_DEFAULT_MIN_SAMPLES 20
+#define EVAL_DEFAULT_PCA_VARIANCE 0.9
+#define EVAL_DEFAULT_PCA_MAX 32
+#define EVAL_DEFAULT_MMD_PERMS 100
+#define EVAL_DEFAULT_MMD_MAX 1000
+
+static const char *const method_names[DD_M_COUNT] = {
+    "ks", "chi2", "psi", "wasserstein", "jensen_shannon",
+    "cosine_centroid", "pca_ks", "pca_reconstruction", "mmd",
+};
+
+/* Default effect-size thresholds by bit index (0 for tests: alpha is used). */
+static const double default_threshold[DD_M_COUNT] = {
+    0, 0, DD_DEFAULT_PSI, DD_DEFAULT_WASSERSTEIN, DD_DEFAULT_JS, 0.1, 0, 0, 0,
+};
+
+static const unsigned default_methods[3] = {
+    DD_M_KS | DD_M_WASSERSTEIN,
+    DD_M_CHI2 | DD_M_PSI,
+    DD_M_COSINE | DD_M_PCA_KS,
+};
+
+static const unsigned allowed_methods[3] = {
+    DD_M_KS | DD_M_WASSERSTEIN | DD_M_PSI | DD_M_JS,
+    DD_M_CHI2 | DD_M_PSI | DD_M_JS,
+    DD_M_COSINE | DD_M_PCA_KS | DD_M_PCA_RECON | DD_M_MMD,
+};
+
+static const unsigned pvalue_methods = DD_M_KS | DD_M_CHI2 | DD_M_PCA_KS | DD_M_MMD;
+
+static int bit_index(unsigned bit)
+{
+    for (int i = 0; i < DD_M_COUNT; i++)
+        if (bit == (1u << i))
+            return i;
+    return -1;
+}
+
+unsigned dd_method_parse(const char *name)
+{
+    if (!name)
+        return 0;
+    for (int i = 0; i < DD_M_COUNT; i++)
+        if (strcmp(name, method_names[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+const char *dd_method_name(unsigned method_bit)
+{
+    int i = bit_index(method_bit);
+    return i < 0 ? "unknown" : method_names[i];
+}
+
+void dd_eval_options_default(struct dd_eval_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->alpha = EVAL_DEFAULT_ALPHA;
+    for (int k = 0; k < 3; k++)
+        o->methods[k] = default_methods[k];
+    for (int i = 0; i < DD_M_COUNT; i++)
+        o->threshold[i] = default_threshold[i];
+    o->min_samples = EVAL_DEFAULT_MIN_SAMPLES;
+    o->pca_variance = EVAL_DEFAULT_PCA_VARIANCE;
+    o->pca_max_components = EVAL_DEFAULT_PCA_MAX;
+    o->mmd_permutations = EVAL_DEFAULT_MMD_PERMS;
+    o->mmd_max_samples = EVAL_DEFAULT_MMD_MAX;
+    o->seed = 0x5eedd41f7ull;
+}
+
+/* Options with every 0 replaced by its default. */
+static void resolve_options(const struct dd_eval_options *in, struct dd_eval_options *o)
+{
+    struct dd_eval_options d;
+    dd_eval_options_default(&d);
+    if (!in) {
+        *o = d;
+        return;
+    }
+    *o = *in;
+    if (!(o->alpha > 0 && o->alpha < 1))
+        o->alpha = d.alpha;
+    for (int k = 0; k < 3; k++)
+        if (!o->methods[k])
+            o->methods[k] = d.methods[k];
+    for (int i = 0; i < DD_M_COUNT; i++)
+        if (!(o->threshold[i] > 0))
+            o->threshold[i] = d.threshold[i];
+    if (!o->min_samples)
+        o->min_samples = d.min_samples;
+    if (!(o->pca_variance > 0 && o->pca_variance <= 1))
+        o->pca_variance = d.pca_variance;
+    if (!o->pca_max_components)
+        o->pca_max_components = d.pca_max_components;
+    if (!o->mmd_permutations)
+        o->mmd_permutations = d.mmd_permutations;
+    if (!o->mmd_max_samples)
+        o->mmd_max_samples = d.mmd_max_samples;
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+struct results {
+    struct dd_result *v;
+    size_t n, cap;
+};
+
+static struct dd_result *result_add(struct results *rs, const struct dd_signal_input *s,
+                                    unsigned bit, const struct dd_eval_options *o)
+{
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? 2 * rs->cap : 16;
+        rs->v = dd_realloc(rs->v, dd_mul(rs->cap, sizeof *rs->v));
+    }
+    struct dd_result *r = &rs->v[rs->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->signal, sizeof r->signal, "%s", s->name ? s->name : "");
+    r->method = dd_method_name(bit);
+    r->statistic = NAN;
+    r->p_value = NAN;
+    r->threshold = (bit & pvalue_methods) ? o->alpha : o->threshold[bit_index(bit)];
+    r->n_ref = s->n_ref;
+    r->n_cur = s->n_cur;
+    r->df = -1;
+    r->components = -1;
+    r->correction = NULL;
+    r->lower = r->upper = NAN;
+    return r;
+}
+
+static void set_effect(struct dd_result *r, double stat)
+{
+    r->statistic = stat;
+    r->drift = stat > r->threshold;
+}
+
+/* ---- per kind -------------------------------------------------------------- */
+
+static int eval_numeric(const struct dd_signal_input *s, unsigned methods,
+                        const struct dd_eval_options *o, struct results *rs)
+{
+    int rc = 0;
+    double *ref = NULL, *cur = NULL;
+    if (dd_has_nonfinite(s->ref_num, s->n_ref) || dd_has_nonfinite(s->cur_num, s->n_cur))
+        return DD_EINVAL;
+    const double *sref = s->ref_num;
+    if (!s->ref_sorted || !dd_is_sorted(s->ref_num, s->n_ref)) {
+        ref = dd_malloc(dd_mul(s->n_ref, sizeof *ref));
+        memcpy(ref, s->ref_num, s->n_ref * sizeof *ref);
+        dd_sort_doubles(ref, s->n_ref);
+        sref = ref;
+    }
+    cur = dd_malloc(dd_mul(s->n_cur, sizeof *cur));
+    memcpy(cur, s->cur_num, s->n_cur * sizeof *cur);
+    dd_sort_doubles(cur, s->n_cur);
+    size_t n = s->n_ref, m = s->n_cur;
+
+    for (int i = 0; i < DD_M_COUNT; i++) {
+        unsigned bit = 1u << i;
+        if (!(methods & bit))
+            continue;
+        struct dd_result *r = result_add(rs, s, bit, o);
+        if (bit == DD_M_KS) {
+            struct dd_ks_result k;
+            if ((rc = dd_ks_2samp_sorted(sref, n, cur, m, &k)))
+                goto out;
+            r->statistic = k.statistic;
+            r->p_value = k.p_value;
+        } else if (bit == DD_M_WASSERSTEIN) {
+            double w;
+            if ((rc = dd_wasserstein_norm_sorted(sref, n, cur, m, &w)))
+                goto out;
+            set_effect(r, w);
+        } else { /* PSI / JS on the reference deciles */
+            double edges[DD_NUMERIC_BINS], v;
+            uint64_t cr[DD_NUMERIC_BINS + 1], cc[DD_NUMERIC_BINS + 1];
+            size_t ne = dd_numeric_bins(sref, n, DD_NUMERIC_BINS, edges);
+            dd_bin_counts_sorted(sref, n, edges, ne, cr);
+            dd_bin_counts_sorted(cur, m, edges, ne, cc);
+            rc = bit == DD_M_PSI ? dd_psi_counts(cr, cc, ne + 1, &v)
+                                 : dd_js_counts(cr, cc, ne + 1, &v);
+            if (rc)
+                goto out;
+            set_effect(r, v);
+        }
+    }
+out:
+    free(ref);
+    free(cur);
+    return rc;
+}
+
+static int eval_categorical(const struct dd_signal_input *s, unsigned methods,
+                            const struct dd_eval_options *o, struct results *rs)
+{
+    size_t k = s->n_categories;
+    if (k == 0)
+        return DD_EINVAL;
+    int rc = 0;
+    uint64_t *cr = dd_malloc(dd_mul(k, sizeof *cr)), *cc = dd_malloc(dd_mul(k, sizeof *cc));
+    if ((rc = dd_count_categories(s->ref_cat, s->n_ref, cr, k)) ||
+        (rc = dd_count_categories(s->cur_cat, s->n_cur, cc, k)))
+        goto out;
+    for (int i = 0; i < DD_M_COUNT; i++) {
+        unsigned bit = 1u << i;
+        if (!(methods & bit))
+            continue;
+        struct dd_result *r = result_add(rs, s, bit, o);
+        double v;
+        if (bit == DD_M_CHI2) {
+            struct dd_chi2_result c;
+            if ((rc = dd_chi2_homogeneity(cr, cc, k, &c)))
+                goto out;
+            r->statistic = c.statistic;
+            r->p_value = c.p_value;
+            r->df = c.df;
+        } else {
+            rc = bit == DD_M_PSI ? dd_psi_counts(cr, cc, k, &v) : dd_js_counts(cr, cc, k, &v);
+            if (rc)
+                goto out;
+            set_effect(r, v);
+        }
+    }
+out:
+    free(cr);
+    free(cc);
+    return rc;
+}
+
+static int eval_embedding(const struct dd_signal_input *s, unsigned methods,
+                          const struct dd_eval_options *o, struct results *rs)
+{
+    int rc = 0;
+    struct dd_pca fitted;
+    const struct dd_pca *pca = s->ref_pca;
+    int own_pca = 0;
+    size_t dim = s->dim, n = s->n_ref, m = s->n_cur;
+    if (dd_float_has_nonfinite(s->ref_emb, dd_mul(n, dim)) ||
+        dd_float_has_nonfinite(s->cur_emb, dd_mul(m, dim)))
+        return DD_EINVAL;
+    if ((methods & (DD_M_PCA_KS | DD_M_PCA_RECON)) && !pca) {
+        if ((rc = dd_pca_fit(s->ref_emb, n, dim, o->pca_variance, o->pca_max_components,
+                             &fitted)))
+            return rc;
+        pca = &fitted;
+        own_pca = 1;
+    }
+    if (pca && pca->dim != dim) {
+        rc = DD_EDIM;
+        goto out;
+    }
+    for (int i = 0; i < DD_M_COUNT; i++) {
+        unsigned bit = 1u << i;
+        if (!(methods & bit))
+            continue;
+        struct dd_result *r = result_add(rs, s, bit, o);
+        if (bit == DD_M_COSINE) {
+            double d;
+            if ((rc = dd_cosine_centroid(s->ref_emb, n, s->cur_emb, m, dim, &d)))
+                goto out;
+            set_effect(r, d);
+        } else if (bit == DD_M_PCA_KS) {
+            struct dd_pca_ks_result k;
+            if ((rc = dd_pca_ks(pca, s->cur_emb, m, &k)))
+                goto out;
+            r->statistic = k.statistic;
+            r->p_value = k.p_value;
+            r->components = k.components;
+            r->correction = "bonferroni";
+        } else if (bit == DD_M_PCA_RECON) {
+            struct dd_pca_recon_result k;
+            if ((rc = dd_pca_reconstruction(pca, s->cur_emb, m, &k)))
+                goto out;
+            r->statistic = k.statistic;
+            r->lower = k.lower;
+            r->upper = k.upper;
+            r->threshold = k.upper;
+            r->drift = k.drift;
+            r->components = k.components;
+        } else if (bit == DD_M_MMD) {
+            struct dd_mmd_result k;
+            if ((rc = dd_mmd_test(s->ref_emb, n, s->cur_emb, m, dim, o->mmd_permutations,
+                                  o->mmd_max_samples, o->seed, &k)))
+                goto out;
+            r->statistic = k.statistic;
+            r->p_value = k.p_value;
+        }
+    }
+out:
+    if (own_pca)
+        dd_pca_release(&fitted);
+    return rc;
+}
+
+static int eval_signal(const struct dd_signal_input *s, const struct dd_eval_options *o,
+                       struct results *rs)
+{
+    if ((unsigned)s->kind > DD_SIGNAL_EMBEDDING)
+        return DD_EINVAL;
+    unsigned methods = o->methods[s->kind];
+    if (methods & ~allowed_methods[s->kind])
+        return DD_EINVAL;
+    if (s->kind == DD_SIGNAL_EMBEDDING) {
+        if (s->dim == 0)
+            return DD_EINVAL;
+        if (s->cur_dim && s->cur_dim != s->dim)
+            return DD_EDIM;
+    }
+    if (s->n_ref < o->min_samples || s->n_cur < o->min_samples) {
+        for (int i = 0; i < DD_M_COUNT; i++)
+            if (methods & (1u << i))
+                result_add(rs, s, 1u << i, o)->status = DD_EINSUFFICIENT;
+        return 0;
+    }
+    size_t first = rs->n;
+    int rc;
+    switch (s->kind) {
+    case DD_SIGNAL_NUMERIC:
+        rc = eval_numeric(s, methods, o, rs);
+        break;
+    case DD_SIGNAL_CATEGORICAL:
+        rc = eval_categorical(s, methods, o, rs);
+        break;
+    default:
+        rc = eval_embedding(s, methods, o, rs);
+        break;
+    }
+    if (rc == DD_EINSUFFICIENT) {
+        /* too little data for a method despite min_samples (e.g. PCA on one
+         * row): the whole signal answers insufficient_data */
+        rs->n = first;
+        for (int i = 0; i < DD_M_COUNT; i++)
+            if (methods & (1u << i))
+                result_add(rs, s, 1u << i, o)->status = DD_EINSUFFICIENT;
+        return 0;
+    }
+    return rc;
+}
+
+int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
+                const struct dd_eval_options *opt, struct dd_report *out)
+{
+    struct dd_eval_options o;
+    resolve_options(opt, &o);
+    struct results rs = {0};
+    int rc = 0;
+    double *p = NULL;
+    int *rej = NULL;
+    size_t *idx = NULL;
+    for (size_t i = 0; i < n_signals; i++)
+        if ((rc = eval_signal(&signals[i], &o, &rs)))
+            goto out;
+
+    /* Holm over every p-value result with data */
+    p = dd_malloc((rs.n ? rs.n : 1) * sizeof *p);
+    rej = dd_malloc((rs.n ? rs.n : 1) * sizeof *rej);
+    idx = dd_malloc((rs.n ? rs.n : 1) * sizeof *idx);
+    size_t fam = 0;
+    for (size_t i = 0; i < rs.n; i++)
+        if (rs.v[i].status == 0 && !isnan(rs.v[i].p_value)) {
+            idx[fam] = i;
+            p[fam++] = rs.v[i].p_value;
+        }
+    size_t nrej = dd_holm(p, fam, o.alpha, rej);
+    for (size_t f = 0; f < fam; f++)
+        rs.v[idx[f]].drift = rej[f];
+    out->results = rs.v;
+    out->n_results = rs.n;
+    out->drift = nrej > 0;
+    out->alpha = o.alpha;
+    out->correction = "holm";
+    rs.v = NULL;
+out:
+    free(rs.v);
+    free(p);
+    free(rej);
+    free(idx);
+    return rc;
+}
+
+void dd_report_release(struct dd_report *r)
+{
+    if (!r)
+        return;
+    free(r->results);
+    r->results = NULL;
+    r->n_results = 0;
+}
+
+/* ---- rendering -------------------------------------------------------------- */
+
+static void result_json(const struct dd_result *r, struct dd_buf *b)
+{
+    int first = 1;
+    dd_buf_putc(b, '{');
+    dd_json_key(b, "signal", &first);
+    dd_json_str(b, r->signal);
+    dd_json_key(b, "method", &first);
+    dd_json_str(b, r->method);
+    if (r->status == DD_EINSUFFICIENT) {
+        dd_json_key(b, "status", &first);
+        dd_json_str(b, "insufficient_data");
+    } else {
+        dd_json_key(b, "statistic", &first);
+        dd_json_num(b, r->statistic);
+        if (!isnan(r->p_value)) {
+            dd_json_key(b, "p_value", &first);
+            dd_json_num(b, r->p_value);
+        }
+        if (r->df >= 0) {
+            dd_json_key(b, "df", &first);
+            dd_json_int(b, r->df);
+        }
+        if (r->components >= 0) {
+            dd_json_key(b, "components", &first);
+            dd_json_int(b, r->components);
+        }
+        if (r->correction) {
+            dd_json_key(b, "correction", &first);
+            dd_json_str(b, r->correction);
+        }
+        if (!isnan(r->lower)) {
+            dd_json_key(b, "lower", &first);
+            dd_json_num(b, r->lower);
+            dd_json_key(b, "upper", &first);
+            dd_json_num(b, r->upper);
+        }
+        dd_json_key(b, "threshold", &first);
+        dd_json_num(b, r->threshold);
+        dd_json_key(b, "drift", &first);
+        dd_buf_puts(b, r->drift ? "true" : "false");
+    }
+    dd_json_key(b, "n_ref", &first);
+    dd_json_int(b, (int64_t)r->n_ref);
+    dd_json_key(b, "n_cur", &first);
+    dd_json_int(b, (int64_t)r->n_cur);
+    dd_buf_putc(b, '}');
+}
+
+void dd_report_json_members(const struct dd_report *r, struct dd_buf *b)
+{
+    int first = 1;
+    dd_json_key(b, "drift", &first);
+    dd_buf_puts(b, r->drift ? "true" : "false");
+    dd_json_key(b, "correction", &first);
+    dd_json_str(b, r->correction ? r->correction : "holm");
+    dd_json_key(b, "alpha", &first);
+    dd_json_num(b, r->alpha);
+    dd_json_key(b, "signals", &first);
+    dd_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_results; i++) {
+        if (i)
+            dd_buf_putc(b, ',');
+        result_json(&r->results[i], b);
+    }
+    dd_buf_putc(b, ']');
+}
+
+static void fmt_num(char *dst, size_t n, double v)
+{
+    if (isnan(v))
+        snprintf(dst, n, "-");
+    else if (v != 0 && (fabs(v) < 1e-3 || fabs(v) >= 1e6))
+        snprintf(dst, n, "%.3e", v);
+    else
+        snprintf(dst, n, "%.4f", v);
+}
+
+void dd_report_text(const struct dd_report *r, struct dd_buf *b)
+{
+    size_t w = strlen("signal");
+    for (size_t i = 0; i < r->n_results; i++) {
+        size_t l = strlen(r->results[i].signal);
+        if (l > w)
+            w = l;
+    }
+    int wi = (int)(w > 60 ? 60 : w);
+    dd_buf_printf(b, "%-*s  %-18s  %11s  %11s  %11s  %-17s  %8s  %8s\n", wi, "signal",
+                  "method", "statistic", "p_value", "threshold", "drift", "n_ref", "n_cur");
+    for (size_t i = 0; i < r->n_results; i++) {
+        const struct dd_result *x = &r->results[i];
+        char st[32], pv[32], th[32];
+        const char *verdict;
+        if (x->status == DD_EINSUFFICIENT) {
+            snprintf(st, sizeof st, "-");
+            snprintf(pv, sizeof pv, "-");
+            snprintf(th, sizeof th, "-");
+            verdict = "insufficient_data";
+        } else {
+            fmt_num(st, sizeof st, x->statistic);
+            fmt_num(pv, sizeof pv, x->p_value);
+            fmt_num(th, sizeof th, x->threshold);
+            verdict = x->drift ? "DRIFT" : "ok";
+        }
+        dd_buf_printf(b, "%-*.*s  %-18s  %11s  %11s  %11s  %-17s  %8zu  %8zu\n", wi, wi,
+                      x->signal, x->method, st, pv, th, verdict, x->n_ref, x->n_cur);
+    }
+    dd_buf_printf(b, "verdict: %s (%s at alpha %g over the p-value tests; effect sizes "
+                     "flag only their own rows)\n",
+                  r->drift ? "DRIFT" : "no drift", r->correction ? r->correction : "holm",
+                  r->alpha);
+}
