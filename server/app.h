@@ -12,12 +12,14 @@
 struct store;
 struct writer;
 struct auth;
+struct evaluator;
 
 struct app {
     struct dd_config cfg;
     struct store *store;
     struct writer *writer;
     struct auth *auth;
+    struct evaluator *evaluator;
     int64_t started_ms;
     const char *web_root;      /* folder with the dashboard's files */
 };

@@ -17,6 +17,7 @@
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/cli.h"
+#include "server/evaluator.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/routes.h"
@@ -99,6 +100,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the writer thread\n");
         goto out;
     }
+    if (evaluator_start(&app, &app.evaluator) != 0) {
+        fprintf(stderr, "driftd: cannot start the evaluator thread\n");
+        goto out;
+    }
     int nroutes;
     const struct route *rt = routes_table(&nroutes);
     static const char *patterns[64];
@@ -122,6 +127,7 @@ int cmd_serve(int argc, char **argv)
     exit_code = 0;
 out:
     http_stop(http);          /* in-flight requests finish first */
+    evaluator_stop(app.evaluator);
     writer_stop(app.writer);  /* then everything queued is committed */
     auth_free(app.auth);
     store_close(app.store);

@@ -4,6 +4,7 @@
 
 #include "server/app.h"
 #include "server/handlers.h"
+#include "server/evaluator.h"
 #include "server/metrics.h"
 #include "server/store.h"
 #include "server/writer.h"
@@ -44,6 +45,7 @@ void h_metrics(struct http_req *r)
     struct dd_buf b;
     dd_buf_init(&b);
     metrics_render(&b, &ws);
+    evaluator_render_metrics(r->app->evaluator, &b);
     http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
     dd_buf_release(&b);
 }

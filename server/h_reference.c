@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "ingest/parse.h"
 #include "server/app.h"
+#include "server/evaluator.h"
 #include "server/handlers.h"
 #include "server/store.h"
 #include "server/writer.h"
@@ -94,7 +95,7 @@ void h_reference_get(struct http_req *r)
     dd_buf_init(&b);
     if (rc == DD_ENOTFOUND) {
         /* the automatic reference: the version's first events */
-        struct store_window w = {.first_n = DRIFT_REFERENCE_SIZE};
+        struct store_window w = {.first_n = EVAL_REFERENCE_SIZE};
         struct dd_batch first;
         struct store_window_info info;
         if (store_r_events(r->app->store, model, version, &w, &first, &info) != 0) {
@@ -103,7 +104,7 @@ void h_reference_get(struct http_req *r)
             return;
         }
         dd_buf_printf(&b, "{\"source\":\"auto\",\"events\":%zu,\"complete\":%s,\"from\":",
-                      first.n, first.n >= DRIFT_REFERENCE_SIZE ? "true" : "false");
+                      first.n, first.n >= EVAL_REFERENCE_SIZE ? "true" : "false");
         dd_json_time(&b, info.from_ms);
         dd_buf_puts(&b, ",\"to\":");
         dd_json_time(&b, info.to_ms);

@@ -17,8 +17,6 @@ void h_drift_get(struct http_req *r);
 void h_reference_put(struct http_req *r);
 void h_reference_get(struct http_req *r);
 
-/* The automatic reference of a version without a PUT: its first events. */
-#define DRIFT_REFERENCE_SIZE 1000
 void h_healthz(struct http_req *r);
 void h_metrics(struct http_req *r);
 void h_readyz(struct http_req *r);

@@ -1,0 +1,294 @@
+/* evaluator.c — evaluate_version() and the scheduled evaluator thread. */
+#include "server/evaluator.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "server/app.h"
+#include "server/drift.h"
+
+int eval_parse_window(const char *s, int64_t now, struct store_window *w)
+{
+    memset(w, 0, sizeof *w);
+    if (!strncmp(s, "last:", 5)) {
+        char *end;
+        long long n = strtoll(s + 5, &end, 10);
+        if (end == s + 5 || *end || n < 1 || n > 10000000)
+            return DD_EINVAL;
+        w->last_n = (size_t)n;
+        return 0;
+    }
+    int64_t ms;
+    if (dd_duration_parse(s, &ms) != 0)
+        return DD_EINVAL;
+    w->to_ms = now;
+    w->from_ms = now - ms;
+    return 0;
+}
+
+int evaluate_version(struct store *st, const char *model, const char *version,
+                     const char *window, int64_t now, struct dd_buf *json,
+                     struct dd_report *rep_out, char *err, size_t errlen)
+{
+    struct store_window cw;
+    if (eval_parse_window(window, now, &cw) != 0) {
+        snprintf(err, errlen, "window: must be a duration such as 15m, 1h, 24h, or last:N");
+        return DD_EINVAL;
+    }
+    cw.max_sample = EVAL_MAX_SAMPLE;
+    struct store_reference explicit_ref;
+    int exists = 0;
+    int has_ref = store_r_reference(st, model, version, &explicit_ref, &exists) == 0;
+    if (!exists) {
+        snprintf(err, errlen, "model '%s' has no version '%s'", model, version);
+        return DD_ENOTFOUND;
+    }
+    struct store_window rw = {.first_n = EVAL_REFERENCE_SIZE, .reference = has_ref};
+    struct dd_batch ref, cur;
+    struct store_window_info ri, ci;
+    dd_batch_init(&ref);
+    dd_batch_init(&cur);
+    struct dd_report rep = {0};
+    int rc = store_r_events(st, model, version, &rw, &ref, &ri);
+    if (rc == 0)
+        rc = store_r_events(st, model, version, &cw, &cur, &ci);
+    if (rc != 0) {
+        snprintf(err, errlen, rc == DD_ENOTFOUND ? "model '%s' has no version '%s'"
+                                                 : "cannot read events of '%s' version '%s'",
+                 model, version);
+        goto out;
+    }
+    struct dd_eval_options opt;
+    dd_eval_options_default(&opt);
+    rc = drift_evaluate(&ref, &cur, &opt, &rep, err, errlen);
+    if (rc != 0)
+        goto out;
+    struct drift_meta m = {
+        .model = model,
+        .version = version,
+        .from_ms = cw.last_n ? ci.from_ms : cw.from_ms,
+        .to_ms = cw.last_n ? ci.to_ms : cw.to_ms,
+        .n_cur_total = ci.total,
+        .n_cur = cur.n,
+        .n_ref = ref.n,
+        .sampled = ci.sampled,
+        .computed_ms = now,
+    };
+    drift_report_json(&m, &rep, json);
+    if (rep_out) {
+        *rep_out = rep;
+        memset(&rep, 0, sizeof rep);
+    }
+out:
+    dd_report_release(&rep);
+    dd_batch_release(&ref);
+    dd_batch_release(&cur);
+    return rc;
+}
+
+/* ---- the scheduled evaluator ---- */
+
+struct latest {               /* one gauge line set */
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1], signal[160];
+    const char *method;
+    double statistic, p_value;
+    int drift;
+};
+
+struct evaluator {
+    struct app *app;
+    pthread_t thread;
+    /* guarded by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stopping;
+    struct latest *latest;
+    size_t n_latest;
+    uint64_t rounds, evaluations;
+    double last_round_s, total_s;
+};
+
+static void remember(struct evaluator *e, const char *model, const char *version,
+                     const struct dd_report *rep, struct latest **acc, size_t *n)
+{
+    (void)e;
+    for (size_t i = 0; i < rep->n_results; i++) {
+        const struct dd_result *r = &rep->results[i];
+        if (r->status != 0)
+            continue;
+        *acc = dd_realloc(*acc, (*n + 1) * sizeof **acc);
+        struct latest *l = &(*acc)[(*n)++];
+        snprintf(l->model, sizeof l->model, "%s", model);
+        snprintf(l->version, sizeof l->version, "%s", version);
+        snprintf(l->signal, sizeof l->signal, "%s", r->signal);
+        l->method = r->method;
+        l->statistic = r->statistic;
+        l->p_value = r->p_value;
+        l->drift = r->drift;
+    }
+}
+
+static void round_once(struct evaluator *e)
+{
+    int64_t start = dd_mono_ns(), now = dd_now_ms();
+    struct store_model_info *ms = NULL;
+    size_t n = 0, evaluated = 0;
+    if (store_r_models(e->app->store, NULL, &ms, &n) != 0)
+        return;
+    struct latest *acc = NULL;
+    size_t n_acc = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t v = 0; v < ms[i].n_versions; v++) {
+            const struct store_version_info *vi = &ms[i].versions[v];
+            if (vi->last_ms < now - EVAL_ACTIVE_MS)
+                continue;
+            struct dd_buf json;
+            dd_buf_init(&json);
+            struct dd_report rep = {0};
+            char err[256];
+            int rc = evaluate_version(e->app->store, ms[i].name, vi->name, EVAL_DEFAULT_WINDOW,
+                                      now, &json, &rep, err, sizeof err);
+            if (rc == 0) {
+                remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
+                evaluated++;
+            } else {
+                dd_warn("evaluation failed", "model=%s version=%s err=\"%s\"", ms[i].name,
+                        vi->name, err);
+            }
+            dd_report_release(&rep);
+            dd_buf_release(&json);
+        }
+    store_models_free(ms, n);
+    double secs = (double)(dd_mono_ns() - start) / 1e9;
+    pthread_mutex_lock(&e->mu);
+    free(e->latest);
+    e->latest = acc;
+    e->n_latest = n_acc;
+    e->rounds++;
+    e->evaluations += evaluated;
+    e->last_round_s = secs;
+    e->total_s += secs;
+    pthread_mutex_unlock(&e->mu);
+    dd_debug("evaluation round", "versions=%zu seconds=%.3f", evaluated, secs);
+}
+
+static void *evaluator_main(void *arg)
+{
+    struct evaluator *e = arg;
+    for (;;) {
+        round_once(e);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        int64_t ns = until.tv_nsec + (e->app->cfg.eval_interval_ms % 1000) * 1000000;
+        until.tv_sec += e->app->cfg.eval_interval_ms / 1000 + ns / 1000000000;
+        until.tv_nsec = ns % 1000000000;
+        pthread_mutex_lock(&e->mu);
+        while (!e->stopping && pthread_cond_timedwait(&e->cv, &e->mu, &until) == 0)
+            ;
+        int stop = e->stopping;
+        pthread_mutex_unlock(&e->mu);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+int evaluator_start(struct app *app, struct evaluator **out)
+{
+    struct evaluator *e = dd_calloc(1, sizeof *e);
+    e->app = app;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 8u << 20);
+    int rc = pthread_create(&e->thread, &attr, evaluator_main, e);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        free(e);
+        return DD_EIO;
+    }
+    *out = e;
+    return 0;
+}
+
+void evaluator_stop(struct evaluator *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stopping = 1;
+    pthread_cond_signal(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->thread, NULL);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cv);
+    free(e->latest);
+    free(e);
+}
+
+/* Prometheus label value escaping: \\ \" \n. */
+static void label(struct dd_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            dd_buf_putc(b, '\\');
+        if (*s == '\n') {
+            dd_buf_puts(b, "\\n");
+            continue;
+        }
+        dd_buf_putc(b, *s);
+    }
+}
+
+static void gauge(struct dd_buf *b, const char *name, const struct latest *l, double v)
+{
+    dd_buf_printf(b, "%s{model=\"", name);
+    label(b, l->model);
+    dd_buf_puts(b, "\",version=\"");
+    label(b, l->version);
+    dd_buf_puts(b, "\",signal=\"");
+    label(b, l->signal);
+    dd_buf_printf(b, "\",method=\"%s\"} ", l->method);
+    if (v != v)
+        dd_buf_puts(b, "NaN\n");
+    else
+        dd_buf_printf(b, "%.17g\n", v);
+}
+
+void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    dd_buf_puts(b, "# HELP driftd_evaluation_rounds_total Scheduled evaluation rounds run.\n"
+                   "# TYPE driftd_evaluation_rounds_total counter\n");
+    dd_buf_printf(b, "driftd_evaluation_rounds_total %llu\n", (unsigned long long)e->rounds);
+    dd_buf_puts(b, "# HELP driftd_evaluation_round_seconds Duration of the last evaluation round.\n"
+                   "# TYPE driftd_evaluation_round_seconds gauge\n");
+    dd_buf_printf(b, "driftd_evaluation_round_seconds %.6f\n", e->last_round_s);
+    dd_buf_puts(b, "# HELP driftd_evaluation_seconds_total Time spent in evaluation rounds.\n"
+                   "# TYPE driftd_evaluation_seconds_total counter\n");
+    dd_buf_printf(b, "driftd_evaluation_seconds_total %.6f\n", e->total_s);
+    static const char *const fam[3][2] = {
+        {"driftd_drift_statistic", "Latest drift statistic per model, version, signal and method."},
+        {"driftd_drift_p_value", "Latest p-value (tests only)."},
+        {"driftd_drift_detected", "1 when the latest evaluation flagged drift."}};
+    for (int f = 0; f < 3; f++) {
+        dd_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", fam[f][0], fam[f][1], fam[f][0]);
+        for (size_t i = 0; i < e->n_latest; i++) {
+            const struct latest *l = &e->latest[i];
+            if (f == 1 && l->p_value != l->p_value)
+                continue;
+            gauge(b, fam[f][0], l, f == 0 ? l->statistic : f == 1 ? l->p_value : l->drift);
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+}
