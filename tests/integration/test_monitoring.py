@@ -1,0 +1,118 @@
+"""The read side against the real binary: references, the drift endpoint (a known
+shift is found, no shift stays quiet), `driftd check` giving the same report as
+the server for the same data, and /metrics passing promtool."""
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import dd_harness
+from dd_harness import ServerTest
+
+
+def events(n, shift, seed, with_ts=None):
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        e = {"confidence": min(1.0, max(0.0, rnd.gauss(0.8 - shift, 0.08))),
+             "prediction": rnd.choice(["cat", "dog", "cow"] + (["dog"] * 3 if shift else [])),
+             "features": {"age": rnd.gauss(40, 10), "country": rnd.choice(["de", "fr", "it"])}}
+        if with_ts is not None:
+            e["ts"] = with_ts + i
+        out.append(e)
+    return out
+
+
+def by_key(report):
+    return {(s["signal"], s["method"]): s for s in report["signals"]}
+
+
+class Monitoring(ServerTest):
+    SERVER_ARGS = ("--eval-interval", "1s")
+
+    def test_reference_and_drift(self):
+        ref = events(1000, 0, 1)
+        st, _, body = self.srv.request("PUT", "/api/v1/models/mon/versions/v1/reference",
+                                       {"events": ref})
+        self.assertEqual((st, body), (200, {"events": 1000}))
+        st, _, summary = self.srv.request("GET", "/api/v1/models/mon/versions/v1/reference")
+        self.assertEqual((summary["source"], summary["events"]), ("events", 1000))
+        cur = events(1500, 0.15, 2)
+        for e in cur:
+            e["version"] = "v1"
+        self.assertEqual(self.srv.post_events("mon", cur)[0], 202)
+        st, _, rep = self.srv.request("GET", "/api/v1/models/mon/drift?version=v1&window=1h")
+        self.assertEqual(st, 200, rep)
+        self.assertTrue(rep["drift"])
+        self.assertEqual(rep["reference"]["events"], 1000)
+        self.assertEqual(rep["window"]["events"], 1500)
+        sig = by_key(rep)
+        self.assertTrue(sig[("confidence", "ks")]["drift"])
+        self.assertTrue(sig[("prediction", "chi2")]["drift"])
+        self.assertFalse(sig[("feature:age", "ks")]["drift"])
+        self.assertFalse(sig[("feature:country", "chi2")]["drift"])
+        self.assertLess(sig[("confidence", "ks")]["p_value"], 1e-6)
+
+    def test_no_shift_is_quiet_and_errors(self):
+        quiet = events(1000, 0, 3) + events(1000, 0, 4)
+        for e in quiet:
+            e["version"] = "q"
+        self.assertEqual(self.srv.post_events("quiet", quiet)[0], 202)
+        st, _, rep = self.srv.request("GET", "/api/v1/models/quiet/drift?window=last:1000")
+        self.assertEqual(st, 200, rep)
+        self.assertEqual(rep["version"], "q")
+        self.assertFalse(rep["drift"], rep)
+        st, _, err = self.srv.request("GET", "/api/v1/models/quiet/drift?window=fortnight")
+        self.assertEqual((st, err["error"]["code"]), (400, "invalid_query"))
+        st, _, err = self.srv.request("GET", "/api/v1/models/quiet/drift?version=nope")
+        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+        st, _, err = self.srv.request("GET", "/api/v1/models/none/drift")
+        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+        st, _, err = self.srv.request("PUT", "/api/v1/models/quiet/versions/q/reference",
+                                      {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
+        self.assertEqual((st, err["error"]["code"]), (400, "invalid_body"))
+
+    def test_check_and_server_agree(self):
+        base = 1795341600000
+        ref, cur = events(800, 0, 5, base), events(900, 0.05, 6, base + 10000)
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        paths = []
+        for name, evs in (("ref.ndjson", ref), ("cur.ndjson", cur)):
+            p = os.path.join(tmp, name)
+            with open(p, "w") as f:
+                f.write("\n".join(json.dumps(e) for e in evs))
+            paths.append(p)
+        out = subprocess.run([dd_harness.DRIFTD, "check", "--reference", paths[0], "--current",
+                              paths[1], "--model", "agree"], capture_output=True, text=True)
+        self.assertIn(out.returncode, (0, 1), out.stderr)
+        offline = json.loads(out.stdout)
+        self.assertEqual(out.returncode, 1 if offline["drift"] else 0)
+        self.assertEqual(self.srv.request("PUT", "/api/v1/models/agree/versions/default/reference",
+                                          {"events": ref})[0], 200)
+        self.assertEqual(self.srv.post_events("agree", cur)[0], 202)
+        st, _, online = self.srv.request("GET", "/api/v1/models/agree/drift?window=last:900")
+        self.assertEqual(st, 200)
+        self.assertEqual(online["drift"], offline["drift"])
+        self.assertEqual(online["signals"], offline["signals"])
+
+    def test_metrics_promtool(self):
+        self.assertEqual(self.srv.post_events("prom", events(50, 0, 7))[0], 202)
+        self.srv.request("POST", "/api/v1/models/prom/events", {"events": [{"confidence": 3}]})
+        st, hdr, text = self.srv.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        self.assertTrue(hdr["Content-Type"].startswith("text/plain; version=0.0.4"))
+        self.assertIn('driftd_ingest_requests_rejected_total{code="invalid_event"} 1', text)
+        self.assertIn("driftd_ingest_events_accepted_total", text)
+        promtool = shutil.which("promtool")
+        if not promtool:
+            self.skipTest("promtool not installed (Debian package prometheus)")
+        r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    dd_harness.main()
