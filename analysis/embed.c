@@ -300,3 +300,8 @@ int dd_pca_reconstruction(const struct dd_pca *p, const float *cur, size_t m,
     out->components = (int)p->k;
     return 0;
 }
+
+void dd_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n > 0 ? n : 1);
+}

@@ -80,4 +80,8 @@ int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_
 /* 1 if any value is NaN or infinite. */
 int dd_float_has_nonfinite(const float *x, size_t n);
 
+/* Caps the threads OpenBLAS uses per call (the server sets 1, so an
+ * evaluation never competes with the HTTP threads for the cores). */
+void dd_blas_set_threads(int n);
+
 #endif

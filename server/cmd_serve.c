@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "analysis/embed.h"
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "server/app.h"
@@ -100,6 +101,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the writer thread\n");
         goto out;
     }
+    dd_blas_set_threads(1); /* DESIGN.md: evaluations must not fight the HTTP threads */
     if (evaluator_start(&app, &app.evaluator) != 0) {
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");
         goto out;
