@@ -1,24 +1,63 @@
 #!/usr/bin/env bash
-# README command two: install, build and run every test, twice: a normal
-# build, then one under AddressSanitizer + UndefinedBehaviorSanitizer.
-set -euo pipefail
+# README command two: install, build and run every test, twice (a normal
+# build, then AddressSanitizer + UndefinedBehaviorSanitizer), then a short
+# libFuzzer smoke.  Ends with one line "N passed, M failed" over all runs.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh --test
+bash scripts/deps.sh --test || exit 1
 jobs=$(nproc)
-status=0
+passed=0
+failed=0
+log=$(mktemp)
+
+run_ctest() { # dir, ctest args...
+  local dir=$1
+  shift
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1 | tee "$log"
+  local line
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "test.sh: no ctest summary from $dir"
+    failed=$((failed + 1))
+    return
+  fi
+  local total bad
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+}
+
+build() { # dir, cmake args...
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j"$jobs" >/dev/null
+}
+
 for kind in release asan; do
   dir=build-test-$kind
   flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
   [ $kind = asan ] && flags+=(-DDRIFTD_SANITIZE=ON)
   echo "== $kind build"
-  cmake -S . -B "$dir" "${flags[@]}" >/dev/null
-  cmake --build "$dir" -j"$jobs" >/dev/null
-  echo "== $kind tests"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$dir" --output-on-failure -j"$jobs" || status=1
+  if build "$dir" "${flags[@]}"; then
+    echo "== $kind tests"
+    run_ctest "$dir"
+  else
+    echo "test.sh: $kind build failed"
+    failed=$((failed + 1))
+  fi
 done
+
 echo "== fuzz smoke (libFuzzer, clang)"
-CC=clang cmake -S . -B build-test-fuzz -DDRIFTD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-test-fuzz -j"$jobs" --target fuzz_events >/dev/null
-ctest --test-dir build-test-fuzz -L fuzz --output-on-failure || status=1
-exit $status
+if CC=clang cmake -S . -B build-test-fuzz -DDRIFTD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+   cmake --build build-test-fuzz -j"$jobs" --target fuzz_events >/dev/null; then
+  run_ctest build-test-fuzz -L fuzz
+else
+  echo "test.sh: fuzz build failed"
+  failed=$((failed + 1))
+fi
+rm -f "$log"
+echo
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -13,6 +13,7 @@
 #include "base/timefmt.h"
 #include "server/app.h"
 #include "server/drift.h"
+#include "server/writer.h"
 
 int eval_parse_window(const char *s, int64_t now, struct store_window *w)
 {
@@ -93,6 +94,16 @@ out:
     return rc;
 }
 
+const char *eval_status(const struct dd_report *rep)
+{
+    size_t verdicts = 0;
+    for (size_t i = 0; i < rep->n_results; i++)
+        verdicts += rep->results[i].status == 0;
+    if (!verdicts)
+        return "insufficient_data";
+    return rep->drift ? "drift" : "ok";
+}
+
 /* ---- the scheduled evaluator ---- */
 
 struct latest {               /* one gauge line set */
@@ -157,6 +168,13 @@ static void round_once(struct evaluator *e)
                                       now, &json, &rep, err, sizeof err);
             if (rc == 0) {
                 remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
+                struct writer_result wr;
+                writer_submit_evaluation(e->app->writer, ms[i].name, vi->name,
+                                         EVAL_DEFAULT_WINDOW, now, eval_status(&rep), &rep,
+                                         json.data, &wr);
+                if (wr.rc != 0)
+                    dd_warn("cannot store evaluation", "model=%s version=%s err=%s", ms[i].name,
+                            vi->name, dd_errname(wr.rc));
                 evaluated++;
             } else {
                 dd_warn("evaluation failed", "model=%s version=%s err=\"%s\"", ms[i].name,

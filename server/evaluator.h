@@ -42,6 +42,9 @@ int evaluate_version(struct store *st, const char *model, const char *version,
                      const char *window, int64_t now_ms, struct dd_buf *json,
                      struct dd_report *rep, char *err, size_t errlen);
 
+/* "ok", "drift", or "insufficient_data" when no result has a verdict. */
+const char *eval_status(const struct dd_report *rep);
+
 int evaluator_start(struct app *app, struct evaluator **out);
 void evaluator_stop(struct evaluator *e);
 /* Appends the drift gauges and the evaluation-duration metrics. */

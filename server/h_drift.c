@@ -2,9 +2,10 @@
  *
  * Evaluates on demand with evaluate_version() (evaluator.h): the version's
  * reference against the current window.  Without ?version= the version with
- * the latest event is taken.  Not yet: answering from the scheduled
- * evaluation's stored result when fresh, reference summaries computed once,
- * per-model settings.
+ * the latest event is taken.  The scheduled evaluation's stored answer is
+ * returned instead while it is younger than eval_interval ("computed_at"
+ * says when it was computed).  GET .../drift/history reads the stored
+ * per-signal results.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,9 +58,21 @@ void h_drift_get(struct http_req *r)
         snprintf(window, sizeof window, "%s", EVAL_DEFAULT_WINDOW);
     struct dd_buf b;
     dd_buf_init(&b);
+    int64_t now = dd_now_ms(), computed;
+    char *cached = NULL;
+    /* the scheduled evaluation's answer, while it is younger than one interval */
+    if (store_r_latest_evaluation(r->app->store, r->params[0], version, window, &computed,
+                                  &cached) == 0 &&
+        computed >= now - r->app->cfg.eval_interval_ms) {
+        http_reply(r, 200, "application/json; charset=utf-8", cached, strlen(cached));
+        free(cached);
+        dd_buf_release(&b);
+        return;
+    }
+    free(cached);
     char err[256];
-    int rc = evaluate_version(r->app->store, r->params[0], version, window, dd_now_ms(), &b,
-                              NULL, err, sizeof err);
+    int rc = evaluate_version(r->app->store, r->params[0], version, window, now, &b, NULL, err,
+                              sizeof err);
     switch (rc) {
     case 0:
         http_reply_json(r, 200, &b);
@@ -77,4 +90,82 @@ void h_drift_get(struct http_req *r)
         http_reply_error(r, 500, "internal", -1, "%s", err);
     }
     dd_buf_release(&b);
+}
+
+#define HISTORY_MAX_POINTS 10000
+#define HISTORY_DEFAULT_MS (24 * 3600 * 1000LL)
+
+static int query_time_or_reply(struct http_req *r, const char *name, int64_t dflt, int64_t *out)
+{
+    char v[64];
+    int got = http_query(r, name, v, sizeof v);
+    if (got == 0) {
+        *out = dflt;
+        return 0;
+    }
+    char *end;
+    long long ms = strtoll(v, &end, 10);
+    if (got == 1 && *end == '\0' && end != v && ms >= 0) {
+        *out = ms;
+        return 0;
+    }
+    if (got == 1 && dd_time_parse(v, strlen(v), out) == 0)
+        return 0;
+    http_reply_error(r, 400, "invalid_query", -1,
+                     "%s: must be an RFC 3339 time or epoch milliseconds", name);
+    return -1;
+}
+
+void h_drift_history(struct http_req *r)
+{
+    char version[DD_NAME_MAX + 1], signal[200], method[64];
+    if (http_query(r, "signal", signal, sizeof signal) != 1 ||
+        http_query(r, "method", method, sizeof method) != 1) {
+        http_reply_error(r, 400, "invalid_query", -1,
+                         "signal and method are required (e.g. signal=confidence&method=ks)");
+        return;
+    }
+    if (pick_version_or_reply(r, version, sizeof version) != 0)
+        return;
+    int64_t now = dd_now_ms(), from, to;
+    if (query_time_or_reply(r, "to", now, &to) != 0 ||
+        query_time_or_reply(r, "from", to - HISTORY_DEFAULT_MS, &from) != 0)
+        return;
+    struct store_point *pts = NULL;
+    size_t n = 0;
+    int rc = store_r_history(r->app->store, r->params[0], version, signal, method, from, to,
+                             HISTORY_MAX_POINTS, &pts, &n);
+    if (rc == DD_ENOTFOUND) {
+        http_reply_error(r, 404, "not_found", -1, "model '%s' has no version '%s'", r->params[0],
+                         version);
+        return;
+    }
+    if (rc != 0) {
+        http_reply_error(r, 500, "internal", -1, "cannot read the history");
+        return;
+    }
+    struct dd_buf b;
+    dd_buf_init(&b);
+    dd_buf_puts(&b, "{\"model\":");
+    dd_json_str(&b, r->params[0]);
+    dd_buf_puts(&b, ",\"version\":");
+    dd_json_str(&b, version);
+    dd_buf_puts(&b, ",\"signal\":");
+    dd_json_str(&b, signal);
+    dd_buf_puts(&b, ",\"method\":");
+    dd_json_str(&b, method);
+    dd_buf_puts(&b, ",\"points\":[");
+    for (size_t i = 0; i < n; i++) {
+        dd_buf_puts(&b, i ? ",{\"t\":" : "{\"t\":");
+        dd_json_time(&b, pts[i].t_ms);
+        dd_buf_puts(&b, ",\"statistic\":");
+        dd_json_num(&b, pts[i].statistic);
+        dd_buf_puts(&b, ",\"p_value\":");
+        dd_json_num(&b, pts[i].p_value);
+        dd_buf_puts(&b, pts[i].drift ? ",\"drift\":true}" : ",\"drift\":false}");
+    }
+    dd_buf_puts(&b, "]}");
+    http_reply_json(r, 200, &b);
+    dd_buf_release(&b);
+    free(pts);
 }

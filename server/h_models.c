@@ -2,19 +2,42 @@
  * "Models and drift results"): the stored models with their versions and
  * event counts (kept by the writer in the versions table, so these reads
  * never count rows). */
+#include <string.h>
+
 #include "base/err.h"
 #include "server/app.h"
+#include "server/evaluator.h"
 #include "server/handlers.h"
 #include "server/store.h"
 
-/* Until a version has a reference and an evaluation, its status is this. */
+/* The latest evaluation's status; "no_reference" before the first one. */
 static const char *version_status(const struct store_version_info *v)
 {
-    (void)v;
-    return "no_reference";
+    return v->status[0] ? v->status : "no_reference";
 }
 
-static void version_json(struct dd_buf *b, const struct store_version_info *v)
+/* The reference summary of GET .../reference, short: source and events. */
+static void reference_json(struct dd_buf *b, struct store *st, const char *model,
+                           const struct store_version_info *v)
+{
+    struct store_reference ref;
+    int exists;
+    if (store_r_reference(st, model, v->name, &ref, &exists) == 0) {
+        dd_buf_puts(b, "{\"source\":");
+        dd_json_str(b, ref.source);
+        dd_buf_printf(b, ",\"events\":%lld,\"set_at\":", (long long)ref.events);
+        dd_json_time(b, ref.set_ms);
+        dd_buf_putc(b, '}');
+    } else if (v->events > 0) {
+        dd_buf_printf(b, "{\"source\":\"auto\",\"events\":%lld}",
+                      (long long)(v->events < EVAL_REFERENCE_SIZE ? v->events : EVAL_REFERENCE_SIZE));
+    } else {
+        dd_buf_puts(b, "null");
+    }
+}
+
+static void version_json(struct dd_buf *b, struct store *st, const char *model,
+                         const struct store_version_info *v)
 {
     int first = 1;
     dd_buf_putc(b, '{');
@@ -27,15 +50,24 @@ static void version_json(struct dd_buf *b, const struct store_version_info *v)
     dd_json_key(b, "last_event", &first);
     dd_json_time(b, v->last_ms);
     dd_json_key(b, "reference", &first);
-    dd_buf_puts(b, "null");
+    reference_json(b, st, model, v);
     dd_json_key(b, "status", &first);
     dd_json_str(b, version_status(v));
     dd_buf_putc(b, '}');
 }
 
+/* drift if any version drifts, else ok if any is ok, else the first's. */
 static const char *model_status(const struct store_model_info *m)
 {
-    return m->n_versions ? version_status(&m->versions[0]) : "no_reference";
+    const char *best = "no_reference";
+    for (size_t i = 0; i < m->n_versions; i++) {
+        const char *s = version_status(&m->versions[i]);
+        if (!strcmp(s, "drift"))
+            return s;
+        if (!strcmp(s, "ok") || !strcmp(best, "no_reference"))
+            best = s;
+    }
+    return best;
 }
 
 void h_models_list(struct http_req *r)
@@ -46,6 +78,8 @@ void h_models_list(struct http_req *r)
         http_reply_error(r, 500, "internal", -1, "cannot read models");
         return;
     }
+    for (size_t i = 0; i < n; i++)
+        store_r_statuses(r->app->store, &ms[i]);
     struct dd_buf b;
     dd_buf_init(&b);
     dd_buf_puts(&b, "{\"models\":[");
@@ -90,6 +124,7 @@ void h_model_get(struct http_req *r)
         http_reply_error(r, 500, "internal", -1, "cannot read model");
         return;
     }
+    store_r_statuses(r->app->store, &ms[0]);
     const struct store_model_info *m = &ms[0];
     struct dd_buf b;
     dd_buf_init(&b);
@@ -113,7 +148,7 @@ void h_model_get(struct http_req *r)
     for (size_t v = 0; v < m->n_versions; v++) {
         if (v)
             dd_buf_putc(&b, ',');
-        version_json(&b, &m->versions[v]);
+        version_json(&b, r->app->store, m->name, &m->versions[v]);
     }
     dd_buf_puts(&b, "]}");
     http_reply_json(r, 200, &b);

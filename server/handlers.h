@@ -14,6 +14,7 @@ void h_labels_post(struct http_req *r);
 void h_models_list(struct http_req *r);
 void h_model_get(struct http_req *r);
 void h_drift_get(struct http_req *r);
+void h_drift_history(struct http_req *r);
 void h_reference_put(struct http_req *r);
 void h_reference_get(struct http_req *r);
 

@@ -17,6 +17,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/models", ROLE_READ, h_models_list},
     {"GET", "/api/v1/models/{model}", ROLE_READ, h_model_get},
     {"GET", "/api/v1/models/{model}/drift", ROLE_READ, h_drift_get},
+    {"GET", "/api/v1/models/{model}/drift/history", ROLE_READ, h_drift_history},
     {"PUT", "/api/v1/models/{model}/versions/{version}/reference", ROLE_ADMIN, h_reference_put},
     {"GET", "/api/v1/models/{model}/versions/{version}/reference", ROLE_READ, h_reference_get},
     {"GET", "/metrics", ROLE_READ, h_metrics},

@@ -6,6 +6,7 @@
  */
 #include "server/store.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/timefmt.h"
+#include "analysis/eval.h"
 
 /* Each entry is one schema version; never edit a released one, append. */
 static const char *const migrations[] = {
@@ -49,6 +51,17 @@ static const char *const migrations[] = {
     "  prediction TEXT, confidence REAL, latency_ms REAL, label TEXT,"
     "  probabilities BLOB, embedding BLOB, features BLOB);"
     "CREATE INDEX ref_events_version ON ref_events(version_id, ts);",
+    /* 3: stored evaluations (the latest answers GET .../drift while fresh) and
+     * their per-signal results (the history) */
+    "CREATE TABLE evaluations ("
+    "  id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL, window TEXT NOT NULL,"
+    "  computed_at INTEGER NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX evaluations_latest ON evaluations(version_id, window, computed_at);"
+    "CREATE TABLE drift_results ("
+    "  evaluation_id INTEGER NOT NULL, version_id INTEGER NOT NULL, computed_at INTEGER NOT NULL,"
+    "  signal TEXT NOT NULL, method TEXT NOT NULL, statistic REAL, p_value REAL,"
+    "  threshold REAL, drift INTEGER, n_ref INTEGER, n_cur INTEGER);"
+    "CREATE INDEX drift_results_series ON drift_results(version_id, signal, method, computed_at);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
@@ -1036,5 +1049,214 @@ int store_r_reference(struct store *s, const char *model, const char *version,
 out:
     sqlite3_finalize(st);
     reader_give(s, db);
+    return rc;
+}
+
+/* ---- evaluations ---- */
+
+static int64_t w_version_id(struct store *s, const char *model, const char *version)
+{
+    struct model_entry *m = model_find(s, model, 0);
+    if (!m)
+        return -1;
+    int64_t vid = -1;
+    sqlite3_stmt *st = s->w_version_get;
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        vid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return vid;
+}
+
+static void bind_double_or_null(sqlite3_stmt *st, int i, double v)
+{
+    if (v == v)
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int store_w_insert_evaluation(struct store *s, const char *model, const char *version,
+                              const char *window, int64_t computed_ms, const char *status,
+                              const struct dd_report *rep, const char *body)
+{
+    int64_t vid = w_version_id(s, model, version);
+    if (vid < 0)
+        return DD_ENOTFOUND;
+    sqlite3_stmt *st = NULL;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(s->w,
+                           "INSERT INTO evaluations (version_id, window, computed_at, status, body)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(s->w, "evaluation insert");
+    sqlite3_bind_int64(st, 1, vid);
+    sqlite3_bind_text(st, 2, window, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, computed_ms);
+    sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlerr(s->w, "evaluation insert step");
+        goto out;
+    }
+    int64_t eid = sqlite3_last_insert_rowid(s->w);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(s->w,
+                           "INSERT INTO drift_results (evaluation_id, version_id, computed_at,"
+                           " signal, method, statistic, p_value, threshold, drift, n_ref, n_cur)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(s->w, "results insert");
+        goto out;
+    }
+    for (size_t i = 0; i < rep->n_results; i++) {
+        const struct dd_result *r = &rep->results[i];
+        if (r->status != 0)
+            continue; /* insufficient data: nothing to plot */
+        sqlite3_bind_int64(st, 1, eid);
+        sqlite3_bind_int64(st, 2, vid);
+        sqlite3_bind_int64(st, 3, computed_ms);
+        sqlite3_bind_text(st, 4, r->signal, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, r->method, -1, SQLITE_STATIC);
+        bind_double_or_null(st, 6, r->statistic);
+        bind_double_or_null(st, 7, r->p_value);
+        bind_double_or_null(st, 8, r->threshold);
+        sqlite3_bind_int(st, 9, r->drift);
+        sqlite3_bind_int64(st, 10, (int64_t)r->n_ref);
+        sqlite3_bind_int64(st, 11, (int64_t)r->n_cur);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (step != SQLITE_DONE) {
+            sqlerr(s->w, "results insert step");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_r_latest_evaluation(struct store *s, const char *model, const char *version,
+                              const char *window, int64_t *computed_ms, char **body)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int64_t vid;
+    int rc = version_id(db, model, version, &vid);
+    if (rc != 0)
+        goto out;
+    rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT computed_at, body FROM evaluations WHERE version_id = ?1"
+                           " AND window = ?2 ORDER BY computed_at DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "latest evaluation");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, vid);
+    sqlite3_bind_text(st, 2, window, -1, SQLITE_STATIC);
+    rc = DD_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *computed_ms = sqlite3_column_int64(st, 0);
+        *body = dd_strndup((const char *)sqlite3_column_text(st, 1),
+                           (size_t)sqlite3_column_bytes(st, 1));
+        rc = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}
+
+int store_r_statuses(struct store *s, struct store_model_info *m)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT e.status FROM versions v JOIN models mo ON mo.id = v.model_id"
+                           " JOIN evaluations e ON e.version_id = v.id"
+                           " WHERE mo.name = ?1 AND v.name = ?2"
+                           " ORDER BY e.computed_at DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "statuses");
+        goto out;
+    }
+    for (size_t i = 0; i < m->n_versions; i++) {
+        sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, m->versions[i].name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(m->versions[i].status, sizeof m->versions[i].status, "%s",
+                     (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}
+
+static double col_double_or_nan(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
+}
+
+int store_r_history(struct store *s, const char *model, const char *version,
+                    const char *signal, const char *method, int64_t from_ms, int64_t to_ms,
+                    size_t max_points, struct store_point **out, size_t *n)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    struct store_point *pts = NULL;
+    size_t np = 0;
+    int64_t vid;
+    int rc = version_id(db, model, version, &vid);
+    if (rc != 0)
+        goto out;
+    rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT computed_at, statistic, p_value, drift FROM drift_results"
+                           " WHERE version_id = ?1 AND signal = ?2 AND method = ?3"
+                           " AND computed_at BETWEEN ?4 AND ?5 ORDER BY computed_at DESC LIMIT ?6",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "history");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, vid);
+    sqlite3_bind_text(st, 2, signal, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, method, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, from_ms);
+    sqlite3_bind_int64(st, 5, to_ms);
+    sqlite3_bind_int64(st, 6, (int64_t)max_points);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        pts = dd_realloc(pts, (np + 1) * sizeof *pts);
+        pts[np].t_ms = sqlite3_column_int64(st, 0);
+        pts[np].statistic = col_double_or_nan(st, 1);
+        pts[np].p_value = col_double_or_nan(st, 2);
+        pts[np].drift = sqlite3_column_int(st, 3);
+        np++;
+    }
+    if (step != SQLITE_DONE) {
+        sqlerr(db, "history step");
+        goto out;
+    }
+    for (size_t i = 0; i < np / 2; i++) { /* newest first -> oldest first */
+        struct store_point t = pts[i];
+        pts[i] = pts[np - 1 - i];
+        pts[np - 1 - i] = t;
+    }
+    *out = pts;
+    *n = np;
+    pts = NULL;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    free(pts);
     return rc;
 }

@@ -19,7 +19,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store_options {
     const char *path;
@@ -59,6 +59,7 @@ int store_w_apply_labels(struct store *s, const char *model, const struct dd_lab
 struct store_version_info {
     char name[DD_NAME_MAX + 1];
     int64_t events, first_ms, last_ms;   /* -1 times when no events */
+    char status[20];                     /* store_r_statuses(); "" before */
 };
 struct store_model_info {
     char name[DD_NAME_MAX + 1];
@@ -112,6 +113,35 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
  * version: *version_exists tells which). */
 int store_r_reference(struct store *s, const char *model, const char *version,
                       struct store_reference *out, int *version_exists);
+
+/* ---- evaluations ---- */
+
+struct dd_report;
+/* Writer thread: stores one evaluation (its JSON body and each result).
+ * status: "ok", "drift" or "insufficient_data".  DD_ENOTFOUND for an
+ * unknown version. */
+int store_w_insert_evaluation(struct store *s, const char *model, const char *version,
+                              const char *window, int64_t computed_ms, const char *status,
+                              const struct dd_report *rep, const char *body);
+/* Reader: the latest stored evaluation of a version over `window`;
+ * DD_ENOTFOUND when none.  *body is the caller's (free()). */
+int store_r_latest_evaluation(struct store *s, const char *model, const char *version,
+                              const char *window, int64_t *computed_ms, char **body);
+/* Reader: the latest status of every version of a model ("ok", "drift",
+ * "insufficient_data"); versions without an evaluation are left as is.
+ * Fills the `status` of each store_version_info. */
+int store_r_statuses(struct store *s, struct store_model_info *m);
+
+struct store_point {
+    int64_t t_ms;
+    double statistic, p_value;  /* NaN when NULL */
+    int drift;
+};
+/* Reader: the stored results of one signal and method in [from, to],
+ * oldest first, at most max_points (the most recent). */
+int store_r_history(struct store *s, const char *model, const char *version,
+                    const char *signal, const char *method, int64_t from_ms, int64_t to_ms,
+                    size_t max_points, struct store_point **out, size_t *n);
 
 /* ---- event windows (readers, any thread) ---- */
 

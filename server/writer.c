@@ -10,7 +10,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 
-enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE };
+enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION };
 
 struct job {
     enum job_kind kind;
@@ -19,6 +19,8 @@ struct job {
     const struct dd_labels *labels;
     const char *version;           /* JOB_REFERENCE */
     int64_t from_ms, to_ms;        /* JOB_REFERENCE without a batch */
+    const char *window, *status, *body; /* JOB_EVALUATION */
+    const struct dd_report *report;
     int64_t received_ms;
     size_t bytes;
     struct writer_result *res;
@@ -47,6 +49,9 @@ static int run_job(struct writer *w, struct job *j)
         r->rc = store_w_insert_batch(w->st, j->model, j->batch, j->received_ms, &r->ingest);
     } else if (j->kind == JOB_LABELS) {
         r->rc = store_w_apply_labels(w->st, j->model, j->labels, &r->updated, &r->unknown);
+    } else if (j->kind == JOB_EVALUATION) {
+        r->rc = store_w_insert_evaluation(w->st, j->model, j->version, j->window, j->from_ms,
+                                          j->status, j->report, j->body);
     } else if (j->batch) {
         r->rc = store_w_set_reference_events(w->st, j->model, j->version, j->batch, &r->ingest);
     } else {
@@ -231,6 +236,23 @@ void writer_submit_reference(struct writer *w, const char *model, const char *ve
                     .from_ms = from_ms,
                     .to_ms = to_ms,
                     .bytes = b ? b->arena.used_total + b->n * 64 : 0,
+                    .res = out};
+    submit(w, &j);
+}
+
+void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
+                              const char *window, int64_t computed_ms, const char *status,
+                              const struct dd_report *rep, const char *body,
+                              struct writer_result *out)
+{
+    struct job j = {.kind = JOB_EVALUATION,
+                    .model = model,
+                    .version = version,
+                    .window = window,
+                    .from_ms = computed_ms,
+                    .status = status,
+                    .report = rep,
+                    .body = body,
                     .res = out};
     submit(w, &j);
 }

@@ -59,6 +59,11 @@ void writer_submit_labels(struct writer *w, const char *model, const struct dd_l
 void writer_submit_reference(struct writer *w, const char *model, const char *version,
                              const struct dd_batch *b, int64_t from_ms, int64_t to_ms,
                              struct writer_result *out);
+/* Stores an evaluation (the evaluator's results, for history and caching). */
+void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
+                              const char *window, int64_t computed_ms, const char *status,
+                              const struct dd_report *rep, const char *body,
+                              struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 
 #endif

@@ -7,6 +7,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import dd_harness
@@ -99,6 +100,42 @@ class Monitoring(ServerTest):
         self.assertEqual(online["drift"], offline["drift"])
         self.assertEqual(online["signals"], offline["signals"])
 
+    def test_scheduled_evaluation_history_status(self):
+        ref = events(1000, 0, 8)
+        self.assertEqual(self.srv.request("PUT", "/api/v1/models/sched/versions/v1/reference",
+                                          {"events": ref})[0], 200)
+        cur = events(1200, 0.2, 9)
+        for e in cur:
+            e["version"] = "v1"
+        self.assertEqual(self.srv.post_events("sched", cur)[0], 202)
+        deadline = time.time() + 15
+        points = []
+        while time.time() < deadline and len(points) < 3:
+            time.sleep(0.5)
+            st, _, h = self.srv.request(
+                "GET", "/api/v1/models/sched/drift/history?version=v1&signal=confidence&method=ks")
+            self.assertEqual(st, 200, h)
+            points = h["points"]
+        self.assertGreaterEqual(len(points), 3, "the evaluator stored no history")
+        times = [p["t"] for p in points]
+        self.assertEqual(times, sorted(times))
+        self.assertTrue(all(p["drift"] and p["p_value"] < 1e-6 for p in points))
+        st, _, m = self.srv.request("GET", "/api/v1/models/sched")
+        self.assertEqual(m["status"], "drift")
+        self.assertEqual(m["versions"][0]["status"], "drift")
+        self.assertEqual(m["versions"][0]["reference"]["source"], "events")
+        st, _, lst = self.srv.request("GET", "/api/v1/models")
+        self.assertEqual([x["status"] for x in lst["models"] if x["name"] == "sched"], ["drift"])
+        # while fresh, GET .../drift answers the stored evaluation (computed_at within 1 s)
+        st, _, rep = self.srv.request("GET", "/api/v1/models/sched/drift?version=v1")
+        self.assertEqual(st, 200)
+        self.assertIn("computed_at", rep)
+        st, _, err = self.srv.request("GET", "/api/v1/models/sched/drift/history?version=v1")
+        self.assertEqual((st, err["error"]["code"]), (400, "invalid_query"))
+        st, _, h = self.srv.request("GET", "/api/v1/models/sched/drift/history?version=v1"
+                                           "&signal=confidence&method=ks&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")
+        self.assertEqual(h["points"], [])
+
     def test_metrics_promtool(self):
         self.assertEqual(self.srv.post_events("prom", events(50, 0, 7))[0], 202)
         self.srv.request("POST", "/api/v1/models/prom/events", {"events": [{"confidence": 3}]})
@@ -112,6 +149,31 @@ class Monitoring(ServerTest):
             self.skipTest("promtool not installed (Debian package prometheus)")
         r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+class Restart(unittest.TestCase):
+    def test_restart_keeps_reference_and_history(self):
+        srv = dd_harness.Server("--eval-interval", "1s").start()
+        self.addCleanup(srv.cleanup)
+        self.assertEqual(srv.request("PUT", "/api/v1/models/rs/versions/v/reference",
+                                     {"events": events(300, 0, 10)})[0], 200)
+        cur = events(300, 0.2, 11)
+        for e in cur:
+            e["version"] = "v"
+        self.assertEqual(srv.post_events("rs", cur)[0], 202)
+        path = "/api/v1/models/rs/drift/history?version=v&signal=confidence&method=ks"
+        deadline = time.time() + 15
+        while time.time() < deadline and not srv.request("GET", path)[2]["points"]:
+            time.sleep(0.3)
+        before = srv.request("GET", path)[2]["points"]
+        self.assertTrue(before)
+        self.assertEqual(srv.stop(), 0)
+        srv.args = ["--eval-interval", "1h"]
+        srv.start()
+        after = srv.request("GET", path)[2]["points"]
+        self.assertEqual(after[:len(before)], before)
+        st, _, ref = srv.request("GET", "/api/v1/models/rs/versions/v/reference")
+        self.assertEqual((ref["source"], ref["events"]), ("events", 300))
 
 
 if __name__ == "__main__":

@@ -187,10 +187,12 @@ int main(void)
     store_close(s);
 
     /* a version-1 database (before references) is upgraded, its data kept */
-    exec_sql("DROP TABLE refs; DROP TABLE ref_events; DELETE FROM schema_migrations WHERE version = 2");
+    exec_sql("DROP TABLE refs; DROP TABLE ref_events; DROP TABLE evaluations;"
+             "DROP TABLE drift_results; DELETE FROM schema_migrations WHERE version >= 2");
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 1);
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
-    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 2);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM evaluations"), 0);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM refs"), 0);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
     store_close(s);
