@@ -317,7 +317,7 @@ static int eval_signal(const struct dd_signal_input *s, const struct dd_eval_opt
 {
     if ((unsigned)s->kind > DD_SIGNAL_EMBEDDING)
         return DD_EINVAL;
-    unsigned methods = o->methods[s->kind];
+    unsigned methods = s->methods ? s->methods : o->methods[s->kind];
     if (methods & ~allowed_methods[s->kind])
         return DD_EINVAL;
     if (s->kind == DD_SIGNAL_EMBEDDING) {
@@ -519,4 +519,9 @@ void dd_report_text(const struct dd_report *r, struct dd_buf *b)
                      "flag only their own rows)\n",
                   r->drift ? "DRIFT" : "no drift", r->correction ? r->correction : "holm",
                   r->alpha);
+}
+
+unsigned dd_methods_allowed(enum dd_signal_kind kind)
+{
+    return (unsigned)kind <= DD_SIGNAL_EMBEDDING ? allowed_methods[kind] : 0;
 }

@@ -42,6 +42,8 @@ enum dd_method {
 };
 #define DD_M_COUNT 9
 
+/* The methods that apply to a kind (DD_M_* bits). */
+unsigned dd_methods_allowed(enum dd_signal_kind kind);
 /* "ks" -> DD_M_KS etc.; 0 for an unknown name. */
 unsigned dd_method_parse(const char *name);
 const char *dd_method_name(unsigned method_bit);
@@ -67,6 +69,8 @@ struct dd_signal_input {
                                    Wasserstein do not re-sort the reference */
     size_t cur_dim;             /* dimension of cur_emb if it may differ from
                                    dim (0 = same); a mismatch -> DD_EDIM */
+    unsigned methods;           /* DD_M_* bits for this signal (per-model settings);
+                                   0 = the kind's methods from the options */
     const struct dd_pca *ref_pca; /* a PCA fitted on ref_emb with the same
                                    pca_variance/pca_max_components
                                    (analysis/embed.h), reused instead of refit */

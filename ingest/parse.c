@@ -627,3 +627,105 @@ int dd_body_is_events(const char *s, size_t n)
         i++;
     return n - i >= 8 && !memcmp(s + i, "\"events\"", 8);
 }
+
+static int settings_fail(struct dd_parse_error *err, const char *fmt, const char *a)
+{
+    seterr(err, "invalid_body", -1, fmt, a);
+    return DD_EINVAL;
+}
+
+static int short_name(const cJSON *v, size_t max)
+{
+    return cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < max;
+}
+
+int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *out,
+                      struct dd_parse_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = DD_EINVAL;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root) {
+        seterr(err, "invalid_json", -1, "body: not valid JSON");
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        rc = settings_fail(err, "body: must be an object%s", "");
+        goto out;
+    }
+    for (const cJSON *v = root->child; v; v = v->next) {
+        const char *k = v->string;
+        if (!strcmp(k, "alpha")) {
+            if (!cJSON_IsNumber(v) || !(v->valuedouble > 0 && v->valuedouble <= 0.5)) {
+                rc = settings_fail(err, "alpha: must be a number in (0, 0.5]%s", "");
+                goto out;
+            }
+            out->alpha = v->valuedouble;
+            out->has |= DD_SET_ALPHA;
+        } else if (!strcmp(k, "window")) {
+            if (!short_name(v, sizeof out->window)) {
+                rc = settings_fail(err, "window: must be a duration (15m, 1h) or last:N%s", "");
+                goto out;
+            }
+            snprintf(out->window, sizeof out->window, "%s", v->valuestring);
+            out->has |= DD_SET_WINDOW;
+        } else if (!strcmp(k, "reference_size")) {
+            if (!is_integer(v) || v->valuedouble < 20 || v->valuedouble > 1000000) {
+                rc = settings_fail(err, "reference_size: must be an integer from 20 to 1000000%s", "");
+                goto out;
+            }
+            out->reference_size = (long)v->valuedouble;
+            out->has |= DD_SET_REFERENCE_SIZE;
+        } else if (!strcmp(k, "methods")) {
+            if (!cJSON_IsObject(v)) {
+                rc = settings_fail(err, "methods: must be an object signal -> [method, ...]%s", "");
+                goto out;
+            }
+            for (const cJSON *m = v->child; m; m = m->next) {
+                if (out->n_methods == DD_SETTINGS_MAX || strlen(m->string) >= 160 ||
+                    !m->string[0] || !cJSON_IsArray(m) || cJSON_GetArraySize(m) < 1 ||
+                    cJSON_GetArraySize(m) > 12) {
+                    rc = settings_fail(err, "methods.%.100s: must be a list of 1 to 12 method names",
+                                       m->string);
+                    goto out;
+                }
+                int i = out->n_methods++;
+                snprintf(out->methods[i].signal, sizeof out->methods[i].signal, "%s", m->string);
+                for (const cJSON *x = m->child; x; x = x->next) {
+                    if (!short_name(x, 24)) {
+                        rc = settings_fail(err, "methods.%.100s: method names must be strings",
+                                           m->string);
+                        goto out;
+                    }
+                    snprintf(out->methods[i].methods[out->methods[i].n++], 24, "%s", x->valuestring);
+                }
+            }
+            out->has |= DD_SET_METHODS;
+        } else if (!strcmp(k, "thresholds")) {
+            if (!cJSON_IsObject(v)) {
+                rc = settings_fail(err, "thresholds: must be an object method -> number%s", "");
+                goto out;
+            }
+            for (const cJSON *t = v->child; t; t = t->next) {
+                if (out->n_thresholds == DD_SETTINGS_MAX || strlen(t->string) >= 24 ||
+                    !cJSON_IsNumber(t) || !(t->valuedouble > 0 && isfinite(t->valuedouble))) {
+                    rc = settings_fail(err, "thresholds.%.30s: must be a positive number", t->string);
+                    goto out;
+                }
+                int i = out->n_thresholds++;
+                snprintf(out->thresholds[i].method, sizeof out->thresholds[i].method, "%s",
+                         t->string);
+                out->thresholds[i].value = t->valuedouble;
+            }
+            out->has |= DD_SET_THRESHOLDS;
+        } else {
+            rc = settings_fail(err, "%.60s: unknown setting (alpha, window, reference_size, "
+                                    "methods, thresholds)", k);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}

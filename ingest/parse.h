@@ -50,6 +50,37 @@ int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t 
 /* 1 when a JSON body's first member is "events" (an events batch), 0 otherwise. */
 int dd_body_is_events(const char *body, size_t len);
 
+/* PUT /api/v1/models/{model}/settings: every member optional.  Names of
+ * signals and methods are checked for shape here; whether a method exists
+ * and fits the signal is the server's to check (it knows analysis/). */
+#define DD_SETTINGS_MAX 64
+enum dd_settings_has {
+    DD_SET_ALPHA = 1u << 0,
+    DD_SET_WINDOW = 1u << 1,
+    DD_SET_REFERENCE_SIZE = 1u << 2,
+    DD_SET_METHODS = 1u << 3,
+    DD_SET_THRESHOLDS = 1u << 4,
+};
+struct dd_settings_input {
+    unsigned has;
+    double alpha;                      /* (0, 0.5] */
+    char window[32];                   /* "1h" or "last:N", unchecked */
+    long reference_size;               /* 20 .. 1,000,000 */
+    struct {
+        char signal[160];
+        char methods[12][24];
+        int n;
+    } methods[DD_SETTINGS_MAX];
+    int n_methods;
+    struct {
+        char method[24];
+        double value;                  /* > 0, finite */
+    } thresholds[DD_SETTINGS_MAX];
+    int n_thresholds;
+};
+int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *out,
+                      struct dd_parse_error *err);
+
 /* Walks a flat JSON object (a config file), calling fn(key, value, ctx) with
  * every member's value as text: strings as themselves, numbers as written
  * by %.17g, booleans as "true"/"false".  Nested objects or arrays are an

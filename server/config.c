@@ -19,7 +19,8 @@ const char *const config_keys[] = {
     "listen",          "db",          "eval_interval", "body_limit",
     "threads",         "queue_max_jobs", "queue_max_bytes", "synchronous",
     "insecure",        "log_level",   "request_timeout_ms", "readers",
-    "web_root",        NULL,
+    "web_root",        "alpha",       "window",        "reference_size",
+    NULL,
 };
 
 void config_defaults(struct dd_config *c)
@@ -36,6 +37,9 @@ void config_defaults(struct dd_config *c)
     c->request_timeout_ms = 30000;
     c->readers = 4;
     snprintf(c->web_root, sizeof c->web_root, "%s", DD_DEFAULT_WEB_ROOT);
+    c->alpha = 0.05;
+    snprintf(c->window, sizeof c->window, "1h");
+    c->reference_size = 1000;
 }
 
 static int parse_size(const char *v, long long lo, long long hi, long long *out)
@@ -133,6 +137,24 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
         if (parse_size(v, 1, 16, &n) != 0)
             goto bad;
         c->readers = (int)n;
+    } else if (!strcmp(key, "alpha")) {
+        char *end;
+        double a = strtod(v, &end);
+        if (*end || !(a > 0 && a <= 0.5))
+            goto bad;
+        c->alpha = a;
+    } else if (!strcmp(key, "window")) {
+        int64_t ms;
+        long long n;
+        if (strlen(v) >= sizeof c->window ||
+            (dd_duration_parse(v, &ms) != 0 &&
+             (strncmp(v, "last:", 5) != 0 || parse_size(v + 5, 1, 10000000, &n) != 0)))
+            goto bad;
+        snprintf(c->window, sizeof c->window, "%s", v);
+    } else if (!strcmp(key, "reference_size")) {
+        if (parse_size(v, 20, 1000000, &n) != 0)
+            goto bad;
+        c->reference_size = (long)n;
     } else if (!strcmp(key, "web_root")) {
         if (!*v || strlen(v) >= sizeof c->web_root)
             goto bad;

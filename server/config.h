@@ -25,6 +25,10 @@ struct dd_config {
     int request_timeout_ms;    /* 30 s */
     int readers;               /* SQLite reader connections; 4 */
     char web_root[1024];       /* dashboard files; the source tree's web/ */
+    /* defaults of the per-model settings (settings.h) */
+    double alpha;              /* 0.05 */
+    char window[32];           /* "1h" */
+    long reference_size;       /* 1000 */
 };
 
 void config_defaults(struct dd_config *c);

@@ -4,17 +4,21 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "server/settings.h"
 #include "server/signals.h"
 
 int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
-                   const struct dd_eval_options *o, struct dd_report *rep, char *err,
-                   size_t errlen)
+                   const struct dd_eval_options *o, const struct model_settings *ms,
+                   struct dd_report *rep, char *err, size_t errlen)
 {
     struct signal_set set;
     int rc = signals_build(ref->events, ref->n, cur->events, cur->n, &set, err, errlen);
     if (rc != 0)
         return rc;
-    rc = dd_eval_run(set.inputs, set.n, o, rep);
+    struct dd_eval_options opt = *o;
+    if (ms)
+        settings_to_eval(ms, &opt, set.inputs, set.n);
+    rc = dd_eval_run(set.inputs, set.n, &opt, rep);
     if (rc != 0)
         snprintf(err, errlen, "cannot evaluate: %s", dd_strerror(rc));
     signals_release(&set);

@@ -24,10 +24,12 @@ struct drift_meta {
     int64_t computed_ms;          /* -1: leave "computed_at" out */
 };
 
-/* Evaluates; 0, or a DD_E* code with a message in err (e.g. DD_EDIM). */
+struct model_settings;
+/* Evaluates with options o, then a model's settings on top (NULL: none);
+ * 0, or a DD_E* code with a message in err (e.g. DD_EDIM). */
 int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
-                   const struct dd_eval_options *o, struct dd_report *rep, char *err,
-                   size_t errlen);
+                   const struct dd_eval_options *o, const struct model_settings *ms,
+                   struct dd_report *rep, char *err, size_t errlen);
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
                        struct dd_buf *out);
 

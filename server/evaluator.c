@@ -13,6 +13,7 @@
 #include "base/timefmt.h"
 #include "server/app.h"
 #include "server/drift.h"
+#include "server/settings.h"
 #include "server/writer.h"
 
 int eval_parse_window(const char *s, int64_t now, struct store_window *w)
@@ -34,10 +35,17 @@ int eval_parse_window(const char *s, int64_t now, struct store_window *w)
     return 0;
 }
 
-int evaluate_version(struct store *st, const char *model, const char *version,
-                     const char *window, int64_t now, struct dd_buf *json,
-                     struct dd_report *rep_out, char *err, size_t errlen)
+int evaluate_version(struct store *st, const struct dd_config *cfg, const char *model,
+                     const char *version, const char *window, int64_t now,
+                     struct dd_buf *json, struct dd_report *rep_out, char *err, size_t errlen)
 {
+    struct model_settings ms;
+    if (settings_load(st, cfg, model, &ms) != 0) {
+        snprintf(err, errlen, "cannot read the settings of '%s'", model);
+        return DD_EIO;
+    }
+    if (!window)
+        window = ms.window;
     struct store_window cw;
     if (eval_parse_window(window, now, &cw) != 0) {
         snprintf(err, errlen, "window: must be a duration such as 15m, 1h, 24h, or last:N");
@@ -51,7 +59,7 @@ int evaluate_version(struct store *st, const char *model, const char *version,
         snprintf(err, errlen, "model '%s' has no version '%s'", model, version);
         return DD_ENOTFOUND;
     }
-    struct store_window rw = {.first_n = EVAL_REFERENCE_SIZE, .reference = has_ref};
+    struct store_window rw = {.first_n = (size_t)ms.reference_size, .reference = has_ref};
     struct dd_batch ref, cur;
     struct store_window_info ri, ci;
     dd_batch_init(&ref);
@@ -68,7 +76,7 @@ int evaluate_version(struct store *st, const char *model, const char *version,
     }
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
-    rc = drift_evaluate(&ref, &cur, &opt, &rep, err, errlen);
+    rc = drift_evaluate(&ref, &cur, &opt, &ms, &rep, err, errlen);
     if (rc != 0)
         goto out;
     struct drift_meta m = {
@@ -164,14 +172,16 @@ static void round_once(struct evaluator *e)
             dd_buf_init(&json);
             struct dd_report rep = {0};
             char err[256];
-            int rc = evaluate_version(e->app->store, ms[i].name, vi->name, EVAL_DEFAULT_WINDOW,
-                                      now, &json, &rep, err, sizeof err);
+            struct model_settings set;
+            if (settings_load(e->app->store, &e->app->cfg, ms[i].name, &set) != 0)
+                continue;
+            int rc = evaluate_version(e->app->store, &e->app->cfg, ms[i].name, vi->name,
+                                      set.window, now, &json, &rep, err, sizeof err);
             if (rc == 0) {
                 remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
                 struct writer_result wr;
-                writer_submit_evaluation(e->app->writer, ms[i].name, vi->name,
-                                         EVAL_DEFAULT_WINDOW, now, eval_status(&rep), &rep,
-                                         json.data, &wr);
+                writer_submit_evaluation(e->app->writer, ms[i].name, vi->name, set.window, now,
+                                         eval_status(&rep), &rep, json.data, &wr);
                 if (wr.rc != 0)
                     dd_warn("cannot store evaluation", "model=%s version=%s err=%s", ms[i].name,
                             vi->name, dd_errname(wr.rc));

@@ -3,12 +3,12 @@
  *
  * evaluate_version() is the one function behind `GET .../drift` and the
  * scheduled rounds: read the version's reference (the one set with PUT,
- * else its first EVAL_REFERENCE_SIZE events) and its current window (capped
+ * else its first reference_size events) and its current window (capped
  * at EVAL_MAX_SAMPLE events, the most recent), run drift_evaluate(), render
  * the drift endpoint's JSON.
  *
  * The evaluator thread runs a round every eval_interval: every version with
- * events in the last EVAL_ACTIVE_MS is evaluated over the default window and
+ * events in the last EVAL_ACTIVE_MS is evaluated over its model's window and
  * its results are stored (through the writer) for `.../drift/history`; the
  * latest per signal and method are kept in memory for /metrics.
  *
@@ -23,24 +23,24 @@
 #include "base/buf.h"
 #include "server/store.h"
 
-#define EVAL_REFERENCE_SIZE 1000
 #define EVAL_MAX_SAMPLE 50000
-#define EVAL_DEFAULT_WINDOW "1h"
 #define EVAL_ACTIVE_MS (24 * 3600 * 1000LL)
 
 struct app;
+struct dd_config;
 struct evaluator;
 
 /* "15m", "1h", "24h" ... or "last:N".  0 or DD_EINVAL. */
 int eval_parse_window(const char *s, int64_t now_ms, struct store_window *w);
 
-/* Evaluates one version over `window` at now_ms.  json gets the drift
- * endpoint's body; rep (may be NULL) the report.  0, DD_EINVAL (window),
- * DD_ENOTFOUND (model or version), DD_EDIM (reference and current
- * embeddings differ), DD_EIO; err says what. */
-int evaluate_version(struct store *st, const char *model, const char *version,
-                     const char *window, int64_t now_ms, struct dd_buf *json,
-                     struct dd_report *rep, char *err, size_t errlen);
+/* Evaluates one version over `window` (NULL: the model's setting) at now_ms
+ * with the model's settings.  json gets the drift endpoint's body; rep (may
+ * be NULL) the report.  0, DD_EINVAL (window), DD_ENOTFOUND (model or
+ * version), DD_EDIM (reference and current embeddings differ), DD_EIO; err
+ * says what. */
+int evaluate_version(struct store *st, const struct dd_config *cfg, const char *model,
+                     const char *version, const char *window, int64_t now_ms,
+                     struct dd_buf *json, struct dd_report *rep, char *err, size_t errlen);
 
 /* "ok", "drift", or "insufficient_data" when no result has a verdict. */
 const char *eval_status(const struct dd_report *rep);

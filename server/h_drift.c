@@ -16,6 +16,7 @@
 #include "server/app.h"
 #include "server/evaluator.h"
 #include "server/handlers.h"
+#include "server/settings.h"
 #include "server/store.h"
 
 /* The version named by ?version=, else the one with the latest event. */
@@ -54,8 +55,14 @@ void h_drift_get(struct http_req *r)
     char version[DD_NAME_MAX + 1], window[64];
     if (pick_version_or_reply(r, version, sizeof version) != 0)
         return;
-    if (http_query(r, "window", window, sizeof window) != 1)
-        snprintf(window, sizeof window, "%s", EVAL_DEFAULT_WINDOW);
+    if (http_query(r, "window", window, sizeof window) != 1) {
+        struct model_settings ms;
+        if (settings_load(r->app->store, &r->app->cfg, r->params[0], &ms) != 0) {
+            http_reply_error(r, 500, "internal", -1, "cannot read the model's settings");
+            return;
+        }
+        snprintf(window, sizeof window, "%s", ms.window);
+    }
     struct dd_buf b;
     dd_buf_init(&b);
     int64_t now = dd_now_ms(), computed;
@@ -71,8 +78,8 @@ void h_drift_get(struct http_req *r)
     }
     free(cached);
     char err[256];
-    int rc = evaluate_version(r->app->store, r->params[0], version, window, now, &b, NULL, err,
-                              sizeof err);
+    int rc = evaluate_version(r->app->store, &r->app->cfg, r->params[0], version, window, now,
+                              &b, NULL, err, sizeof err);
     switch (rc) {
     case 0:
         http_reply_json(r, 200, &b);

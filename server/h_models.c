@@ -8,6 +8,7 @@
 #include "server/app.h"
 #include "server/evaluator.h"
 #include "server/handlers.h"
+#include "server/settings.h"
 #include "server/store.h"
 
 /* The latest evaluation's status; "no_reference" before the first one. */
@@ -18,7 +19,7 @@ static const char *version_status(const struct store_version_info *v)
 
 /* The reference summary of GET .../reference, short: source and events. */
 static void reference_json(struct dd_buf *b, struct store *st, const char *model,
-                           const struct store_version_info *v)
+                           long refsize, const struct store_version_info *v)
 {
     struct store_reference ref;
     int exists;
@@ -30,13 +31,13 @@ static void reference_json(struct dd_buf *b, struct store *st, const char *model
         dd_buf_putc(b, '}');
     } else if (v->events > 0) {
         dd_buf_printf(b, "{\"source\":\"auto\",\"events\":%lld}",
-                      (long long)(v->events < EVAL_REFERENCE_SIZE ? v->events : EVAL_REFERENCE_SIZE));
+                      (long long)(v->events < refsize ? v->events : refsize));
     } else {
         dd_buf_puts(b, "null");
     }
 }
 
-static void version_json(struct dd_buf *b, struct store *st, const char *model,
+static void version_json(struct dd_buf *b, struct store *st, const char *model, long refsize,
                          const struct store_version_info *v)
 {
     int first = 1;
@@ -50,7 +51,7 @@ static void version_json(struct dd_buf *b, struct store *st, const char *model,
     dd_json_key(b, "last_event", &first);
     dd_json_time(b, v->last_ms);
     dd_json_key(b, "reference", &first);
-    reference_json(b, st, model, v);
+    reference_json(b, st, model, refsize, v);
     dd_json_key(b, "status", &first);
     dd_json_str(b, version_status(v));
     dd_buf_putc(b, '}');
@@ -126,6 +127,8 @@ void h_model_get(struct http_req *r)
     }
     store_r_statuses(r->app->store, &ms[0]);
     const struct store_model_info *m = &ms[0];
+    struct model_settings set;
+    settings_load(r->app->store, &r->app->cfg, m->name, &set);
     struct dd_buf b;
     dd_buf_init(&b);
     int first = 1;
@@ -148,7 +151,7 @@ void h_model_get(struct http_req *r)
     for (size_t v = 0; v < m->n_versions; v++) {
         if (v)
             dd_buf_putc(&b, ',');
-        version_json(&b, r->app->store, m->name, &m->versions[v]);
+        version_json(&b, r->app->store, m->name, set.reference_size, &m->versions[v]);
     }
     dd_buf_puts(&b, "]}");
     http_reply_json(r, 200, &b);

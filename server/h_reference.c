@@ -10,6 +10,7 @@
 #include "server/app.h"
 #include "server/evaluator.h"
 #include "server/handlers.h"
+#include "server/settings.h"
 #include "server/store.h"
 #include "server/writer.h"
 
@@ -94,8 +95,10 @@ void h_reference_get(struct http_req *r)
     struct dd_buf b;
     dd_buf_init(&b);
     if (rc == DD_ENOTFOUND) {
-        /* the automatic reference: the version's first events */
-        struct store_window w = {.first_n = EVAL_REFERENCE_SIZE};
+        /* the automatic reference: the version's first reference_size events */
+        struct model_settings ms;
+        settings_load(r->app->store, &r->app->cfg, model, &ms);
+        struct store_window w = {.first_n = (size_t)ms.reference_size};
         struct dd_batch first;
         struct store_window_info info;
         if (store_r_events(r->app->store, model, version, &w, &first, &info) != 0) {
@@ -104,7 +107,7 @@ void h_reference_get(struct http_req *r)
             return;
         }
         dd_buf_printf(&b, "{\"source\":\"auto\",\"events\":%zu,\"complete\":%s,\"from\":",
-                      first.n, first.n >= EVAL_REFERENCE_SIZE ? "true" : "false");
+                      first.n, first.n >= (size_t)ms.reference_size ? "true" : "false");
         dd_json_time(&b, info.from_ms);
         dd_buf_puts(&b, ",\"to\":");
         dd_json_time(&b, info.to_ms);

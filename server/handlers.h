@@ -17,6 +17,8 @@ void h_drift_get(struct http_req *r);
 void h_drift_history(struct http_req *r);
 void h_reference_put(struct http_req *r);
 void h_reference_get(struct http_req *r);
+void h_settings_get(struct http_req *r);
+void h_settings_put(struct http_req *r);
 
 void h_healthz(struct http_req *r);
 void h_metrics(struct http_req *r);

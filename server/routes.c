@@ -20,6 +20,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/models/{model}/drift/history", ROLE_READ, h_drift_history},
     {"PUT", "/api/v1/models/{model}/versions/{version}/reference", ROLE_ADMIN, h_reference_put},
     {"GET", "/api/v1/models/{model}/versions/{version}/reference", ROLE_READ, h_reference_get},
+    {"GET", "/api/v1/models/{model}/settings", ROLE_READ, h_settings_get},
+    {"PUT", "/api/v1/models/{model}/settings", ROLE_ADMIN, h_settings_put},
     {"GET", "/metrics", ROLE_READ, h_metrics},
     /* last: the dashboard's static files (web/) */
     {"GET", "/*", ROLE_NONE, h_static},

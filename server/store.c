@@ -62,6 +62,9 @@ static const char *const migrations[] = {
     "  signal TEXT NOT NULL, method TEXT NOT NULL, statistic REAL, p_value REAL,"
     "  threshold REAL, drift INTEGER, n_ref INTEGER, n_cur INTEGER);"
     "CREATE INDEX drift_results_series ON drift_results(version_id, signal, method, computed_at);",
+    /* 4: per-model settings, as the JSON of GET .../settings */
+    "CREATE TABLE model_settings (model_id INTEGER PRIMARY KEY, body TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
@@ -1258,5 +1261,51 @@ out:
     sqlite3_finalize(st);
     reader_give(s, db);
     free(pts);
+    return rc;
+}
+
+/* ---- per-model settings ---- */
+
+int store_w_put_settings(struct store *s, const char *model, const char *body)
+{
+    struct model_entry *m = model_find(s, model, 1);
+    if (!m)
+        return DD_EIO;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->w,
+                           "INSERT OR REPLACE INTO model_settings (model_id, body, updated_at)"
+                           " VALUES (?1, ?2, ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(s->w, "settings put");
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, dd_now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(s->w, "settings put step");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_r_settings(struct store *s, const char *model, char **body)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int rc = DD_EIO;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ms.body FROM model_settings ms JOIN models m ON m.id = ms.model_id"
+                           " WHERE m.name = ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "settings get");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+    rc = DD_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *body = dd_strndup((const char *)sqlite3_column_text(st, 0),
+                           (size_t)sqlite3_column_bytes(st, 0));
+        rc = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
     return rc;
 }

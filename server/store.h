@@ -19,7 +19,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store_options {
     const char *path;
@@ -113,6 +113,13 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
  * version: *version_exists tells which). */
 int store_r_reference(struct store *s, const char *model, const char *version,
                       struct store_reference *out, int *version_exists);
+
+/* ---- per-model settings ---- */
+
+/* Writer: stores a model's settings JSON, creating the model if needed. */
+int store_w_put_settings(struct store *s, const char *model, const char *body);
+/* Reader: DD_ENOTFOUND when the model has none stored; *body is the caller's. */
+int store_r_settings(struct store *s, const char *model, char **body);
 
 /* ---- evaluations ---- */
 

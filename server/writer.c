@@ -10,7 +10,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 
-enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION };
+enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION, JOB_SETTINGS };
 
 struct job {
     enum job_kind kind;
@@ -49,6 +49,8 @@ static int run_job(struct writer *w, struct job *j)
         r->rc = store_w_insert_batch(w->st, j->model, j->batch, j->received_ms, &r->ingest);
     } else if (j->kind == JOB_LABELS) {
         r->rc = store_w_apply_labels(w->st, j->model, j->labels, &r->updated, &r->unknown);
+    } else if (j->kind == JOB_SETTINGS) {
+        r->rc = store_w_put_settings(w->st, j->model, j->body);
     } else if (j->kind == JOB_EVALUATION) {
         r->rc = store_w_insert_evaluation(w->st, j->model, j->version, j->window, j->from_ms,
                                           j->status, j->report, j->body);
@@ -254,6 +256,13 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
                     .report = rep,
                     .body = body,
                     .res = out};
+    submit(w, &j);
+}
+
+void writer_submit_settings(struct writer *w, const char *model, const char *body,
+                            struct writer_result *out)
+{
+    struct job j = {.kind = JOB_SETTINGS, .model = model, .body = body, .res = out};
     submit(w, &j);
 }
 

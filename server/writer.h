@@ -64,6 +64,9 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
                               const char *window, int64_t computed_ms, const char *status,
                               const struct dd_report *rep, const char *body,
                               struct writer_result *out);
+/* Stores a model's settings JSON. */
+void writer_submit_settings(struct writer *w, const char *model, const char *body,
+                            struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 
 #endif

@@ -136,6 +136,37 @@ class Monitoring(ServerTest):
                                            "&signal=confidence&method=ks&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")
         self.assertEqual(h["points"], [])
 
+    def test_settings(self):
+        st, _, err = self.srv.request("GET", "/api/v1/models/cfg/settings")
+        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+        put = {"alpha": 0.01, "methods": {"confidence": ["ks", "psi"], "categorical": ["chi2"]},
+               "thresholds": {"psi": 0.3}, "reference_size": 200}
+        st, _, s = self.srv.request("PUT", "/api/v1/models/cfg/settings", put)
+        self.assertEqual(st, 200, s)
+        self.assertEqual((s["alpha"], s["window"], s["reference_size"]), (0.01, "1h", 200))
+        st, _, s = self.srv.request("PUT", "/api/v1/models/cfg/settings", {"window": "last:300"})
+        self.assertEqual((s["alpha"], s["window"], s["thresholds"]), (0.01, "last:300", {"psi": 0.3}))
+        self.assertEqual(self.srv.request("GET", "/api/v1/models/cfg/settings")[2], s)
+        for bad in ({"alpha": 2}, {"window": "soon"}, {"methods": {"prediction": ["ks"]}},
+                    {"methods": {"confidence": ["magic"]}}, {"thresholds": {"ks": 0.1}},
+                    {"colour": 1}, {"reference_size": 5}, {"methods": {"nothing": ["ks"]}}):
+            with self.subTest(bad=bad):
+                st, _, err = self.srv.request("PUT", "/api/v1/models/cfg/settings", bad)
+                self.assertEqual((st, err["error"]["code"]), (400, "invalid_body"), err)
+        self.assertEqual(self.srv.request("GET", "/api/v1/models/cfg/settings")[2], s)
+        self.assertEqual(self.srv.post_events("cfg", events(600, 0, 12))[0], 202)
+        st, _, rep = self.srv.request("GET", "/api/v1/models/cfg/drift")
+        self.assertEqual(st, 200, rep)
+        self.assertEqual(rep["alpha"], 0.01)
+        self.assertEqual(rep["reference"]["events"], 200)       # reference_size
+        self.assertEqual(rep["window"]["events"], 300)           # window last:300
+        methods = {(x["signal"], x["method"]) for x in rep["signals"]}
+        self.assertIn(("confidence", "psi"), methods)
+        self.assertNotIn(("confidence", "wasserstein"), methods)
+        self.assertNotIn(("prediction", "psi"), methods)         # categorical: chi2 only
+        psi = [x for x in rep["signals"] if x["method"] == "psi"][0]
+        self.assertEqual(psi["threshold"], 0.3)
+
     def test_metrics_promtool(self):
         self.assertEqual(self.srv.post_events("prom", events(50, 0, 7))[0], 202)
         self.srv.request("POST", "/api/v1/models/prom/events", {"events": [{"confidence": 3}]})

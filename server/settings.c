@@ -1,0 +1,189 @@
+/* settings.c — per-model settings: defaults, PUT merge, JSON, evaluation. */
+#include "server/settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "server/config.h"
+#include "server/evaluator.h"
+#include "server/store.h"
+
+static const char *const kinds[3] = {"numeric", "categorical", "embedding"};
+
+void settings_defaults(const struct dd_config *cfg, struct model_settings *out)
+{
+    memset(out, 0, sizeof *out);
+    out->alpha = cfg->alpha;
+    snprintf(out->window, sizeof out->window, "%s", cfg->window);
+    out->reference_size = cfg->reference_size;
+}
+
+static int kind_of_key(const char *key)
+{
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(key, kinds[k]))
+            return k;
+    return -1;
+}
+
+/* Kinds a signal key can have: fixed signals have one, features two. */
+static unsigned allowed_for_key(const char *key)
+{
+    int k = kind_of_key(key);
+    if (k >= 0)
+        return dd_methods_allowed((enum dd_signal_kind)k);
+    if (!strcmp(key, "confidence") || !strcmp(key, "latency") || !strncmp(key, "probability:", 12))
+        return dd_methods_allowed(DD_SIGNAL_NUMERIC);
+    if (!strcmp(key, "prediction"))
+        return dd_methods_allowed(DD_SIGNAL_CATEGORICAL);
+    if (!strcmp(key, "embedding"))
+        return dd_methods_allowed(DD_SIGNAL_EMBEDDING);
+    if (!strncmp(key, "feature:", 8) && key[8])
+        return dd_methods_allowed(DD_SIGNAL_NUMERIC) | dd_methods_allowed(DD_SIGNAL_CATEGORICAL);
+    return 0;
+}
+
+/* Methods that compare to a threshold rather than give a p-value. */
+#define THRESHOLD_METHODS (DD_M_PSI | DD_M_WASSERSTEIN | DD_M_JS | DD_M_COSINE)
+
+int settings_apply(struct model_settings *s, const struct dd_settings_input *in, char *err,
+                   size_t errlen)
+{
+    struct model_settings t = *s; /* all or nothing */
+    if (in->has & DD_SET_ALPHA)
+        t.alpha = in->alpha;
+    if (in->has & DD_SET_WINDOW) {
+        struct store_window w;
+        if (eval_parse_window(in->window, 0, &w) != 0) {
+            snprintf(err, errlen, "window: must be a duration (15m, 1h, 24h) or last:N");
+            return DD_EINVAL;
+        }
+        snprintf(t.window, sizeof t.window, "%s", in->window);
+    }
+    if (in->has & DD_SET_REFERENCE_SIZE)
+        t.reference_size = in->reference_size;
+    for (int i = 0; i < in->n_methods; i++) {
+        const char *key = in->methods[i].signal;
+        unsigned allowed = allowed_for_key(key), bits = 0;
+        if (!allowed) {
+            snprintf(err, errlen, "methods.%.100s: not a signal (confidence, prediction, latency, "
+                     "embedding, feature:NAME, probability:K) or kind (numeric, categorical, embedding)",
+                     key);
+            return DD_EINVAL;
+        }
+        for (int m = 0; m < in->methods[i].n; m++) {
+            unsigned b = dd_method_parse(in->methods[i].methods[m]);
+            if (!b || !(b & allowed)) {
+                snprintf(err, errlen, "methods.%.100s: '%s' is %s", key, in->methods[i].methods[m],
+                         b ? "not a method for this signal" : "not a method");
+                return DD_EINVAL;
+            }
+            bits |= b;
+        }
+        int j = 0;
+        while (j < t.n_methods && strcmp(t.methods[j].signal, key) != 0)
+            j++;
+        if (j == t.n_methods) {
+            if (t.n_methods == DD_SETTINGS_MAX) {
+                snprintf(err, errlen, "methods: at most %d entries", DD_SETTINGS_MAX);
+                return DD_EINVAL;
+            }
+            t.n_methods++;
+        }
+        snprintf(t.methods[j].signal, sizeof t.methods[j].signal, "%s", key);
+        t.methods[j].bits = bits;
+    }
+    for (int i = 0; i < in->n_thresholds; i++) {
+        unsigned b = dd_method_parse(in->thresholds[i].method);
+        if (!(b & THRESHOLD_METHODS)) {
+            snprintf(err, errlen, "thresholds.%s: only psi, wasserstein, jensen_shannon and "
+                     "cosine_centroid have thresholds", in->thresholds[i].method);
+            return DD_EINVAL;
+        }
+        t.thresholds[__builtin_ctz(b)] = in->thresholds[i].value;
+    }
+    *s = t;
+    return 0;
+}
+
+void settings_json(const struct model_settings *s, struct dd_buf *b)
+{
+    dd_buf_puts(b, "{\"alpha\":");
+    dd_json_num(b, s->alpha);
+    dd_buf_puts(b, ",\"window\":");
+    dd_json_str(b, s->window);
+    dd_buf_printf(b, ",\"reference_size\":%ld,\"methods\":{", s->reference_size);
+    for (int i = 0; i < s->n_methods; i++) {
+        if (i)
+            dd_buf_putc(b, ',');
+        dd_json_str(b, s->methods[i].signal);
+        dd_buf_puts(b, ":[");
+        int first = 1;
+        for (int m = 0; m < DD_M_COUNT; m++)
+            if (s->methods[i].bits & (1u << m)) {
+                if (!first)
+                    dd_buf_putc(b, ',');
+                first = 0;
+                dd_json_str(b, dd_method_name(1u << m));
+            }
+        dd_buf_putc(b, ']');
+    }
+    dd_buf_puts(b, "},\"thresholds\":{");
+    int first = 1;
+    for (int m = 0; m < DD_M_COUNT; m++)
+        if (s->thresholds[m] > 0) {
+            if (!first)
+                dd_buf_putc(b, ',');
+            first = 0;
+            dd_json_str(b, dd_method_name(1u << m));
+            dd_buf_putc(b, ':');
+            dd_json_num(b, s->thresholds[m]);
+        }
+    dd_buf_puts(b, "}}");
+}
+
+int settings_load(struct store *st, const struct dd_config *cfg, const char *model,
+                  struct model_settings *out)
+{
+    settings_defaults(cfg, out);
+    char *body = NULL;
+    int rc = store_r_settings(st, model, &body);
+    if (rc == DD_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    struct dd_settings_input *in = calloc(1, sizeof *in);
+    struct dd_parse_error pe;
+    char err[256];
+    rc = DD_EIO;
+    /* what was stored came from settings_json(): it parses and applies */
+    if (in && dd_parse_settings(body, strlen(body), in, &pe) == 0 &&
+        settings_apply(out, in, err, sizeof err) == 0)
+        rc = 0;
+    free(in);
+    free(body);
+    return rc;
+}
+
+void settings_to_eval(const struct model_settings *s, struct dd_eval_options *o,
+                      struct dd_signal_input *inputs, size_t n)
+{
+    o->alpha = s->alpha;
+    for (int m = 0; m < DD_M_COUNT; m++)
+        if (s->thresholds[m] > 0)
+            o->threshold[m] = s->thresholds[m];
+    for (int i = 0; i < s->n_methods; i++) {
+        int k = kind_of_key(s->methods[i].signal);
+        if (k >= 0)
+            o->methods[k] = s->methods[i].bits;
+    }
+    for (size_t j = 0; j < n; j++)
+        for (int i = 0; i < s->n_methods; i++)
+            if (!strcmp(s->methods[i].signal, inputs[j].name)) {
+                /* a feature's methods may name both kinds' methods: keep its own */
+                unsigned fit = s->methods[i].bits & dd_methods_allowed(inputs[j].kind);
+                inputs[j].methods = fit;
+            }
+}

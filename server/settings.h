@@ -1,0 +1,48 @@
+/* settings.h — per-model evaluation settings (API.md "settings").
+ *
+ * Effective settings = defaults from the config (alpha, window,
+ * reference_size) overridden by what PUT /api/v1/models/{model}/settings
+ * stored.  methods map a signal ("confidence", "feature:age") or a kind
+ * ("numeric", "categorical", "embedding") to methods; thresholds map an
+ * effect-size method to its threshold.  Plain values; no threading concerns.
+ */
+#ifndef DD_SETTINGS_H
+#define DD_SETTINGS_H
+#include <stddef.h>
+
+#include "analysis/eval.h"
+#include "base/buf.h"
+#include "ingest/parse.h"
+
+struct dd_config;
+struct store;
+struct signal_set;
+
+struct model_settings {
+    double alpha;
+    char window[32];
+    long reference_size;
+    struct {
+        char signal[160];
+        unsigned bits;
+    } methods[DD_SETTINGS_MAX];
+    int n_methods;
+    double thresholds[DD_M_COUNT];  /* 0 = the built-in default */
+};
+
+void settings_defaults(const struct dd_config *cfg, struct model_settings *out);
+/* Applies a PUT body's members; DD_EINVAL with a message naming the member
+ * for an unknown method, a method that fits no kind of that key, a bad window
+ * or a threshold for a method without one. */
+int settings_apply(struct model_settings *s, const struct dd_settings_input *in, char *err,
+                   size_t errlen);
+/* The JSON of GET .../settings (also what is stored). */
+void settings_json(const struct model_settings *s, struct dd_buf *out);
+/* The model's effective settings (defaults when none stored). */
+int settings_load(struct store *st, const struct dd_config *cfg, const char *model,
+                  struct model_settings *out);
+/* Options and per-signal methods for one evaluation. */
+void settings_to_eval(const struct model_settings *s, struct dd_eval_options *o,
+                      struct dd_signal_input *inputs, size_t n);
+
+#endif
