@@ -35,23 +35,24 @@ int eval_parse_window(const char *s, int64_t now, struct store_window *w)
     return 0;
 }
 
-int evaluate_version(struct store *st, const struct dd_config *cfg, const char *model,
-                     const char *version, const char *window, int64_t now,
-                     struct dd_buf *json, struct dd_report *rep_out, char *err, size_t errlen)
+int eval_load(struct store *st, const struct dd_config *cfg, const char *model,
+              const char *version, const char *window, int64_t now, struct eval_data *d,
+              char *err, size_t errlen)
 {
-    struct model_settings ms;
-    if (settings_load(st, cfg, model, &ms) != 0) {
+    memset(d, 0, sizeof *d);
+    dd_batch_init(&d->ref);
+    dd_batch_init(&d->cur);
+    if (settings_load(st, cfg, model, &d->settings) != 0) {
         snprintf(err, errlen, "cannot read the settings of '%s'", model);
         return DD_EIO;
     }
     if (!window)
-        window = ms.window;
-    struct store_window cw;
-    if (eval_parse_window(window, now, &cw) != 0) {
+        window = d->settings.window;
+    if (eval_parse_window(window, now, &d->window) != 0) {
         snprintf(err, errlen, "window: must be a duration such as 15m, 1h, 24h, or last:N");
         return DD_EINVAL;
     }
-    cw.max_sample = EVAL_MAX_SAMPLE;
+    d->window.max_sample = EVAL_MAX_SAMPLE;
     struct store_reference explicit_ref;
     int exists = 0;
     int has_ref = store_r_reference(st, model, version, &explicit_ref, &exists) == 0;
@@ -59,35 +60,48 @@ int evaluate_version(struct store *st, const struct dd_config *cfg, const char *
         snprintf(err, errlen, "model '%s' has no version '%s'", model, version);
         return DD_ENOTFOUND;
     }
-    struct store_window rw = {.first_n = (size_t)ms.reference_size, .reference = has_ref};
-    struct dd_batch ref, cur;
-    struct store_window_info ri, ci;
-    dd_batch_init(&ref);
-    dd_batch_init(&cur);
-    struct dd_report rep = {0};
-    int rc = store_r_events(st, model, version, &rw, &ref, &ri);
+    struct store_window rw = {.first_n = (size_t)d->settings.reference_size, .reference = has_ref};
+    int rc = store_r_events(st, model, version, &rw, &d->ref, &d->ref_info);
     if (rc == 0)
-        rc = store_r_events(st, model, version, &cw, &cur, &ci);
+        rc = store_r_events(st, model, version, &d->window, &d->cur, &d->cur_info);
     if (rc != 0) {
         snprintf(err, errlen, rc == DD_ENOTFOUND ? "model '%s' has no version '%s'"
                                                  : "cannot read events of '%s' version '%s'",
                  model, version);
-        goto out;
+        eval_data_release(d);
     }
+    return rc;
+}
+
+void eval_data_release(struct eval_data *d)
+{
+    dd_batch_release(&d->ref);
+    dd_batch_release(&d->cur);
+}
+
+int evaluate_version(struct store *st, const struct dd_config *cfg, const char *model,
+                     const char *version, const char *window, int64_t now,
+                     struct dd_buf *json, struct dd_report *rep_out, char *err, size_t errlen)
+{
+    struct eval_data d;
+    struct dd_report rep = {0};
+    int rc = eval_load(st, cfg, model, version, window, now, &d, err, errlen);
+    if (rc != 0)
+        return rc;
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
-    rc = drift_evaluate(&ref, &cur, &opt, &ms, &rep, err, errlen);
+    rc = drift_evaluate(&d.ref, &d.cur, &opt, &d.settings, &rep, err, errlen);
     if (rc != 0)
         goto out;
     struct drift_meta m = {
         .model = model,
         .version = version,
-        .from_ms = cw.last_n ? ci.from_ms : cw.from_ms,
-        .to_ms = cw.last_n ? ci.to_ms : cw.to_ms,
-        .n_cur_total = ci.total,
-        .n_cur = cur.n,
-        .n_ref = ref.n,
-        .sampled = ci.sampled,
+        .from_ms = d.window.last_n ? d.cur_info.from_ms : d.window.from_ms,
+        .to_ms = d.window.last_n ? d.cur_info.to_ms : d.window.to_ms,
+        .n_cur_total = d.cur_info.total,
+        .n_cur = d.cur.n,
+        .n_ref = d.ref.n,
+        .sampled = d.cur_info.sampled,
         .computed_ms = now,
     };
     drift_report_json(&m, &rep, json);
@@ -97,8 +111,7 @@ int evaluate_version(struct store *st, const struct dd_config *cfg, const char *
     }
 out:
     dd_report_release(&rep);
-    dd_batch_release(&ref);
-    dd_batch_release(&cur);
+    eval_data_release(&d);
     return rc;
 }
 

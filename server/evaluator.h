@@ -21,6 +21,7 @@
 
 #include "analysis/eval.h"
 #include "base/buf.h"
+#include "server/settings.h"
 #include "server/store.h"
 
 #define EVAL_MAX_SAMPLE 50000
@@ -32,6 +33,21 @@ struct evaluator;
 
 /* "15m", "1h", "24h" ... or "last:N".  0 or DD_EINVAL. */
 int eval_parse_window(const char *s, int64_t now_ms, struct store_window *w);
+
+/* What an evaluation reads: the model's settings, the reference and the
+ * current window (capped at EVAL_MAX_SAMPLE, the most recent). */
+struct eval_data {
+    struct model_settings settings;
+    struct store_window window;
+    struct dd_batch ref, cur;
+    struct store_window_info ref_info, cur_info;
+};
+/* Loads d for one version over `window` (NULL: the model's setting).
+ * Errors as evaluate_version(); on success release with eval_data_release(). */
+int eval_load(struct store *st, const struct dd_config *cfg, const char *model,
+              const char *version, const char *window, int64_t now_ms, struct eval_data *d,
+              char *err, size_t errlen);
+void eval_data_release(struct eval_data *d);
 
 /* Evaluates one version over `window` (NULL: the model's setting) at now_ms
  * with the model's settings.  json gets the drift endpoint's body; rep (may

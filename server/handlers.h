@@ -15,6 +15,7 @@ void h_models_list(struct http_req *r);
 void h_model_get(struct http_req *r);
 void h_drift_get(struct http_req *r);
 void h_drift_history(struct http_req *r);
+void h_distributions(struct http_req *r);
 void h_reference_put(struct http_req *r);
 void h_reference_get(struct http_req *r);
 void h_settings_get(struct http_req *r);

@@ -18,6 +18,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/models/{model}", ROLE_READ, h_model_get},
     {"GET", "/api/v1/models/{model}/drift", ROLE_READ, h_drift_get},
     {"GET", "/api/v1/models/{model}/drift/history", ROLE_READ, h_drift_history},
+    {"GET", "/api/v1/models/{model}/distributions", ROLE_READ, h_distributions},
     {"PUT", "/api/v1/models/{model}/versions/{version}/reference", ROLE_ADMIN, h_reference_put},
     {"GET", "/api/v1/models/{model}/versions/{version}/reference", ROLE_READ, h_reference_get},
     {"GET", "/api/v1/models/{model}/settings", ROLE_READ, h_settings_get},

@@ -167,6 +167,34 @@ class Monitoring(ServerTest):
         psi = [x for x in rep["signals"] if x["method"] == "psi"][0]
         self.assertEqual(psi["threshold"], 0.3)
 
+    def test_distributions(self):
+        ref = events(400, 0, 13)
+        for i, e in enumerate(ref):
+            e["embedding"] = [random.Random(i).gauss(0, 1) for _ in range(4)]
+        self.assertEqual(self.srv.request("PUT", "/api/v1/models/dist/versions/default/reference",
+                                          {"events": ref})[0], 200)
+        self.assertEqual(self.srv.post_events("dist", events(300, 0.2, 14))[0], 202)
+        st, _, d = self.srv.request("GET", "/api/v1/models/dist/distributions?window=1h")
+        self.assertEqual(st, 200, d)
+        sig = {s["signal"]: s for s in d["signals"]}
+        conf = sig["confidence"]
+        self.assertEqual(conf["kind"], "numeric")
+        self.assertEqual(len(conf["edges"]), len(conf["reference"]) + 1)
+        self.assertEqual(sum(conf["reference"]), 400)
+        self.assertEqual(sum(conf["current"]), 300)
+        pred = sig["prediction"]
+        self.assertEqual(pred["kind"], "categorical")
+        self.assertAlmostEqual(sum(pred["reference"]), 1.0, places=9)
+        self.assertEqual(set(pred["categories"]), {"cat", "dog", "cow"})
+        emb = sig["embedding"]
+        self.assertEqual((emb["kind"], len(emb["reference"]), len(emb["reference"][0])),
+                         ("embedding", 400, 2))
+        self.assertEqual(emb["current"], [])  # the current window has no embeddings
+        st, _, one = self.srv.request("GET", "/api/v1/models/dist/distributions?signal=feature:age")
+        self.assertEqual([s["signal"] for s in one["signals"]], ["feature:age"])
+        st, _, err = self.srv.request("GET", "/api/v1/models/dist/distributions?signal=nope")
+        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+
     def test_metrics_promtool(self):
         self.assertEqual(self.srv.post_events("prom", events(50, 0, 7))[0], 202)
         self.srv.request("POST", "/api/v1/models/prom/events", {"events": [{"confidence": 3}]})
