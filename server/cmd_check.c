@@ -239,7 +239,7 @@ int cmd_check(int argc, char **argv)
     } else {
         struct drift_meta m = {.model = o.model, .version = common_version(&cur),
                                .n_cur_total = cur.n, .n_cur = cur.n, .n_ref = ref.n,
-                               .computed_ms = -1};
+                               .computed_ms = -1, .ref = &ref, .cur = &cur};
         time_range(&cur, &m.from_ms, &m.to_ms);
         drift_report_json(&m, &rep, &out);
         dd_buf_putc(&out, '\n');

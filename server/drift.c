@@ -2,6 +2,10 @@
 #include "server/drift.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
 
 #include "base/err.h"
 #include "server/settings.h"
@@ -23,6 +27,76 @@ int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
         snprintf(err, errlen, "cannot evaluate: %s", dd_strerror(rc));
     signals_release(&set);
     return rc;
+}
+
+struct class_count {
+    const char *name;
+    size_t tp, predicted, actual;
+};
+
+/* Accuracy and per-class precision/recall of the events that have both a
+ * prediction and a label; nothing when none has. */
+static void performance_side(struct dd_buf *b, const struct dd_batch *batch)
+{
+    struct class_count *cls = NULL;
+    size_t n_cls = 0, labeled = 0, correct = 0;
+    for (size_t i = 0; i < batch->n; i++) {
+        const struct dd_event *e = &batch->events[i];
+        if (!e->prediction || !e->label)
+            continue;
+        labeled++;
+        correct += strcmp(e->prediction, e->label) == 0;
+        const char *names[2] = {e->prediction, e->label};
+        for (int w = 0; w < 2; w++) {
+            size_t k = 0;
+            while (k < n_cls && strcmp(cls[k].name, names[w]) != 0)
+                k++;
+            if (k == n_cls) {
+                if (n_cls == DRIFT_MAX_CLASSES)
+                    continue;
+                cls = dd_realloc(cls, (n_cls + 1) * sizeof *cls);
+                cls[n_cls++] = (struct class_count){names[w], 0, 0, 0};
+            }
+            if (w == 0)
+                cls[k].predicted++;
+            else
+                cls[k].actual++;
+            if (w == 1 && !strcmp(e->prediction, e->label))
+                cls[k].tp++;
+        }
+    }
+    dd_buf_printf(b, "{\"labeled\":%zu,\"accuracy\":", labeled);
+    if (labeled)
+        dd_json_num(b, (double)correct / (double)labeled);
+    else
+        dd_buf_puts(b, "null");
+    dd_buf_puts(b, ",\"classes\":{");
+    for (size_t k = 0; k < n_cls; k++) {
+        if (k)
+            dd_buf_putc(b, ',');
+        dd_json_str(b, cls[k].name);
+        dd_buf_puts(b, ":{\"precision\":");
+        if (cls[k].predicted)
+            dd_json_num(b, (double)cls[k].tp / (double)cls[k].predicted);
+        else
+            dd_buf_puts(b, "null");
+        dd_buf_puts(b, ",\"recall\":");
+        if (cls[k].actual)
+            dd_json_num(b, (double)cls[k].tp / (double)cls[k].actual);
+        else
+            dd_buf_puts(b, "null");
+        dd_buf_printf(b, ",\"support\":%zu}", cls[k].actual);
+    }
+    dd_buf_puts(b, "}}");
+    free(cls);
+}
+
+static int has_labels(const struct dd_batch *b)
+{
+    for (size_t i = 0; b && i < b->n; i++)
+        if (b->events[i].label && b->events[i].prediction)
+            return 1;
+    return 0;
 }
 
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
@@ -48,6 +122,14 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
     if (m->computed_ms >= 0) {
         dd_json_key(out, "computed_at", &first);
         dd_json_time(out, m->computed_ms);
+    }
+    if (has_labels(m->ref) || has_labels(m->cur)) {
+        dd_json_key(out, "performance", &first);
+        dd_buf_puts(out, "{\"reference\":");
+        performance_side(out, m->ref);
+        dd_buf_puts(out, ",\"current\":");
+        performance_side(out, m->cur);
+        dd_buf_putc(out, '}');
     }
     dd_buf_putc(out, ',');
     dd_report_json_members(rep, out);

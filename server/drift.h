@@ -22,7 +22,10 @@ struct drift_meta {
     size_t n_cur, n_ref;          /* events evaluated */
     int sampled;
     int64_t computed_ms;          /* -1: leave "computed_at" out */
+    const struct dd_batch *ref, *cur; /* for "performance" (labels); may be NULL */
 };
+
+#define DRIFT_MAX_CLASSES 200  /* classes listed in "performance" */
 
 struct model_settings;
 /* Evaluates with options o, then a model's settings on top (NULL: none);

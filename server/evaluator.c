@@ -103,6 +103,8 @@ int evaluate_version(struct store *st, const struct dd_config *cfg, const char *
         .n_ref = d.ref.n,
         .sampled = d.cur_info.sampled,
         .computed_ms = now,
+        .ref = &d.ref,
+        .cur = &d.cur,
     };
     drift_report_json(&m, &rep, json);
     if (rep_out) {

@@ -143,6 +143,7 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
     struct sig *conf = sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
     struct sig *pred = sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
     struct sig *lat = sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
+    struct sig *perf = sig_get(p, "performance", 11, DD_SIGNAL_CATEGORICAL);
     struct sig *cls[SIGNALS_MAX_CLASSES];
     for (size_t k = 0; k < nclasses; k++) {
         char name[32];
@@ -158,6 +159,10 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
             add_cat(pred, side, e->prediction, strlen(e->prediction));
         if (e->has & DD_HAS_LATENCY)
             add_num(lat, side, e->latency_ms);
+        if (e->prediction && e->label) {
+            const char *v = strcmp(e->prediction, e->label) == 0 ? "correct" : "incorrect";
+            add_cat(perf, side, v, strlen(v));
+        }
         for (size_t k = 0; k < nclasses && k < e->n_probabilities; k++)
             add_num(cls[k], side, e->probabilities[k]);
         size_t pos = 0;
@@ -246,6 +251,8 @@ int signals_build(const struct dd_event *ref, size_t n_ref, const struct dd_even
         in->kind = s->kind;
         in->n_ref = s->side[0].n;
         in->n_cur = s->side[1].n;
+        if (!strcmp(s->name, "performance"))
+            in->methods = DD_M_CHI2; /* did the share of correct predictions change? */
         if (s->kind == DD_SIGNAL_NUMERIC) {
             in->ref_num = s->side[0].num;
             in->cur_num = s->side[1].num;

@@ -6,8 +6,10 @@
  *
  * Signals, in report order: confidence, prediction, latency, embedding,
  * feature:<name> (numeric when every value of that feature is a number,
- * categorical otherwise), probability:<k> (per class, for the first
- * SIGNALS_MAX_CLASSES classes of the reference's probability vectors).  A signal is
+ * categorical otherwise), performance (events with both prediction and
+ * label: "correct" or "incorrect", tested with chi2 for a change in
+ * accuracy), probability:<k> (per class, for the first SIGNALS_MAX_CLASSES
+ * classes of the reference's probability vectors).  A signal is
  * built when either side has data for it; analysis/ answers
  * insufficient_data when a side has too little.
  *

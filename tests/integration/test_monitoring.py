@@ -195,6 +195,36 @@ class Monitoring(ServerTest):
         st, _, err = self.srv.request("GET", "/api/v1/models/dist/distributions?signal=nope")
         self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
 
+    def test_performance_from_labels(self):
+        rnd = random.Random(15)
+        def labeled(n, acc, prefix):
+            out = []
+            for i in range(n):
+                label = rnd.choice(["cat", "dog"])
+                pred = label if rnd.random() < acc else ("dog" if label == "cat" else "cat")
+                out.append({"id": f"{prefix}{i}", "prediction": pred, "confidence": 0.9})
+                out[-1]["_label"] = label
+            return out
+        ref, cur = labeled(500, 0.95, "r"), labeled(500, 0.70, "c")
+        labels = [{"id": e["id"], "label": e.pop("_label")} for e in ref + cur]
+        self.assertEqual(self.srv.request("PUT", "/api/v1/models/perf/versions/default/reference",
+                                          {"events": [dict(e, label=l["label"]) for e, l in
+                                                      zip(ref, labels[:500])]})[0], 200)
+        self.assertEqual(self.srv.post_events("perf", cur)[0], 202)
+        st, _, body = self.srv.request("POST", "/api/v1/models/perf/labels", {"labels": labels[500:]})
+        self.assertEqual((st, body["updated"]), (200, 500))
+        st, _, rep = self.srv.request("GET", "/api/v1/models/perf/drift?window=1h")
+        self.assertEqual(st, 200, rep)
+        perf = rep["performance"]
+        self.assertEqual(perf["current"]["labeled"], 500)
+        self.assertAlmostEqual(perf["current"]["accuracy"], 0.70, delta=0.06)
+        self.assertAlmostEqual(perf["reference"]["accuracy"], 0.95, delta=0.03)
+        self.assertEqual(set(perf["current"]["classes"]), {"cat", "dog"})
+        self.assertIn("precision", perf["current"]["classes"]["cat"])
+        sig = by_key(rep)
+        self.assertTrue(sig[("performance", "chi2")]["drift"])
+        self.assertTrue(rep["drift"])
+
     def test_metrics_promtool(self):
         self.assertEqual(self.srv.post_events("prom", events(50, 0, 7))[0], 202)
         self.srv.request("POST", "/api/v1/models/prom/events", {"events": [{"confidence": 3}]})
