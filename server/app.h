@@ -13,6 +13,7 @@ struct store;
 struct writer;
 struct auth;
 struct evaluator;
+struct retention;
 
 struct app {
     struct dd_config cfg;
@@ -20,6 +21,7 @@ struct app {
     struct writer *writer;
     struct auth *auth;
     struct evaluator *evaluator;
+    struct retention *retention;
     int64_t started_ms;
     const char *web_root;      /* folder with the dashboard's files */
 };

@@ -21,6 +21,7 @@
 #include "server/evaluator.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/retention.h"
 #include "server/routes.h"
 #include "server/store.h"
 #include "server/writer.h"
@@ -106,6 +107,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");
         goto out;
     }
+    if (retention_start(&app, &app.retention) != 0) {
+        fprintf(stderr, "driftd: cannot start the retention thread\n");
+        goto out;
+    }
     int nroutes;
     const struct route *rt = routes_table(&nroutes);
     static const char *patterns[64];
@@ -130,6 +135,7 @@ int cmd_serve(int argc, char **argv)
 out:
     http_stop(http);          /* in-flight requests finish first */
     evaluator_stop(app.evaluator);
+    retention_stop(app.retention);
     writer_stop(app.writer);  /* then everything queued is committed */
     auth_free(app.auth);
     store_close(app.store);

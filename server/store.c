@@ -1309,3 +1309,80 @@ out:
     reader_give(s, db);
     return rc;
 }
+
+/* ---- retention ---- */
+
+int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
+                                        struct store_version_ref **out, size_t *n)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    struct store_version_ref *vs = NULL;
+    size_t nv = 0;
+    int rc = DD_EIO;
+    /* first_ts is kept by the writer: no event scan */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT m.name, v.name FROM versions v JOIN models m ON m.id = v.model_id"
+                           " WHERE v.events > 0 AND v.first_ts < ?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "retention versions");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, cutoff_ms);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        vs = dd_realloc(vs, (nv + 1) * sizeof *vs);
+        snprintf(vs[nv].model, sizeof vs[nv].model, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(vs[nv].version, sizeof vs[nv].version, "%s", (const char *)sqlite3_column_text(st, 1));
+        nv++;
+    }
+    *out = vs;
+    *n = nv;
+    vs = NULL;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    free(vs);
+    return rc;
+}
+
+int store_w_retention(struct store *s, const char *model, const char *version,
+                      int64_t cutoff_ms, size_t limit, size_t refsize, size_t *deleted)
+{
+    *deleted = 0;
+    int64_t vid = w_version_id(s, model, version);
+    if (vid < 0)
+        return DD_ENOTFOUND;
+    sqlite3_stmt *st = NULL;
+    int has_ref = 0;
+    if (sqlite3_prepare_v2(s->w, "SELECT 1 FROM refs WHERE version_id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sqlerr(s->w, "retention ref");
+    sqlite3_bind_int64(st, 1, vid);
+    has_ref = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (!has_ref) {
+        if (exec_bound(s->w,
+                       "INSERT INTO ref_events (version_id, ts, prediction, confidence, latency_ms,"
+                       " label, probabilities, embedding, features) SELECT version_id, ts,"
+                       " prediction, confidence, latency_ms, label, probabilities, embedding,"
+                       " features FROM events WHERE version_id = ?1 ORDER BY ts, id LIMIT ?2",
+                       vid, (int64_t)refsize, 0, NULL) != 0 ||
+            refs_update(s, vid, "auto") != 0)
+            return DD_EIO;
+    }
+    if (exec_bound(s->w,
+                   "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE version_id = ?1"
+                   " AND ts < ?2 ORDER BY ts LIMIT ?3)",
+                   vid, cutoff_ms, (int64_t)limit, NULL) != 0)
+        return DD_EIO;
+    *deleted = (size_t)sqlite3_changes(s->w);
+    if (*deleted &&
+        exec_bound(s->w,
+                   "UPDATE versions SET events = events - ?2,"
+                   " first_ts = (SELECT MIN(ts) FROM events WHERE version_id = ?1),"
+                   " last_ts = CASE WHEN events - ?2 > 0 THEN last_ts END WHERE id = ?1",
+                   vid, (int64_t)*deleted, 0, NULL) != 0)
+        return DD_EIO;
+    return 0;
+}

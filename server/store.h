@@ -114,6 +114,22 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
 int store_r_reference(struct store *s, const char *model, const char *version,
                       struct store_reference *out, int *version_exists);
 
+/* ---- retention ---- */
+
+struct store_version_ref {
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
+};
+/* Reader: versions that have events older than cutoff_ms. */
+int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
+                                        struct store_version_ref **out, size_t *n);
+/* Writer: deletes at most `limit` events of the version older than
+ * cutoff_ms (oldest first) and keeps its counters right.  A version whose
+ * reference is the automatic one gets it copied to ref_events first
+ * (source "auto", its first refsize events), so retention never moves a
+ * reference.  *deleted gets the count. */
+int store_w_retention(struct store *s, const char *model, const char *version,
+                      int64_t cutoff_ms, size_t limit, size_t refsize, size_t *deleted);
+
 /* ---- per-model settings ---- */
 
 /* Writer: stores a model's settings JSON, creating the model if needed. */

@@ -10,7 +10,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 
-enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION, JOB_SETTINGS };
+enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION, JOB_SETTINGS, JOB_RETENTION };
 
 struct job {
     enum job_kind kind;
@@ -21,6 +21,7 @@ struct job {
     int64_t from_ms, to_ms;        /* JOB_REFERENCE without a batch */
     const char *window, *status, *body; /* JOB_EVALUATION */
     const struct dd_report *report;
+    size_t limit, refsize;         /* JOB_RETENTION */
     int64_t received_ms;
     size_t bytes;
     struct writer_result *res;
@@ -49,6 +50,9 @@ static int run_job(struct writer *w, struct job *j)
         r->rc = store_w_insert_batch(w->st, j->model, j->batch, j->received_ms, &r->ingest);
     } else if (j->kind == JOB_LABELS) {
         r->rc = store_w_apply_labels(w->st, j->model, j->labels, &r->updated, &r->unknown);
+    } else if (j->kind == JOB_RETENTION) {
+        r->rc = store_w_retention(w->st, j->model, j->version, j->from_ms, j->limit, j->refsize,
+                                  &r->ingest.accepted);
     } else if (j->kind == JOB_SETTINGS) {
         r->rc = store_w_put_settings(w->st, j->model, j->body);
     } else if (j->kind == JOB_EVALUATION) {
@@ -263,6 +267,20 @@ void writer_submit_settings(struct writer *w, const char *model, const char *bod
                             struct writer_result *out)
 {
     struct job j = {.kind = JOB_SETTINGS, .model = model, .body = body, .res = out};
+    submit(w, &j);
+}
+
+void writer_submit_retention(struct writer *w, const char *model, const char *version,
+                             int64_t cutoff_ms, size_t limit, size_t refsize,
+                             struct writer_result *out)
+{
+    struct job j = {.kind = JOB_RETENTION,
+                    .model = model,
+                    .version = version,
+                    .from_ms = cutoff_ms,
+                    .limit = limit,
+                    .refsize = refsize,
+                    .res = out};
     submit(w, &j);
 }
 

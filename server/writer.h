@@ -67,6 +67,11 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
 /* Stores a model's settings JSON. */
 void writer_submit_settings(struct writer *w, const char *model, const char *body,
                             struct writer_result *out);
+/* Deletes up to `limit` old events of one version (retention.h);
+ * ingest.accepted = events deleted. */
+void writer_submit_retention(struct writer *w, const char *model, const char *version,
+                             int64_t cutoff_ms, size_t limit, size_t refsize,
+                             struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 
 #endif

@@ -240,6 +240,26 @@ class Monitoring(ServerTest):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+class Retention(ServerTest):
+    SERVER_ARGS = ("--retention", "1h", "--retention-interval", "1s")
+
+    def test_old_events_deleted_reference_kept(self):
+        now = int(time.time() * 1000)
+        old = events(300, 0, 16, now - 3 * 3600 * 1000)
+        new = events(50, 0, 17, now - 1000)
+        self.assertEqual(self.srv.post_events("ret", old + new)[0], 202)
+        deadline = time.time() + 15
+        while time.time() < deadline and self.srv.count("ret") != 50:
+            time.sleep(0.3)
+        self.assertEqual(self.srv.count("ret"), 50)
+        st, _, m = self.srv.request("GET", "/api/v1/models/ret")
+        self.assertGreaterEqual(m["versions"][0]["first_event"], "1970")
+        st, _, ref = self.srv.request("GET", "/api/v1/models/ret/versions/default/reference")
+        self.assertEqual((ref["source"], ref["events"]), ("auto", 350))
+        st, _, rep = self.srv.request("GET", "/api/v1/models/ret/drift?window=24h")
+        self.assertEqual((rep["reference"]["events"], rep["window"]["events"]), (350, 50))
+
+
 class Restart(unittest.TestCase):
     def test_restart_keeps_reference_and_history(self):
         srv = dd_harness.Server("--eval-interval", "1s").start()
