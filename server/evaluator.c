@@ -2,6 +2,7 @@
 #include "server/evaluator.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,28 @@ static void remember(struct evaluator *e, const char *model, const char *version
     }
 }
 
+/* Once a version has its first reference_size events, its automatic
+ * reference is copied to ref_events (source "auto"): from then on it is
+ * fixed, whatever arrives later with older timestamps, and retention cannot
+ * move it.  Zero rows deleted: this is store_w_retention()'s first half. */
+static void freeze_auto_reference(struct evaluator *e, const char *model,
+                                  const struct store_version_info *vi,
+                                  const struct model_settings *set)
+{
+    struct store_reference ref;
+    int exists;
+    if (vi->events < set->reference_size ||
+        store_r_reference(e->app->store, model, vi->name, &ref, &exists) != DD_ENOTFOUND ||
+        !exists)
+        return;
+    struct writer_result wr;
+    writer_submit_retention(e->app->writer, model, vi->name, INT64_MIN, 0,
+                            (size_t)set->reference_size, &wr);
+    if (wr.rc != 0)
+        dd_warn("cannot freeze the automatic reference", "model=%s version=%s err=%s", model,
+                vi->name, dd_errname(wr.rc));
+}
+
 static void round_once(struct evaluator *e)
 {
     int64_t start = dd_mono_ns(), now = dd_now_ms();
@@ -190,6 +213,7 @@ static void round_once(struct evaluator *e)
             struct model_settings set;
             if (settings_load(e->app->store, &e->app->cfg, ms[i].name, &set) != 0)
                 continue;
+            freeze_auto_reference(e, ms[i].name, vi, &set);
             int rc = evaluate_version(e->app->store, &e->app->cfg, ms[i].name, vi->name,
                                       set.window, now, &json, &rep, err, sizeof err);
             if (rc == 0) {

@@ -596,6 +596,7 @@ int store_r_models(struct store *s, const char *only, struct store_model_info **
             continue;
         m->versions = dd_realloc(m->versions, (m->n_versions + 1) * sizeof *m->versions);
         struct store_version_info *v = &m->versions[m->n_versions++];
+        memset(v, 0, sizeof *v);
         snprintf(v->name, sizeof v->name, "%s", (const char *)sqlite3_column_text(st, 2));
         v->events = sqlite3_column_int64(st, 3);
         v->first_ms = col_time(st, 4);
@@ -1371,6 +1372,8 @@ int store_w_retention(struct store *s, const char *model, const char *version,
             refs_update(s, vid, "auto") != 0)
             return DD_EIO;
     }
+    if (limit == 0)
+        return 0;
     if (exec_bound(s->w,
                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE version_id = ?1"
                    " AND ts < ?2 ORDER BY ts LIMIT ?3)",

@@ -126,7 +126,7 @@ int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
  * cutoff_ms (oldest first) and keeps its counters right.  A version whose
  * reference is the automatic one gets it copied to ref_events first
  * (source "auto", its first refsize events), so retention never moves a
- * reference.  *deleted gets the count. */
+ * reference.  *deleted gets the count.  limit 0 only freezes the reference. */
 int store_w_retention(struct store *s, const char *model, const char *version,
                       int64_t cutoff_ms, size_t limit, size_t refsize, size_t *deleted);
 
