@@ -305,3 +305,66 @@ void dd_blas_set_threads(int n)
 {
     openblas_set_num_threads(n > 0 ? n : 1);
 }
+
+#define PCA_MAGIC "DDPCA1\0\0"
+
+void dd_pca_encode(const struct dd_pca *p, struct dd_buf *out)
+{
+    uint64_t sizes[4] = {p->dim, p->k, p->n_ref, p->k_eff};
+    double scalars[4] = {p->total_variance, p->explained, p->err_mean, p->err_sd};
+    dd_buf_append(out, PCA_MAGIC, 8);
+    dd_buf_append(out, sizes, sizeof sizes);
+    dd_buf_append(out, scalars, sizeof scalars);
+    dd_buf_append(out, p->mean, p->dim * sizeof(double));
+    dd_buf_append(out, p->components, p->dim * p->k * sizeof(double));
+    dd_buf_append(out, p->eigenvalues, p->k * sizeof(double));
+    dd_buf_append(out, p->ref_proj, p->k_eff * p->n_ref * sizeof(double));
+}
+
+static int take(const unsigned char **at, const unsigned char *end, void *dst, size_t n)
+{
+    if ((size_t)(end - *at) < n)
+        return -1;
+    memcpy(dst, *at, n);
+    *at += n;
+    return 0;
+}
+
+static double *take_array(const unsigned char **at, const unsigned char *end, uint64_t count)
+{
+    if (count > (uint64_t)(end - *at) / sizeof(double))
+        return NULL;
+    double *a = dd_malloc(count ? count * sizeof(double) : 1);
+    take(at, end, a, count * sizeof(double));
+    return a;
+}
+
+int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out)
+{
+    const unsigned char *at = bytes, *end = at + len;
+    char magic[8];
+    uint64_t sz[4];
+    double sc[4];
+    memset(out, 0, sizeof *out);
+    if (take(&at, end, magic, 8) || memcmp(magic, PCA_MAGIC, 8) || take(&at, end, sz, sizeof sz) ||
+        take(&at, end, sc, sizeof sc) || sz[0] == 0 || sz[0] > (1u << 20) || sz[1] > sz[0] ||
+        sz[3] != (sz[1] ? sz[1] : 1) || sz[2] > ((uint64_t)1 << 32))
+        return DD_EINVAL;
+    out->dim = sz[0];
+    out->k = sz[1];
+    out->n_ref = sz[2];
+    out->k_eff = sz[3];
+    out->total_variance = sc[0];
+    out->explained = sc[1];
+    out->err_mean = sc[2];
+    out->err_sd = sc[3];
+    out->mean = take_array(&at, end, sz[0]);
+    out->components = out->mean ? take_array(&at, end, sz[0] * sz[1]) : NULL;
+    out->eigenvalues = out->components ? take_array(&at, end, sz[1]) : NULL;
+    out->ref_proj = out->eigenvalues ? take_array(&at, end, sz[3] * sz[2]) : NULL;
+    if (!out->ref_proj || at != end) {
+        dd_pca_release(out);
+        return DD_EINVAL;
+    }
+    return 0;
+}

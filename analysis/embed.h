@@ -34,6 +34,8 @@
 #define DD_EMBED_H
 #include <stddef.h>
 
+#include "base/buf.h"
+
 struct dd_pca {
     size_t dim;
     size_t k;               /* components kept (0: zero-variance reference) */
@@ -66,6 +68,13 @@ struct dd_pca_recon_result {
 int dd_pca_fit(const float *x, size_t n, size_t dim, double var_share, size_t max_k,
                struct dd_pca *out);
 void dd_pca_release(struct dd_pca *p);
+
+/* A fitted PCA as bytes, to store a reference's summary once and load it
+ * after a restart instead of fitting again (host byte order: the database
+ * stays on the machine that wrote it).  decode: 0 or DD_EINVAL for bytes
+ * that are not an encoded PCA; *out is the caller's (dd_pca_release()). */
+void dd_pca_encode(const struct dd_pca *p, struct dd_buf *out);
+int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out);
 
 /* Projections of m rows on the k_eff coordinates: out is m × k_eff row-major. */
 int dd_pca_project(const struct dd_pca *p, const float *x, size_t m, double *out);

@@ -14,6 +14,7 @@ struct writer;
 struct auth;
 struct evaluator;
 struct retention;
+struct refcache;
 
 struct app {
     struct dd_config cfg;
@@ -22,6 +23,7 @@ struct app {
     struct auth *auth;
     struct evaluator *evaluator;
     struct retention *retention;
+    struct refcache *refcache;
     int64_t started_ms;
     const char *web_root;      /* folder with the dashboard's files */
 };

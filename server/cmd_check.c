@@ -228,7 +228,7 @@ int cmd_check(int argc, char **argv)
     char err[256];
     if (load(o.ref_path, &ref) != 0 || load(o.cur_path, &cur) != 0)
         goto out;
-    if (drift_evaluate(&ref, &cur, &o.eval, NULL, &rep, err, sizeof err) != 0) {
+    if (drift_evaluate(&ref, &cur, &o.eval, NULL, NULL, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s: %s\n", o.cur_path, err);
         goto out;
     }

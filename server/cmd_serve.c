@@ -21,6 +21,7 @@
 #include "server/evaluator.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/refcache.h"
 #include "server/retention.h"
 #include "server/routes.h"
 #include "server/store.h"
@@ -102,6 +103,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the writer thread\n");
         goto out;
     }
+    app.refcache = refcache_new(app.store, app.writer);
     dd_blas_set_threads(1); /* DESIGN.md: evaluations must not fight the HTTP threads */
     if (evaluator_start(&app, &app.evaluator) != 0) {
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");
@@ -136,6 +138,7 @@ out:
     http_stop(http);          /* in-flight requests finish first */
     evaluator_stop(app.evaluator);
     retention_stop(app.retention);
+    refcache_free(app.refcache);
     writer_stop(app.writer);  /* then everything queued is committed */
     auth_free(app.auth);
     store_close(app.store);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/embed.h"
 #include "base/alloc.h"
 
 #include "base/err.h"
@@ -13,7 +14,8 @@
 
 int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
-                   struct dd_report *rep, char *err, size_t errlen)
+                   const struct dd_pca *ref_pca, struct dd_report *rep, char *err,
+                   size_t errlen)
 {
     struct signal_set set;
     int rc = signals_build(ref->events, ref->n, cur->events, cur->n, &set, err, errlen);
@@ -22,6 +24,10 @@ int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
     struct dd_eval_options opt = *o;
     if (ms)
         settings_to_eval(ms, &opt, set.inputs, set.n);
+    for (size_t i = 0; ref_pca && i < set.n; i++)
+        if (set.inputs[i].kind == DD_SIGNAL_EMBEDDING && set.inputs[i].dim == ref_pca->dim &&
+            set.inputs[i].n_ref == ref_pca->n_ref)
+            set.inputs[i].ref_pca = ref_pca;
     rc = dd_eval_run(set.inputs, set.n, &opt, rep);
     if (rc != 0)
         snprintf(err, errlen, "cannot evaluate: %s", dd_strerror(rc));

@@ -30,9 +30,13 @@ struct drift_meta {
 struct model_settings;
 /* Evaluates with options o, then a model's settings on top (NULL: none);
  * 0, or a DD_E* code with a message in err (e.g. DD_EDIM). */
+struct dd_pca;
+/* ref_pca: a PCA already fitted on the reference's embeddings with the
+ * default PCA options (refcache.h), or NULL to fit one. */
 int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
-                   struct dd_report *rep, char *err, size_t errlen);
+                   const struct dd_pca *ref_pca, struct dd_report *rep, char *err,
+                   size_t errlen);
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
                        struct dd_buf *out);
 

@@ -36,14 +36,15 @@ int eval_parse_window(const char *s, int64_t now, struct store_window *w)
     return 0;
 }
 
-int eval_load(struct store *st, const struct dd_config *cfg, const char *model,
-              const char *version, const char *window, int64_t now, struct eval_data *d,
-              char *err, size_t errlen)
+int eval_load(struct app *app, const char *model, const char *version, const char *window,
+              int64_t now, struct eval_data *d, char *err, size_t errlen)
 {
+    struct store *st = app->store;
     memset(d, 0, sizeof *d);
-    dd_batch_init(&d->ref);
+    dd_batch_init(&d->ref_own);
     dd_batch_init(&d->cur);
-    if (settings_load(st, cfg, model, &d->settings) != 0) {
+    d->ref = &d->ref_own;
+    if (settings_load(st, &app->cfg, model, &d->settings) != 0) {
         snprintf(err, errlen, "cannot read the settings of '%s'", model);
         return DD_EIO;
     }
@@ -54,44 +55,56 @@ int eval_load(struct store *st, const struct dd_config *cfg, const char *model,
         return DD_EINVAL;
     }
     d->window.max_sample = EVAL_MAX_SAMPLE;
-    struct store_reference explicit_ref;
+    struct store_reference stored;
     int exists = 0;
-    int has_ref = store_r_reference(st, model, version, &explicit_ref, &exists) == 0;
+    int has_ref = store_r_reference(st, model, version, &stored, &exists) == 0;
     if (!exists) {
         snprintf(err, errlen, "model '%s' has no version '%s'", model, version);
         return DD_ENOTFOUND;
     }
-    struct store_window rw = {.first_n = (size_t)d->settings.reference_size, .reference = has_ref};
-    int rc = store_r_events(st, model, version, &rw, &d->ref, &d->ref_info);
+    int rc;
+    if (has_ref) {
+        rc = refcache_get(app->refcache, model, version, stored.set_ms, &d->entry);
+        if (rc == 0) {
+            d->ref = &d->entry->ref;
+            d->ref_pca = d->entry->has_pca ? &d->entry->pca : NULL;
+        }
+    } else {
+        struct store_window rw = {.first_n = (size_t)d->settings.reference_size};
+        struct store_window_info ri;
+        rc = store_r_events(st, model, version, &rw, &d->ref_own, &ri);
+    }
     if (rc == 0)
         rc = store_r_events(st, model, version, &d->window, &d->cur, &d->cur_info);
     if (rc != 0) {
         snprintf(err, errlen, rc == DD_ENOTFOUND ? "model '%s' has no version '%s'"
                                                  : "cannot read events of '%s' version '%s'",
                  model, version);
-        eval_data_release(d);
+        eval_data_release(app, d);
     }
     return rc;
 }
 
-void eval_data_release(struct eval_data *d)
+void eval_data_release(struct app *app, struct eval_data *d)
 {
-    dd_batch_release(&d->ref);
+    refcache_put(app->refcache, d->entry);
+    d->entry = NULL;
+    dd_batch_release(&d->ref_own);
     dd_batch_release(&d->cur);
 }
 
-int evaluate_version(struct store *st, const struct dd_config *cfg, const char *model,
-                     const char *version, const char *window, int64_t now,
-                     struct dd_buf *json, struct dd_report *rep_out, char *err, size_t errlen)
+int evaluate_version(struct app *app, const char *model, const char *version,
+                     const char *window, int64_t now, struct dd_buf *json,
+                     struct dd_report *rep_out, char *err, size_t errlen)
 {
     struct eval_data d;
     struct dd_report rep = {0};
-    int rc = eval_load(st, cfg, model, version, window, now, &d, err, errlen);
+    int rc = eval_load(app, model, version, window, now, &d, err, errlen);
     if (rc != 0)
         return rc;
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
-    rc = drift_evaluate(&d.ref, &d.cur, &opt, &d.settings, &rep, err, errlen);
+    rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, d.ref_pca, &rep, err, errlen);
     if (rc != 0)
         goto out;
     struct drift_meta m = {
@@ -101,10 +114,10 @@ int evaluate_version(struct store *st, const struct dd_config *cfg, const char *
         .to_ms = d.window.last_n ? d.cur_info.to_ms : d.window.to_ms,
         .n_cur_total = d.cur_info.total,
         .n_cur = d.cur.n,
-        .n_ref = d.ref.n,
+        .n_ref = d.ref->n,
         .sampled = d.cur_info.sampled,
         .computed_ms = now,
-        .ref = &d.ref,
+        .ref = d.ref,
         .cur = &d.cur,
     };
     drift_report_json(&m, &rep, json);
@@ -114,7 +127,7 @@ int evaluate_version(struct store *st, const struct dd_config *cfg, const char *
     }
 out:
     dd_report_release(&rep);
-    eval_data_release(&d);
+    eval_data_release(app, &d);
     return rc;
 }
 
@@ -214,8 +227,8 @@ static void round_once(struct evaluator *e)
             if (settings_load(e->app->store, &e->app->cfg, ms[i].name, &set) != 0)
                 continue;
             freeze_auto_reference(e, ms[i].name, vi, &set);
-            int rc = evaluate_version(e->app->store, &e->app->cfg, ms[i].name, vi->name,
-                                      set.window, now, &json, &rep, err, sizeof err);
+            int rc = evaluate_version(e->app, ms[i].name, vi->name, set.window, now, &json, &rep,
+                                      err, sizeof err);
             if (rc == 0) {
                 remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
                 struct writer_result wr;

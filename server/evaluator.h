@@ -21,6 +21,7 @@
 
 #include "analysis/eval.h"
 #include "base/buf.h"
+#include "server/refcache.h"
 #include "server/settings.h"
 #include "server/store.h"
 
@@ -39,24 +40,28 @@ int eval_parse_window(const char *s, int64_t now_ms, struct store_window *w);
 struct eval_data {
     struct model_settings settings;
     struct store_window window;
-    struct dd_batch ref, cur;
-    struct store_window_info ref_info, cur_info;
+    const struct dd_batch *ref;        /* the cached reference, or ref_own */
+    const struct dd_pca *ref_pca;      /* fitted once per reference; may be NULL */
+    struct dd_batch ref_own, cur;
+    struct refcache_entry *entry;      /* borrowed from the app's refcache */
+    struct store_window_info cur_info;
 };
-/* Loads d for one version over `window` (NULL: the model's setting).
- * Errors as evaluate_version(); on success release with eval_data_release(). */
-int eval_load(struct store *st, const struct dd_config *cfg, const char *model,
-              const char *version, const char *window, int64_t now_ms, struct eval_data *d,
-              char *err, size_t errlen);
-void eval_data_release(struct eval_data *d);
+/* Loads d for one version over `window` (NULL: the model's setting): a
+ * stored reference comes from the app's refcache (read and summarised once),
+ * an automatic one that is not complete yet from the events.  Errors as
+ * evaluate_version(); on success release with eval_data_release(). */
+int eval_load(struct app *app, const char *model, const char *version, const char *window,
+              int64_t now_ms, struct eval_data *d, char *err, size_t errlen);
+void eval_data_release(struct app *app, struct eval_data *d);
 
 /* Evaluates one version over `window` (NULL: the model's setting) at now_ms
  * with the model's settings.  json gets the drift endpoint's body; rep (may
  * be NULL) the report.  0, DD_EINVAL (window), DD_ENOTFOUND (model or
  * version), DD_EDIM (reference and current embeddings differ), DD_EIO; err
  * says what. */
-int evaluate_version(struct store *st, const struct dd_config *cfg, const char *model,
-                     const char *version, const char *window, int64_t now_ms,
-                     struct dd_buf *json, struct dd_report *rep, char *err, size_t errlen);
+int evaluate_version(struct app *app, const char *model, const char *version,
+                     const char *window, int64_t now_ms, struct dd_buf *json,
+                     struct dd_report *rep, char *err, size_t errlen);
 
 /* "ok", "drift", or "insufficient_data" when no result has a verdict. */
 const char *eval_status(const struct dd_report *rep);

@@ -81,8 +81,8 @@ void h_drift_get(struct http_req *r)
     }
     free(cached);
     char err[256];
-    int rc = evaluate_version(r->app->store, &r->app->cfg, r->params[0], version, window, now,
-                              &b, NULL, err, sizeof err);
+    int rc = evaluate_version(r->app, r->params[0], version, window, now, &b, NULL, err,
+                              sizeof err);
     switch (rc) {
     case 0:
         http_reply_json(r, 200, &b);
@@ -345,8 +345,8 @@ void h_distributions(struct http_req *r)
     http_query(r, "signal", only, sizeof only);
     struct eval_data d;
     char err[256];
-    int rc = eval_load(r->app->store, &r->app->cfg, r->params[0], version,
-                       has_window ? window : NULL, dd_now_ms(), &d, err, sizeof err);
+    int rc = eval_load(r->app, r->params[0], version, has_window ? window : NULL, dd_now_ms(),
+                       &d, err, sizeof err);
     if (rc != 0) {
         int status = rc == DD_EINVAL ? 400 : rc == DD_ENOTFOUND ? 404 : 500;
         http_reply_error(r, status, status == 400 ? "invalid_query" : status == 404 ? "not_found"
@@ -355,10 +355,10 @@ void h_distributions(struct http_req *r)
         return;
     }
     struct signal_set set;
-    rc = signals_build(d.ref.events, d.ref.n, d.cur.events, d.cur.n, &set, err, sizeof err);
+    rc = signals_build(d.ref->events, d.ref->n, d.cur.events, d.cur.n, &set, err, sizeof err);
     if (rc != 0) {
         http_reply_error(r, 409, "conflict", -1, "%s", err);
-        eval_data_release(&d);
+        eval_data_release(r->app, &d);
         return;
     }
     struct dd_buf b;
@@ -368,7 +368,7 @@ void h_distributions(struct http_req *r)
     dd_buf_puts(&b, ",\"version\":");
     dd_json_str(&b, version);
     dd_buf_printf(&b, ",\"reference\":{\"events\":%zu},\"window\":{\"events\":%zu},\"signals\":[",
-                  d.ref.n, d.cur.n);
+                  d.ref->n, d.cur.n);
     int first = 1, found = 0;
     for (size_t i = 0; i < set.n; i++) {
         const struct dd_signal_input *s = &set.inputs[i];
@@ -394,5 +394,5 @@ void h_distributions(struct http_req *r)
         http_reply_json(r, 200, &b);
     dd_buf_release(&b);
     signals_release(&set);
-    eval_data_release(&d);
+    eval_data_release(r->app, &d);
 }

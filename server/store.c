@@ -65,6 +65,10 @@ static const char *const migrations[] = {
     /* 4: per-model settings, as the JSON of GET .../settings */
     "CREATE TABLE model_settings (model_id INTEGER PRIMARY KEY, body TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /* 5: a reference's summaries computed once (the embedding PCA), valid for
+     * the refs row with the same set_at */
+    "CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY, set_at INTEGER NOT NULL,"
+    "  pca BLOB NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
@@ -937,7 +941,10 @@ static int refs_update(struct store *s, int64_t vid, const char *source)
 {
     return exec_bound(s->w,
                       "INSERT OR REPLACE INTO refs (version_id, source, events, first_ts, last_ts,"
-                      " set_at) SELECT ?1, ?4, COUNT(*), MIN(ts), MAX(ts), ?2 FROM ref_events"
+                      " set_at) SELECT ?1, ?4, COUNT(*), MIN(ts), MAX(ts),"
+                      /* strictly increasing: set_at identifies a reference (refcache.h) */
+                      " MAX(?2, COALESCE((SELECT set_at + 1 FROM refs WHERE version_id = ?1), 0))"
+                      " FROM ref_events"
                       " WHERE version_id = ?1",
                       vid, dd_now_ms(), 0, source);
 }
@@ -1388,4 +1395,56 @@ int store_w_retention(struct store *s, const char *model, const char *version,
                    vid, (int64_t)*deleted, 0, NULL) != 0)
         return DD_EIO;
     return 0;
+}
+
+/* ---- reference summaries ---- */
+
+int store_w_put_ref_summary(struct store *s, const char *model, const char *version,
+                            int64_t set_ms, const void *pca, size_t len)
+{
+    int64_t vid = w_version_id(s, model, version);
+    if (vid < 0)
+        return DD_ENOTFOUND;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->w,
+                           "INSERT OR REPLACE INTO ref_summaries (version_id, set_at, pca)"
+                           " VALUES (?1, ?2, ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(s->w, "ref summary put");
+    sqlite3_bind_int64(st, 1, vid);
+    sqlite3_bind_int64(st, 2, set_ms);
+    sqlite3_bind_blob(st, 3, pca, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(s->w, "ref summary put step");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_r_ref_summary(struct store *s, const char *model, const char *version,
+                        int64_t set_ms, char **pca, size_t *len)
+{
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int64_t vid;
+    int rc = version_id(db, model, version, &vid);
+    if (rc != 0)
+        goto out;
+    rc = DD_EIO;
+    if (sqlite3_prepare_v2(db, "SELECT pca FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "ref summary get");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, vid);
+    sqlite3_bind_int64(st, 2, set_ms);
+    rc = DD_ENOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(st, 0);
+        *pca = dd_malloc(*len ? *len : 1);
+        memcpy(*pca, sqlite3_column_blob(st, 0), *len);
+        rc = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
 }

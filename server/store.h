@@ -19,7 +19,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store_options {
     const char *path;
@@ -113,6 +113,16 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
  * version: *version_exists tells which). */
 int store_r_reference(struct store *s, const char *model, const char *version,
                       struct store_reference *out, int *version_exists);
+
+/* ---- reference summaries ---- */
+
+/* Writer: stores the encoded PCA of the reference set at set_ms. */
+int store_w_put_ref_summary(struct store *s, const char *model, const char *version,
+                            int64_t set_ms, const void *pca, size_t len);
+/* Reader: the stored PCA of that reference; DD_ENOTFOUND when none (or one
+ * of another set_at).  *pca is the caller's (free()). */
+int store_r_ref_summary(struct store *s, const char *model, const char *version,
+                        int64_t set_ms, char **pca, size_t *len);
 
 /* ---- retention ---- */
 

@@ -10,7 +10,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 
-enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION, JOB_SETTINGS, JOB_RETENTION };
+enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION, JOB_SETTINGS, JOB_RETENTION, JOB_REF_SUMMARY };
 
 struct job {
     enum job_kind kind;
@@ -50,6 +50,8 @@ static int run_job(struct writer *w, struct job *j)
         r->rc = store_w_insert_batch(w->st, j->model, j->batch, j->received_ms, &r->ingest);
     } else if (j->kind == JOB_LABELS) {
         r->rc = store_w_apply_labels(w->st, j->model, j->labels, &r->updated, &r->unknown);
+    } else if (j->kind == JOB_REF_SUMMARY) {
+        r->rc = store_w_put_ref_summary(w->st, j->model, j->version, j->from_ms, j->body, j->limit);
     } else if (j->kind == JOB_RETENTION) {
         r->rc = store_w_retention(w->st, j->model, j->version, j->from_ms, j->limit, j->refsize,
                                   &r->ingest.accepted);
@@ -280,6 +282,21 @@ void writer_submit_retention(struct writer *w, const char *model, const char *ve
                     .from_ms = cutoff_ms,
                     .limit = limit,
                     .refsize = refsize,
+                    .res = out};
+    submit(w, &j);
+}
+
+void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,
+                               int64_t set_ms, const void *pca, size_t len,
+                               struct writer_result *out)
+{
+    struct job j = {.kind = JOB_REF_SUMMARY,
+                    .model = model,
+                    .version = version,
+                    .from_ms = set_ms,
+                    .body = pca,
+                    .limit = len,
+                    .bytes = len,
                     .res = out};
     submit(w, &j);
 }

@@ -240,6 +240,36 @@ class Monitoring(ServerTest):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+class ReferenceSummary(unittest.TestCase):
+    def test_pca_fitted_once_and_reloaded(self):
+        srv = dd_harness.Server("--eval-interval", "1h").start()
+        self.addCleanup(srv.cleanup)
+        rnd = random.Random(18)
+        ref = [{"embedding": [rnd.gauss(0, 1 + (j % 4)) for j in range(16)]} for _ in range(300)]
+        cur = [{"embedding": [rnd.gauss(0.5, 1 + (j % 4)) for j in range(16)]} for _ in range(300)]
+        self.assertEqual(srv.request("PUT", "/api/v1/models/pca/versions/v/reference",
+                                     {"events": ref})[0], 200)
+        for e in cur:
+            e["version"] = "v"
+        self.assertEqual(srv.post_events("pca", cur)[0], 202)
+        first = srv.request("GET", "/api/v1/models/pca/drift?window=59m")[2]
+        second = srv.request("GET", "/api/v1/models/pca/drift?window=58m")[2]
+        self.assertEqual(first["signals"], second["signals"])
+        self.assertTrue(by_key(first)[("embedding", "pca_ks")]["drift"])
+        self.assertEqual(srv.logs().count('msg="reference prepared"'), 1, srv.logs())
+        self.assertIn("pca=fitted", srv.logs())
+        self.assertEqual(srv.stop(), 0)
+        srv.start()
+        third = srv.request("GET", "/api/v1/models/pca/drift?window=59m")[2]
+        self.assertEqual(third["signals"], first["signals"])
+        self.assertIn("pca=loaded", srv.logs())
+        # a new reference replaces the summary
+        self.assertEqual(srv.request("PUT", "/api/v1/models/pca/versions/v/reference",
+                                     {"events": cur})[0], 200)
+        fourth = srv.request("GET", "/api/v1/models/pca/drift?window=57m")[2]
+        self.assertFalse(by_key(fourth)[("embedding", "pca_ks")]["drift"])
+
+
 class Retention(ServerTest):
     SERVER_ARGS = ("--retention", "1h", "--retention-interval", "1s")
 

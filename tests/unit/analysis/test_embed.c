@@ -142,8 +142,40 @@ static void test_degenerate(void)
     free(moved);
 }
 
+/* A PCA survives encode/decode exactly: same projections and KS results;
+ * truncated or foreign bytes are refused. */
+static void test_encode_decode(void)
+{
+    size_t n, m, dim, d2;
+    float *ref = fixture_embed("84:600:16:0", &n, &dim);
+    float *cur = fixture_embed("85:300:16:0", &m, &d2);
+    struct dd_pca p, q;
+    CHECK_EQ_INT(dd_pca_fit(ref, n, dim, 0.9, 32, &p), 0);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    dd_pca_encode(&p, &b);
+    CHECK_EQ_INT(dd_pca_decode(b.data, b.len, &q), 0);
+    CHECK(q.dim == p.dim && q.k == p.k && q.n_ref == p.n_ref && q.k_eff == p.k_eff);
+    CHECK(!memcmp(q.components, p.components, p.dim * p.k * sizeof(double)));
+    CHECK(!memcmp(q.ref_proj, p.ref_proj, p.k_eff * p.n_ref * sizeof(double)));
+    struct dd_pca_ks_result a, c;
+    CHECK_EQ_INT(dd_pca_ks(&p, cur, m, &a), 0);
+    CHECK_EQ_INT(dd_pca_ks(&q, cur, m, &c), 0);
+    CHECK(a.statistic == c.statistic && a.p_value == c.p_value);
+    dd_pca_release(&q);
+    CHECK_EQ_INT(dd_pca_decode(b.data, b.len - 8, &q), DD_EINVAL);
+    CHECK_EQ_INT(dd_pca_decode("not a pca", 9, &q), DD_EINVAL);
+    b.data[8] ^= 0x7f; /* corrupt the dimension */
+    CHECK_EQ_INT(dd_pca_decode(b.data, b.len, &q), DD_EINVAL);
+    dd_buf_release(&b);
+    dd_pca_release(&p);
+    free(ref);
+    free(cur);
+}
+
 int main(void)
 {
+    test_encode_decode();
     test_fixtures();
     test_reconstruction();
     test_degenerate();

@@ -188,7 +188,7 @@ int main(void)
 
     /* a version-1 database (before references) is upgraded, its data kept */
     exec_sql("DROP TABLE refs; DROP TABLE ref_events; DROP TABLE evaluations;"
-             "DROP TABLE drift_results; DROP TABLE model_settings;"
+             "DROP TABLE drift_results; DROP TABLE model_settings; DROP TABLE ref_summaries;"
              "DELETE FROM schema_migrations WHERE version >= 2");
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 1);
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);

@@ -1,0 +1,182 @@
+/* refcache.c — the prepared-reference cache (refcache.h). */
+#include "server/refcache.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "server/store.h"
+#include "server/writer.h"
+
+struct refcache {
+    struct store *st;
+    struct writer *w;
+    pthread_mutex_t mu;       /* guards everything below */
+    struct refcache_entry *entries[REFCACHE_MAX];
+    int n;
+    uint64_t clock;
+};
+
+struct refcache *refcache_new(struct store *st, struct writer *w)
+{
+    struct refcache *c = dd_calloc(1, sizeof *c);
+    c->st = st;
+    c->w = w;
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+static void entry_free(struct refcache_entry *e)
+{
+    dd_batch_release(&e->ref);
+    if (e->has_pca)
+        dd_pca_release(&e->pca);
+    free(e);
+}
+
+void refcache_free(struct refcache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->n; i++)
+        entry_free(c->entries[i]);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+/* Fits the PCA on the reference rows with the batch's dimension (the rows
+ * signals_build() gives analysis/), or loads the stored one. */
+static const char *prepare_pca(struct refcache *c, struct refcache_entry *e)
+{
+    const struct dd_batch *b = &e->ref;
+    if (!b->dim)
+        return "none";
+    char *blob = NULL;
+    size_t len = 0;
+    if (store_r_ref_summary(c->st, e->model, e->version, e->set_ms, &blob, &len) == 0) {
+        int ok = dd_pca_decode(blob, len, &e->pca) == 0 && e->pca.dim == b->dim;
+        free(blob);
+        if (ok) {
+            e->has_pca = 1;
+            return "loaded";
+        }
+        dd_pca_release(&e->pca);
+    }
+    size_t rows = 0;
+    for (size_t i = 0; i < b->n; i++)
+        rows += b->events[i].dim == b->dim;
+    float *x = dd_malloc(dd_mul(dd_mul(rows ? rows : 1, b->dim), sizeof *x));
+    size_t j = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->events[i].dim == b->dim)
+            memcpy(x + dd_mul(j++, b->dim), b->events[i].embedding, b->dim * sizeof *x);
+    int rc = dd_pca_fit(x, rows, b->dim, REFCACHE_PCA_VARIANCE, REFCACHE_PCA_MAX, &e->pca);
+    free(x);
+    if (rc != 0)
+        return "none"; /* analysis/ answers for itself at evaluation time */
+    e->has_pca = 1;
+    struct dd_buf enc;
+    dd_buf_init(&enc);
+    dd_pca_encode(&e->pca, &enc);
+    struct writer_result wr;
+    writer_submit_ref_summary(c->w, e->model, e->version, e->set_ms, enc.data, enc.len, &wr);
+    if (wr.rc != 0)
+        dd_warn("cannot store the reference summary", "model=%s version=%s err=%s", e->model,
+                e->version, dd_errname(wr.rc));
+    dd_buf_release(&enc);
+    return "fitted";
+}
+
+int refcache_get(struct refcache *c, const char *model, const char *version, int64_t set_ms,
+                 struct refcache_entry **out)
+{
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < c->n; i++) {
+        struct refcache_entry *e = c->entries[i];
+        if (!e->stale && e->set_ms == set_ms && !strcmp(e->model, model) &&
+            !strcmp(e->version, version)) {
+            e->borrowers++;
+            e->last_used = ++c->clock;
+            pthread_mutex_unlock(&c->mu);
+            *out = e;
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+
+    /* not cached: prepare outside the lock (two threads may both do it once) */
+    struct refcache_entry *e = dd_calloc(1, sizeof *e);
+    snprintf(e->model, sizeof e->model, "%s", model);
+    snprintf(e->version, sizeof e->version, "%s", version);
+    e->set_ms = set_ms;
+    struct store_window w = {.reference = 1};
+    struct store_window_info info;
+    int rc = store_r_events(c->st, model, version, &w, &e->ref, &info);
+    if (rc != 0) {
+        free(e);
+        return rc;
+    }
+    int64_t t0 = dd_mono_ns();
+    const char *how = prepare_pca(c, e);
+    dd_info("reference prepared", "model=%s version=%s events=%zu pca=%s ms=%.1f", model, version,
+            e->ref.n, how, (double)(dd_mono_ns() - t0) / 1e6);
+    e->borrowers = 1;
+
+    pthread_mutex_lock(&c->mu);
+    e->last_used = ++c->clock;
+    /* an older reference of the same version is replaced */
+    for (int i = 0; i < c->n; i++) {
+        struct refcache_entry *o = c->entries[i];
+        if (!strcmp(o->model, model) && !strcmp(o->version, version))
+            o->stale = 1;
+    }
+    /* drop stale or least recently used entries nobody borrows */
+    for (int i = 0; i < c->n;) {
+        struct refcache_entry *o = c->entries[i];
+        if (o->stale && !o->borrowers) {
+            entry_free(o);
+            c->entries[i] = c->entries[--c->n];
+        } else {
+            i++;
+        }
+    }
+    if (c->n == REFCACHE_MAX) {
+        int lru = -1;
+        for (int i = 0; i < c->n; i++)
+            if (!c->entries[i]->borrowers &&
+                (lru < 0 || c->entries[i]->last_used < c->entries[lru]->last_used))
+                lru = i;
+        if (lru >= 0) {
+            entry_free(c->entries[lru]);
+            c->entries[lru] = c->entries[--c->n];
+        }
+    }
+    if (c->n < REFCACHE_MAX)
+        c->entries[c->n++] = e;
+    else
+        e->stale = 1; /* every slot is borrowed: this one lives until put */
+    pthread_mutex_unlock(&c->mu);
+    *out = e;
+    return 0;
+}
+
+void refcache_put(struct refcache *c, struct refcache_entry *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&c->mu);
+    e->borrowers--;
+    int in_table = 0;
+    for (int i = 0; i < c->n; i++)
+        in_table |= c->entries[i] == e;
+    int drop = !in_table && e->borrowers == 0;
+    pthread_mutex_unlock(&c->mu);
+    if (drop)
+        entry_free(e);
+}
