@@ -20,7 +20,7 @@ const char *const config_keys[] = {
     "threads",         "queue_max_jobs", "queue_max_bytes", "synchronous",
     "insecure",        "log_level",   "request_timeout_ms", "readers",
     "web_root",        "alpha",       "window",        "reference_size",
-    "retention",       "retention_interval",
+    "retention",       "retention_interval", "max_sample",
     NULL,
 };
 
@@ -41,6 +41,7 @@ void config_defaults(struct dd_config *c)
     c->alpha = 0.05;
     snprintf(c->window, sizeof c->window, "1h");
     c->reference_size = 1000;
+    c->max_sample = 50000;
     c->retention_ms = 30LL * 86400000;
     c->retention_interval_ms = 60000;
 }
@@ -158,6 +159,10 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
         if (parse_size(v, 20, 1000000, &n) != 0)
             goto bad;
         c->reference_size = (long)n;
+    } else if (!strcmp(key, "max_sample")) {
+        if (parse_size(v, 100, 10000000, &n) != 0)
+            goto bad;
+        c->max_sample = (long)n;
     } else if (!strcmp(key, "retention") || !strcmp(key, "retention_interval")) {
         int64_t ms;
         if (dd_duration_parse(v, &ms) != 0 || ms < 1000)

@@ -29,6 +29,7 @@ struct dd_config {
     double alpha;              /* 0.05 */
     char window[32];           /* "1h" */
     long reference_size;       /* 1000 */
+    long max_sample;           /* events of a window evaluated at most; 50000 */
     int64_t retention_ms;      /* raw events older than this are deleted; 30 d */
     int64_t retention_interval_ms; /* how often retention runs; 60 s */
 };

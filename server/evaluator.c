@@ -54,7 +54,7 @@ int eval_load(struct app *app, const char *model, const char *version, const cha
         snprintf(err, errlen, "window: must be a duration such as 15m, 1h, 24h, or last:N");
         return DD_EINVAL;
     }
-    d->window.max_sample = EVAL_MAX_SAMPLE;
+    d->window.max_sample = (size_t)app->cfg.max_sample;
     struct store_reference stored;
     int exists = 0;
     int has_ref = store_r_reference(st, model, version, &stored, &exists) == 0;

@@ -4,7 +4,7 @@
  * evaluate_version() is the one function behind `GET .../drift` and the
  * scheduled rounds: read the version's reference (the one set with PUT,
  * else its first reference_size events) and its current window (capped
- * at EVAL_MAX_SAMPLE events, the most recent), run drift_evaluate(), render
+ * at the max_sample setting, the most recent events), run drift_evaluate(), render
  * the drift endpoint's JSON.
  *
  * The evaluator thread runs a round every eval_interval: every version with
@@ -25,7 +25,6 @@
 #include "server/settings.h"
 #include "server/store.h"
 
-#define EVAL_MAX_SAMPLE 50000
 #define EVAL_ACTIVE_MS (24 * 3600 * 1000LL)
 
 struct app;
@@ -36,7 +35,7 @@ struct evaluator;
 int eval_parse_window(const char *s, int64_t now_ms, struct store_window *w);
 
 /* What an evaluation reads: the model's settings, the reference and the
- * current window (capped at EVAL_MAX_SAMPLE, the most recent). */
+ * current window (capped at max_sample, the most recent). */
 struct eval_data {
     struct model_settings settings;
     struct store_window window;

@@ -270,6 +270,28 @@ class ReferenceSummary(unittest.TestCase):
         self.assertFalse(by_key(fourth)[("embedding", "pca_ks")]["drift"])
 
 
+class Sampling(ServerTest):
+    SERVER_ARGS = ("--max-sample", "100", "--eval-interval", "1s")
+
+    def test_cap_reported_and_scheduled_quiet(self):
+        quiet = events(1000, 0, 19) + events(400, 0, 20)
+        self.assertEqual(self.srv.post_events("cap", quiet)[0], 202)
+        st, _, rep = self.srv.request("GET", "/api/v1/models/cap/drift?window=59m")
+        self.assertEqual(st, 200)
+        self.assertEqual(rep["window"]["events"], 1400)
+        self.assertEqual((rep["window"]["sampled"], rep["window"]["sample"]), (True, 100))
+        # no shift: the scheduled evaluations stay quiet, round after round
+        deadline = time.time() + 15
+        points = []
+        while time.time() < deadline and len(points) < 3:
+            time.sleep(0.5)
+            points = self.srv.request("GET", "/api/v1/models/cap/drift/history"
+                                             "?signal=confidence&method=ks")[2]["points"]
+        self.assertGreaterEqual(len(points), 3)
+        self.assertFalse(any(p["drift"] for p in points), points)
+        self.assertEqual(self.srv.request("GET", "/api/v1/models/cap")[2]["status"], "ok")
+
+
 class Retention(ServerTest):
     SERVER_ARGS = ("--retention", "1h", "--retention-interval", "1s")
 
