@@ -92,30 +92,46 @@ const char *http_header(const struct http_req *r, const char *name)
     return mg_get_header(r->conn, name);
 }
 
-static void send_head(struct http_req *r, int status, const char *ctype, size_t len,
-                      const char *extra_name, const char *extra_value)
+/* The whole answer, head and body, goes out in one write: one packet for a
+ * small answer (tcp_nodelay is on), and a client never sees a head cut
+ * between two header lines when the process dies mid-answer: a truncated
+ * answer always lacks Content-Length bytes and so reads as no answer. */
+static void send_answer(struct http_req *r, int status, const char *ctype, const void *body,
+                        size_t len, const char *extra_name, const char *extra_value)
 {
-    char clen[32];
-    snprintf(clen, sizeof clen, "%zu", len);
-    mg_response_header_start(r->conn, status);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    int with_body = len && strcmp(r->method, "HEAD") != 0;
+    dd_buf_reserve(&b, 256 + (with_body ? len : 0));
+    dd_buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, mg_get_response_code_text(r->conn, status));
     if (ctype)
-        mg_response_header_add(r->conn, "Content-Type", ctype, -1);
-    mg_response_header_add(r->conn, "Content-Length", clen, -1);
-    mg_response_header_add(r->conn, "X-Request-Id", r->rid, -1);
-    mg_response_header_add(r->conn, "Cache-Control", "no-store", -1);
+        dd_buf_printf(&b, "Content-Type: %s\r\n", ctype);
+    dd_buf_printf(&b, "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n",
+                  len, r->rid);
     if (extra_name)
-        mg_response_header_add(r->conn, extra_name, extra_value, -1);
-    mg_response_header_send(r->conn);
+        dd_buf_printf(&b, "%s: %s\r\n", extra_name, extra_value);
+    if (r->close)
+        dd_buf_puts(&b, "Connection: close\r\n");
+    dd_buf_puts(&b, "\r\n");
+    if (with_body)
+        dd_buf_append(&b, body, len);
+    mg_write(r->conn, b.data, b.len);
+    dd_buf_release(&b);
     r->status = status;
     r->bytes_out = len;
+}
+
+/* Answers, then closes the connection (a body left unread, a broken read). */
+static void disable_keep_alive(struct http_req *r)
+{
+    mg_disable_connection_keep_alive(r->conn);
+    r->close = 1;
 }
 
 void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
                 size_t len)
 {
-    send_head(r, status, content_type, len, NULL, NULL);
-    if (len && strcmp(r->method, "HEAD") != 0)
-        mg_write(r->conn, body, len);
+    send_answer(r, status, content_type, body, len, NULL, NULL);
 }
 
 void http_reply_json(struct http_req *r, int status, const struct dd_buf *b)
@@ -165,8 +181,7 @@ void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
     error_body(&b, "overloaded", -1, message);
     char ra[16];
     snprintf(ra, sizeof ra, "%d", retry_after_s);
-    send_head(r, status, "application/json; charset=utf-8", b.len, "Retry-After", ra);
-    mg_write(r->conn, b.data, b.len);
+    send_answer(r, status, "application/json; charset=utf-8", b.data, b.len, "Retry-After", ra);
     dd_buf_release(&b);
 }
 
@@ -194,7 +209,7 @@ int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out
     const struct mg_request_info *ri = mg_get_request_info(r->conn);
     if (ri->content_length > (long long)limit) {
         /* do not read it: answer and drop the connection */
-        mg_disable_connection_keep_alive(r->conn);
+        disable_keep_alive(r);
         http_reply_error(r, 413, "payload_too_large", -1,
                          "body of %lld bytes is over the limit of %zu bytes",
                          ri->content_length, limit);
@@ -207,7 +222,7 @@ int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out
         size_t room = out->cap - out->len - 1;
         int n = mg_read(r->conn, out->data + out->len, room);
         if (n < 0) {
-            mg_disable_connection_keep_alive(r->conn);
+            disable_keep_alive(r);
             http_reply_error(r, 400, "invalid_body", -1, "could not read the request body");
             return -1;
         }
@@ -216,7 +231,7 @@ int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out
         out->len += (size_t)n;
         out->data[out->len] = '\0';
         if (out->len > limit) {
-            mg_disable_connection_keep_alive(r->conn);
+            disable_keep_alive(r);
             http_reply_error(r, 413, "payload_too_large", -1,
                              "body is over the limit of %zu bytes", limit);
             return -1;

@@ -38,6 +38,7 @@ struct http_req {
     int route_role;              /* the role the matched route needs */
     const char *error_code;      /* set by http_reply_error(), for metrics */
     int status;                  /* set by the reply */
+    int close;                   /* the connection closes after the answer */
     size_t bytes_out;
     int64_t start_ns;
 };
