@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "server/app.h"
+#include "server/distributions.h"
 #include "server/drift.h"
 #include "server/settings.h"
 #include "server/writer.h"
@@ -95,7 +96,7 @@ void eval_data_release(struct app *app, struct eval_data *d)
 
 int evaluate_version(struct app *app, const char *model, const char *version,
                      const char *window, int64_t now, struct dd_buf *json,
-                     struct dd_report *rep_out, char *err, size_t errlen)
+                     struct dd_report *rep_out, struct dd_buf *dist, char *err, size_t errlen)
 {
     struct eval_data d;
     struct dd_report rep = {0};
@@ -121,6 +122,8 @@ int evaluate_version(struct app *app, const char *model, const char *version,
         .cur = &d.cur,
     };
     drift_report_json(&m, &rep, json);
+    if (dist && distributions_json(&d, model, version, NULL, now, dist, err, errlen) != 0)
+        dd_buf_reset(dist); /* the drift report stands; the plot is built on demand */
     if (rep_out) {
         *rep_out = rep;
         memset(&rep, 0, sizeof rep);
@@ -150,6 +153,21 @@ struct latest {               /* one gauge line set */
     int drift;
 };
 
+/* A round's distributions body for one version's configured window. */
+struct snapshot {
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1], window[64];
+    int64_t computed_ms;
+    char *json;
+    size_t len;
+};
+
+static void snapshots_free(struct snapshot *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(s[i].json);
+    free(s);
+}
+
 struct evaluator {
     struct app *app;
     pthread_t thread;
@@ -159,6 +177,8 @@ struct evaluator {
     int stopping;
     struct latest *latest;
     size_t n_latest;
+    struct snapshot *snaps;
+    size_t n_snaps;
     uint64_t rounds, evaluations;
     double last_round_s, total_s;
 };
@@ -214,13 +234,16 @@ static void round_once(struct evaluator *e)
         return;
     struct latest *acc = NULL;
     size_t n_acc = 0;
+    struct snapshot *snaps = NULL;
+    size_t n_snaps = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t v = 0; v < ms[i].n_versions; v++) {
             const struct store_version_info *vi = &ms[i].versions[v];
             if (vi->last_ms < now - EVAL_ACTIVE_MS)
                 continue;
-            struct dd_buf json;
+            struct dd_buf json, dist;
             dd_buf_init(&json);
+            dd_buf_init(&dist);
             struct dd_report rep = {0};
             char err[256];
             struct model_settings set;
@@ -228,7 +251,18 @@ static void round_once(struct evaluator *e)
                 continue;
             freeze_auto_reference(e, ms[i].name, vi, &set);
             int rc = evaluate_version(e->app, ms[i].name, vi->name, set.window, now, &json, &rep,
-                                      err, sizeof err);
+                                      &dist, err, sizeof err);
+            if (rc == 0 && dist.len) {
+                snaps = dd_realloc(snaps, (n_snaps + 1) * sizeof *snaps);
+                struct snapshot *sn = &snaps[n_snaps++];
+                snprintf(sn->model, sizeof sn->model, "%s", ms[i].name);
+                snprintf(sn->version, sizeof sn->version, "%s", vi->name);
+                snprintf(sn->window, sizeof sn->window, "%s", set.window);
+                sn->computed_ms = now;
+                sn->len = dist.len;
+                sn->json = dist.data; /* ownership moves to the snapshot */
+                dd_buf_init(&dist);
+            }
             if (rc == 0) {
                 remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
                 struct writer_result wr;
@@ -244,6 +278,7 @@ static void round_once(struct evaluator *e)
             }
             dd_report_release(&rep);
             dd_buf_release(&json);
+            dd_buf_release(&dist);
         }
     store_models_free(ms, n);
     double secs = (double)(dd_mono_ns() - start) / 1e9;
@@ -251,6 +286,9 @@ static void round_once(struct evaluator *e)
     free(e->latest);
     e->latest = acc;
     e->n_latest = n_acc;
+    snapshots_free(e->snaps, e->n_snaps);
+    e->snaps = snaps;
+    e->n_snaps = n_snaps;
     e->rounds++;
     e->evaluations += evaluated;
     e->last_round_s = secs;
@@ -278,6 +316,26 @@ static void *evaluator_main(void *arg)
             break;
     }
     return NULL;
+}
+
+int evaluator_distributions(struct evaluator *e, const char *model, const char *version,
+                            const char *window, int64_t min_computed_ms, struct dd_buf *out)
+{
+    int rc = DD_ENOTFOUND;
+    if (!e)
+        return rc;
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->n_snaps; i++) {
+        const struct snapshot *sn = &e->snaps[i];
+        if (!strcmp(sn->model, model) && !strcmp(sn->version, version) &&
+            !strcmp(sn->window, window) && sn->computed_ms >= min_computed_ms) {
+            dd_buf_append(out, sn->json, sn->len);
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
 }
 
 int evaluator_start(struct app *app, struct evaluator **out)
@@ -311,6 +369,7 @@ void evaluator_stop(struct evaluator *e)
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cv);
     free(e->latest);
+    snapshots_free(e->snaps, e->n_snaps);
     free(e);
 }
 

@@ -28,6 +28,7 @@ struct catdict {         /* category name -> index, open addressing */
 
 struct sig {
     char name[160];
+    size_t name_len;
     enum dd_signal_kind kind;
     int has_string;      /* features: a string value was seen -> categorical */
     struct column side[2];
@@ -90,21 +91,34 @@ static void column_grow(struct column *c, int categorical)
         c->num = dd_realloc(c->num, c->cap * sizeof *c->num);
 }
 
-static struct sig *sig_get(struct signal_priv *p, const char *name, size_t name_len,
-                           enum dd_signal_kind kind)
+/* The signal `prefix` + name, created on first use.  Called per event and
+ * feature, so it compares in place; only a new signal formats its name. */
+static struct sig *sig_get2(struct signal_priv *p, const char *prefix, const char *name,
+                            size_t name_len, enum dd_signal_kind kind)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (strlen(p->sigs[i]->name) == name_len && !memcmp(p->sigs[i]->name, name, name_len))
+    size_t pl = strlen(prefix), total = pl + name_len;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct sig *s = p->sigs[i];
+        if (s->name_len == total && !memcmp(s->name, prefix, pl) &&
+            !memcmp(s->name + pl, name, name_len))
             return p->sigs[i];
+    }
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
         p->sigs = dd_realloc(p->sigs, p->cap * sizeof *p->sigs);
     }
     struct sig *s = dd_calloc(1, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%.*s", (int)name_len, name);
+    int n = snprintf(s->name, sizeof s->name, "%s%.*s", prefix, (int)name_len, name);
+    s->name_len = n < (int)sizeof s->name ? (size_t)n : sizeof s->name - 1;
     s->kind = kind;
     p->sigs[p->n++] = s;
     return s;
+}
+
+static struct sig *sig_get(struct signal_priv *p, const char *name, size_t name_len,
+                           enum dd_signal_kind kind)
+{
+    return sig_get2(p, "", name, name_len, kind);
 }
 
 static void add_num(struct sig *s, int side, double v)
@@ -125,13 +139,11 @@ static void add_cat(struct sig *s, int side, const char *v, size_t n)
  * kind (any string -> categorical), the second fills the columns. */
 static void scan_feature_kinds(struct signal_priv *p, const struct dd_event *ev, size_t n)
 {
-    char name[160];
     for (size_t i = 0; i < n; i++) {
         size_t pos = 0;
         struct dd_feature f;
         while (dd_features_next(ev[i].features, ev[i].features_len, &pos, &f) == 1) {
-            int len = snprintf(name, sizeof name, "feature:%.*s", (int)f.name_len, f.name);
-            struct sig *s = sig_get(p, name, (size_t)len, DD_SIGNAL_NUMERIC);
+            struct sig *s = sig_get2(p, "feature:", f.name, f.name_len, DD_SIGNAL_NUMERIC);
             s->has_string |= f.is_string;
         }
     }
@@ -150,7 +162,6 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
         int len = snprintf(name, sizeof name, "probability:%zu", k);
         cls[k] = sig_get(p, name, (size_t)len, DD_SIGNAL_NUMERIC);
     }
-    char name[160];
     for (size_t i = 0; i < n; i++) {
         const struct dd_event *e = &ev[i];
         if (e->has & DD_HAS_CONFIDENCE)
@@ -168,8 +179,7 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
         size_t pos = 0;
         struct dd_feature f;
         while (dd_features_next(e->features, e->features_len, &pos, &f) == 1) {
-            int len = snprintf(name, sizeof name, "feature:%.*s", (int)f.name_len, f.name);
-            struct sig *s = sig_get(p, name, (size_t)len, DD_SIGNAL_NUMERIC);
+            struct sig *s = sig_get2(p, "feature:", f.name, f.name_len, DD_SIGNAL_NUMERIC);
             if (s->kind == DD_SIGNAL_NUMERIC) {
                 add_num(s, side, f.num);
             } else if (f.is_string) {

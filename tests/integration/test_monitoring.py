@@ -195,6 +195,33 @@ class Monitoring(ServerTest):
         st, _, err = self.srv.request("GET", "/api/v1/models/dist/distributions?signal=nope")
         self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
 
+    def test_distributions_from_the_round_while_fresh(self):
+        srv = dd_harness.Server("--eval-interval", "1h").start()
+        self.addCleanup(srv.cleanup)
+        self.assertEqual(srv.request("PUT", "/api/v1/models/snap/versions/v/reference",
+                                     {"events": events(300, 0, 21)})[0], 200)
+        cur = events(200, 0.2, 22)
+        for e in cur:
+            e["version"] = "v"
+        self.assertEqual(srv.post_events("snap", cur)[0], 202)
+        self.assertEqual(srv.stop(), 0)
+        srv.start()  # the round at start-up takes the snapshot
+        deadline = time.time() + 15
+        while time.time() < deadline and 'rounds_total 1' not in srv.request("GET", "/metrics")[2]:
+            time.sleep(0.1)
+        self.assertEqual(srv.post_events("snap", cur[:50])[0], 202)
+        path = "/api/v1/models/snap/distributions?version=v"
+        st, _, snap = srv.request("GET", path)
+        self.assertEqual(st, 200, snap)
+        self.assertEqual(snap["window"]["events"], 200)  # as the round saw it
+        self.assertIn("computed_at", snap)
+        st, _, fresh = srv.request("GET", path + "&window=59m")  # no round has it: on demand
+        self.assertEqual(fresh["window"]["events"], 250)
+        st, _, one = srv.request("GET", path + "&signal=confidence")
+        self.assertEqual(sum(one["signals"][0]["current"]), 250)
+        conf = {s["signal"]: s for s in snap["signals"]}["confidence"]
+        self.assertEqual(sum(conf["current"]), 200)
+
     def test_performance_from_labels(self):
         rnd = random.Random(15)
         def labeled(n, acc, prefix):
