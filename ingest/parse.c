@@ -537,6 +537,7 @@ int dd_parse_flat_object(const char *text, size_t len,
     for (const cJSON *v = root->child; v; v = v->next) {
         char num[40];
         const char *val;
+        char *printed = NULL;
         if (cJSON_IsString(v)) {
             val = v->valuestring;
         } else if (cJSON_IsNumber(v)) {
@@ -544,14 +545,17 @@ int dd_parse_flat_object(const char *text, size_t len,
             val = num;
         } else if (cJSON_IsBool(v)) {
             val = cJSON_IsTrue(v) ? "true" : "false";
+        } else if (cJSON_IsObject(v) && (printed = cJSON_PrintUnformatted(v)) != NULL) {
+            val = printed;
         } else {
-            seterr(err, "invalid_body", -1, "%.60s: must be a string, number or boolean",
+            seterr(err, "invalid_body", -1, "%.60s: must be a string, number, boolean or object",
                    v->string);
             goto out;
         }
         int r = fn(v->string, val, ctx);
+        cJSON_free(printed);
         if (r != 0) {
-            seterr(err, "invalid_body", -1, "%.60s: invalid value '%.60s'", v->string, val);
+            seterr(err, "invalid_body", -1, "%.60s: invalid value", v->string);
             rc = r;
             goto out;
         }

@@ -81,10 +81,11 @@ struct dd_settings_input {
 int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *out,
                       struct dd_parse_error *err);
 
-/* Walks a flat JSON object (a config file), calling fn(key, value, ctx) with
+/* Walks a JSON object (a config file), calling fn(key, value, ctx) with
  * every member's value as text: strings as themselves, numbers as written
- * by %.17g, booleans as "true"/"false".  Nested objects or arrays are an
- * error.  A non-zero return of fn stops the walk and is returned. */
+ * by %.17g, booleans as "true"/"false", objects as compact JSON (for the
+ * caller to parse further).  Arrays and null are an error.  A non-zero
+ * return of fn stops the walk and is returned. */
 int dd_parse_flat_object(const char *text, size_t len,
                          int (*fn)(const char *key, const char *value, void *ctx),
                          void *ctx, struct dd_parse_error *err);

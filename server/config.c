@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "ingest/parse.h"
+#include "server/settings.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
 
@@ -20,8 +21,8 @@ const char *const config_keys[] = {
     "threads",         "queue_max_jobs", "queue_max_bytes", "synchronous",
     "insecure",        "log_level",   "request_timeout_ms", "readers",
     "web_root",        "alpha",       "window",        "reference_size",
-    "retention",       "retention_interval", "max_sample",
-    NULL,
+    "retention",       "retention_interval", "max_sample", "settings",
+    "models",          NULL,
 };
 
 void config_defaults(struct dd_config *c)
@@ -171,6 +172,21 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
             c->retention_ms = ms;
         else
             c->retention_interval_ms = ms;
+    } else if (!strcmp(key, "settings") || !strcmp(key, "models")) {
+        int models = !strcmp(key, "models");
+        char *dst = models ? c->models_json : c->settings_json;
+        size_t cap = models ? sizeof c->models_json : sizeof c->settings_json;
+        if (strlen(v) >= cap) {
+            snprintf(err, errlen, "'%s' is over %zu bytes", key, cap - 1);
+            return DD_EINVAL;
+        }
+        char inner[200];
+        if ((models ? settings_check_models(v, inner, sizeof inner)
+                    : settings_check_body(v, inner, sizeof inner)) != 0) {
+            snprintf(err, errlen, "'%s': %s", key, inner);
+            return DD_EINVAL;
+        }
+        snprintf(dst, cap, "%s", v);
     } else if (!strcmp(key, "web_root")) {
         if (!*v || strlen(v) >= sizeof c->web_root)
             goto bad;

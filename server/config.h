@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CONFIG_SETTINGS_MAX 8192
+#define CONFIG_MODELS_MAX 65536
+
 struct dd_config {
     char listen[128];          /* "127.0.0.1:8080" */
     char db[1024];             /* "data/driftd.db" */
@@ -30,6 +33,11 @@ struct dd_config {
     char window[32];           /* "1h" */
     long reference_size;       /* 1000 */
     long max_sample;           /* events of a window evaluated at most; 50000 */
+    /* "settings": a settings object (PUT .../settings schema) for every model;
+     * "models": {"<model>": settings object}.  Compact JSON, "" when unset;
+     * checked when set, applied by settings.c. */
+    char settings_json[CONFIG_SETTINGS_MAX];
+    char models_json[CONFIG_MODELS_MAX];
     int64_t retention_ms;      /* raw events older than this are deleted; 30 d */
     int64_t retention_interval_ms; /* how often retention runs; 60 s */
 };

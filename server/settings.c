@@ -6,19 +6,13 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "ingest/event.h"
+#include "ingest/parse.h"
 #include "server/config.h"
 #include "server/evaluator.h"
 #include "server/store.h"
 
 static const char *const kinds[3] = {"numeric", "categorical", "embedding"};
-
-void settings_defaults(const struct dd_config *cfg, struct model_settings *out)
-{
-    memset(out, 0, sizeof *out);
-    out->alpha = cfg->alpha;
-    snprintf(out->window, sizeof out->window, "%s", cfg->window);
-    out->reference_size = cfg->reference_size;
-}
 
 static int kind_of_key(const char *key)
 {
@@ -144,10 +138,89 @@ void settings_json(const struct model_settings *s, struct dd_buf *b)
     dd_buf_puts(b, "}}");
 }
 
+/* Parses a settings object and applies it to s. */
+static int apply_body(struct model_settings *s, const char *json, char *err, size_t errlen)
+{
+    struct dd_settings_input *in = calloc(1, sizeof *in);
+    struct dd_parse_error pe;
+    int rc = DD_ENOMEM;
+    if (!in) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
+    rc = dd_parse_settings(json, strlen(json), in, &pe);
+    if (rc != 0)
+        snprintf(err, errlen, "%s", pe.message);
+    else
+        rc = settings_apply(s, in, err, errlen);
+    free(in);
+    return rc;
+}
+
+void settings_defaults(const struct dd_config *cfg, struct model_settings *out)
+{
+    memset(out, 0, sizeof *out);
+    out->alpha = cfg->alpha;
+    snprintf(out->window, sizeof out->window, "%s", cfg->window);
+    out->reference_size = cfg->reference_size;
+    char err[200];
+    if (cfg->settings_json[0])
+        apply_body(out, cfg->settings_json, err, sizeof err); /* checked when configured */
+}
+
+int settings_check_body(const char *json, char *err, size_t errlen)
+{
+    struct model_settings s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.window, sizeof s.window, "1h");
+    return apply_body(&s, json, err, errlen);
+}
+
+struct models_walk {
+    const char *only;           /* apply this model's object; NULL: check them all */
+    struct model_settings *out;
+    char *err;
+    size_t errlen;
+};
+
+static int model_member(const char *name, const char *json, void *arg)
+{
+    struct models_walk *w = arg;
+    if (w->only)
+        return strcmp(name, w->only) ? 0 : apply_body(w->out, json, w->err, w->errlen);
+    if (!dd_name_valid(name, strlen(name)) || json[0] != '{') {
+        snprintf(w->err, w->errlen, "%.60s: must be a model name with a settings object", name);
+        return DD_EINVAL;
+    }
+    char inner[160];
+    if (settings_check_body(json, inner, sizeof inner) != 0) {
+        snprintf(w->err, w->errlen, "%.60s: %s", name, inner);
+        return DD_EINVAL;
+    }
+    return 0;
+}
+
+int settings_check_models(const char *json, char *err, size_t errlen)
+{
+    struct models_walk w = {NULL, NULL, err, errlen};
+    struct dd_parse_error pe;
+    err[0] = '\0';
+    int rc = dd_parse_flat_object(json, strlen(json), model_member, &w, &pe);
+    if (rc != 0 && !err[0])
+        snprintf(err, errlen, "%s", pe.message);
+    return rc;
+}
+
 int settings_load(struct store *st, const struct dd_config *cfg, const char *model,
                   struct model_settings *out)
 {
     settings_defaults(cfg, out);
+    if (cfg->models_json[0]) {
+        char err[200];
+        struct models_walk w = {model, out, err, sizeof err};
+        struct dd_parse_error pe;
+        dd_parse_flat_object(cfg->models_json, strlen(cfg->models_json), model_member, &w, &pe);
+    }
     char *body = NULL;
     int rc = store_r_settings(st, model, &body);
     if (rc == DD_ENOTFOUND)

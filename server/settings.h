@@ -1,8 +1,9 @@
 /* settings.h — per-model evaluation settings (API.md "settings").
  *
- * Effective settings = defaults from the config (alpha, window,
- * reference_size) overridden by what PUT /api/v1/models/{model}/settings
- * stored.  methods map a signal ("confidence", "feature:age") or a kind
+ * Effective settings, each layer over the one before: built-in defaults;
+ * the config's alpha, window, reference_size; the config's "settings"
+ * object (every model); the config's "models"."<model>" object; what PUT
+ * /api/v1/models/{model}/settings stored.  methods map a signal ("confidence", "feature:age") or a kind
  * ("numeric", "categorical", "embedding") to methods; thresholds map an
  * effect-size method to its threshold.  Plain values; no threading concerns.
  */
@@ -30,7 +31,12 @@ struct model_settings {
     double thresholds[DD_M_COUNT];  /* 0 = the built-in default */
 };
 
+/* Every model's defaults: the config's keys and its "settings" object. */
 void settings_defaults(const struct dd_config *cfg, struct model_settings *out);
+/* Checks a settings object (the PUT body schema) / a {"<model>": object}
+ * map, for the config; 0 or DD_EINVAL with a message naming the member. */
+int settings_check_body(const char *json, char *err, size_t errlen);
+int settings_check_models(const char *json, char *err, size_t errlen);
 /* Applies a PUT body's members; DD_EINVAL with a message naming the member
  * for an unknown method, a method that fits no kind of that key, a bad window
  * or a threshold for a method without one. */

@@ -167,6 +167,39 @@ class Monitoring(ServerTest):
         psi = [x for x in rep["signals"] if x["method"] == "psi"][0]
         self.assertEqual(psi["threshold"], 0.3)
 
+    def test_settings_from_config_file(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = os.path.join(tmp, "driftd.json")
+        with open(path, "w") as f:
+            json.dump({"alpha": 0.05, "settings": {"alpha": 0.02, "thresholds": {"psi": 0.4}},
+                       "models": {"cfgm": {"window": "last:100",
+                                           "methods": {"confidence": ["ks"]}}}}, f)
+        srv = dd_harness.Server("--config", path).start()
+        self.addCleanup(srv.cleanup)
+        self.assertEqual(srv.post_events("cfgm", events(300, 0, 30))[0], 202)
+        self.assertEqual(srv.post_events("other", events(300, 0, 31))[0], 202)
+        st, _, s = srv.request("GET", "/api/v1/models/cfgm/settings")
+        self.assertEqual((s["alpha"], s["window"], s["thresholds"], s["methods"]),
+                         (0.02, "last:100", {"psi": 0.4}, {"confidence": ["ks"]}))
+        st, _, o = srv.request("GET", "/api/v1/models/other/settings")
+        self.assertEqual((o["alpha"], o["window"], o["thresholds"]), (0.02, "1h", {"psi": 0.4}))
+        rep = srv.request("GET", "/api/v1/models/cfgm/drift")[2]
+        self.assertEqual((rep["alpha"], rep["window"]["events"]), (0.02, 100))
+        self.assertEqual([x["method"] for x in rep["signals"] if x["signal"] == "confidence"],
+                         ["ks"])
+        # PUT goes on top of the config file's layers
+        st, _, s = srv.request("PUT", "/api/v1/models/cfgm/settings", {"alpha": 0.001})
+        self.assertEqual((s["alpha"], s["window"]), (0.001, "last:100"))
+        # a bad object stops the server at start with a message naming it
+        with open(path, "w") as f:
+            json.dump({"models": {"cfgm": {"methods": {"confidence": ["chi2"]}}}}, f)
+        bad = dd_harness.Server("--config", path)
+        self.addCleanup(bad.cleanup)
+        with self.assertRaisesRegex(RuntimeError, "exited with"):
+            bad.start()
+        self.assertIn("'models': cfgm: methods.confidence", bad.logs())
+
     def test_distributions(self):
         ref = events(400, 0, 13)
         for i, e in enumerate(ref):

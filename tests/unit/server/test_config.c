@@ -1,10 +1,12 @@
-/* Tests server/config.c: every key's parsing, bad values, file, env. */
+/* Tests server/config.c: every key's parsing, bad values, file, env; the
+ * "settings" and "models" objects and how settings.c layers them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "server/config.h"
+#include "server/settings.h"
 #include "check.h"
 
 int main(void)
@@ -66,6 +68,39 @@ int main(void)
     fclose(fp);
     CHECK(config_load_file(&c, path, err, sizeof err) != 0);
     CHECK(strstr(err, path) != NULL);
+
+    /* settings for every model, then per model: checked when read */
+    fp = fopen(path, "w");
+    fputs("{\"alpha\": 0.05, \"settings\": {\"alpha\": 0.01, \"thresholds\": {\"psi\": 0.3}},"
+          " \"models\": {\"vit\": {\"window\": \"15m\", \"methods\": {\"confidence\": [\"ks\"]}}}}",
+          fp);
+    fclose(fp);
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load_file(&c, path, err, sizeof err), 0);
+    struct model_settings ms;
+    settings_defaults(&c, &ms);
+    CHECK(ms.alpha == 0.01);
+    CHECK_EQ_STR(ms.window, "1h");
+    CHECK(ms.thresholds[__builtin_ctz(DD_M_PSI)] == 0.3);
+    CHECK_EQ_INT(ms.n_methods, 0);
+    const char *bad[] = {
+        "{\"settings\": {\"alpha\": 2}}",
+        "{\"settings\": {\"methods\": {\"confidence\": [\"chi2\"]}}}",
+        "{\"models\": {\"bad name\": {}}}",
+        "{\"models\": {\"vit\": 3}}",
+        "{\"models\": {\"vit\": {\"window\": \"soon\"}}}",
+        "{\"settings\": [1]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fp = fopen(path, "w");
+        fputs(bad[i], fp);
+        fclose(fp);
+        config_defaults(&c);
+        err[0] = '\0';
+        CHECK(config_load_file(&c, path, err, sizeof err) != 0);
+        CHECK(strstr(err, path) != NULL);
+    }
+    CHECK(strstr(err, "settings") != NULL);
     remove(path);
     CHECK(config_load_file(&c, "/nonexistent/driftd.json", err, sizeof err) != 0);
     CHECK_DONE();
