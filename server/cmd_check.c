@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/eval.h"
 #include "base/alloc.h"
@@ -33,7 +35,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
             "                    [--alpha 0.05] [--methods KIND=M1,M2 ...] [--model NAME]\n"
-            "                    [--seed N]\n"
+            "                    [--seed N] [--mmd-sample 1000]\n"
             "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
             "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
             "exit status: 0 no drift, 1 drift, 2 bad input\n");
@@ -101,6 +103,13 @@ static int check_flag(const char *name, const char *v, void *arg)
             return 2;
         }
         o->eval.seed = s;
+    } else if (!strcmp(name, "mmd_sample")) {
+        unsigned long long k = strtoull(v, &end, 10);
+        if (*end || !*v || k < 10 || k > 100000) {
+            fprintf(stderr, "driftd: --mmd-sample must be an integer in 10..100000\n");
+            return 2;
+        }
+        o->eval.mmd_max_samples = (size_t)k;
     } else if (!strcmp(name, "methods")) {
         if (parse_methods(o, v) != 0) {
             fprintf(stderr, "driftd: --methods '%s': expected KIND=METHOD[,METHOD...]\n", v);
@@ -122,16 +131,25 @@ static char *read_file(const char *path, size_t *len)
     }
     struct dd_buf b;
     dd_buf_init(&b);
-    char chunk[1 << 16];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-        dd_buf_append(&b, chunk, n);
+    struct stat st;
+    /* a regular file is read in one piece; a pipe in chunks */
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (unsigned long long)st.st_size <= CHECK_FILE_MAX)
+        dd_buf_reserve(&b, (size_t)st.st_size + 2); /* room > size: one fread ends it */
+    for (;;) {
+        dd_buf_reserve(&b, 1 << 16);
+        size_t room = b.cap - b.len - 1;
+        size_t n = fread(b.data + b.len, 1, room, fp);
+        b.len += n;
+        b.data[b.len] = '\0';
         if (b.len > CHECK_FILE_MAX) {
             fprintf(stderr, "driftd: '%s' is larger than 4 GiB\n", path);
             fclose(fp);
             dd_buf_release(&b);
             return NULL;
         }
+        if (n < room)
+            break;
     }
     int bad = ferror(fp);
     fclose(fp);
@@ -183,6 +201,34 @@ static int load(const char *path, struct dd_batch *b)
     return rc ? 2 : 0;
 }
 
+struct load_job {
+    const char *path;
+    struct dd_batch *batch;
+    int rc;
+};
+
+static void *load_main(void *arg)
+{
+    struct load_job *j = arg;
+    j->rc = load(j->path, j->batch);
+    return NULL;
+}
+
+/* Reads and parses the two files at once, one on a second thread. */
+static int load_both(const char *ref_path, struct dd_batch *ref, const char *cur_path,
+                     struct dd_batch *cur)
+{
+    struct load_job j = {cur_path, cur, 2};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, load_main, &j) == 0;
+    int rc = load(ref_path, ref);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        load_main(&j);
+    return rc ? rc : j.rc;
+}
+
 static void time_range(const struct dd_batch *b, int64_t *from, int64_t *to)
 {
     *from = *to = -1;
@@ -226,7 +272,7 @@ int cmd_check(int argc, char **argv)
     dd_buf_init(&out);
     int exit_code = 2;
     char err[256];
-    if (load(o.ref_path, &ref) != 0 || load(o.cur_path, &cur) != 0)
+    if (load_both(o.ref_path, &ref, o.cur_path, &cur) != 0)
         goto out;
     if (drift_evaluate(&ref, &cur, &o.eval, NULL, NULL, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s: %s\n", o.cur_path, err);

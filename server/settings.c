@@ -150,7 +150,7 @@ static int apply_body(struct model_settings *s, const char *json, char *err, siz
     }
     rc = dd_parse_settings(json, strlen(json), in, &pe);
     if (rc != 0)
-        snprintf(err, errlen, "%s", pe.message);
+        snprintf(err, errlen, "%.150s", pe.message);
     else
         rc = settings_apply(s, in, err, errlen);
     free(in);

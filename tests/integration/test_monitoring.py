@@ -100,6 +100,38 @@ class Monitoring(ServerTest):
         self.assertEqual(online["drift"], offline["drift"])
         self.assertEqual(online["signals"], offline["signals"])
 
+    def test_check_cli(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        rnd = random.Random(40)
+        files = {}
+        for name, mu in (("ref", 0.0), ("same", 0.0), ("moved", 1.0)):
+            files[name] = os.path.join(tmp, name + ".ndjson")
+            with open(files[name], "w") as f:
+                for _ in range(300):
+                    f.write(json.dumps({"embedding": [rnd.gauss(mu, 1) for _ in range(8)]}) + "\n")
+        bad = os.path.join(tmp, "bad.ndjson")
+        with open(bad, "w") as f:
+            f.write('{"confidence": 0.5}\n\n{"confidence": 7}\n')
+
+        def check(*args):
+            return subprocess.run([dd_harness.DRIFTD, "check", "--methods", "embedding=mmd",
+                                   "--seed", "1"] + list(args), capture_output=True, text=True)
+        moved = check("--reference", files["ref"], "--current", files["moved"],
+                      "--mmd-sample", "100")
+        self.assertEqual(moved.returncode, 1, moved.stderr)
+        self.assertTrue(json.loads(moved.stdout)["drift"])
+        same = check("--reference", files["ref"], "--current", files["same"], "--mmd-sample", "300")
+        self.assertEqual(same.returncode, 0, same.stderr)
+        for args, needle in ((["--mmd-sample", "5"], "--mmd-sample"),
+                             (["--current", bad], "line 3"),
+                             (["--current", os.path.join(tmp, "nope")], "cannot open")):
+            with self.subTest(args=args):
+                out = check("--reference", files["ref"], *(args if "--current" in args else
+                                                          args + ["--current", files["same"]]))
+                self.assertEqual(out.returncode, 2)
+                self.assertIn(needle, out.stderr)
+
     def test_scheduled_evaluation_history_status(self):
         ref = events(1000, 0, 8)
         self.assertEqual(self.srv.request("PUT", "/api/v1/models/sched/versions/v1/reference",
