@@ -23,19 +23,13 @@
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/base64.h"
@@ -44,6 +38,7 @@
 #include "ingest/event.h"
 #include "ingest/parse.h"
 #include "server/store.h"
+#include "tests/bench/common/bench_util.h"
 
 #define ID_DIGITS 12 /* ids are "<client letter><12 digits>", patched in place */
 
@@ -63,19 +58,6 @@ static const struct bench_case cases[] = {
 };
 
 #define DIM 768
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_ingest: %s\n", what);
-    exit(1);
-}
 
 /* ---- bodies ------------------------------------------------------------ */
 
@@ -188,30 +170,30 @@ static double on_all_cores(double (*fn)(struct body *, double), const struct ben
 static double bench_cjson(struct body *b, double seconds)
 {
     size_t events = 0;
-    double t0 = now_s(), t;
+    double t0 = bench_now_s(), t;
     do {
         cJSON *j = cJSON_ParseWithLength(b->json.data, b->json.len);
         if (!j)
-            die("cJSON could not parse a body");
+            bench_die("cJSON could not parse a body");
         cJSON_Delete(j);
         events += b->n;
-    } while ((t = now_s() - t0) < seconds);
+    } while ((t = bench_now_s() - t0) < seconds);
     return (double)events / t;
 }
 
 static double bench_parse(struct body *b, double seconds)
 {
     size_t events = 0;
-    double t0 = now_s(), t;
+    double t0 = bench_now_s(), t;
     do {
         struct dd_batch batch;
         struct dd_parse_error pe;
         dd_batch_init(&batch);
         if (dd_parse_events(b->json.data, b->json.len, DD_BODY_JSON, &batch, &pe) != 0)
-            die(pe.message);
+            bench_die(pe.message);
         dd_batch_release(&batch);
         events += b->n;
-    } while ((t = now_s() - t0) < seconds);
+    } while ((t = bench_now_s() - t0) < seconds);
     return (double)events / t;
 }
 
@@ -232,11 +214,11 @@ static double bench_sqlite(struct body *b, const char *dir, double seconds)
     struct store *st;
     char err[256];
     if (store_open(&so, &st, err, sizeof err) != 0)
-        die(err);
+        bench_die(err);
     store_close(st); /* the schema is driftd's; the inserts below are plain */
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
-        die("sqlite open");
+        bench_die("sqlite open");
     sql_ok(db, sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                 "PRAGMA cache_size=-65536;"
                                 "INSERT INTO models (id, name, created_at) VALUES (1,'m',0);"
@@ -256,10 +238,10 @@ static double bench_sqlite(struct body *b, const char *dir, double seconds)
     struct dd_parse_error pe;
     dd_batch_init(&batch);
     if (dd_parse_events(b->json.data, b->json.len, DD_BODY_JSON, &batch, &pe) != 0)
-        die(pe.message);
+        bench_die(pe.message);
     size_t rows = 0;
     char id[32];
-    double t0 = now_s(), t;
+    double t0 = bench_now_s(), t;
     sql_ok(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
     do {
         for (size_t i = 0; i < batch.n; i++, rows++) {
@@ -289,9 +271,9 @@ static double bench_sqlite(struct body *b, const char *dir, double seconds)
                 sql_ok(db, sqlite3_exec(db, "COMMIT; BEGIN", NULL, NULL, NULL), "commit");
             }
         }
-    } while ((t = now_s() - t0) < seconds);
+    } while ((t = bench_now_s() - t0) < seconds);
     sql_ok(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
-    t = now_s() - t0;
+    t = bench_now_s() - t0;
     dd_batch_release(&batch);
     sqlite3_finalize(ins);
     sqlite3_close(db);
@@ -299,77 +281,6 @@ static double bench_sqlite(struct body *b, const char *dir, double seconds)
 }
 
 /* ---- the server ---------------------------------------------------------- */
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        die("no free port");
-    int port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-static size_t sink(char *p, size_t size, size_t n, void *ud)
-{
-    struct dd_buf *b = ud;
-    dd_buf_append(b, p, size * n);
-    return size * n;
-}
-
-/* GET url; returns the HTTP status, body in out (may be NULL). */
-static long http_get(const char *url, struct dd_buf *out)
-{
-    CURL *c = curl_easy_init();
-    struct dd_buf tmp;
-    dd_buf_init(&tmp);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out ? out : &tmp);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
-    dd_buf_release(&tmp);
-    return code;
-}
-
-static pid_t start_driftd(const char *driftd, const char *dir, int port)
-{
-    char listen[64], db[512], log[512];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    snprintf(db, sizeof db, "%s/server.db", dir);
-    snprintf(log, sizeof log, "%s/server.log", dir);
-    unlink(db);
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *f = freopen(log, "w", stderr);
-        (void)f;
-        setenv("DRIFTD_LOG_LEVEL", "warn", 1);
-        execl(driftd, driftd, "serve", "--listen", listen, "--db", db, (char *)NULL);
-        _exit(127);
-    }
-    char url[128];
-    snprintf(url, sizeof url, "http://%s/healthz", listen);
-    for (int i = 0; i < 200; i++) {
-        if (http_get(url, NULL) == 200)
-            return pid;
-        usleep(50000);
-    }
-    die("driftd did not come up (see its log in the bench directory)");
-    return -1;
-}
-
-static void stop_driftd(pid_t pid)
-{
-    kill(pid, SIGTERM);
-    int status;
-    waitpid(pid, &status, 0);
-}
 
 struct client {
     pthread_t th;
@@ -395,11 +306,11 @@ static void *client_main(void *arg)
     dd_buf_init(&resp);
     curl_easy_setopt(c, CURLOPT_URL, cl->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     uint64_t counter = 0;
-    while (now_s() < cl->until) {
+    while (bench_now_s() < cl->until) {
         set_ids(&b, cl->letter, &counter);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, b.json.data);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b.json.len);
@@ -426,14 +337,14 @@ static void *client_main(void *arg)
     return NULL;
 }
 
-static long long stored_events(int port, const char *model)
+static long long stored_events(const struct bench_server *srv, const char *model)
 {
     char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/models/%s", port, model);
+    snprintf(url, sizeof url, "%s/api/v1/models/%s", srv->base, model);
     struct dd_buf out;
     dd_buf_init(&out);
     long long n = -1;
-    if (http_get(url, &out) == 200) {
+    if (bench_get(url, &out) == 200) {
         cJSON *j = cJSON_ParseWithLength(out.data, out.len);
         cJSON *e = cJSON_GetObjectItem(j, "events");
         if (cJSON_IsNumber(e))
@@ -447,12 +358,12 @@ static long long stored_events(int port, const char *model)
 static double bench_server(const struct bench_case *c, const char *driftd, const char *dir,
                            int clients, double seconds, size_t *overloaded)
 {
-    int port = free_port();
-    pid_t pid = start_driftd(driftd, dir, port);
+    struct bench_server srv;
+    bench_server_start(&srv, driftd, dir, NULL, 0);
     char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/models/bench-%s/events", port, c->name);
+    snprintf(url, sizeof url, "%s/api/v1/models/bench-%s/events", srv.base, c->name);
     struct client *cl = calloc((size_t)clients, sizeof *cl);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < clients; i++) {
         cl[i] = (struct client){.c = c, .url = url, .letter = (char)('a' + i),
                                 .until = t0 + seconds};
@@ -466,15 +377,15 @@ static double bench_server(const struct bench_case *c, const char *driftd, const
         *overloaded += cl[i].overloaded;
         if (cl[i].failure) {
             fprintf(stderr, "bench_ingest: client got HTTP %ld\n", cl[i].failure);
-            stop_driftd(pid);
+            bench_server_stop(&srv);
             exit(1);
         }
     }
-    double t = now_s() - t0;
+    double t = bench_now_s() - t0;
     char model[64];
     snprintf(model, sizeof model, "bench-%s", c->name);
-    long long stored = stored_events(port, model);
-    stop_driftd(pid);
+    long long stored = stored_events(&srv, model);
+    bench_server_stop(&srv);
     if (stored != (long long)events) {
         fprintf(stderr, "bench_ingest: %zu events acknowledged but %lld stored\n", events, stored);
         exit(1);
@@ -498,16 +409,16 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--case") && i + 1 < argc)
             only = argv[++i];
         else
-            die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
+            bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
     }
     if (!driftd || seconds <= 0 || clients < 1 || clients > 26)
-        die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
+        bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
     signal(SIGPIPE, SIG_IGN);
     dd_log_set_level(DD_LOG_WARN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     char dir[] = "/tmp/driftd-bench-XXXXXX";
     if (!mkdtemp(dir))
-        die("mkdtemp");
+        bench_die("mkdtemp");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int ncores = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
     printf("driftd ingest benchmark: %ld cores, %d client threads, %.0f s per server run\n\n",

@@ -1,0 +1,129 @@
+/* bench_util.c — see bench_util.h. */
+#include "bench_util.h"
+
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double bench_now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void bench_die(const char *what)
+{
+    fprintf(stderr, "bench: %s\n", what);
+    exit(1);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        bench_die("no free port");
+    int port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+size_t bench_sink(char *p, size_t size, size_t n, void *ud)
+{
+    dd_buf_append(ud, p, size * n);
+    return size * n;
+}
+
+long bench_get(const char *url, struct dd_buf *out)
+{
+    CURL *c = curl_easy_init();
+    struct dd_buf tmp;
+    dd_buf_init(&tmp);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out ? out : &tmp);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    long code = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    dd_buf_release(&tmp);
+    return code;
+}
+
+void bench_server_start(struct bench_server *s, const char *driftd, const char *dir,
+                        const char *const *extra, int keep_db)
+{
+    char listen[64], db[512], log[512];
+    s->port = free_port();
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+    snprintf(s->base, sizeof s->base, "http://%s", listen);
+    snprintf(db, sizeof db, "%s/server.db", dir);
+    snprintf(log, sizeof log, "%s/server.log", dir);
+    if (!keep_db) {
+        char p[600];
+        unlink(db);
+        snprintf(p, sizeof p, "%s-wal", db);
+        unlink(p);
+        snprintf(p, sizeof p, "%s-shm", db);
+        unlink(p);
+    }
+    const char *argv[32] = {driftd, "serve", "--listen", listen, "--db", db};
+    int n = 6;
+    for (int i = 0; extra && extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    s->pid = fork();
+    if (s->pid == 0) {
+        if (!freopen(log, "a", stderr))
+            _exit(126);
+        setenv("DRIFTD_LOG_LEVEL", "warn", 1);
+        execv(driftd, (char *const *)argv);
+        _exit(127);
+    }
+    char url[128];
+    snprintf(url, sizeof url, "%s/healthz", s->base);
+    for (int i = 0; i < 600; i++) {
+        if (bench_get(url, NULL) == 200)
+            return;
+        usleep(50000);
+    }
+    bench_die("driftd did not come up (see server.log in the bench directory)");
+}
+
+void bench_server_stop(struct bench_server *s)
+{
+    kill(s->pid, SIGTERM);
+    int status;
+    waitpid(s->pid, &status, 0);
+}
+
+double bench_metric(const struct bench_server *s, const char *name)
+{
+    char url[128];
+    snprintf(url, sizeof url, "%s/metrics", s->base);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    double v = -1;
+    if (bench_get(url, &b) == 200 && b.data) {
+        size_t nl = strlen(name);
+        for (const char *p = b.data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+            if (!strncmp(p, name, nl) && p[nl] == ' ') {
+                v = strtod(p + nl + 1, NULL);
+                break;
+            }
+        }
+    }
+    dd_buf_release(&b);
+    return v;
+}

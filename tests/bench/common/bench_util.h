@@ -1,0 +1,37 @@
+/* bench_util.h — what the benchmarks share: a clock, a driftd child process
+ * on a free loopback port, small blocking HTTP calls (libcurl). */
+#ifndef DD_BENCH_UTIL_H
+#define DD_BENCH_UTIL_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/buf.h"
+
+double bench_now_s(void);
+void bench_die(const char *what) __attribute__((noreturn));
+
+struct bench_server {
+    pid_t pid;
+    int port;
+    char base[96]; /* "http://127.0.0.1:PORT" */
+};
+
+/* Starts `driftd serve --listen 127.0.0.1:<free port> --db <dir>/server.db`
+ * plus extra (NULL-terminated, may be NULL), logs to <dir>/server.log at
+ * level warn; waits for /healthz.  The database is removed first unless
+ * keep_db. */
+void bench_server_start(struct bench_server *s, const char *driftd, const char *dir,
+                        const char *const *extra, int keep_db);
+/* SIGTERM and wait: a clean stop. */
+void bench_server_stop(struct bench_server *s);
+
+/* Appends libcurl output to a dd_buf. */
+size_t bench_sink(char *p, size_t size, size_t n, void *ud);
+/* GET url; returns the HTTP status (0 on a transport error); body into out
+ * (may be NULL). */
+long bench_get(const char *url, struct dd_buf *out);
+/* Value of the first sample of `name` (exact metric name, no labels) on
+ * GET base/metrics, or -1. */
+double bench_metric(const struct bench_server *s, const char *name);
+
+#endif

@@ -1,0 +1,480 @@
+/* bench_monitor.c — live monitoring at scale (issue #4).
+ *
+ * Against a real `driftd serve` child process:
+ *
+ * 1. Loads M models (default 10) with H_A events each (default 100,000): a
+ *    1 h window's worth in the last hour (default 20,000 per model, shifted
+ *    for the first half of the models) and the rest spread over the past
+ *    29 days.  With --eval-interval 2s it reads the evaluator's own round
+ *    time (driftd_evaluation_round_seconds) over 3 rounds.
+ * 2. Adds history up to H_B events per model (default 1,000,000: 10 M
+ *    stored), all older than the window, and times 3 rounds again.  The
+ *    round must not depend on stored history: target within 10%.
+ * 3. Restarts the server with the default eval interval and, while client
+ *    threads ingest live events at --ingest-rate events/s (default half of
+ *    the scalar rate tests/bench/ingest reached), two reader threads fetch
+ *    GET .../drift and GET .../distributions of random models (one request
+ *    every 20 ms each) and record their latencies: target p99 <= 25 ms.
+ *    An on-demand distributions request (a window no round computes) is
+ *    timed too, for scale.
+ *
+ * Events are scalar (prediction of 10 classes, confidence, latency, two
+ * numeric features and one categorical); see the README for why not
+ * embeddings.
+ *
+ * Usage: bench_monitor --driftd PATH [--models M] [--events H_B]
+ *        [--events-small H_A] [--window-events W] [--ingest-rate R]
+ *        [--read-seconds S]
+ */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "tests/bench/common/bench_util.h"
+
+#define BATCH 1000
+#define LOADERS 2
+#define DAY_MS 86400000LL
+
+static int n_models = 10;
+
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* xorshift, one state per thread */
+static double urand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (double)(*s >> 11) / 9007199254740992.0;
+}
+
+static double gauss(uint64_t *s)
+{
+    double u = urand(s) + 1e-12, v = urand(s);
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* One batch for model m: ts uniform in [lo, hi] (lo == 0: no ts, the
+ * server's receipt time); `shift` moves the distributions. */
+static void make_batch(struct dd_buf *b, uint64_t *rng, int64_t lo, int64_t hi, int shift)
+{
+    dd_buf_reset(b);
+    dd_buf_puts(b, "{\"events\":[");
+    for (int i = 0; i < BATCH; i++) {
+        double z = gauss(rng);
+        int cls = (int)(urand(rng) * (shift ? 6 : 10));
+        dd_buf_printf(b, "%s{\"version\":\"v1\",", i ? "," : "");
+        if (lo)
+            dd_buf_printf(b, "\"ts\":%lld,", (long long)(lo + (int64_t)(urand(rng) * (double)(hi - lo))));
+        dd_buf_printf(b,
+                      "\"prediction\":\"c%d\",\"confidence\":%.4f,\"latency_ms\":%.2f,"
+                      "\"features\":{\"age\":%.2f,\"income\":%.1f,\"country\":\"%s\"}}",
+                      cls, 0.5 + 0.5 * urand(rng), 5 + 10 * urand(rng),
+                      40 + 12 * z + (shift ? 6 : 0), 50000 + 15000 * gauss(rng),
+                      urand(rng) < (shift ? 0.6 : 0.3) ? "DE" : "FR");
+    }
+    dd_buf_puts(b, "]}");
+}
+
+struct loader {
+    pthread_t th;
+    const struct bench_server *srv;
+    int index;
+    /* historical load: per model, `per_model` events, this thread's share */
+    long per_model;
+    int64_t lo, hi;
+    int window; /* lo..hi is the window: shift the first half of the models */
+    /* live load: events/s for this thread until `until` (0: historical) */
+    double rate, until;
+    long posted;
+    long failure;
+};
+
+static CURL *post_handle(struct curl_slist **hdr, struct dd_buf *resp)
+{
+    CURL *c = curl_easy_init();
+    *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    *hdr = curl_slist_append(*hdr, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdr);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    return c;
+}
+
+/* Posts one batch, retrying 503s; 0 or the unexpected status. */
+static long post(CURL *c, const char *url, struct dd_buf *body, struct dd_buf *resp)
+{
+    for (;;) {
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+        resp->len = 0;
+        long code = 0;
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        if (code == 202)
+            return 0;
+        if (code != 503)
+            return code ? code : -1;
+        usleep(2000);
+    }
+}
+
+static void *loader_main(void *arg)
+{
+    struct loader *l = arg;
+    uint64_t rng = 0x1234567ull * (uint64_t)(l->index + 1) + (uint64_t)wall_ms();
+    struct dd_buf body, resp;
+    dd_buf_init(&body);
+    dd_buf_init(&resp);
+    struct curl_slist *hdr;
+    CURL *c = post_handle(&hdr, &resp);
+    char url[256];
+    if (l->until == 0) {
+        for (int m = 0; m < n_models && !l->failure; m++) {
+            snprintf(url, sizeof url, "%s/api/v1/models/m%02d/events", l->srv->base, m);
+            for (long done = 0; done < l->per_model; done += BATCH) {
+                make_batch(&body, &rng, l->lo, l->hi, l->window && m < n_models / 2);
+                if ((l->failure = post(c, url, &body, &resp)) != 0)
+                    break;
+                l->posted += BATCH;
+            }
+        }
+    } else {
+        double t0 = bench_now_s();
+        while (bench_now_s() < l->until) {
+            int m = (int)(urand(&rng) * n_models);
+            snprintf(url, sizeof url, "%s/api/v1/models/m%02d/events", l->srv->base, m);
+            make_batch(&body, &rng, 0, 0, m < n_models / 2);
+            if ((l->failure = post(c, url, &body, &resp)) != 0)
+                break;
+            l->posted += BATCH;
+            double ahead = (double)l->posted / l->rate - (bench_now_s() - t0);
+            if (ahead > 0)
+                usleep((useconds_t)(ahead * 1e6));
+        }
+    }
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
+    dd_buf_release(&body);
+    dd_buf_release(&resp);
+    return NULL;
+}
+
+/* Historical load: per_model events for every model with ts in [lo, hi]. */
+static double load(const struct bench_server *srv, long per_model, int64_t lo, int64_t hi,
+                   int window)
+{
+    struct loader l[LOADERS];
+    double t0 = bench_now_s();
+    for (int i = 0; i < LOADERS; i++) {
+        l[i] = (struct loader){.srv = srv, .index = i, .per_model = per_model / LOADERS,
+                               .lo = lo, .hi = hi, .window = window};
+        pthread_create(&l[i].th, NULL, loader_main, &l[i]);
+    }
+    long posted = 0;
+    for (int i = 0; i < LOADERS; i++) {
+        pthread_join(l[i].th, NULL);
+        if (l[i].failure) {
+            fprintf(stderr, "bench_monitor: loading got HTTP %ld\n", l[i].failure);
+            exit(1);
+        }
+        posted += l[i].posted;
+    }
+    return (double)posted / (bench_now_s() - t0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Waits for `skip` rounds to finish (they may have started before the data
+ * was complete), then returns the median duration of the next `take`. */
+static double round_seconds(const struct bench_server *srv, int skip, int take, double *all)
+{
+    double seen = bench_metric(srv, "driftd_evaluation_rounds_total");
+    double target = seen + skip;
+    int got = 0;
+    double deadline = bench_now_s() + 600;
+    while (got < take) {
+        if (bench_now_s() > deadline)
+            bench_die("no evaluation round finished within 10 minutes");
+        usleep(100000);
+        double r = bench_metric(srv, "driftd_evaluation_rounds_total");
+        if (r <= seen)
+            continue;
+        seen = r;
+        if (r <= target)
+            continue;
+        all[got++] = bench_metric(srv, "driftd_evaluation_round_seconds");
+    }
+    double sorted[16];
+    memcpy(sorted, all, (size_t)take * sizeof *all);
+    qsort(sorted, (size_t)take, sizeof *sorted, cmp_double);
+    return sorted[take / 2];
+}
+
+/* Models whose latest stored evaluation says drift. */
+static int drifting_models(const struct bench_server *srv, char *names, size_t len)
+{
+    char url[160];
+    snprintf(url, sizeof url, "%s/api/v1/models", srv->base);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    int n = 0;
+    names[0] = '\0';
+    if (bench_get(url, &b) == 200) {
+        cJSON *j = cJSON_ParseWithLength(b.data, b.len);
+        cJSON *m;
+        cJSON_ArrayForEach(m, cJSON_GetObjectItem(j, "models"))
+        {
+            const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(m, "status"));
+            if (st && !strcmp(st, "drift")) {
+                size_t used = strlen(names);
+                snprintf(names + used, len - used, "%s%s", n ? "," : "",
+                         cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")));
+                n++;
+            }
+        }
+        cJSON_Delete(j);
+    }
+    dd_buf_release(&b);
+    return n;
+}
+
+/* What the readers ask, in turn.  The first two are what a dashboard asks
+ * (the model's own window: served from the last round while fresh); the
+ * third forces an on-demand computation with a window no round uses. */
+#define NKINDS 3
+static const char *const kind_path[NKINDS] = {"drift?version=v1", "distributions?version=v1",
+                                              "distributions?version=v1&window=59m"};
+static const char *const kind_label[NKINDS] = {"GET .../drift", "GET .../distributions",
+                                               "GET .../distributions?window=59m (on demand)"};
+static const int kind_target[NKINDS] = {1, 1, 0};
+
+struct reader {
+    pthread_t th;
+    const struct bench_server *srv;
+    int index;
+    double until;
+    double *lat[NKINDS]; /* ms, per kind of request */
+    size_t n[NKINDS], cap;
+    long failure;
+};
+
+static void *reader_main(void *arg)
+{
+    struct reader *r = arg;
+    uint64_t rng = 0xabcdefull + (uint64_t)r->index;
+    CURL *c = curl_easy_init();
+    struct dd_buf resp;
+    dd_buf_init(&resp);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+    int k = r->index % NKINDS;
+    while (bench_now_s() < r->until) {
+        int m = (int)(urand(&rng) * n_models);
+        char url[256];
+        snprintf(url, sizeof url, "%s/api/v1/models/m%02d/%s", r->srv->base, m, kind_path[k]);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        resp.len = 0;
+        long code = 0;
+        double t0 = bench_now_s();
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        double ms = (bench_now_s() - t0) * 1e3;
+        if (code != 200) {
+            r->failure = code ? code : -1;
+            break;
+        }
+        if (r->n[k] < r->cap)
+            r->lat[k][r->n[k]++] = ms;
+        k = (k + 1) % NKINDS;
+        usleep(20000);
+    }
+    curl_easy_cleanup(c);
+    dd_buf_release(&resp);
+    return NULL;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    if (!n)
+        return NAN;
+    size_t i = (size_t)ceil(p * (double)n) - 1;
+    return v[i < n ? i : n - 1];
+}
+
+int main(int argc, char **argv)
+{
+    const char *driftd = NULL;
+    long events_b = 1000000, events_a = 100000, window_events = 20000;
+    double ingest_rate = 169000, read_seconds = 30;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            bench_die("every option takes a value");
+        i++;
+        if (!strcmp(a, "--driftd"))
+            driftd = v;
+        else if (!strcmp(a, "--models"))
+            n_models = atoi(v);
+        else if (!strcmp(a, "--events"))
+            events_b = atol(v);
+        else if (!strcmp(a, "--events-small"))
+            events_a = atol(v);
+        else if (!strcmp(a, "--window-events"))
+            window_events = atol(v);
+        else if (!strcmp(a, "--ingest-rate"))
+            ingest_rate = atof(v);
+        else if (!strcmp(a, "--read-seconds"))
+            read_seconds = atof(v);
+        else
+            bench_die("unknown option (see the top of bench_monitor.c)");
+    }
+    if (!driftd || n_models < 2 || n_models > 99 || window_events < BATCH * LOADERS ||
+        events_a <= window_events || events_b <= events_a || ingest_rate <= 0)
+        bench_die("usage: bench_monitor --driftd PATH [--models M] [--events N] ...");
+    signal(SIGPIPE, SIG_IGN);
+    dd_log_set_level(DD_LOG_WARN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char dir[] = "/tmp/driftd-bench-monitor-XXXXXX";
+    if (!mkdtemp(dir))
+        bench_die("mkdtemp");
+    printf("driftd monitoring benchmark: %d models, %ld then %ld stored events each,"
+           " %ld in the 1 h window; %ld cores\n\n",
+           n_models, events_a, events_b, window_events, sysconf(_SC_NPROCESSORS_ONLN));
+
+    /* 1. the small history */
+    struct bench_server srv;
+    const char *fast[] = {"--eval-interval", "2s", NULL};
+    bench_server_start(&srv, driftd, dir, fast, 0);
+    int64_t now = wall_ms();
+    int64_t hist_lo = now - 29 * DAY_MS, hist_hi = now - 2 * 3600000LL;
+    int64_t win_lo = now - 50 * 60000LL, win_hi = now - 5 * 60000LL;
+    /* history first: the automatic reference is each version's oldest events */
+    double r1 = load(&srv, events_a - window_events, hist_lo, hist_hi, 0);
+    double r2 = load(&srv, window_events, win_lo, win_hi, 1);
+    printf("loaded %ld events/model (%.0f and %.0f events/s)\n", events_a, r1, r2);
+    fflush(stdout);
+    double rounds_a[3], rounds_b[3];
+    double med_a = round_seconds(&srv, 1, 3, rounds_a);
+    char names[1024];
+    int drifting = drifting_models(&srv, names, sizeof names);
+    printf("evaluation round, %ld events/model: median %.3f s (%.3f %.3f %.3f);"
+           " drift on %d models: %s\n",
+           events_a, med_a, rounds_a[0], rounds_a[1], rounds_a[2], drifting, names);
+    fflush(stdout);
+
+    /* 2. ten times the history, none of it in the window */
+    double r3 = load(&srv, events_b - events_a, hist_lo, hist_hi, 0);
+    printf("loaded up to %ld events/model (%.0f events/s)\n", events_b, r3);
+    fflush(stdout);
+    double med_b = round_seconds(&srv, 1, 3, rounds_b);
+    drifting = drifting_models(&srv, names, sizeof names);
+    printf("evaluation round, %ld events/model: median %.3f s (%.3f %.3f %.3f);"
+           " drift on %d models: %s\n\n",
+           events_b, med_b, rounds_b[0], rounds_b[1], rounds_b[2], drifting, names);
+    bench_server_stop(&srv);
+    fflush(stdout);
+
+    /* 3. reads under live ingest, default eval interval */
+    bench_server_start(&srv, driftd, dir, NULL, 1);
+    /* steady state: the round that runs at start-up has finished */
+    while (bench_metric(&srv, "driftd_evaluation_rounds_total") < 1)
+        usleep(100000);
+    struct loader l[LOADERS];
+    struct reader rd[2];
+    double until = bench_now_s() + read_seconds;
+    for (int i = 0; i < LOADERS; i++) {
+        l[i] = (struct loader){.srv = &srv, .index = 10 + i, .rate = ingest_rate / LOADERS,
+                               .until = until};
+        pthread_create(&l[i].th, NULL, loader_main, &l[i]);
+    }
+    size_t cap = (size_t)(read_seconds * 100) + 16;
+    for (int i = 0; i < 2; i++) {
+        rd[i] = (struct reader){.srv = &srv, .index = i, .until = until, .cap = cap};
+        for (int k = 0; k < NKINDS; k++)
+            rd[i].lat[k] = calloc(cap, sizeof(double));
+        pthread_create(&rd[i].th, NULL, reader_main, &rd[i]);
+    }
+    double t0 = bench_now_s();
+    long posted = 0;
+    for (int i = 0; i < LOADERS; i++) {
+        pthread_join(l[i].th, NULL);
+        if (l[i].failure) {
+            fprintf(stderr, "bench_monitor: live ingest got HTTP %ld\n", l[i].failure);
+            exit(1);
+        }
+        posted += l[i].posted;
+    }
+    double live_rate = (double)posted / (bench_now_s() - t0);
+    double *lat[NKINDS];
+    size_t n[NKINDS] = {0};
+    for (int k = 0; k < NKINDS; k++)
+        lat[k] = calloc(2 * cap, sizeof(double));
+    for (int i = 0; i < 2; i++) {
+        pthread_join(rd[i].th, NULL);
+        if (rd[i].failure) {
+            fprintf(stderr, "bench_monitor: a read got HTTP %ld\n", rd[i].failure);
+            exit(1);
+        }
+        for (int k = 0; k < NKINDS; k++) {
+            memcpy(lat[k] + n[k], rd[i].lat[k], rd[i].n[k] * sizeof(double));
+            n[k] += rd[i].n[k];
+            free(rd[i].lat[k]);
+        }
+    }
+    bench_server_stop(&srv);
+
+    double ratio = med_b / med_a;
+    int ok_round = fabs(ratio - 1) <= 0.10;
+    printf("%-48s %10s %10s %10s %10s %8s  %s\n", "measure", "value", "p50 ms", "p95 ms",
+           "p99 ms", "n", "target");
+    printf("%-48s %9.3fs %10s %10s %10s %8s\n", "evaluation round, small history", med_a, "",
+           "", "", "");
+    printf("%-48s %9.3fs %10s %10s %10s %8s\n", "evaluation round, 10x history", med_b, "", "",
+           "", "");
+    printf("%-48s %9.1f%% %10s %10s %10s %8s  within 10%% %s\n", "round time, 10x vs 1x history",
+           100 * (ratio - 1), "", "", "", "", ok_round ? "PASS" : "MISS");
+    printf("%-48s %10.0f %10s %10s %10s %8s  (asked %.0f)\n", "live ingest during reads, ev/s",
+           live_rate, "", "", "", "", ingest_rate);
+    int missed = !ok_round;
+    for (int k = 0; k < NKINDS; k++) {
+        qsort(lat[k], n[k], sizeof(double), cmp_double);
+        double p99 = pct(lat[k], n[k], 0.99);
+        int ok = p99 <= 25;
+        if (kind_target[k])
+            missed += !ok;
+        printf("%-48s %10s %10.2f %10.2f %10.2f %8zu  %s\n", kind_label[k], "",
+               pct(lat[k], n[k], 0.50), pct(lat[k], n[k], 0.95), p99, n[k],
+               !kind_target[k] ? "(no target: for scale)" : ok ? "p99 <= 25 ms PASS"
+                                                                 : "p99 <= 25 ms MISS");
+        free(lat[k]);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_monitor: could not remove %s\n", dir);
+    curl_global_cleanup();
+    return missed ? 2 : 0;
+}

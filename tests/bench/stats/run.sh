@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Statistics benchmark (issue #3): `driftd check` vs SciPy / scikit-learn on the
+# same NDJSON files.  Builds driftd and bench_stats_phases in Release into
+# build-bench/, generates the inputs once into build-bench/stats-data/ (reused),
+# then prints the timing/agreement table.  Run from anywhere.
+# Options go to bench_stats.py: --repeat N (best of N, default 3),
+# --cases ks,chi2,embed,mmd.  OPENBLAS_NUM_THREADS defaults to nproc, for both sides.
+# Exit status: 0 all agree and every target met, 1 a statistic/verdict disagreed or
+# driftd check failed, 2 a target missed (everything agreed).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/../../.."
+bash scripts/deps.sh --test >&2   # the --test set has python3-numpy/scipy/sklearn
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDRIFTD_BENCH=ON >/dev/null
+cmake --build build-bench -j"$(nproc)" --target driftd bench_stats_phases >/dev/null
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$(nproc)}"
+exec /usr/bin/python3 "$here/bench_stats.py" --driftd build-bench/driftd \
+    --data build-bench/stats-data --phases build-bench/bench_stats_phases "$@"
