@@ -60,3 +60,19 @@ char *dd_arena_strndup(struct dd_arena *a, const char *s, size_t n)
     d[n] = '\0';
     return d;
 }
+
+void dd_arena_reset(struct dd_arena *a)
+{
+    struct dd_arena_chunk *keep = a->head;
+    if (!keep)
+        return;
+    struct dd_arena_chunk *c = keep->next;
+    while (c) {
+        struct dd_arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    keep->next = NULL;
+    keep->used = 0;
+    a->used_total = 0;
+}

@@ -20,5 +20,8 @@ void dd_arena_release(struct dd_arena *a);
 /* n bytes aligned to 16; never NULL (aborts on OOM). */
 void *dd_arena_alloc(struct dd_arena *a, size_t n);
 char *dd_arena_strndup(struct dd_arena *a, const char *s, size_t n);
+/* Forgets every allocation but keeps the newest (largest) chunk for reuse:
+ * a scratch arena for one line or one request at a time. */
+void dd_arena_reset(struct dd_arena *a);
 
 #endif

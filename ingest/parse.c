@@ -19,6 +19,7 @@
 #include "base/base64.h"
 #include "base/err.h"
 #include "base/timefmt.h"
+#include "ingest/jsonfast.h"
 
 /* epoch ms bounds: 1970 .. 9999-12-31 */
 #define TS_MAX_MS 253402300799999LL
@@ -239,6 +240,16 @@ static const struct {
     {"label", F_LABEL},
 };
 
+/* The field named s, 0 if none: one comparison per event and field (this
+ * runs for every member of every event). */
+static enum field field_of(const char *s)
+{
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (s[0] == fields[i].name[0] && strcmp(s, fields[i].name) == 0)
+            return fields[i].f;
+    return 0;
+}
+
 static int parse_field(struct ctx *c, enum field f, const cJSON *v, struct dd_event *e)
 {
     switch (f) {
@@ -293,12 +304,7 @@ static int parse_event(struct ctx *c, const cJSON *obj, struct dd_event *e)
     }
     unsigned seen = 0;
     for (const cJSON *v = obj->child; v; v = v->next) {
-        enum field f = 0;
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-            if (strcmp(v->string, fields[i].name) == 0) {
-                f = fields[i].f;
-                break;
-            }
+        enum field f = field_of(v->string);
         if (!f) {
             char q[64];
             snprintf(q, sizeof q, "%.60s", v->string);
@@ -336,9 +342,27 @@ static int result_of(int rc)
     return rc == -2 ? DD_ECONFLICT : DD_EINVAL;
 }
 
+/* The fast path's tree (nodes in scratch) or, outside its subset, cJSON's
+ * (returned in *owned too, for cJSON_Delete). */
+static const cJSON *parse_tree(const char *s, size_t len, struct dd_arena *scratch,
+                               cJSON **owned)
+{
+    *owned = NULL;
+    if (dd_jsonfast_enabled) {
+        dd_arena_reset(scratch);
+        const cJSON *root = dd_jsonfast_parse(s, len, scratch);
+        if (root)
+            return root;
+    }
+    return *owned = cJSON_ParseWithLength(s, len);
+}
+
 static int parse_json_body(const char *body, size_t len, struct ctx *c)
 {
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    struct dd_arena scratch;
+    dd_arena_init(&scratch);
+    cJSON *owned;
+    const cJSON *root = parse_tree(body, len, &scratch, &owned);
     int rc = DD_EINVAL;
     if (!root) {
         seterr(c->err, "invalid_json", -1, "body: not valid JSON");
@@ -378,7 +402,8 @@ static int parse_json_body(const char *body, size_t len, struct ctx *c)
     c->b->n = n;
     rc = 0;
 out:
-    cJSON_Delete(root);
+    cJSON_Delete(owned);
+    dd_arena_release(&scratch);
     return rc;
 }
 
@@ -392,6 +417,9 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
     c->index = 0;
     size_t at = 0;
     long lineno = 0;
+    struct dd_arena scratch;
+    dd_arena_init(&scratch);
+    int rc = 0;
     while (at < len) {
         const char *nl = memchr(body + at, '\n', len - at);
         size_t end = nl ? (size_t)(nl - body) : len;
@@ -404,20 +432,25 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
         lineno++;
         if (s == e)
             continue; /* blank lines are allowed */
-        cJSON *obj = cJSON_ParseWithLength(body + s, e - s);
+        cJSON *owned;
+        const cJSON *obj = parse_tree(body + s, e - s, &scratch, &owned);
         if (!obj) {
             seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON",
                    c->index, lineno);
-            return DD_EINVAL;
+            rc = DD_EINVAL;
+            break;
         }
         int r = parse_event(c, obj, &c->b->events[c->index]);
-        cJSON_Delete(obj);
-        if (r != 0)
-            return result_of(r);
+        cJSON_Delete(owned);
+        if (r != 0) {
+            rc = result_of(r);
+            break;
+        }
         c->index++;
     }
+    dd_arena_release(&scratch);
     c->b->n = (size_t)c->index;
-    return 0;
+    return rc;
 }
 
 int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,

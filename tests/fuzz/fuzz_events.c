@@ -1,17 +1,21 @@
 /* fuzz_events.c — libFuzzer target for the event-batch parser/validator
  * (ingest/parse.c).  The first byte picks JSON or NDJSON; the rest is the
- * body.  Any accepted batch must be internally consistent. */
+ * body.  Any accepted batch must be internally consistent, and the JSON
+ * fast path (ingest/jsonfast.c) must give exactly what cJSON alone gives. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest/parse.h"
+#include "parse_both.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     enum dd_body_format fmt = (data[0] & 1) ? DD_BODY_NDJSON : DD_BODY_JSON;
+    if (!parse_both_agree((const char *)data + 1, size - 1, fmt))
+        abort();
     struct dd_batch b;
     struct dd_parse_error err;
     int rc = dd_parse_events((const char *)data + 1, size - 1, fmt, &b, &err);

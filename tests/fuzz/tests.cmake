@@ -3,6 +3,7 @@
 if(DRIFTD_FUZZ)
   add_executable(fuzz_events ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_events.c)
   target_link_libraries(fuzz_events PRIVATE dd_ingest)
+  target_include_directories(fuzz_events PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
   target_link_options(fuzz_events PRIVATE -fsanitize=fuzzer)
   add_test(NAME fuzz/events_smoke
            COMMAND fuzz_events -max_total_time=20 -max_len=4096 -rss_limit_mb=2048

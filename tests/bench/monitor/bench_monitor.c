@@ -6,9 +6,9 @@
  *    1 h window's worth in the last hour (default 20,000 per model, shifted
  *    for the first half of the models) and the rest spread over the past
  *    29 days.  With --eval-interval 2s it reads the evaluator's own round
- *    time (driftd_evaluation_round_seconds) over 3 rounds.
+ *    time (driftd_evaluation_round_seconds) over ROUNDS rounds.
  * 2. Adds history up to H_B events per model (default 1,000,000: 10 M
- *    stored), all older than the window, and times 3 rounds again.  The
+ *    stored), all older than the window, and times ROUNDS rounds again.  The
  *    round must not depend on stored history: target within 10%.
  * 3. Restarts the server with the default eval interval and, while client
  *    threads ingest live events at --ingest-rate events/s (default half of
@@ -43,6 +43,7 @@
 #include "tests/bench/common/bench_util.h"
 
 #define BATCH 1000
+#define ROUNDS 7 /* rounds timed per history size; the median is compared */
 #define LOADERS 2
 #define DAY_MS 86400000LL
 
@@ -208,7 +209,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Waits for `skip` rounds to finish (they may have started before the data
- * was complete), then returns the median duration of the next `take`. */
+ * was complete), then returns the median duration of the next `take`,
+ * leaving them sorted in all[]. */
 static double round_seconds(const struct bench_server *srv, int skip, int take, double *all)
 {
     double seen = bench_metric(srv, "driftd_evaluation_rounds_total");
@@ -227,10 +229,8 @@ static double round_seconds(const struct bench_server *srv, int skip, int take, 
             continue;
         all[got++] = bench_metric(srv, "driftd_evaluation_round_seconds");
     }
-    double sorted[16];
-    memcpy(sorted, all, (size_t)take * sizeof *all);
-    qsort(sorted, (size_t)take, sizeof *sorted, cmp_double);
-    return sorted[take / 2];
+    qsort(all, (size_t)take, sizeof *all, cmp_double); /* sorted: min first */
+    return all[take / 2];
 }
 
 /* Models whose latest stored evaluation says drift. */
@@ -376,24 +376,24 @@ int main(int argc, char **argv)
     double r2 = load(&srv, window_events, win_lo, win_hi, 1);
     printf("loaded %ld events/model (%.0f and %.0f events/s)\n", events_a, r1, r2);
     fflush(stdout);
-    double rounds_a[3], rounds_b[3];
-    double med_a = round_seconds(&srv, 1, 3, rounds_a);
+    double rounds_a[ROUNDS], rounds_b[ROUNDS];
+    double med_a = round_seconds(&srv, 1, ROUNDS, rounds_a);
     char names[1024];
     int drifting = drifting_models(&srv, names, sizeof names);
-    printf("evaluation round, %ld events/model: median %.3f s (%.3f %.3f %.3f);"
+    printf("evaluation round, %ld events/model: median %.3f s (min %.3f, max %.3f);"
            " drift on %d models: %s\n",
-           events_a, med_a, rounds_a[0], rounds_a[1], rounds_a[2], drifting, names);
+           events_a, med_a, rounds_a[0], rounds_a[ROUNDS - 1], drifting, names);
     fflush(stdout);
 
     /* 2. ten times the history, none of it in the window */
     double r3 = load(&srv, events_b - events_a, hist_lo, hist_hi, 0);
     printf("loaded up to %ld events/model (%.0f events/s)\n", events_b, r3);
     fflush(stdout);
-    double med_b = round_seconds(&srv, 1, 3, rounds_b);
+    double med_b = round_seconds(&srv, 1, ROUNDS, rounds_b);
     drifting = drifting_models(&srv, names, sizeof names);
-    printf("evaluation round, %ld events/model: median %.3f s (%.3f %.3f %.3f);"
+    printf("evaluation round, %ld events/model: median %.3f s (min %.3f, max %.3f);"
            " drift on %d models: %s\n\n",
-           events_b, med_b, rounds_b[0], rounds_b[1], rounds_b[2], drifting, names);
+           events_b, med_b, rounds_b[0], rounds_b[ROUNDS - 1], drifting, names);
     bench_server_stop(&srv);
     fflush(stdout);
 
