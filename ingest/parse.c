@@ -409,10 +409,10 @@ out:
 
 static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
 {
-    size_t lines = 0;
-    for (size_t i = 0; i < len; i++)
-        lines += body[i] == '\n';
-    lines++;
+    size_t lines = 1;
+    for (const char *q = body, *end = body + len; (q = memchr(q, '\n', (size_t)(end - q)));
+         q++)
+        lines++;
     c->b->events = dd_arena_alloc(&c->b->arena, dd_mul(lines, sizeof(struct dd_event)));
     c->index = 0;
     size_t at = 0;
