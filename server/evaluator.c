@@ -100,14 +100,17 @@ int evaluate_version(struct app *app, const char *model, const char *version,
 {
     struct eval_data d;
     struct dd_report rep = {0};
+    int64_t t0 = dd_mono_ns();
     int rc = eval_load(app, model, version, window, now, &d, err, errlen);
     if (rc != 0)
         return rc;
+    int64_t t1 = dd_mono_ns();
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
     rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, d.ref_pca, &rep, err, errlen);
     if (rc != 0)
         goto out;
+    int64_t t2 = dd_mono_ns();
     struct drift_meta m = {
         .model = model,
         .version = version,
@@ -124,6 +127,9 @@ int evaluate_version(struct app *app, const char *model, const char *version,
     drift_report_json(&m, &rep, json);
     if (dist && distributions_json(&d, model, version, NULL, now, dist, err, errlen) != 0)
         dd_buf_reset(dist); /* the drift report stands; the plot is built on demand */
+    dd_debug("evaluated", "model=%s version=%s ref=%zu cur=%zu load_ms=%.2f stats_ms=%.2f render_ms=%.2f",
+             model, version, d.ref->n, d.cur.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+             (double)(dd_mono_ns() - t2) / 1e6);
     if (rep_out) {
         *rep_out = rep;
         memset(&rep, 0, sizeof rep);

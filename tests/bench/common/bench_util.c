@@ -87,7 +87,8 @@ void bench_server_start(struct bench_server *s, const char *driftd, const char *
     if (s->pid == 0) {
         if (!freopen(log, "a", stderr))
             _exit(126);
-        setenv("DRIFTD_LOG_LEVEL", "warn", 1);
+        const char *lvl = getenv("BENCH_SERVER_LOG_LEVEL"); /* e.g. debug, to see timings */
+        setenv("DRIFTD_LOG_LEVEL", lvl ? lvl : "warn", 1);
         execv(driftd, (char *const *)argv);
         _exit(127);
     }

@@ -24,7 +24,7 @@
  *
  * Usage: bench_monitor --driftd PATH [--models M] [--events H_B]
  *        [--events-small H_A] [--window-events W] [--ingest-rate R]
- *        [--read-seconds S]
+ *        [--read-seconds S] [--settle S]
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 {
     const char *driftd = NULL;
     long events_b = 1000000, events_a = 100000, window_events = 20000;
-    double ingest_rate = 169000, read_seconds = 30;
+    double ingest_rate = 169000, read_seconds = 30, settle = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -348,6 +348,8 @@ int main(int argc, char **argv)
             ingest_rate = atof(v);
         else if (!strcmp(a, "--read-seconds"))
             read_seconds = atof(v);
+        else if (!strcmp(a, "--settle"))
+            settle = atof(v); /* seconds of rounds between loading and timing phase 2 */
         else
             bench_die("unknown option (see the top of bench_monitor.c)");
     }
@@ -389,6 +391,8 @@ int main(int argc, char **argv)
     double r3 = load(&srv, events_b - events_a, hist_lo, hist_hi, 0);
     printf("loaded up to %ld events/model (%.0f events/s)\n", events_b, r3);
     fflush(stdout);
+    if (settle > 0)
+        usleep((useconds_t)(settle * 1e6));
     double med_b = round_seconds(&srv, 1, ROUNDS, rounds_b);
     drifting = drifting_models(&srv, names, sizeof names);
     printf("evaluation round, %ld events/model: median %.3f s (min %.3f, max %.3f);"
@@ -473,7 +477,9 @@ int main(int argc, char **argv)
     }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    if (getenv("BENCH_KEEP"))
+        printf("kept %s (database and server.log)\n", dir);
+    else if (system(cmd) != 0)
         fprintf(stderr, "bench_monitor: could not remove %s\n", dir);
     curl_global_cleanup();
     return missed ? 2 : 0;
