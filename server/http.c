@@ -282,6 +282,16 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     return r.status;
 }
 
+/* Every request goes to on_request() from CivetWeb's begin_request callback,
+ * which is set before the listener opens.  (A handler registered after
+ * mg_start2() left a window in which CivetWeb answered requests itself: a
+ * client retrying while the server restarted got 404, and under ASan
+ * CivetWeb's error page overflowed its worker stack.) */
+static int on_begin_request(struct mg_connection *conn)
+{
+    return on_request(conn, mg_get_user_data(mg_get_context(conn)));
+}
+
 static int on_log_message(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
@@ -331,6 +341,7 @@ int http_start(struct app *app, struct http_server **out, char *err, size_t errl
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = on_log_message;
+    cb.begin_request = on_begin_request;
     struct mg_init_data init = {.callbacks = &cb, .user_data = h, .configuration_options = options};
     struct mg_error_data e = {0};
     char ebuf[256] = "";
@@ -343,7 +354,6 @@ int http_start(struct app *app, struct http_server **out, char *err, size_t errl
         http_stop(h);
         return DD_EIO;
     }
-    mg_set_request_handler(h->ctx, "/", on_request, h);
     *out = h;
     return 0;
 }
