@@ -46,7 +46,8 @@ void dd_buf_reserve(struct dd_buf *b, size_t extra)
 void dd_buf_append(struct dd_buf *b, const void *p, size_t n)
 {
     dd_buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
+    if (n) /* p may be NULL for nothing */
+        memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
 }

@@ -24,6 +24,7 @@
 #include "ingest/parse.h"
 #include "server/cli.h"
 #include "server/drift.h"
+#include "server/reference.h"
 
 #define CHECK_FILE_MAX ((size_t)4 << 30)
 
@@ -294,13 +295,15 @@ int cmd_check(int argc, char **argv)
     dd_batch_init(&ref);
     dd_batch_init(&cur);
     struct dd_report rep = {0};
+    struct ref_prepared prepared = {0};
     struct dd_buf out;
     dd_buf_init(&out);
     int exit_code = 2;
     char err[256];
     if (load_both(o.ref_path, &ref, o.cur_path, &cur) != 0)
         goto out;
-    if (drift_evaluate(&ref, &cur, &o.eval, NULL, NULL, &rep, err, sizeof err) != 0) {
+    reference_prepare(&ref, 0, &prepared);
+    if (drift_evaluate(prepared.sig, &cur, &o.eval, NULL, NULL, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s: %s\n", o.cur_path, err);
         goto out;
     }
@@ -311,7 +314,8 @@ int cmd_check(int argc, char **argv)
     } else {
         struct drift_meta m = {.model = o.model, .version = common_version(&cur),
                                .n_cur_total = cur.n, .n_cur = cur.n, .n_ref = ref.n,
-                               .computed_ms = -1, .ref = &ref, .cur = &cur};
+                               .computed_ms = -1, .ref_performance = prepared.performance,
+                               .cur = &cur};
         time_range(&cur, &m.from_ms, &m.to_ms);
         drift_report_json(&m, &rep, &out);
         dd_buf_putc(&out, '\n');
@@ -321,6 +325,7 @@ int cmd_check(int argc, char **argv)
 out:
     dd_buf_release(&out);
     dd_report_release(&rep);
+    reference_release(&prepared);
     dd_batch_release(&ref);
     dd_batch_release(&cur);
     return exit_code;

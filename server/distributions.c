@@ -169,9 +169,11 @@ int distributions_json(const struct eval_data *d, const char *model, const char 
                        size_t errlen)
 {
     struct signal_set set;
-    int rc = signals_build(d->ref->events, d->ref->n, d->cur.events, d->cur.n, &set, err, errlen);
-    if (rc != 0)
+    int rc = signals_build_cur(d->ref->sig, d->cur.events, d->cur.n, &set, err, errlen);
+    if (rc != 0) {
+        signals_release(&set);
         return DD_EDIM;
+    }
     dd_buf_puts(b, "{\"model\":");
     dd_json_str(b, model);
     dd_buf_puts(b, ",\"version\":");
@@ -179,7 +181,7 @@ int distributions_json(const struct eval_data *d, const char *model, const char 
     dd_buf_puts(b, ",\"computed_at\":");
     dd_json_time(b, computed_ms);
     dd_buf_printf(b, ",\"reference\":{\"events\":%zu},\"window\":{\"events\":%zu},\"signals\":[",
-                  d->ref->n, d->cur.n);
+                  d->ref->n_events, d->cur.n);
     int first = 1, found = 0;
     for (size_t i = 0; i < set.n; i++) {
         const struct dd_signal_input *s = &set.inputs[i];

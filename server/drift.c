@@ -12,15 +12,17 @@
 #include "server/settings.h"
 #include "server/signals.h"
 
-int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
+int drift_evaluate(const struct signals_ref *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
                    const struct dd_pca *ref_pca, struct dd_report *rep, char *err,
                    size_t errlen)
 {
     struct signal_set set;
-    int rc = signals_build(ref->events, ref->n, cur->events, cur->n, &set, err, errlen);
-    if (rc != 0)
+    int rc = signals_build_cur(ref, cur->events, cur->n, &set, err, errlen);
+    if (rc != 0) {
+        signals_release(&set);
         return rc;
+    }
     struct dd_eval_options opt = *o;
     if (ms)
         settings_to_eval(ms, &opt, set.inputs, set.n);
@@ -40,9 +42,7 @@ struct class_count {
     size_t tp, predicted, actual;
 };
 
-/* Accuracy and per-class precision/recall of the events that have both a
- * prediction and a label; nothing when none has. */
-static void performance_side(struct dd_buf *b, const struct dd_batch *batch)
+size_t drift_performance_json(const struct dd_batch *batch, struct dd_buf *b)
 {
     struct class_count *cls = NULL;
     size_t n_cls = 0, labeled = 0, correct = 0;
@@ -95,6 +95,7 @@ static void performance_side(struct dd_buf *b, const struct dd_batch *batch)
     }
     dd_buf_puts(b, "}}");
     free(cls);
+    return labeled;
 }
 
 static int has_labels(const struct dd_batch *b)
@@ -129,12 +130,16 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
         dd_json_key(out, "computed_at", &first);
         dd_json_time(out, m->computed_ms);
     }
-    if (has_labels(m->ref) || has_labels(m->cur)) {
+    if (m->ref_performance || has_labels(m->cur)) {
+        static const struct dd_batch none;
         dd_json_key(out, "performance", &first);
         dd_buf_puts(out, "{\"reference\":");
-        performance_side(out, m->ref);
+        if (m->ref_performance)
+            dd_buf_puts(out, m->ref_performance);
+        else
+            drift_performance_json(&none, out);
         dd_buf_puts(out, ",\"current\":");
-        performance_side(out, m->cur);
+        drift_performance_json(m->cur ? m->cur : &none, out);
         dd_buf_putc(out, '}');
     }
     dd_buf_putc(out, ',');

@@ -1,7 +1,8 @@
 /* drift.h — one drift evaluation from events to the drift endpoint's body.
  *
- * The single code path shared by `driftd check` and the server: events of a
- * reference and a current window -> signals (signals.h) -> dd_eval_run()
+ * The single code path shared by `driftd check` and the server: a prepared
+ * reference (reference.h) and a current window's events -> signals
+ * (signals.h) -> dd_eval_run()
  * (analysis/eval.h) -> JSON in the shape of API.md's
  * `GET /api/v1/models/{model}/drift`.  Not thread-safe per call; any
  * number of calls may run at once on different threads.
@@ -22,7 +23,9 @@ struct drift_meta {
     size_t n_cur, n_ref;          /* events evaluated */
     int sampled;
     int64_t computed_ms;          /* -1: leave "computed_at" out */
-    const struct dd_batch *ref, *cur; /* for "performance" (labels); may be NULL */
+    const char *ref_performance;  /* "performance" of the reference (reference.h);
+                                     NULL: no labeled reference event */
+    const struct dd_batch *cur;   /* for "performance" (labels); may be NULL */
 };
 
 #define DRIFT_MAX_CLASSES 200  /* classes listed in "performance" */
@@ -31,12 +34,16 @@ struct model_settings;
 /* Evaluates with options o, then a model's settings on top (NULL: none);
  * 0, or a DD_E* code with a message in err (e.g. DD_EDIM). */
 struct dd_pca;
+struct signals_ref;
 /* ref_pca: a PCA already fitted on the reference's embeddings with the
- * default PCA options (refcache.h), or NULL to fit one. */
-int drift_evaluate(const struct dd_batch *ref, const struct dd_batch *cur,
+ * default PCA options (reference.h), or NULL to fit one. */
+int drift_evaluate(const struct signals_ref *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
                    const struct dd_pca *ref_pca, struct dd_report *rep, char *err,
                    size_t errlen);
+/* Appends one side of "performance" (accuracy, per-class precision and
+ * recall) of the events in b; returns how many have a prediction and a label. */
+size_t drift_performance_json(const struct dd_batch *b, struct dd_buf *out);
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
                        struct dd_buf *out);
 

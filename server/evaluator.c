@@ -42,7 +42,6 @@ int eval_load(struct app *app, const char *model, const char *version, const cha
 {
     struct store *st = app->store;
     memset(d, 0, sizeof *d);
-    dd_batch_init(&d->ref_own);
     dd_batch_init(&d->cur);
     d->ref = &d->ref_own;
     if (settings_load(st, &app->cfg, model, &d->settings) != 0) {
@@ -68,12 +67,17 @@ int eval_load(struct app *app, const char *model, const char *version, const cha
         rc = refcache_get(app->refcache, model, version, stored.set_ms, &d->entry);
         if (rc == 0) {
             d->ref = &d->entry->ref;
-            d->ref_pca = d->entry->has_pca ? &d->entry->pca : NULL;
+            d->ref_pca = d->ref->has_pca ? &d->ref->pca : NULL;
         }
     } else {
         struct store_window rw = {.first_n = (size_t)d->settings.reference_size};
         struct store_window_info ri;
-        rc = store_r_events(st, model, version, &rw, &d->ref_own, &ri);
+        struct dd_batch first;
+        rc = store_r_events(st, model, version, &rw, &first, &ri);
+        if (rc == 0) {
+            reference_prepare(&first, 0, &d->ref_own);
+            dd_batch_release(&first);
+        }
     }
     if (rc == 0)
         rc = store_r_events(st, model, version, &d->window, &d->cur, &d->cur_info);
@@ -90,7 +94,7 @@ void eval_data_release(struct app *app, struct eval_data *d)
 {
     refcache_put(app->refcache, d->entry);
     d->entry = NULL;
-    dd_batch_release(&d->ref_own);
+    reference_release(&d->ref_own);
     dd_batch_release(&d->cur);
 }
 
@@ -107,7 +111,7 @@ int evaluate_version(struct app *app, const char *model, const char *version,
     int64_t t1 = dd_mono_ns();
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
-    rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, d.ref_pca, &rep, err, errlen);
+    rc = drift_evaluate(d.ref->sig, &d.cur, &opt, &d.settings, d.ref_pca, &rep, err, errlen);
     if (rc != 0)
         goto out;
     int64_t t2 = dd_mono_ns();
@@ -118,17 +122,17 @@ int evaluate_version(struct app *app, const char *model, const char *version,
         .to_ms = d.window.last_n ? d.cur_info.to_ms : d.window.to_ms,
         .n_cur_total = d.cur_info.total,
         .n_cur = d.cur.n,
-        .n_ref = d.ref->n,
+        .n_ref = d.ref->n_events,
         .sampled = d.cur_info.sampled,
         .computed_ms = now,
-        .ref = d.ref,
+        .ref_performance = d.ref->performance,
         .cur = &d.cur,
     };
     drift_report_json(&m, &rep, json);
     if (dist && distributions_json(&d, model, version, NULL, now, dist, err, errlen) != 0)
         dd_buf_reset(dist); /* the drift report stands; the plot is built on demand */
     dd_debug("evaluated", "model=%s version=%s ref=%zu cur=%zu load_ms=%.2f stats_ms=%.2f render_ms=%.2f",
-             model, version, d.ref->n, d.cur.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+             model, version, d.ref->n_events, d.cur.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
              (double)(dd_mono_ns() - t2) / 1e6);
     if (rep_out) {
         *rep_out = rep;

@@ -42,15 +42,16 @@ int eval_parse_window(const char *s, int64_t now_ms, struct store_window *w);
 struct eval_data {
     struct model_settings settings;
     struct store_window window;
-    const struct dd_batch *ref;        /* the cached reference, or ref_own */
+    const struct ref_prepared *ref;    /* the cached reference, or ref_own */
     const struct dd_pca *ref_pca;      /* fitted once per reference; may be NULL */
-    struct dd_batch ref_own, cur;
+    struct ref_prepared ref_own;       /* an automatic reference not yet frozen */
+    struct dd_batch cur;
     struct refcache_entry *entry;      /* borrowed from the app's refcache */
     struct store_window_info cur_info;
 };
 /* Loads d for one version over `window` (NULL: the model's setting): a
- * stored reference comes from the app's refcache (read and summarised once),
- * an automatic one that is not complete yet from the events.  Errors as
+ * stored reference comes from the app's refcache (summarised once), an
+ * automatic one that is not complete yet is prepared from its events.  Errors as
  * evaluate_version(); on success release with eval_data_release(). */
 int eval_load(struct app *app, const char *model, const char *version, const char *window,
               int64_t now_ms, struct eval_data *d, char *err, size_t errlen);

@@ -72,6 +72,13 @@ void h_reference_put(struct http_req *r)
         http_reply_error(r, 500, "internal", -1, "could not store the reference");
         goto out;
     }
+    /* summarise it now, once, so that no evaluation has to (refcache.h) */
+    struct store_reference stored;
+    int exists;
+    struct refcache_entry *entry;
+    if (store_r_reference(r->app->store, model, version, &stored, &exists) == 0 &&
+        refcache_get(r->app->refcache, model, version, stored.set_ms, &entry) == 0)
+        refcache_put(r->app->refcache, entry);
     struct dd_buf b;
     dd_buf_init(&b);
     dd_buf_printf(&b, "{\"events\":%zu}", res.ingest.accepted);

@@ -34,9 +34,7 @@ struct refcache *refcache_new(struct store *st, struct writer *w)
 
 static void entry_free(struct refcache_entry *e)
 {
-    dd_batch_release(&e->ref);
-    if (e->has_pca)
-        dd_pca_release(&e->pca);
+    reference_release(&e->ref);
     free(e);
 }
 
@@ -50,47 +48,39 @@ void refcache_free(struct refcache *c)
     free(c);
 }
 
-/* Fits the PCA on the reference rows with the batch's dimension (the rows
- * signals_build() gives analysis/), or loads the stored one. */
-static const char *prepare_pca(struct refcache *c, struct refcache_entry *e)
+/* Decodes the stored summary of e's reference, or reads its events,
+ * prepares it and stores the summary.  "loaded", "computed", or NULL with
+ * *rc set. */
+static const char *prepare(struct refcache *c, struct refcache_entry *e, int *rc)
 {
-    const struct dd_batch *b = &e->ref;
-    if (!b->dim)
-        return "none";
     char *blob = NULL;
     size_t len = 0;
     if (store_r_ref_summary(c->st, e->model, e->version, e->set_ms, &blob, &len) == 0) {
-        int ok = dd_pca_decode(blob, len, &e->pca) == 0 && e->pca.dim == b->dim;
+        int ok = reference_decode(blob, len, &e->ref) == 0;
         free(blob);
-        if (ok) {
-            e->has_pca = 1;
+        if (ok)
             return "loaded";
-        }
-        dd_pca_release(&e->pca);
+        dd_warn("stored reference summary unreadable, preparing again", "model=%s version=%s",
+                e->model, e->version);
     }
-    size_t rows = 0;
-    for (size_t i = 0; i < b->n; i++)
-        rows += b->events[i].dim == b->dim;
-    float *x = dd_malloc(dd_mul(dd_mul(rows ? rows : 1, b->dim), sizeof *x));
-    size_t j = 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->events[i].dim == b->dim)
-            memcpy(x + dd_mul(j++, b->dim), b->events[i].embedding, b->dim * sizeof *x);
-    int rc = dd_pca_fit(x, rows, b->dim, REFCACHE_PCA_VARIANCE, REFCACHE_PCA_MAX, &e->pca);
-    free(x);
-    if (rc != 0)
-        return "none"; /* analysis/ answers for itself at evaluation time */
-    e->has_pca = 1;
+    struct store_window w = {.reference = 1};
+    struct store_window_info info;
+    struct dd_batch events;
+    *rc = store_r_events(c->st, e->model, e->version, &w, &events, &info);
+    if (*rc != 0)
+        return NULL;
+    reference_prepare(&events, 1, &e->ref);
+    dd_batch_release(&events);
     struct dd_buf enc;
     dd_buf_init(&enc);
-    dd_pca_encode(&e->pca, &enc);
+    reference_encode(&e->ref, &enc);
     struct writer_result wr;
     writer_submit_ref_summary(c->w, e->model, e->version, e->set_ms, enc.data, enc.len, &wr);
-    if (wr.rc != 0)
+    if (wr.rc != 0) /* still usable; the next start prepares it again */
         dd_warn("cannot store the reference summary", "model=%s version=%s err=%s", e->model,
                 e->version, dd_errname(wr.rc));
     dd_buf_release(&enc);
-    return "fitted";
+    return "computed";
 }
 
 int refcache_get(struct refcache *c, const char *model, const char *version, int64_t set_ms,
@@ -115,17 +105,16 @@ int refcache_get(struct refcache *c, const char *model, const char *version, int
     snprintf(e->model, sizeof e->model, "%s", model);
     snprintf(e->version, sizeof e->version, "%s", version);
     e->set_ms = set_ms;
-    struct store_window w = {.reference = 1};
-    struct store_window_info info;
-    int rc = store_r_events(c->st, model, version, &w, &e->ref, &info);
-    if (rc != 0) {
+    int64_t t0 = dd_mono_ns();
+    int rc = 0;
+    const char *how = prepare(c, e, &rc);
+    if (!how) {
         free(e);
         return rc;
     }
-    int64_t t0 = dd_mono_ns();
-    const char *how = prepare_pca(c, e);
-    dd_info("reference prepared", "model=%s version=%s events=%zu pca=%s ms=%.1f", model, version,
-            e->ref.n, how, (double)(dd_mono_ns() - t0) / 1e6);
+    dd_info("reference prepared", "model=%s version=%s events=%zu pca=%s how=%s ms=%.1f", model,
+            version, e->ref.n_events, e->ref.has_pca ? "yes" : "no", how,
+            (double)(dd_mono_ns() - t0) / 1e6);
     e->borrowers = 1;
 
     pthread_mutex_lock(&c->mu);

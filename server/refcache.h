@@ -1,11 +1,13 @@
-/* refcache.h — prepared references: read and summarised once, then shared.
+/* refcache.h — prepared references: summarised once, stored, then shared.
  *
  * A stored reference (a refs row: set with PUT, or an automatic one once
- * frozen) is identified by its version and set_at.  The first evaluation
- * that needs it reads its events from ref_events and fits the embedding PCA
- * (analysis/embed.h) — or loads the PCA that an earlier run stored in
- * ref_summaries, so a restart does not fit again — and keeps both in memory.
- * Later evaluations borrow the entry instead of reading and fitting again.
+ * frozen) is identified by its version and set_at.  The first use of it
+ * (the PUT that sets it, or the first evaluation) reads its events from
+ * ref_events, prepares it (reference.h: per-signal summaries, embedding PCA,
+ * performance) and stores the prepared bytes in ref_summaries; after a
+ * restart the bytes are decoded instead.  The entry stays in memory, and
+ * every later evaluation borrows it: no evaluation reads a stored
+ * reference's events again.
  *
  * Threading: the cache's mutex guards the table and the borrow counts;
  * an entry's contents never change while it is in the table, so borrowers
@@ -16,12 +18,10 @@
 #define DD_REFCACHE_H
 #include <stdint.h>
 
-#include "analysis/embed.h"
 #include "ingest/event.h"
+#include "server/reference.h"
 
 #define REFCACHE_MAX 64           /* entries kept; least recently used go first */
-#define REFCACHE_PCA_VARIANCE 0.9 /* the evaluation's defaults (eval.h) */
-#define REFCACHE_PCA_MAX 32
 
 struct store;
 struct writer;
@@ -30,9 +30,7 @@ struct refcache;
 struct refcache_entry {
     char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
     int64_t set_ms;
-    struct dd_batch ref;
-    struct dd_pca pca;
-    int has_pca;
+    struct ref_prepared ref;
     /* guarded by the cache's mutex */
     int borrowers;
     int stale;

@@ -1,15 +1,22 @@
 /* signals.c — events to struct dd_signal_input arrays (signals.h).
  *
- * Each signal collects a numeric or categorical column per side in one pass
- * over the events; categorical values are interned in a per-signal table so
- * reference and current share category indexes.
+ * Reading order: the category dictionary, the per-side columns, collect()
+ * (one pass over events fills every signal's column), signals_ref_build()
+ * (the reference side, then frozen: values sorted, categories counted),
+ * signals_build_cur() (the current side against it), and the byte form.
+ *
+ * Categorical values are interned in a per-signal dictionary.  The current
+ * side's dictionary starts as a copy of the reference's (names borrowed), so
+ * index i means the same category on both sides.
  */
 #include "server/signals.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/sort.h"
 #include "base/alloc.h"
 #include "base/err.h"
 
@@ -24,22 +31,49 @@ struct catdict {         /* category name -> index, open addressing */
     size_t n, cap_names;
     uint32_t *slots;     /* index + 1; 0 = empty */
     size_t nslots;
+    size_t borrowed;     /* names [0, borrowed) are another dictionary's */
 };
 
+/* The reference side of one signal, frozen. */
+struct ref_sig {
+    char name[160];
+    size_t name_len;
+    enum dd_signal_kind kind;
+    size_t n;
+    double *num;         /* numeric: n values, ascending */
+    struct catdict dict; /* categorical: names in order of first appearance */
+    uint64_t *counts;    /* categorical: dict.n counts */
+    uint32_t *cat;       /* categorical: n indexes, ascending (counts expanded) */
+};
+
+struct signals_ref {
+    size_t n_events, nclasses;
+    uint32_t dim;        /* embedding dimension; 0: no embeddings */
+    size_t n_emb;
+    float *emb;          /* n_emb x dim */
+    struct ref_sig *sigs;
+    size_t n;
+};
+
+/* One signal while a side is collected. */
 struct sig {
     char name[160];
     size_t name_len;
     enum dd_signal_kind kind;
     int has_string;      /* features: a string value was seen -> categorical */
-    struct column side[2];
+    const struct ref_sig *ref; /* its reference side, if any */
+    struct column side[2]; /* 0: reference (building it, or re-read as categories) */
     struct catdict dict;
 };
 
 struct signal_priv {
     struct sig **sigs;
     size_t n, cap;
-    float *emb[2];
+    float *emb_cur;
+    struct signals_ref *own_ref; /* signals_build(): the set's own reference */
 };
+
+/* ---- category dictionary ---- */
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
@@ -49,21 +83,24 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
+static void dict_rehash(struct catdict *d, size_t ns)
+{
+    uint32_t *slots = dd_calloc(ns, sizeof *slots);
+    for (size_t i = 0; i < d->n; i++) {
+        size_t h = hash_bytes(d->names[i], strlen(d->names[i])) & (ns - 1);
+        while (slots[h])
+            h = (h + 1) & (ns - 1);
+        slots[h] = (uint32_t)i + 1;
+    }
+    free(d->slots);
+    d->slots = slots;
+    d->nslots = ns;
+}
+
 static uint32_t dict_intern(struct catdict *d, const char *s, size_t n)
 {
-    if ((d->n + 1) * 2 > d->nslots) {
-        size_t ns = d->nslots ? d->nslots * 2 : 64;
-        uint32_t *slots = dd_calloc(ns, sizeof *slots);
-        for (size_t i = 0; i < d->n; i++) {
-            size_t h = hash_bytes(d->names[i], strlen(d->names[i])) & (ns - 1);
-            while (slots[h])
-                h = (h + 1) & (ns - 1);
-            slots[h] = (uint32_t)i + 1;
-        }
-        free(d->slots);
-        d->slots = slots;
-        d->nslots = ns;
-    }
+    if ((d->n + 1) * 2 > d->nslots)
+        dict_rehash(d, d->nslots ? d->nslots * 2 : 64);
     size_t h = hash_bytes(s, n) & (d->nslots - 1);
     while (d->slots[h]) {
         const char *name = d->names[d->slots[h] - 1];
@@ -79,6 +116,32 @@ static uint32_t dict_intern(struct catdict *d, const char *s, size_t n)
     d->slots[h] = (uint32_t)d->n + 1;
     return (uint32_t)d->n++;
 }
+
+/* d starts as src's names (borrowed: src must outlive d). */
+static void dict_borrow(struct catdict *d, const struct catdict *src)
+{
+    memset(d, 0, sizeof *d);
+    if (!src->n)
+        return;
+    d->cap_names = src->n;
+    d->names = dd_malloc(d->cap_names * sizeof *d->names);
+    memcpy(d->names, src->names, src->n * sizeof *d->names);
+    d->n = d->borrowed = src->n;
+    d->slots = dd_malloc(src->nslots * sizeof *d->slots);
+    memcpy(d->slots, src->slots, src->nslots * sizeof *d->slots);
+    d->nslots = src->nslots;
+}
+
+static void dict_release(struct catdict *d)
+{
+    for (size_t k = d->borrowed; k < d->n; k++)
+        free(d->names[k]);
+    free(d->names);
+    free(d->slots);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- collecting a side ---- */
 
 static void column_grow(struct column *c, int categorical)
 {
@@ -135,6 +198,13 @@ static void add_cat(struct sig *s, int side, const char *v, size_t n)
     c->cat[c->n++] = dict_intern(&s->dict, v, n);
 }
 
+static void add_num_as_cat(struct sig *s, int side, double v)
+{
+    char t[40];
+    int tl = snprintf(t, sizeof t, "%.17g", v);
+    add_cat(s, side, t, (size_t)tl);
+}
+
 /* Features are collected in two passes: the first decides each feature's
  * kind (any string -> categorical), the second fills the columns. */
 static void scan_feature_kinds(struct signal_priv *p, const struct dd_event *ev, size_t n)
@@ -146,6 +216,19 @@ static void scan_feature_kinds(struct signal_priv *p, const struct dd_event *ev,
             struct sig *s = sig_get2(p, "feature:", f.name, f.name_len, DD_SIGNAL_NUMERIC);
             s->has_string |= f.is_string;
         }
+    }
+}
+
+static void settle_feature_kinds(struct signal_priv *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        struct sig *s = p->sigs[i];
+        if (!s->has_string || s->kind != DD_SIGNAL_NUMERIC)
+            continue;
+        s->kind = DD_SIGNAL_CATEGORICAL;
+        /* a numeric reference side is re-read as categories, numbers as text */
+        for (size_t k = 0; s->ref && k < s->ref->n; k++)
+            add_num_as_cat(s, 0, s->ref->num[k]);
     }
 }
 
@@ -180,15 +263,12 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
         struct dd_feature f;
         while (dd_features_next(e->features, e->features_len, &pos, &f) == 1) {
             struct sig *s = sig_get2(p, "feature:", f.name, f.name_len, DD_SIGNAL_NUMERIC);
-            if (s->kind == DD_SIGNAL_NUMERIC) {
+            if (s->kind == DD_SIGNAL_NUMERIC)
                 add_num(s, side, f.num);
-            } else if (f.is_string) {
+            else if (f.is_string)
                 add_cat(s, side, f.str, f.str_len);
-            } else {
-                char t[40];
-                int tl = snprintf(t, sizeof t, "%.17g", f.num);
-                add_cat(s, side, t, (size_t)tl);
-            }
+            else
+                add_num_as_cat(s, side, f.num);
         }
     }
 }
@@ -199,7 +279,7 @@ static float *collect_embeddings(const struct dd_event *ev, size_t n, uint32_t d
     size_t r = 0;
     for (size_t i = 0; i < n; i++)
         r += ev[i].dim == dim;
-    float *m = dd_malloc(dd_mul(dd_mul(r ? r : 1, dim), sizeof *m));
+    float *m = dd_malloc(dd_mul(dd_mul(r ? r : 1, dim ? dim : 1), sizeof *m));
     size_t j = 0;
     for (size_t i = 0; i < n; i++)
         if (ev[i].dim == dim)
@@ -216,109 +296,411 @@ static uint32_t first_dim(const struct dd_event *ev, size_t n)
     return 0;
 }
 
-int signals_build(const struct dd_event *ref, size_t n_ref, const struct dd_event *cur,
-                  size_t n_cur, struct signal_set *out, char *err, size_t errlen)
+static void priv_free(struct signal_priv *p)
 {
-    memset(out, 0, sizeof *out);
-    uint32_t dr = first_dim(ref, n_ref), dc = first_dim(cur, n_cur);
-    if (dr && dc && dr != dc) {
-        snprintf(err, errlen, "embedding dimension %u of the current data differs from %u of "
-                 "the reference", dc, dr);
-        return DD_EDIM;
-    }
-    struct signal_priv *p = dd_calloc(1, sizeof *p);
-    out->priv = p;
-    size_t nclasses = 0;
-    for (size_t i = 0; i < n_ref; i++)
-        if (ref[i].n_probabilities > nclasses)
-            nclasses = ref[i].n_probabilities;
-    if (nclasses > SIGNALS_MAX_CLASSES)
-        nclasses = SIGNALS_MAX_CLASSES;
-
-    /* fixed signals first, so reports list them in a stable order */
-    sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
-    sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
-    sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
-    size_t first_feature = p->n;
-    scan_feature_kinds(p, ref, n_ref);
-    scan_feature_kinds(p, cur, n_cur);
-    for (size_t i = first_feature; i < p->n; i++)
-        if (p->sigs[i]->has_string)
-            p->sigs[i]->kind = DD_SIGNAL_CATEGORICAL;
-    collect(p, ref, n_ref, 0, nclasses);
-    collect(p, cur, n_cur, 1, nclasses);
-
-    size_t cap = p->n + 1;
-    out->inputs = dd_calloc(cap, sizeof *out->inputs);
-    uint32_t dim = dr ? dr : dc;
-    /* report order: confidence, prediction, latency, embedding, classes, features */
-    for (size_t i = 0; i < p->n; i++) {
-        struct sig *s = p->sigs[i];
-        if (!s->side[0].n && !s->side[1].n)
-            continue;
-        struct dd_signal_input *in = &out->inputs[out->n++];
-        in->name = s->name;
-        in->kind = s->kind;
-        in->n_ref = s->side[0].n;
-        in->n_cur = s->side[1].n;
-        if (!strcmp(s->name, "performance"))
-            in->methods = DD_M_CHI2; /* did the share of correct predictions change? */
-        if (s->kind == DD_SIGNAL_NUMERIC) {
-            in->ref_num = s->side[0].num;
-            in->cur_num = s->side[1].num;
-        } else {
-            in->ref_cat = s->side[0].cat;
-            in->cur_cat = s->side[1].cat;
-            in->categories = (const char *const *)s->dict.names;
-            in->n_categories = s->dict.n;
-        }
-    }
-    if (dim) {
-        size_t nr, nc;
-        p->emb[0] = collect_embeddings(ref, n_ref, dim, &nr);
-        p->emb[1] = collect_embeddings(cur, n_cur, dim, &nc);
-        /* insert after the fixed signals that were emitted */
-        size_t at = 0;
-        while (at < out->n && (!strcmp(out->inputs[at].name, "confidence") ||
-                               !strcmp(out->inputs[at].name, "prediction") ||
-                               !strcmp(out->inputs[at].name, "latency")))
-            at++;
-        memmove(&out->inputs[at + 1], &out->inputs[at], (out->n - at) * sizeof *out->inputs);
-        out->n++;
-        struct dd_signal_input *in = &out->inputs[at];
-        memset(in, 0, sizeof *in);
-        in->name = "embedding";
-        in->kind = DD_SIGNAL_EMBEDDING;
-        in->ref_emb = p->emb[0];
-        in->cur_emb = p->emb[1];
-        in->n_ref = nr;
-        in->n_cur = nc;
-        in->dim = dim;
-    }
-    return 0;
-}
-
-void signals_release(struct signal_set *s)
-{
-    if (!s || !s->priv)
-        return;
-    struct signal_priv *p = s->priv;
     for (size_t i = 0; i < p->n; i++) {
         struct sig *g = p->sigs[i];
         for (int side = 0; side < 2; side++) {
             free(g->side[side].num);
             free(g->side[side].cat);
         }
-        for (size_t k = 0; k < g->dict.n; k++)
-            free(g->dict.names[k]);
-        free(g->dict.names);
-        free(g->dict.slots);
+        dict_release(&g->dict);
         free(g);
     }
     free(p->sigs);
-    free(p->emb[0]);
-    free(p->emb[1]);
+    free(p->emb_cur);
+    signals_ref_free(p->own_ref);
     free(p);
+}
+
+/* ---- the reference side ---- */
+
+/* Counts, and the indexes in ascending order, of a categorical column. */
+static void freeze_categories(struct ref_sig *r, const uint32_t *cat, size_t n)
+{
+    r->counts = dd_calloc(r->dict.n ? r->dict.n : 1, sizeof *r->counts);
+    for (size_t i = 0; i < n; i++)
+        r->counts[cat[i]]++;
+    r->cat = dd_malloc((n ? n : 1) * sizeof *r->cat);
+    size_t j = 0;
+    for (size_t k = 0; k < r->dict.n; k++)
+        for (uint64_t c = 0; c < r->counts[k]; c++)
+            r->cat[j++] = (uint32_t)k;
+}
+
+struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref)
+{
+    struct signals_ref *r = dd_calloc(1, sizeof *r);
+    r->n_events = n_ref;
+    for (size_t i = 0; i < n_ref; i++)
+        if (ref[i].n_probabilities > r->nclasses)
+            r->nclasses = ref[i].n_probabilities;
+    if (r->nclasses > SIGNALS_MAX_CLASSES)
+        r->nclasses = SIGNALS_MAX_CLASSES;
+
+    struct signal_priv *p = dd_calloc(1, sizeof *p);
+    sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
+    sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
+    sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
+    scan_feature_kinds(p, ref, n_ref);
+    settle_feature_kinds(p);
+    collect(p, ref, n_ref, 0, r->nclasses);
+
+    r->sigs = dd_calloc(p->n ? p->n : 1, sizeof *r->sigs);
+    r->n = p->n;
+    for (size_t i = 0; i < p->n; i++) {
+        struct sig *s = p->sigs[i];
+        struct ref_sig *rs = &r->sigs[i];
+        memcpy(rs->name, s->name, sizeof rs->name);
+        rs->name_len = s->name_len;
+        rs->kind = s->kind;
+        rs->n = s->side[0].n;
+        if (s->kind == DD_SIGNAL_NUMERIC) {
+            rs->num = s->side[0].num; /* moved */
+            s->side[0].num = NULL;
+            dd_sort_doubles(rs->num, rs->n);
+        } else {
+            rs->dict = s->dict; /* moved */
+            memset(&s->dict, 0, sizeof s->dict);
+            freeze_categories(rs, s->side[0].cat, rs->n);
+        }
+    }
+    priv_free(p);
+
+    r->dim = first_dim(ref, n_ref);
+    if (r->dim)
+        r->emb = collect_embeddings(ref, n_ref, r->dim, &r->n_emb);
+    return r;
+}
+
+void signals_ref_free(struct signals_ref *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->sigs[i].num);
+        dict_release(&r->sigs[i].dict);
+        free(r->sigs[i].counts);
+        free(r->sigs[i].cat);
+    }
+    free(r->sigs);
+    free(r->emb);
+    free(r);
+}
+
+size_t signals_ref_events(const struct signals_ref *r)
+{
+    return r->n_events;
+}
+
+const float *signals_ref_embeddings(const struct signals_ref *r, size_t *n, uint32_t *dim)
+{
+    *n = r->n_emb;
+    *dim = r->dim;
+    return r->emb;
+}
+
+/* ---- the current side ---- */
+
+/* Report order: the fixed signals, the embedding, features, performance,
+ * per-class probabilities; within a group, in order of creation. */
+static int group_of(const char *name)
+{
+    if (!strncmp(name, "feature:", 8))
+        return 2;
+    if (!strcmp(name, "performance"))
+        return 3;
+    if (!strncmp(name, "probability:", 12))
+        return 4;
+    return 0;
+}
+
+static void add_input(struct signal_set *out, const struct sig *s)
+{
+    size_t n_ref = s->side[0].n;
+    const struct ref_sig *rs = s->ref;
+    int reread = rs && rs->kind != s->kind; /* numeric reference read as categories */
+    if (rs && !reread)
+        n_ref = rs->n;
+    if (!n_ref && !s->side[1].n)
+        return;
+    struct dd_signal_input *in = &out->inputs[out->n++];
+    in->name = s->name;
+    in->kind = s->kind;
+    in->n_ref = n_ref;
+    in->n_cur = s->side[1].n;
+    if (!strcmp(s->name, "performance"))
+        in->methods = DD_M_CHI2; /* did the share of correct predictions change? */
+    if (s->kind == DD_SIGNAL_NUMERIC) {
+        in->ref_num = rs ? rs->num : NULL;
+        in->ref_sorted = rs != NULL;
+        in->cur_num = s->side[1].num;
+    } else {
+        in->ref_cat = rs && !reread ? rs->cat : s->side[0].cat;
+        in->cur_cat = s->side[1].cat;
+        in->categories = (const char *const *)s->dict.names;
+        in->n_categories = s->dict.n;
+    }
+}
+
+int signals_build_cur(const struct signals_ref *r, const struct dd_event *cur, size_t n_cur,
+                      struct signal_set *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    struct signal_priv *p = dd_calloc(1, sizeof *p);
+    out->priv = p;
+    uint32_t dc = first_dim(cur, n_cur);
+    if (r->dim && dc && r->dim != dc) {
+        snprintf(err, errlen, "embedding dimension %u of the current data differs from %u of "
+                 "the reference", dc, r->dim);
+        return DD_EDIM;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ref_sig *rs = &r->sigs[i];
+        struct sig *s = sig_get(p, rs->name, rs->name_len, rs->kind);
+        s->ref = rs;
+        if (rs->kind == DD_SIGNAL_CATEGORICAL)
+            dict_borrow(&s->dict, &rs->dict);
+    }
+    sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
+    sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
+    sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
+    scan_feature_kinds(p, cur, n_cur);
+    settle_feature_kinds(p);
+    collect(p, cur, n_cur, 1, r->nclasses);
+
+    out->inputs = dd_calloc(p->n + 1, sizeof *out->inputs);
+    for (int g = 0; g <= 4; g++) {
+        if (g == 1) {
+            uint32_t dim = r->dim ? r->dim : dc;
+            if (!dim)
+                continue;
+            static const float none[1];
+            size_t nc;
+            p->emb_cur = collect_embeddings(cur, n_cur, dim, &nc);
+            struct dd_signal_input *in = &out->inputs[out->n++];
+            in->name = "embedding";
+            in->kind = DD_SIGNAL_EMBEDDING;
+            in->ref_emb = r->emb ? r->emb : none;
+            in->cur_emb = p->emb_cur;
+            in->n_ref = r->n_emb;
+            in->n_cur = nc;
+            in->dim = dim;
+            continue;
+        }
+        for (size_t i = 0; i < p->n; i++)
+            if (group_of(p->sigs[i]->name) == g)
+                add_input(out, p->sigs[i]);
+    }
+    return 0;
+}
+
+int signals_build(const struct dd_event *ref, size_t n_ref, const struct dd_event *cur,
+                  size_t n_cur, struct signal_set *out, char *err, size_t errlen)
+{
+    struct signals_ref *r = signals_ref_build(ref, n_ref);
+    int rc = signals_build_cur(r, cur, n_cur, out, err, errlen);
+    out->priv->own_ref = r;
+    return rc;
+}
+
+void signals_release(struct signal_set *s)
+{
+    if (!s || !s->priv)
+        return;
+    priv_free(s->priv);
     free(s->inputs);
     memset(s, 0, sizeof *s);
+}
+
+/* ---- byte form ----
+ *
+ *   "DDSG" u32 format (1)  u64 events  u64 classes  u32 dim  u64 rows
+ *   rows x dim f32         u64 signals
+ *   per signal: u16 name length, name, u8 kind, u64 n, then
+ *     numeric: n f64 (ascending)
+ *     categorical: u64 categories, per category u32 length, name, u64 count
+ */
+
+#define SIG_MAGIC 0x47534444u /* "DDSG" little-endian */
+#define SIG_FORMAT 1u
+
+static void put(struct dd_buf *b, const void *p, size_t n)
+{
+    dd_buf_append(b, p, n);
+}
+static void put_u64(struct dd_buf *b, uint64_t v)
+{
+    put(b, &v, sizeof v);
+}
+static void put_u32(struct dd_buf *b, uint32_t v)
+{
+    put(b, &v, sizeof v);
+}
+
+void signals_ref_encode(const struct signals_ref *r, struct dd_buf *b)
+{
+    put_u32(b, SIG_MAGIC);
+    put_u32(b, SIG_FORMAT);
+    put_u64(b, r->n_events);
+    put_u64(b, r->nclasses);
+    put_u32(b, r->dim);
+    put_u64(b, r->n_emb);
+    if (r->dim && r->n_emb)
+        put(b, r->emb, dd_mul(dd_mul(r->n_emb, r->dim), sizeof *r->emb));
+    put_u64(b, r->n);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct ref_sig *s = &r->sigs[i];
+        uint16_t nl = (uint16_t)s->name_len;
+        put(b, &nl, sizeof nl);
+        put(b, s->name, s->name_len);
+        uint8_t kind = (uint8_t)s->kind;
+        put(b, &kind, 1);
+        put_u64(b, s->n);
+        if (s->kind == DD_SIGNAL_NUMERIC) {
+            put(b, s->num, s->n * sizeof *s->num);
+            continue;
+        }
+        put_u64(b, s->dict.n);
+        for (size_t k = 0; k < s->dict.n; k++) {
+            uint32_t len = (uint32_t)strlen(s->dict.names[k]);
+            put_u32(b, len);
+            put(b, s->dict.names[k], len);
+            put_u64(b, s->counts[k]);
+        }
+    }
+}
+
+struct reader {
+    const unsigned char *p;
+    size_t left;
+    int bad;
+};
+
+/* The next n bytes, or NULL (and bad) past the end. */
+static const void *take(struct reader *rd, size_t n)
+{
+    if (rd->bad || n > rd->left) {
+        rd->bad = 1;
+        return NULL;
+    }
+    const void *q = rd->p;
+    rd->p += n;
+    rd->left -= n;
+    return q;
+}
+
+static uint64_t take_u64(struct reader *rd)
+{
+    uint64_t v = 0;
+    const void *q = take(rd, sizeof v);
+    if (q)
+        memcpy(&v, q, sizeof v);
+    return v;
+}
+
+static uint32_t take_u32(struct reader *rd)
+{
+    uint32_t v = 0;
+    const void *q = take(rd, sizeof v);
+    if (q)
+        memcpy(&v, q, sizeof v);
+    return v;
+}
+
+static int decode_sig(struct reader *rd, struct ref_sig *s)
+{
+    uint16_t nl = 0;
+    const void *q = take(rd, sizeof nl);
+    if (q)
+        memcpy(&nl, q, sizeof nl);
+    const char *name = nl < sizeof s->name ? take(rd, nl) : NULL;
+    const unsigned char *kind = take(rd, 1);
+    uint64_t n = take_u64(rd);
+    if (!name || !kind || rd->bad || (*kind != DD_SIGNAL_NUMERIC && *kind != DD_SIGNAL_CATEGORICAL))
+        return DD_EINVAL;
+    memcpy(s->name, name, nl);
+    s->name[nl] = 0;
+    s->name_len = nl;
+    s->kind = (enum dd_signal_kind)*kind;
+    if (s->kind == DD_SIGNAL_NUMERIC) {
+        const void *v = n <= rd->left / sizeof(double) ? take(rd, n * sizeof(double)) : NULL;
+        if (!v)
+            return DD_EINVAL;
+        s->n = n;
+        s->num = dd_malloc((n ? n : 1) * sizeof *s->num);
+        memcpy(s->num, v, n * sizeof *s->num);
+        return dd_has_nonfinite(s->num, n) || !dd_is_sorted(s->num, n) ? DD_EINVAL : 0;
+    }
+    uint64_t ncat = take_u64(rd);
+    if (rd->bad || ncat > rd->left / 12 || ncat > UINT32_MAX)
+        return DD_EINVAL;
+    uint64_t total = 0;
+    uint64_t *counts = dd_calloc(ncat ? ncat : 1, sizeof *counts);
+    for (uint64_t k = 0; k < ncat; k++) {
+        uint32_t len = take_u32(rd);
+        const char *cn = take(rd, len);
+        counts[k] = take_u64(rd);
+        if (rd->bad || memchr(cn, 0, len) || counts[k] > n - total) {
+            free(counts);
+            return DD_EINVAL;
+        }
+        total += counts[k];
+        if (dict_intern(&s->dict, cn, len) != k) { /* a name twice */
+            free(counts);
+            return DD_EINVAL;
+        }
+    }
+    if (total != n) {
+        free(counts);
+        return DD_EINVAL;
+    }
+    s->n = n;
+    /* freeze_categories() recounts from indexes; here the counts are given */
+    s->counts = counts;
+    s->cat = dd_malloc((n ? n : 1) * sizeof *s->cat);
+    size_t j = 0;
+    for (size_t k = 0; k < ncat; k++)
+        for (uint64_t c = 0; c < counts[k]; c++)
+            s->cat[j++] = (uint32_t)k;
+    return 0;
+}
+
+int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out)
+{
+    struct reader rd = {bytes, len, 0};
+    if (take_u32(&rd) != SIG_MAGIC || take_u32(&rd) != SIG_FORMAT)
+        return DD_EINVAL;
+    struct signals_ref *r = dd_calloc(1, sizeof *r);
+    r->n_events = take_u64(&rd);
+    r->nclasses = take_u64(&rd);
+    r->dim = take_u32(&rd);
+    r->n_emb = take_u64(&rd);
+    int rc = DD_EINVAL;
+    if (rd.bad || r->nclasses > SIGNALS_MAX_CLASSES || (!r->dim && r->n_emb))
+        goto fail;
+    if (r->dim) {
+        size_t row = (size_t)r->dim * sizeof(float);
+        const void *e = r->n_emb <= rd.left / row ? take(&rd, r->n_emb * row) : NULL;
+        if (!e)
+            goto fail;
+        r->emb = dd_malloc(r->n_emb ? r->n_emb * row : 1);
+        memcpy(r->emb, e, r->n_emb * row);
+    }
+    uint64_t nsig = take_u64(&rd);
+    if (rd.bad || nsig > rd.left / 11)
+        goto fail;
+    r->sigs = dd_calloc(nsig ? nsig : 1, sizeof *r->sigs);
+    for (uint64_t i = 0; i < nsig; i++) {
+        r->n = i + 1;
+        if (decode_sig(&rd, &r->sigs[i]) != 0)
+            goto fail;
+    }
+    if (rd.left)
+        goto fail;
+    *out = r;
+    return 0;
+fail:
+    signals_ref_free(r);
+    return rc;
 }

@@ -1,29 +1,42 @@
 /* signals.h — from events to the per-signal arrays analysis/ computes on.
  *
  * The one code path between telemetry and statistics: `driftd check` and the
- * server's evaluator both call signals_build() on a reference and a current
- * set of events, then dd_eval_run() (analysis/eval.h) on the result.
+ * server's evaluator both prepare the reference side once
+ * (signals_ref_build()) and pair it with a current window
+ * (signals_build_cur()), then run dd_eval_run() (analysis/eval.h) on the
+ * result.
+ *
+ * The reference side is the reference's summary: per signal its values
+ * sorted ascending (numeric) or its category counts (categorical), and the
+ * embedding rows (for MMD, and for the PCA that reference.h fits once).  It is
+ * read-only once built or decoded, so evaluations on any number of threads
+ * share it, and it has a byte form (signals_ref_encode()) that the server
+ * stores, so a restart neither re-reads the reference's events nor re-sorts.
  *
  * Signals, in report order: confidence, prediction, latency, embedding,
  * feature:<name> (numeric when every value of that feature is a number,
- * categorical otherwise), performance (events with both prediction and
- * label: "correct" or "incorrect", tested with chi2 for a change in
- * accuracy), probability:<k> (per class, for the first SIGNALS_MAX_CLASSES
- * classes of the reference's probability vectors).  A signal is
- * built when either side has data for it; analysis/ answers
+ * categorical otherwise; the reference's features first), performance
+ * (events with both prediction and label: "correct" or "incorrect", tested
+ * with chi2 for a change in accuracy), probability:<k> (per class, for the
+ * first SIGNALS_MAX_CLASSES classes of the reference's probability vectors).
+ * A signal is built when either side has data for it; analysis/ answers
  * insufficient_data when a side has too little.
  *
- * The set owns every array it points to.  Not thread-safe; one set, one
- * thread.
+ * A signal_set owns its current-side arrays and borrows the reference side:
+ * keep the signals_ref alive while the set is used.  One set, one thread.
  */
 #ifndef DD_SIGNALS_H
 #define DD_SIGNALS_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "analysis/eval.h"
+#include "base/buf.h"
 #include "ingest/event.h"
 
 #define SIGNALS_MAX_CLASSES 20
+
+struct signals_ref;
 
 struct signal_set {
     struct dd_signal_input *inputs;
@@ -31,8 +44,24 @@ struct signal_set {
     struct signal_priv *priv;
 };
 
-/* 0, or DD_EDIM when the reference and current embeddings differ in
- * dimension (message in err). */
+/* The reference side of every signal of n_ref events.  signals_ref_free(). */
+struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref);
+void signals_ref_free(struct signals_ref *r);
+/* Events the reference was built from. */
+size_t signals_ref_events(const struct signals_ref *r);
+/* The reference's embedding rows (row-major *n x *dim; *dim 0: none). */
+const float *signals_ref_embeddings(const struct signals_ref *r, size_t *n, uint32_t *dim);
+/* Bytes of a built reference side (host byte order, like dd_pca_encode()),
+ * and back: 0, or DD_EINVAL for bytes that are not such an encoding. */
+void signals_ref_encode(const struct signals_ref *r, struct dd_buf *out);
+int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out);
+
+/* Pairs the reference side with n_cur current events.  0, or DD_EDIM when
+ * the current embeddings differ in dimension from the reference's (message
+ * in err).  signals_release() in both cases. */
+int signals_build_cur(const struct signals_ref *ref, const struct dd_event *cur, size_t n_cur,
+                      struct signal_set *out, char *err, size_t errlen);
+/* Both sides from events (the set owns its reference side). */
 int signals_build(const struct dd_event *ref, size_t n_ref, const struct dd_event *cur,
                   size_t n_cur, struct signal_set *out, char *err, size_t errlen);
 void signals_release(struct signal_set *s);

@@ -78,6 +78,12 @@ static const char *const migrations[] = {
      * the refs row with the same set_at */
     "CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY, set_at INTEGER NOT NULL,"
     "  pca BLOB NOT NULL);",
+    /* 6: the whole prepared reference (server/reference.h: per-signal summaries,
+     * PCA, performance) instead of the PCA alone; the PCA-only rows go, and
+     * each reference is prepared again from ref_events on its first use */
+    "DROP TABLE ref_summaries;"
+    "CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY, set_at INTEGER NOT NULL,"
+    "  summary BLOB NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
@@ -1489,27 +1495,27 @@ int store_w_retention(struct store *s, const char *model, const char *version,
 /* ---- reference summaries ---- */
 
 int store_w_put_ref_summary(struct store *s, const char *model, const char *version,
-                            int64_t set_ms, const void *pca, size_t len)
+                            int64_t set_ms, const void *summary, size_t len)
 {
     int64_t vid = w_version_id(s, model, version);
     if (vid < 0)
         return DD_ENOTFOUND;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->w,
-                           "INSERT OR REPLACE INTO ref_summaries (version_id, set_at, pca)"
+                           "INSERT OR REPLACE INTO ref_summaries (version_id, set_at, summary)"
                            " VALUES (?1, ?2, ?3)",
                            -1, &st, NULL) != SQLITE_OK)
         return sqlerr(s->w, "ref summary put");
     sqlite3_bind_int64(st, 1, vid);
     sqlite3_bind_int64(st, 2, set_ms);
-    sqlite3_bind_blob(st, 3, pca, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 3, summary, len, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(s->w, "ref summary put step");
     sqlite3_finalize(st);
     return rc;
 }
 
 int store_r_ref_summary(struct store *s, const char *model, const char *version,
-                        int64_t set_ms, char **pca, size_t *len)
+                        int64_t set_ms, char **summary, size_t *len)
 {
     sqlite3 *db = reader_take(s);
     sqlite3_stmt *st = NULL;
@@ -1518,7 +1524,7 @@ int store_r_ref_summary(struct store *s, const char *model, const char *version,
     if (rc != 0)
         goto out;
     rc = DD_EIO;
-    if (sqlite3_prepare_v2(db, "SELECT pca FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
+    if (sqlite3_prepare_v2(db, "SELECT summary FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
                            -1, &st, NULL) != SQLITE_OK) {
         sqlerr(db, "ref summary get");
         goto out;
@@ -1528,8 +1534,8 @@ int store_r_ref_summary(struct store *s, const char *model, const char *version,
     rc = DD_ENOTFOUND;
     if (sqlite3_step(st) == SQLITE_ROW) {
         *len = (size_t)sqlite3_column_bytes(st, 0);
-        *pca = dd_malloc(*len ? *len : 1);
-        memcpy(*pca, sqlite3_column_blob(st, 0), *len);
+        *summary = dd_malloc(*len ? *len : 1);
+        memcpy(*summary, sqlite3_column_blob(st, 0), *len);
         rc = 0;
     }
 out:

@@ -19,7 +19,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store_options {
     const char *path;
@@ -116,13 +116,14 @@ int store_r_reference(struct store *s, const char *model, const char *version,
 
 /* ---- reference summaries ---- */
 
-/* Writer: stores the encoded PCA of the reference set at set_ms. */
+/* Writer: stores the encoded prepared reference (reference_encode()) of the
+ * reference set at set_ms. */
 int store_w_put_ref_summary(struct store *s, const char *model, const char *version,
-                            int64_t set_ms, const void *pca, size_t len);
-/* Reader: the stored PCA of that reference; DD_ENOTFOUND when none (or one
- * of another set_at).  *pca is the caller's (free()). */
+                            int64_t set_ms, const void *summary, size_t len);
+/* Reader: the stored summary of that reference; DD_ENOTFOUND when none (or
+ * one of another set_at).  *summary is the caller's (free()). */
 int store_r_ref_summary(struct store *s, const char *model, const char *version,
-                        int64_t set_ms, char **pca, size_t *len);
+                        int64_t set_ms, char **summary, size_t *len);
 
 /* ---- retention ---- */
 

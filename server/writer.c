@@ -287,14 +287,14 @@ void writer_submit_retention(struct writer *w, const char *model, const char *ve
 }
 
 void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,
-                               int64_t set_ms, const void *pca, size_t len,
+                               int64_t set_ms, const void *summary, size_t len,
                                struct writer_result *out)
 {
     struct job j = {.kind = JOB_REF_SUMMARY,
                     .model = model,
                     .version = version,
                     .from_ms = set_ms,
-                    .body = pca,
+                    .body = summary,
                     .limit = len,
                     .bytes = len,
                     .res = out};

@@ -72,9 +72,9 @@ void writer_submit_settings(struct writer *w, const char *model, const char *bod
 void writer_submit_retention(struct writer *w, const char *model, const char *version,
                              int64_t cutoff_ms, size_t limit, size_t refsize,
                              struct writer_result *out);
-/* Stores a reference's encoded PCA (refcache.h). */
+/* Stores a prepared reference's bytes (reference.h, refcache.h). */
 void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,
-                               int64_t set_ms, const void *pca, size_t len,
+                               int64_t set_ms, const void *summary, size_t len,
                                struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 

@@ -5,6 +5,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -333,14 +334,26 @@ class Monitoring(ServerTest):
 
 
 class ReferenceSummary(unittest.TestCase):
-    def test_pca_fitted_once_and_reloaded(self):
+    def test_prepared_once_stored_and_reloaded(self):
+        """A reference is summarised once, when it is set (per-signal summaries,
+        PCA, performance), and a restart decodes the stored summary: with the
+        reference's events deleted from the database, the report is the same."""
         srv = dd_harness.Server("--eval-interval", "1h").start()
         self.addCleanup(srv.cleanup)
         rnd = random.Random(18)
-        ref = [{"embedding": [rnd.gauss(0, 1 + (j % 4)) for j in range(16)]} for _ in range(300)]
-        cur = [{"embedding": [rnd.gauss(0.5, 1 + (j % 4)) for j in range(16)]} for _ in range(300)]
+
+        def ev(shift, i):
+            return {"embedding": [rnd.gauss(2 * shift, 1 + (j % 4)) for j in range(16)],
+                    "confidence": rnd.betavariate(5 + 10 * shift, 2),
+                    "prediction": rnd.choice("abc"), "label": rnd.choice("ab"),
+                    "features": {"region": rnd.choice(["eu", "us"]), "age": rnd.gauss(40, 9)}}
+        ref = [ev(0, i) for i in range(300)]
+        cur = [ev(0.5, i) for i in range(300)]
         self.assertEqual(srv.request("PUT", "/api/v1/models/pca/versions/v/reference",
                                      {"events": ref})[0], 200)
+        # prepared by the PUT itself, before any evaluation
+        self.assertEqual(srv.logs().count('msg="reference prepared"'), 1, srv.logs())
+        self.assertIn("how=computed", srv.logs())
         for e in cur:
             e["version"] = "v"
         self.assertEqual(srv.post_events("pca", cur)[0], 202)
@@ -348,18 +361,27 @@ class ReferenceSummary(unittest.TestCase):
         second = srv.request("GET", "/api/v1/models/pca/drift?window=58m")[2]
         self.assertEqual(first["signals"], second["signals"])
         self.assertTrue(by_key(first)[("embedding", "pca_ks")]["drift"])
+        self.assertTrue(by_key(first)[("confidence", "ks")]["drift"])
+        self.assertEqual(first["performance"]["reference"]["labeled"], 300)
         self.assertEqual(srv.logs().count('msg="reference prepared"'), 1, srv.logs())
-        self.assertIn("pca=fitted", srv.logs())
         self.assertEqual(srv.stop(), 0)
+        with sqlite3.connect(srv.db) as db:
+            self.assertEqual(db.execute("SELECT COUNT(*) FROM ref_summaries").fetchone()[0], 1)
+            db.execute("DELETE FROM ref_events")
+        before = len(srv.logs())
         srv.start()
         third = srv.request("GET", "/api/v1/models/pca/drift?window=59m")[2]
         self.assertEqual(third["signals"], first["signals"])
-        self.assertIn("pca=loaded", srv.logs())
+        self.assertEqual(third["performance"], first["performance"])
+        self.assertEqual(third["reference"], {"events": 300})
+        self.assertIn("how=loaded", srv.logs()[before:])
+        self.assertNotIn("how=computed", srv.logs()[before:])
         # a new reference replaces the summary
         self.assertEqual(srv.request("PUT", "/api/v1/models/pca/versions/v/reference",
                                      {"events": cur})[0], 200)
         fourth = srv.request("GET", "/api/v1/models/pca/drift?window=57m")[2]
         self.assertFalse(by_key(fourth)[("embedding", "pca_ks")]["drift"])
+        self.assertFalse(by_key(fourth)[("confidence", "ks")]["drift"])
 
 
 class Sampling(ServerTest):

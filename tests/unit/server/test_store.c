@@ -208,6 +208,17 @@ int main(void)
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
     store_close(s);
 
+    /* a version-5 database (PCA-only summaries) gets whole prepared
+     * references: the old rows go, they are prepared again on first use */
+    exec_sql("DROP TABLE ref_summaries; CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY,"
+             " set_at INTEGER NOT NULL, pca BLOB NOT NULL); INSERT INTO ref_summaries VALUES (1, 2, x'00');"
+             "DELETE FROM schema_migrations WHERE version >= 6");
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM pragma_table_info('ref_summaries') WHERE name = 'summary'"), 1);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_summaries"), 0);
+    store_close(s);
+
     /* 16 KiB pages; 80 MiB of embeddings pass the checkpoint thresholds:
      * while the store is still open the main file has taken the pages back
      * and the WAL stays bounded (hard limit 128 MiB, cut back to 64 MiB) */

@@ -1,0 +1,130 @@
+/* reference.c — prepared references and their bytes (reference.h). */
+#include "server/reference.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "server/drift.h"
+#include "server/signals.h"
+
+void reference_prepare(const struct dd_batch *b, int fit_pca, struct ref_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_events = b->n;
+    out->sig = signals_ref_build(b->events, b->n);
+    struct dd_buf perf;
+    dd_buf_init(&perf);
+    if (drift_performance_json(b, &perf) > 0) {
+        dd_buf_putc(&perf, 0);
+        out->performance = dd_strndup(perf.data, perf.len - 1);
+    }
+    dd_buf_release(&perf);
+    size_t rows;
+    uint32_t dim;
+    const float *x = signals_ref_embeddings(out->sig, &rows, &dim);
+    if (fit_pca && dim &&
+        dd_pca_fit(x, rows, dim, REFERENCE_PCA_VARIANCE, REFERENCE_PCA_MAX, &out->pca) == 0)
+        out->has_pca = 1; /* on failure analysis/ answers for itself at evaluation time */
+}
+
+void reference_release(struct ref_prepared *r)
+{
+    signals_ref_free(r->sig);
+    if (r->has_pca)
+        dd_pca_release(&r->pca);
+    free(r->performance);
+    memset(r, 0, sizeof *r);
+}
+
+/*   "DDRF" u32 format (1)  u64 events
+ *   u64 length + signals_ref_encode()
+ *   u64 length + dd_pca_encode() (0: no PCA)
+ *   u64 length + performance JSON (0: none) */
+#define REF_MAGIC 0x46524444u /* "DDRF" little-endian */
+#define REF_FORMAT 1u
+
+static void put_part(struct dd_buf *out, const void *p, size_t n)
+{
+    uint64_t len = n;
+    dd_buf_append(out, &len, sizeof len);
+    if (n)
+        dd_buf_append(out, p, n);
+}
+
+void reference_encode(const struct ref_prepared *r, struct dd_buf *out)
+{
+    uint32_t head[2] = {REF_MAGIC, REF_FORMAT};
+    uint64_t n = r->n_events;
+    dd_buf_append(out, head, sizeof head);
+    dd_buf_append(out, &n, sizeof n);
+    struct dd_buf part;
+    dd_buf_init(&part);
+    signals_ref_encode(r->sig, &part);
+    put_part(out, part.data, part.len);
+    dd_buf_reset(&part);
+    if (r->has_pca)
+        dd_pca_encode(&r->pca, &part);
+    put_part(out, part.data, part.len);
+    dd_buf_release(&part);
+    put_part(out, r->performance, r->performance ? strlen(r->performance) : 0);
+}
+
+/* The next part: its bytes and length, or NULL past the end. */
+static const unsigned char *next_part(const unsigned char **at, const unsigned char *end,
+                                      size_t *len)
+{
+    uint64_t n;
+    if ((size_t)(end - *at) < sizeof n)
+        return NULL;
+    memcpy(&n, *at, sizeof n);
+    *at += sizeof n;
+    if (n > (uint64_t)(end - *at))
+        return NULL;
+    const unsigned char *p = *at;
+    *at += n;
+    *len = (size_t)n;
+    return p;
+}
+
+int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    const unsigned char *at = bytes, *end = at + len;
+    uint32_t head[2];
+    uint64_t n;
+    if (len < sizeof head + sizeof n)
+        return DD_EINVAL;
+    memcpy(head, at, sizeof head);
+    memcpy(&n, at + sizeof head, sizeof n);
+    at += sizeof head + sizeof n;
+    if (head[0] != REF_MAGIC || head[1] != REF_FORMAT)
+        return DD_EINVAL;
+    size_t ls, lp, lj;
+    const unsigned char *s = next_part(&at, end, &ls);
+    const unsigned char *p = s ? next_part(&at, end, &lp) : NULL;
+    const unsigned char *j = p ? next_part(&at, end, &lj) : NULL;
+    if (!j || at != end || memchr(j, 0, lj))
+        return DD_EINVAL;
+    out->n_events = (size_t)n;
+    if (signals_ref_decode(s, ls, &out->sig) != 0 || signals_ref_events(out->sig) != n)
+        goto fail;
+    if (lp) {
+        if (dd_pca_decode(p, lp, &out->pca) != 0)
+            goto fail;
+        out->has_pca = 1;
+        size_t rows;
+        uint32_t dim;
+        signals_ref_embeddings(out->sig, &rows, &dim);
+        if (out->pca.dim != dim || out->pca.n_ref != rows)
+            goto fail;
+    }
+    if (lj)
+        out->performance = dd_strndup((const char *)j, lj);
+    return 0;
+fail:
+    reference_release(out);
+    return DD_EINVAL;
+}
