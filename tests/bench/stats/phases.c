@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "ingest/parse.h"
 #include "server/drift.h"
+#include "server/reference.h"
 #include "server/signals.h"
 
 static double now(void)
@@ -105,7 +106,9 @@ int main(int argc, char **argv)
     double t0 = now();
     struct signal_set set;
     char err[256];
-    if (signals_build(ref.events, ref.n, cur.events, cur.n, &set, err, sizeof err)) {
+    struct ref_prepared prepared; /* as driftd check: reference side first */
+    reference_prepare(&ref, 0, &prepared);
+    if (signals_build_cur(prepared.sig, cur.events, cur.n, &set, err, sizeof err)) {
         fprintf(stderr, "stats_phases: %s\n", err);
         return 2;
     }
@@ -121,10 +124,12 @@ int main(int argc, char **argv)
     struct dd_buf out;
     dd_buf_init(&out);
     struct drift_meta m = {.model = "check", .n_cur_total = cur.n, .n_cur = cur.n,
-                           .n_ref = ref.n, .computed_ms = -1, .ref = &ref, .cur = &cur,
+                           .n_ref = ref.n, .computed_ms = -1,
+                           .ref_performance = prepared.performance, .cur = &cur,
                            .from_ms = -1, .to_ms = -1};
     drift_report_json(&m, &rep, &out);
     double t3 = now();
+    reference_release(&prepared);
     dd_batch_release(&ref);
     dd_batch_release(&cur);
     double t4 = now();
