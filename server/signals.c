@@ -273,6 +273,19 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
     }
 }
 
+/* One side: the fixed signals first (report order), features' kinds
+ * settled, then every column filled. */
+static void collect_side(struct signal_priv *p, const struct dd_event *ev, size_t n, int side,
+                         size_t nclasses)
+{
+    sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
+    sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
+    sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
+    scan_feature_kinds(p, ev, n);
+    settle_feature_kinds(p);
+    collect(p, ev, n, side, nclasses);
+}
+
 static float *collect_embeddings(const struct dd_event *ev, size_t n, uint32_t dim,
                                  size_t *rows)
 {
@@ -339,12 +352,7 @@ struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref)
         r->nclasses = SIGNALS_MAX_CLASSES;
 
     struct signal_priv *p = dd_calloc(1, sizeof *p);
-    sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
-    sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
-    sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
-    scan_feature_kinds(p, ref, n_ref);
-    settle_feature_kinds(p);
-    collect(p, ref, n_ref, 0, r->nclasses);
+    collect_side(p, ref, n_ref, 0, r->nclasses);
 
     r->sigs = dd_calloc(p->n ? p->n : 1, sizeof *r->sigs);
     r->n = p->n;
@@ -462,12 +470,7 @@ int signals_build_cur(const struct signals_ref *r, const struct dd_event *cur, s
         if (rs->kind == DD_SIGNAL_CATEGORICAL)
             dict_borrow(&s->dict, &rs->dict);
     }
-    sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
-    sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
-    sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
-    scan_feature_kinds(p, cur, n_cur);
-    settle_feature_kinds(p);
-    collect(p, cur, n_cur, 1, r->nclasses);
+    collect_side(p, cur, n_cur, 1, r->nclasses);
 
     out->inputs = dd_calloc(p->n + 1, sizeof *out->inputs);
     for (int g = 0; g <= 4; g++) {
@@ -590,30 +593,25 @@ static const void *take(struct reader *rd, size_t n)
     return q;
 }
 
+/* Copies the next n bytes to dst (left as it was past the end). */
+static void take_copy(struct reader *rd, void *dst, size_t n)
+{
+    const void *q = take(rd, n);
+    if (q)
+        memcpy(dst, q, n);
+}
+
 static uint64_t take_u64(struct reader *rd)
 {
     uint64_t v = 0;
-    const void *q = take(rd, sizeof v);
-    if (q)
-        memcpy(&v, q, sizeof v);
-    return v;
-}
-
-static uint32_t take_u32(struct reader *rd)
-{
-    uint32_t v = 0;
-    const void *q = take(rd, sizeof v);
-    if (q)
-        memcpy(&v, q, sizeof v);
+    take_copy(rd, &v, sizeof v);
     return v;
 }
 
 static int decode_sig(struct reader *rd, struct ref_sig *s)
 {
     uint16_t nl = 0;
-    const void *q = take(rd, sizeof nl);
-    if (q)
-        memcpy(&nl, q, sizeof nl);
+    take_copy(rd, &nl, sizeof nl);
     const char *name = nl < sizeof s->name ? take(rd, nl) : NULL;
     const unsigned char *kind = take(rd, 1);
     uint64_t n = take_u64(rd);
@@ -638,7 +636,8 @@ static int decode_sig(struct reader *rd, struct ref_sig *s)
     uint64_t total = 0;
     uint64_t *counts = dd_calloc(ncat ? ncat : 1, sizeof *counts);
     for (uint64_t k = 0; k < ncat; k++) {
-        uint32_t len = take_u32(rd);
+        uint32_t len = 0;
+        take_copy(rd, &len, sizeof len);
         const char *cn = take(rd, len);
         counts[k] = take_u64(rd);
         if (rd->bad || memchr(cn, 0, len) || counts[k] > n - total) {
@@ -669,12 +668,14 @@ static int decode_sig(struct reader *rd, struct ref_sig *s)
 int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out)
 {
     struct reader rd = {bytes, len, 0};
-    if (take_u32(&rd) != SIG_MAGIC || take_u32(&rd) != SIG_FORMAT)
+    uint32_t head[2] = {0, 0};
+    take_copy(&rd, head, sizeof head);
+    if (head[0] != SIG_MAGIC || head[1] != SIG_FORMAT)
         return DD_EINVAL;
     struct signals_ref *r = dd_calloc(1, sizeof *r);
     r->n_events = take_u64(&rd);
     r->nclasses = take_u64(&rd);
-    r->dim = take_u32(&rd);
+    take_copy(&rd, &r->dim, sizeof r->dim);
     r->n_emb = take_u64(&rd);
     int rc = DD_EINVAL;
     if (rd.bad || r->nclasses > SIGNALS_MAX_CLASSES || (!r->dim && r->n_emb))
