@@ -218,8 +218,19 @@ static int eval_categorical(const struct dd_signal_input *s, unsigned methods,
         return DD_EINVAL;
     int rc = 0;
     uint64_t *cr = dd_malloc(dd_mul(k, sizeof *cr)), *cc = dd_malloc(dd_mul(k, sizeof *cc));
-    if ((rc = dd_count_categories(s->ref_cat, s->n_ref, cr, k)) ||
-        (rc = dd_count_categories(s->cur_cat, s->n_cur, cc, k)))
+    if (s->ref_counts) {
+        uint64_t total = 0;
+        memset(cr, 0, k * sizeof *cr);
+        for (size_t i = 0; i < s->n_ref_counts && s->n_ref_counts <= k; i++)
+            total += cr[i] = s->ref_counts[i];
+        if (s->n_ref_counts > k || total != s->n_ref) {
+            rc = DD_EINVAL;
+            goto out;
+        }
+    } else if ((rc = dd_count_categories(s->ref_cat, s->n_ref, cr, k))) {
+        goto out;
+    }
+    if ((rc = dd_count_categories(s->cur_cat, s->n_cur, cc, k)))
         goto out;
     for (int i = 0; i < DD_M_COUNT; i++) {
         unsigned bit = 1u << i;

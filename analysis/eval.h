@@ -74,6 +74,10 @@ struct dd_signal_input {
     const struct dd_pca *ref_pca; /* a PCA fitted on ref_emb with the same
                                    pca_variance/pca_max_components
                                    (analysis/embed.h), reused instead of refit */
+    const uint64_t *ref_counts; /* categorical: the reference as counts of
+                                   categories 0..n_ref_counts-1 (the rest 0,
+                                   summing to n_ref) instead of ref_cat */
+    size_t n_ref_counts;
 };
 
 struct dd_eval_options {

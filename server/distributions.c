@@ -77,8 +77,8 @@ static void categorical_json(struct dd_buf *b, const struct dd_signal_input *s)
         return;
     for (size_t i = 0; i < nc; i++)
         c[i].idx = i;
-    for (size_t i = 0; i < s->n_ref; i++)
-        c[s->ref_cat[i]].ref++;
+    for (size_t i = 0; i < s->n_ref_counts && i < nc; i++)
+        c[i].ref = s->ref_counts[i]; /* signals.h: the reference side as counts */
     for (size_t i = 0; i < s->n_cur; i++)
         c[s->cur_cat[i]].cur++;
     qsort(c, nc, sizeof *c, by_counts_desc);

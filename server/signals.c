@@ -42,8 +42,7 @@ struct ref_sig {
     size_t n;
     double *num;         /* numeric: n values, ascending */
     struct catdict dict; /* categorical: names in order of first appearance */
-    uint64_t *counts;    /* categorical: dict.n counts */
-    uint32_t *cat;       /* categorical: n indexes, ascending (counts expanded) */
+    uint64_t *counts;    /* categorical: dict.n counts, summing to n */
 };
 
 struct signals_ref {
@@ -64,6 +63,7 @@ struct sig {
     const struct ref_sig *ref; /* its reference side, if any */
     struct column side[2]; /* 0: reference (building it, or re-read as categories) */
     struct catdict dict;
+    uint64_t *counts;    /* a re-read reference side's counts */
 };
 
 struct signal_priv {
@@ -318,6 +318,7 @@ static void priv_free(struct signal_priv *p)
             free(g->side[side].cat);
         }
         dict_release(&g->dict);
+        free(g->counts);
         free(g);
     }
     free(p->sigs);
@@ -328,17 +329,13 @@ static void priv_free(struct signal_priv *p)
 
 /* ---- the reference side ---- */
 
-/* Counts, and the indexes in ascending order, of a categorical column. */
-static void freeze_categories(struct ref_sig *r, const uint32_t *cat, size_t n)
+/* Counts per category (k of them) of a categorical column. */
+static uint64_t *count_categories(const uint32_t *cat, size_t n, size_t k)
 {
-    r->counts = dd_calloc(r->dict.n ? r->dict.n : 1, sizeof *r->counts);
+    uint64_t *counts = dd_calloc(k ? k : 1, sizeof *counts);
     for (size_t i = 0; i < n; i++)
-        r->counts[cat[i]]++;
-    r->cat = dd_malloc((n ? n : 1) * sizeof *r->cat);
-    size_t j = 0;
-    for (size_t k = 0; k < r->dict.n; k++)
-        for (uint64_t c = 0; c < r->counts[k]; c++)
-            r->cat[j++] = (uint32_t)k;
+        counts[cat[i]]++;
+    return counts;
 }
 
 struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref)
@@ -370,7 +367,7 @@ struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref)
         } else {
             rs->dict = s->dict; /* moved */
             memset(&s->dict, 0, sizeof s->dict);
-            freeze_categories(rs, s->side[0].cat, rs->n);
+            rs->counts = count_categories(s->side[0].cat, rs->n, rs->dict.n);
         }
     }
     priv_free(p);
@@ -389,7 +386,6 @@ void signals_ref_free(struct signals_ref *r)
         free(r->sigs[i].num);
         dict_release(&r->sigs[i].dict);
         free(r->sigs[i].counts);
-        free(r->sigs[i].cat);
     }
     free(r->sigs);
     free(r->emb);
@@ -423,7 +419,7 @@ static int group_of(const char *name)
     return 0;
 }
 
-static void add_input(struct signal_set *out, const struct sig *s)
+static void add_input(struct signal_set *out, struct sig *s)
 {
     size_t n_ref = s->side[0].n;
     const struct ref_sig *rs = s->ref;
@@ -444,7 +440,11 @@ static void add_input(struct signal_set *out, const struct sig *s)
         in->ref_sorted = rs != NULL;
         in->cur_num = s->side[1].num;
     } else {
-        in->ref_cat = rs && !reread ? rs->cat : s->side[0].cat;
+        /* the reference side as counts: the stored ones, or a re-read side's */
+        if (reread)
+            s->counts = count_categories(s->side[0].cat, n_ref, s->dict.n);
+        in->ref_counts = reread ? s->counts : rs ? rs->counts : NULL;
+        in->n_ref_counts = reread ? s->dict.n : rs ? rs->dict.n : 0;
         in->cur_cat = s->side[1].cat;
         in->categories = (const char *const *)s->dict.names;
         in->n_categories = s->dict.n;
@@ -655,13 +655,7 @@ static int decode_sig(struct reader *rd, struct ref_sig *s)
         return DD_EINVAL;
     }
     s->n = n;
-    /* freeze_categories() recounts from indexes; here the counts are given */
     s->counts = counts;
-    s->cat = dd_malloc((n ? n : 1) * sizeof *s->cat);
-    size_t j = 0;
-    for (size_t k = 0; k < ncat; k++)
-        for (uint64_t c = 0; c < counts[k]; c++)
-            s->cat[j++] = (uint32_t)k;
     return 0;
 }
 

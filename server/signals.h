@@ -22,6 +22,9 @@
  * A signal is built when either side has data for it; analysis/ answers
  * insufficient_data when a side has too little.
  *
+ * Categorical signals give their reference side as counts (ref_counts,
+ * analysis/eval.h), never per-row indexes (ref_cat is NULL).
+ *
  * A signal_set owns its current-side arrays and borrows the reference side:
  * keep the signals_ref alive while the set is used.  One set, one thread.
  */

@@ -113,6 +113,33 @@ int main(void)
     s[2].ref_pca = NULL;
     dd_pca_release(&pca);
 
+    /* the reference as counts (how the server gives it) is the same test;
+     * counts that do not add up to n_ref, or more counts than categories,
+     * are refused */
+    o.methods[DD_SIGNAL_CATEGORICAL] = DD_M_CHI2 | DD_M_PSI | DD_M_JS;
+    struct dd_report by_rows, by_counts;
+    CHECK_EQ_INT(dd_eval_run(&s[1], 1, &o, &by_rows), 0);
+    uint64_t counts[5] = {0, 0, 0, 0, 0};
+    for (int i = 0; i < 300; i++)
+        counts[rc_[i]]++;
+    struct dd_signal_input sc = s[1];
+    sc.ref_cat = NULL;
+    sc.ref_counts = counts;
+    sc.n_ref_counts = 3;
+    CHECK_EQ_INT(dd_eval_run(&sc, 1, &o, &by_counts), 0);
+    CHECK_EQ_INT(by_counts.n_results, 3);
+    for (size_t i = 0; i < by_rows.n_results && i < by_counts.n_results; i++)
+        CHECK(by_rows.results[i].statistic == by_counts.results[i].statistic &&
+              (i || by_rows.results[i].p_value == by_counts.results[i].p_value));
+    dd_report_release(&by_rows);
+    dd_report_release(&by_counts);
+    counts[0]++;
+    CHECK_EQ_INT(dd_eval_run(&sc, 1, &o, &by_counts), DD_EINVAL);
+    counts[0]--;
+    sc.n_ref_counts = 5;
+    CHECK_EQ_INT(dd_eval_run(&sc, 1, &o, &by_counts), DD_EINVAL);
+    dd_eval_options_default(&o);
+
     /* names */
     CHECK_EQ_INT(dd_method_parse("pca_ks"), DD_M_PCA_KS);
     CHECK_EQ_INT(dd_method_parse("nope"), 0);
