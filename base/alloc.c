@@ -1,6 +1,7 @@
 /* alloc.c — the aborting allocators of alloc.h. */
 #include "alloc.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,4 +55,12 @@ size_t dd_mul(size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         oom(SIZE_MAX);
     return n * size;
+}
+
+void dd_alloc_keep_freed_memory(void)
+{
+    if (getenv("GLIBC_TUNABLES"))
+        return;
+    mallopt(M_MMAP_THRESHOLD, DD_ALLOC_MMAP_THRESHOLD);
+    mallopt(M_TRIM_THRESHOLD, DD_ALLOC_TRIM_THRESHOLD);
 }

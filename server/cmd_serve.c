@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analysis/embed.h"
+#include "base/alloc.h"
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "server/app.h"
@@ -61,6 +62,8 @@ int cmd_serve(int argc, char **argv)
         dd_log_set_level(lvl);
     app.web_root = app.cfg.web_root;
     app.started_ms = dd_now_ms();
+
+    dd_alloc_keep_freed_memory(); /* base/alloc.h: no page-fault churn per request */
 
     /* every thread started below inherits this mask; main waits in sigwait */
     sigset_t sigs;

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "base/base64.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -399,6 +400,9 @@ int main(int argc, char **argv)
     const char *driftd = NULL, *only = NULL;
     double seconds = 8;
     int clients = 4;
+    /* the ceilings and the client get the server's allocator policy, so the
+     * ratios compare like with like */
+    dd_alloc_keep_freed_memory();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--driftd") && i + 1 < argc)
             driftd = argv[++i];
