@@ -22,7 +22,7 @@ const char *const config_keys[] = {
     "insecure",        "log_level",   "request_timeout_ms", "readers",
     "web_root",        "alpha",       "window",        "reference_size",
     "retention",       "retention_interval", "max_sample", "settings",
-    "models",          NULL,
+    "models",          "reference_max", NULL,
 };
 
 void config_defaults(struct dd_config *c)
@@ -43,6 +43,7 @@ void config_defaults(struct dd_config *c)
     snprintf(c->window, sizeof c->window, "1h");
     c->reference_size = 1000;
     c->max_sample = 50000;
+    c->reference_max = 100000;
     c->retention_ms = 30LL * 86400000;
     c->retention_interval_ms = 60000;
 }
@@ -160,6 +161,10 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
         if (parse_size(v, 20, 1000000, &n) != 0)
             goto bad;
         c->reference_size = (long)n;
+    } else if (!strcmp(key, "reference_max")) {
+        if (parse_size(v, 100, 10000000, &n) != 0)
+            goto bad;
+        c->reference_max = (long)n;
     } else if (!strcmp(key, "max_sample")) {
         if (parse_size(v, 100, 10000000, &n) != 0)
             goto bad;

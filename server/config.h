@@ -33,6 +33,7 @@ struct dd_config {
     char window[32];           /* "1h" */
     long reference_size;       /* 1000 */
     long max_sample;           /* events of a window evaluated at most; 50000 */
+    long reference_max;        /* events a range reference keeps at most; 100000 */
     /* "settings": a settings object (PUT .../settings schema) for every model;
      * "models": {"<model>": settings object}.  Compact JSON, "" when unset;
      * checked when set, applied by settings.c. */

@@ -44,14 +44,15 @@ void h_reference_put(struct http_req *r)
         }
         for (size_t i = 0; i < batch.n; i++)
             batch.events[i].version = version;
-        writer_submit_reference(r->app->writer, model, version, &batch, 0, 0, &res);
+        writer_submit_reference(r->app->writer, model, version, &batch, 0, 0, 0, &res);
     } else {
         int64_t from, to;
         if (dd_parse_time_range(text, body.len, &from, &to, &pe) != 0) {
             http_reply_error(r, 400, pe.code, -1, "%s", pe.message);
             goto out;
         }
-        writer_submit_reference(r->app->writer, model, version, NULL, from, to, &res);
+        writer_submit_reference(r->app->writer, model, version, NULL, from, to,
+                                (size_t)r->app->cfg.reference_max, &res);
     }
     switch (res.rc) {
     case 0:
@@ -81,7 +82,10 @@ void h_reference_put(struct http_req *r)
         refcache_put(r->app->refcache, entry);
     struct dd_buf b;
     dd_buf_init(&b);
-    dd_buf_printf(&b, "{\"events\":%zu}", res.ingest.accepted);
+    dd_buf_printf(&b, "{\"events\":%zu", res.ingest.accepted);
+    if (res.in_range > res.ingest.accepted) /* a range over reference_max: sampled */
+        dd_buf_printf(&b, ",\"sampled\":true,\"in_range\":%zu", res.in_range);
+    dd_buf_putc(&b, '}');
     http_reply_json(r, 200, &b);
     dd_buf_release(&b);
 out:

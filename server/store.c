@@ -1096,8 +1096,28 @@ int store_w_set_reference_events(struct store *s, const char *model, const char 
     return rc;
 }
 
+/* Runs sql with integer parameters ?1..?n; the first result column of its
+ * first row (if any) into *first. */
+static int exec_ints(sqlite3 *db, const char *sql, const int64_t *v, int n, int64_t *first)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(db, sql);
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && first)
+        *first = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlerr(db, sql);
+}
+
+#define REF_COLUMNS "version_id, ts, prediction, confidence, latency_ms, label, probabilities," \
+                    " embedding, features"
+
 int store_w_set_reference_range(struct store *s, const char *model, const char *version,
-                                int64_t from_ms, int64_t to_ms, size_t *events)
+                                int64_t from_ms, int64_t to_ms, size_t max, size_t *events,
+                                size_t *in_range)
 {
     struct model_entry *m = model_find(s, model, 0);
     if (!m)
@@ -1111,14 +1131,31 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
     sqlite3_reset(st);
     if (vid < 0)
         return DD_ENOTFOUND;
-    if (exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1",
-                   vid, 0, 0, NULL) != 0 ||
-        exec_bound(s->w,
-                   "INSERT INTO ref_events (version_id, ts, prediction, confidence, latency_ms,"
-                   " label, probabilities, embedding, features) SELECT version_id, ts, prediction,"
-                   " confidence, latency_ms, label, probabilities, embedding, features FROM events"
-                   " WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-                   vid, from_ms, to_ms, NULL) != 0)
+    int64_t n = 0;
+    int64_t v[5] = {vid, from_ms, to_ms, 1, (int64_t)max};
+    if (exec_ints(s->w, "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+                  v, 3, &n) != 0 ||
+        exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1", vid, 0, 0, NULL) != 0)
+        return DD_EIO;
+    *in_range = (size_t)n;
+    int rc;
+    if (!max || (uint64_t)n <= max) {
+        rc = exec_ints(s->w,
+                       "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
+                       " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+                       v, 3, NULL);
+    } else {
+        /* every step-th event in (ts, id) order: spread over the whole range;
+         * the row numbers come from the (version_id, ts) index alone */
+        v[3] = (n + (int64_t)max - 1) / (int64_t)max;
+        rc = exec_ints(s->w,
+                       "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
+                       " FROM events WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
+                       " (ORDER BY ts, id) AS rn FROM events WHERE version_id = ?1 AND ts"
+                       " BETWEEN ?2 AND ?3) WHERE (rn - 1) % ?4 = 0 LIMIT ?5)",
+                       v, 5, NULL);
+    }
+    if (rc != 0)
         return DD_EIO;
     *events = (size_t)sqlite3_changes(s->w);
     return refs_update(s, vid, "range");

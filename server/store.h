@@ -106,9 +106,12 @@ struct store_reference {
 int store_w_set_reference_events(struct store *s, const char *model, const char *version,
                                  const struct dd_batch *b, struct store_ingest_result *out);
 /* ... or with the version's own events in [from, to] (DD_ENOTFOUND for an
- * unknown model or version). */
+ * unknown model or version): all of them, or when the range holds more than
+ * max (0: no cap), every k-th in time order, at most max.  *events: kept;
+ * *in_range: events in the range. */
 int store_w_set_reference_range(struct store *s, const char *model, const char *version,
-                                int64_t from_ms, int64_t to_ms, size_t *events);
+                                int64_t from_ms, int64_t to_ms, size_t max, size_t *events,
+                                size_t *in_range);
 /* Reader: the explicit reference, DD_ENOTFOUND when none is set (or no such
  * version: *version_exists tells which). */
 int store_r_reference(struct store *s, const char *model, const char *version,

@@ -64,7 +64,7 @@ static int run_job(struct writer *w, struct job *j)
         r->rc = store_w_set_reference_events(w->st, j->model, j->version, j->batch, &r->ingest);
     } else {
         r->rc = store_w_set_reference_range(w->st, j->model, j->version, j->from_ms, j->to_ms,
-                                            &r->ingest.accepted);
+                                            j->limit, &r->ingest.accepted, &r->in_range);
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
@@ -235,9 +235,10 @@ void writer_submit_labels(struct writer *w, const char *model, const struct dd_l
 
 void writer_submit_reference(struct writer *w, const char *model, const char *version,
                              const struct dd_batch *b, int64_t from_ms, int64_t to_ms,
-                             struct writer_result *out)
+                             size_t max, struct writer_result *out)
 {
     struct job j = {.kind = JOB_REFERENCE,
+                    .limit = max,
                     .model = model,
                     .version = version,
                     .batch = b,

@@ -384,6 +384,27 @@ class ReferenceSummary(unittest.TestCase):
         self.assertFalse(by_key(fourth)[("confidence", "ks")]["drift"])
 
 
+class ReferenceRangeCap(ServerTest):
+    SERVER_ARGS = ("--reference-max", "500", "--eval-interval", "1h")
+
+    def test_range_over_reference_max_is_sampled_evenly(self):
+        t0 = 1_700_000_000_000  # 2023-11-14T22:13:20Z, one event per ms
+        self.assertEqual(self.srv.post_events("cap2", events(2000, 0, 31, with_ts=t0))[0], 202)
+        path = "/api/v1/models/cap2/versions/default/reference"
+        st, _, body = self.srv.request("PUT", path, {"from": "2023-11-14T22:13:20Z",
+                                                     "to": "2023-11-14T22:13:30Z"})
+        self.assertEqual((st, body), (200, {"events": 500, "sampled": True, "in_range": 2000}))
+        st, _, ref = self.srv.request("GET", path)
+        self.assertEqual((st, ref["source"], ref["events"]), (200, "range", 500))
+        # every 4th event: spread over the whole range, not its first 500
+        self.assertEqual(ref["from"], "2023-11-14T22:13:20.000Z")
+        self.assertEqual(ref["to"], "2023-11-14T22:13:21.996Z")
+        # a range under the cap is taken whole, and says nothing more
+        st, _, body = self.srv.request("PUT", path, {"from": "2023-11-14T22:13:20Z",
+                                                     "to": "2023-11-14T22:13:20.299Z"})
+        self.assertEqual((st, body), (200, {"events": 300}))
+
+
 class Sampling(ServerTest):
     SERVER_ARGS = ("--max-sample", "100", "--eval-interval", "1s")
 

@@ -31,6 +31,10 @@ int main(void)
     CHECK_EQ_INT(config_set(&c, "listen", "0.0.0.0:9000", err, sizeof err), 0);
     CHECK_EQ_INT(config_set(&c, "listen", "nowhere", err, sizeof err), DD_EINVAL);
     CHECK_EQ_INT(config_set(&c, "listen", "x:99999", err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(c.reference_max, 100000);
+    CHECK_EQ_INT(config_set(&c, "reference_max", "5000", err, sizeof err), 0);
+    CHECK_EQ_INT(c.reference_max, 5000);
+    CHECK_EQ_INT(config_set(&c, "reference_max", "10", err, sizeof err), DD_EINVAL);
     CHECK_EQ_INT(config_set(&c, "synchronous", "full", err, sizeof err), 0);
     CHECK_EQ_INT(c.synchronous_full, 1);
     CHECK_EQ_INT(config_set(&c, "synchronous", "sometimes", err, sizeof err), DD_EINVAL);

@@ -133,10 +133,23 @@ int main(void)
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
 
     /* references: a range of the version's own events, then a batch */
-    size_t nref = 0;
+    size_t nref = 0, in_range = 0;
+    /* over the cap: every 2nd event in time order (2 of 4) */
     store_w_begin(s);
-    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", 0, 1795341600000LL, &nref), 0);
-    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "nope", 0, 1, &nref), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", 0, 1795341600000LL, 3, &nref,
+                                             &in_range), 0);
+    store_w_commit(s);
+    CHECK(nref == 2 && in_range == 4);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_events"), 2);
+    /* the first event in time order is always kept */
+    CHECK_EQ_INT(query_int("SELECT MIN(r.ts) = (SELECT MIN(ts) FROM events WHERE version_id ="
+                           " r.version_id) FROM ref_events r"), 1);
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", 0, 1795341600000LL, 4, &nref,
+                                             &in_range), 0);
+    CHECK(nref == 4 && in_range == 4);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "nope", 0, 1, 0, &nref, &in_range),
+                 DD_ENOTFOUND);
     store_w_commit(s);
     struct store_reference ref;
     int exists = 0;
