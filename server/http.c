@@ -115,6 +115,11 @@ static void send_answer(struct http_req *r, int status, const char *ctype, const
     dd_buf_puts(&b, "\r\n");
     if (with_body)
         dd_buf_append(&b, body, len);
+    /* counted before the answer leaves: a client that reads its answer and
+     * then scrapes /metrics finds its request there */
+    metrics_observe_request(r->route, status, (double)(dd_mono_ns() - r->start_ns) / 1e9);
+    if (r->route_role == ROLE_INGEST && r->error_code)
+        metrics_count_rejected(r->error_code);
     mg_write(r->conn, b.data, b.len);
     dd_buf_release(&b);
     r->status = status;
@@ -271,9 +276,6 @@ static int on_request(struct mg_connection *conn, void *cbdata)
         http_reply_error(&r, 500, "internal", -1, "no answer from handler");
 
     double ms = (double)(dd_mono_ns() - r.start_ns) / 1e6;
-    metrics_observe_request(r.route, r.status, ms / 1e3);
-    if (r.route_role == ROLE_INGEST && r.error_code)
-        metrics_count_rejected(r.error_code);
     enum dd_log_level lvl = r.status >= 500 ? DD_LOG_WARN : DD_LOG_INFO;
     if (!strcmp(r.path, "/healthz") || !strcmp(r.path, "/readyz") || !strcmp(r.path, "/metrics"))
         lvl = DD_LOG_DEBUG;
