@@ -60,13 +60,16 @@ static int64_t wall_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* xorshift, one state per thread */
+/* splitmix64 (as analysis/rng.h), one state per thread.  (xorshift64 was
+ * here: the reference is the events with the smallest random timestamps, and
+ * a generator whose consecutive outputs are related could tilt that sample.) */
 static double urand(uint64_t *s)
 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return (double)(*s >> 11) / 9007199254740992.0;
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (double)(z >> 11) / 9007199254740992.0;
 }
 
 static double gauss(uint64_t *s)
