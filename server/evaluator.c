@@ -191,7 +191,16 @@ struct evaluator {
     size_t n_snaps;
     uint64_t rounds, evaluations;
     double last_round_s, total_s;
+    double last_round_cpu_s;   /* the evaluator thread's CPU time in the last round */
 };
+
+/* CPU time of the calling thread, in seconds. */
+static double thread_cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static void remember(struct evaluator *e, const char *model, const char *version,
                      const struct dd_report *rep, struct latest **acc, size_t *n)
@@ -238,6 +247,7 @@ static void freeze_auto_reference(struct evaluator *e, const char *model,
 static void round_once(struct evaluator *e)
 {
     int64_t start = dd_mono_ns(), now = dd_now_ms();
+    double cpu_start = thread_cpu_s();
     struct store_model_info *ms = NULL;
     size_t n = 0, evaluated = 0;
     if (store_r_models(e->app->store, NULL, &ms, &n) != 0)
@@ -302,6 +312,7 @@ static void round_once(struct evaluator *e)
     e->rounds++;
     e->evaluations += evaluated;
     e->last_round_s = secs;
+    e->last_round_cpu_s = thread_cpu_s() - cpu_start;
     e->total_s += secs;
     pthread_mutex_unlock(&e->mu);
     dd_debug("evaluation round", "versions=%zu seconds=%.3f", evaluated, secs);
@@ -423,6 +434,10 @@ void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
     dd_buf_puts(b, "# HELP driftd_evaluation_round_seconds Duration of the last evaluation round.\n"
                    "# TYPE driftd_evaluation_round_seconds gauge\n");
     dd_buf_printf(b, "driftd_evaluation_round_seconds %.6f\n", e->last_round_s);
+    dd_buf_puts(b, "# HELP driftd_evaluation_round_cpu_seconds CPU time of the evaluator thread in"
+                   " the last evaluation round.\n"
+                   "# TYPE driftd_evaluation_round_cpu_seconds gauge\n");
+    dd_buf_printf(b, "driftd_evaluation_round_cpu_seconds %.6f\n", e->last_round_cpu_s);
     dd_buf_puts(b, "# HELP driftd_evaluation_seconds_total Time spent in evaluation rounds.\n"
                    "# TYPE driftd_evaluation_seconds_total counter\n");
     dd_buf_printf(b, "driftd_evaluation_seconds_total %.6f\n", e->total_s);

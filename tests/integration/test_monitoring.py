@@ -326,6 +326,7 @@ class Monitoring(ServerTest):
         self.assertTrue(hdr["Content-Type"].startswith("text/plain; version=0.0.4"))
         self.assertIn('driftd_ingest_requests_rejected_total{code="invalid_event"} 1', text)
         self.assertIn("driftd_ingest_events_accepted_total", text)
+        self.assertRegex(text, r"\ndriftd_evaluation_round_cpu_seconds \d+\.\d{6}\n")
         promtool = shutil.which("promtool")
         if not promtool:
             self.skipTest("promtool not installed (Debian package prometheus)")
