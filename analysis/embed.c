@@ -11,6 +11,7 @@
 #include "analysis/ks.h"
 #include "analysis/sort.h"
 #include "base/alloc.h"
+#include "base/bytes.h"
 #include "base/err.h"
 
 /* Rows converted to double per BLAS call: bounds memory at BLOCK × dim. */
@@ -321,33 +322,26 @@ void dd_pca_encode(const struct dd_pca *p, struct dd_buf *out)
     dd_buf_append(out, p->ref_proj, p->k_eff * p->n_ref * sizeof(double));
 }
 
-static int take(const unsigned char **at, const unsigned char *end, void *dst, size_t n)
+/* count doubles from rd, or NULL (nothing allocated) when they are not there */
+static double *read_doubles(struct dd_reader *rd, uint64_t count)
 {
-    if ((size_t)(end - *at) < n)
-        return -1;
-    memcpy(dst, *at, n);
-    *at += n;
-    return 0;
-}
-
-static double *take_array(const unsigned char **at, const unsigned char *end, uint64_t count)
-{
-    if (count > (uint64_t)(end - *at) / sizeof(double))
+    if (!dd_reader_fits(rd, count, sizeof(double)))
         return NULL;
     double *a = dd_malloc(count ? count * sizeof(double) : 1);
-    take(at, end, a, count * sizeof(double));
+    dd_read_copy(rd, a, count * sizeof(double));
     return a;
 }
 
 int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out)
 {
-    const unsigned char *at = bytes, *end = at + len;
+    struct dd_reader rd;
+    dd_reader_init(&rd, bytes, len);
     char magic[8];
     uint64_t sz[4];
     double sc[4];
     memset(out, 0, sizeof *out);
-    if (take(&at, end, magic, 8) || memcmp(magic, PCA_MAGIC, 8) || take(&at, end, sz, sizeof sz) ||
-        take(&at, end, sc, sizeof sc) || sz[0] == 0 || sz[0] > (1u << 20) || sz[1] > sz[0] ||
+    if (dd_read_copy(&rd, magic, 8) || memcmp(magic, PCA_MAGIC, 8) ||
+        dd_read_copy(&rd, sz, sizeof sz) || dd_read_copy(&rd, sc, sizeof sc) || sz[0] == 0 || sz[0] > (1u << 20) || sz[1] > sz[0] ||
         sz[3] != (sz[1] ? sz[1] : 1) || sz[2] > ((uint64_t)1 << 32))
         return DD_EINVAL;
     out->dim = sz[0];
@@ -358,11 +352,11 @@ int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out)
     out->explained = sc[1];
     out->err_mean = sc[2];
     out->err_sd = sc[3];
-    out->mean = take_array(&at, end, sz[0]);
-    out->components = out->mean ? take_array(&at, end, sz[0] * sz[1]) : NULL;
-    out->eigenvalues = out->components ? take_array(&at, end, sz[1]) : NULL;
-    out->ref_proj = out->eigenvalues ? take_array(&at, end, sz[3] * sz[2]) : NULL;
-    if (!out->ref_proj || at != end) {
+    out->mean = read_doubles(&rd, sz[0]);
+    out->components = out->mean ? read_doubles(&rd, sz[0] * sz[1]) : NULL;
+    out->eigenvalues = out->components ? read_doubles(&rd, sz[1]) : NULL;
+    out->ref_proj = out->eigenvalues ? read_doubles(&rd, sz[3] * sz[2]) : NULL;
+    if (!out->ref_proj || rd.left) {
         dd_pca_release(out);
         return DD_EINVAL;
     }

@@ -98,14 +98,6 @@ size_t drift_performance_json(const struct dd_batch *batch, struct dd_buf *b)
     return labeled;
 }
 
-static int has_labels(const struct dd_batch *b)
-{
-    for (size_t i = 0; b && i < b->n; i++)
-        if (b->events[i].label && b->events[i].prediction)
-            return 1;
-    return 0;
-}
-
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
                        struct dd_buf *out)
 {
@@ -130,8 +122,11 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
         dd_json_key(out, "computed_at", &first);
         dd_json_time(out, m->computed_ms);
     }
-    if (m->ref_performance || has_labels(m->cur)) {
-        static const struct dd_batch none;
+    static const struct dd_batch none;
+    struct dd_buf cur_perf;
+    dd_buf_init(&cur_perf);
+    size_t cur_labeled = drift_performance_json(m->cur ? m->cur : &none, &cur_perf);
+    if (m->ref_performance || cur_labeled) {
         dd_json_key(out, "performance", &first);
         dd_buf_puts(out, "{\"reference\":");
         if (m->ref_performance)
@@ -139,9 +134,10 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
         else
             drift_performance_json(&none, out);
         dd_buf_puts(out, ",\"current\":");
-        drift_performance_json(m->cur ? m->cur : &none, out);
+        dd_buf_append(out, cur_perf.data, cur_perf.len);
         dd_buf_putc(out, '}');
     }
+    dd_buf_release(&cur_perf);
     dd_buf_putc(out, ',');
     dd_report_json_members(rep, out);
     dd_buf_putc(out, '}');

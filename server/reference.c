@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/bytes.h"
 #include "base/err.h"
 #include "server/drift.h"
 #include "server/signals.h"
@@ -72,47 +73,35 @@ void reference_encode(const struct ref_prepared *r, struct dd_buf *out)
     put_part(out, r->performance, r->performance ? strlen(r->performance) : 0);
 }
 
-/* The next part: its bytes and length, or NULL past the end. */
-static const unsigned char *next_part(const unsigned char **at, const unsigned char *end,
-                                      size_t *len)
+/* The next part (u64 length, bytes): its bytes, or NULL past the end. */
+static const void *next_part(struct dd_reader *rd, size_t *len)
 {
-    uint64_t n;
-    if ((size_t)(end - *at) < sizeof n)
-        return NULL;
-    memcpy(&n, *at, sizeof n);
-    *at += sizeof n;
-    if (n > (uint64_t)(end - *at))
-        return NULL;
-    const unsigned char *p = *at;
-    *at += n;
+    uint64_t n = dd_read_u64(rd);
     *len = (size_t)n;
-    return p;
+    return dd_reader_fits(rd, n, 1) ? dd_read(rd, (size_t)n) : NULL;
 }
 
 int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
 {
     memset(out, 0, sizeof *out);
-    const unsigned char *at = bytes, *end = at + len;
-    uint32_t head[2];
-    uint64_t n;
-    if (len < sizeof head + sizeof n)
-        return DD_EINVAL;
-    memcpy(head, at, sizeof head);
-    memcpy(&n, at + sizeof head, sizeof n);
-    at += sizeof head + sizeof n;
-    if (head[0] != REF_MAGIC || head[1] != REF_FORMAT)
+    struct dd_reader rd;
+    dd_reader_init(&rd, bytes, len);
+    uint32_t head[2] = {0, 0};
+    dd_read_copy(&rd, head, sizeof head);
+    uint64_t n = dd_read_u64(&rd);
+    if (rd.bad || head[0] != REF_MAGIC || head[1] != REF_FORMAT)
         return DD_EINVAL;
     size_t ls, lp, lj;
-    const unsigned char *s = next_part(&at, end, &ls);
-    const unsigned char *p = s ? next_part(&at, end, &lp) : NULL;
-    const unsigned char *j = p ? next_part(&at, end, &lj) : NULL;
-    if (!j || at != end || memchr(j, 0, lj))
+    const void *sig = next_part(&rd, &ls);
+    const void *pca = next_part(&rd, &lp);
+    const char *perf = next_part(&rd, &lj);
+    if (rd.bad || !sig || !pca || !perf || rd.left || memchr(perf, 0, lj))
         return DD_EINVAL;
     out->n_events = (size_t)n;
-    if (signals_ref_decode(s, ls, &out->sig) != 0 || signals_ref_events(out->sig) != n)
+    if (signals_ref_decode(sig, ls, &out->sig) != 0 || signals_ref_events(out->sig) != n)
         goto fail;
     if (lp) {
-        if (dd_pca_decode(p, lp, &out->pca) != 0)
+        if (dd_pca_decode(pca, lp, &out->pca) != 0)
             goto fail;
         out->has_pca = 1;
         size_t rows;
@@ -122,7 +111,7 @@ int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
             goto fail;
     }
     if (lj)
-        out->performance = dd_strndup((const char *)j, lj);
+        out->performance = dd_strndup(perf, lj);
     return 0;
 fail:
     reference_release(out);

@@ -11,13 +11,13 @@
  */
 #include "server/signals.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/sort.h"
 #include "base/alloc.h"
+#include "base/bytes.h"
 #include "base/err.h"
 
 struct column {          /* one side of one signal */
@@ -70,7 +70,6 @@ struct signal_priv {
     struct sig **sigs;
     size_t n, cap;
     float *emb_cur;
-    struct signals_ref *own_ref; /* signals_build(): the set's own reference */
 };
 
 /* ---- category dictionary ---- */
@@ -323,7 +322,6 @@ static void priv_free(struct signal_priv *p)
     }
     free(p->sigs);
     free(p->emb_cur);
-    signals_ref_free(p->own_ref);
     free(p);
 }
 
@@ -498,15 +496,6 @@ int signals_build_cur(const struct signals_ref *r, const struct dd_event *cur, s
     return 0;
 }
 
-int signals_build(const struct dd_event *ref, size_t n_ref, const struct dd_event *cur,
-                  size_t n_cur, struct signal_set *out, char *err, size_t errlen)
-{
-    struct signals_ref *r = signals_ref_build(ref, n_ref);
-    int rc = signals_build_cur(r, cur, n_cur, out, err, errlen);
-    out->priv->own_ref = r;
-    return rc;
-}
-
 void signals_release(struct signal_set *s)
 {
     if (!s || !s->priv)
@@ -574,47 +563,13 @@ void signals_ref_encode(const struct signals_ref *r, struct dd_buf *b)
     }
 }
 
-struct reader {
-    const unsigned char *p;
-    size_t left;
-    int bad;
-};
-
-/* The next n bytes, or NULL (and bad) past the end. */
-static const void *take(struct reader *rd, size_t n)
-{
-    if (rd->bad || n > rd->left) {
-        rd->bad = 1;
-        return NULL;
-    }
-    const void *q = rd->p;
-    rd->p += n;
-    rd->left -= n;
-    return q;
-}
-
-/* Copies the next n bytes to dst (left as it was past the end). */
-static void take_copy(struct reader *rd, void *dst, size_t n)
-{
-    const void *q = take(rd, n);
-    if (q)
-        memcpy(dst, q, n);
-}
-
-static uint64_t take_u64(struct reader *rd)
-{
-    uint64_t v = 0;
-    take_copy(rd, &v, sizeof v);
-    return v;
-}
-
-static int decode_sig(struct reader *rd, struct ref_sig *s)
+static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
 {
     uint16_t nl = 0;
-    take_copy(rd, &nl, sizeof nl);
-    const char *name = nl < sizeof s->name ? take(rd, nl) : NULL;
-    const unsigned char *kind = take(rd, 1);
-    uint64_t n = take_u64(rd);
+    dd_read_copy(rd, &nl, sizeof nl);
+    const char *name = nl < sizeof s->name ? dd_read(rd, nl) : NULL;
+    const unsigned char *kind = dd_read(rd, 1);
+    uint64_t n = dd_read_u64(rd);
     if (!name || !kind || rd->bad || (*kind != DD_SIGNAL_NUMERIC && *kind != DD_SIGNAL_CATEGORICAL))
         return DD_EINVAL;
     memcpy(s->name, name, nl);
@@ -622,7 +577,8 @@ static int decode_sig(struct reader *rd, struct ref_sig *s)
     s->name_len = nl;
     s->kind = (enum dd_signal_kind)*kind;
     if (s->kind == DD_SIGNAL_NUMERIC) {
-        const void *v = n <= rd->left / sizeof(double) ? take(rd, n * sizeof(double)) : NULL;
+        const void *v = dd_reader_fits(rd, n, sizeof(double)) ? dd_read(rd, n * sizeof(double))
+                                                               : NULL;
         if (!v)
             return DD_EINVAL;
         s->n = n;
@@ -630,16 +586,16 @@ static int decode_sig(struct reader *rd, struct ref_sig *s)
         memcpy(s->num, v, n * sizeof *s->num);
         return dd_has_nonfinite(s->num, n) || !dd_is_sorted(s->num, n) ? DD_EINVAL : 0;
     }
-    uint64_t ncat = take_u64(rd);
-    if (rd->bad || ncat > rd->left / 12 || ncat > UINT32_MAX)
+    uint64_t ncat = dd_read_u64(rd);
+    if (!dd_reader_fits(rd, ncat, 12) || ncat > UINT32_MAX) /* >= 12 bytes per category */
         return DD_EINVAL;
     uint64_t total = 0;
     uint64_t *counts = dd_calloc(ncat ? ncat : 1, sizeof *counts);
     for (uint64_t k = 0; k < ncat; k++) {
         uint32_t len = 0;
-        take_copy(rd, &len, sizeof len);
-        const char *cn = take(rd, len);
-        counts[k] = take_u64(rd);
+        dd_read_copy(rd, &len, sizeof len);
+        const char *cn = dd_read(rd, len);
+        counts[k] = dd_read_u64(rd);
         if (rd->bad || memchr(cn, 0, len) || counts[k] > n - total) {
             free(counts);
             return DD_EINVAL;
@@ -661,29 +617,30 @@ static int decode_sig(struct reader *rd, struct ref_sig *s)
 
 int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out)
 {
-    struct reader rd = {bytes, len, 0};
+    struct dd_reader rd;
+    dd_reader_init(&rd, bytes, len);
     uint32_t head[2] = {0, 0};
-    take_copy(&rd, head, sizeof head);
+    dd_read_copy(&rd, head, sizeof head);
     if (head[0] != SIG_MAGIC || head[1] != SIG_FORMAT)
         return DD_EINVAL;
     struct signals_ref *r = dd_calloc(1, sizeof *r);
-    r->n_events = take_u64(&rd);
-    r->nclasses = take_u64(&rd);
-    take_copy(&rd, &r->dim, sizeof r->dim);
-    r->n_emb = take_u64(&rd);
+    r->n_events = dd_read_u64(&rd);
+    r->nclasses = dd_read_u64(&rd);
+    dd_read_copy(&rd, &r->dim, sizeof r->dim);
+    r->n_emb = dd_read_u64(&rd);
     int rc = DD_EINVAL;
     if (rd.bad || r->nclasses > SIGNALS_MAX_CLASSES || (!r->dim && r->n_emb))
         goto fail;
     if (r->dim) {
         size_t row = (size_t)r->dim * sizeof(float);
-        const void *e = r->n_emb <= rd.left / row ? take(&rd, r->n_emb * row) : NULL;
+        const void *e = dd_reader_fits(&rd, r->n_emb, row) ? dd_read(&rd, r->n_emb * row) : NULL;
         if (!e)
             goto fail;
         r->emb = dd_malloc(r->n_emb ? r->n_emb * row : 1);
         memcpy(r->emb, e, r->n_emb * row);
     }
-    uint64_t nsig = take_u64(&rd);
-    if (rd.bad || nsig > rd.left / 11)
+    uint64_t nsig = dd_read_u64(&rd);
+    if (!dd_reader_fits(&rd, nsig, 11)) /* >= 11 bytes per signal */
         goto fail;
     r->sigs = dd_calloc(nsig ? nsig : 1, sizeof *r->sigs);
     for (uint64_t i = 0; i < nsig; i++) {

@@ -64,9 +64,6 @@ int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out);
  * in err).  signals_release() in both cases. */
 int signals_build_cur(const struct signals_ref *ref, const struct dd_event *cur, size_t n_cur,
                       struct signal_set *out, char *err, size_t errlen);
-/* Both sides from events (the set owns its reference side). */
-int signals_build(const struct dd_event *ref, size_t n_ref, const struct dd_event *cur,
-                  size_t n_cur, struct signal_set *out, char *err, size_t errlen);
 void signals_release(struct signal_set *s);
 
 #endif

@@ -1014,21 +1014,48 @@ out:
 
 /* ---- references ---- */
 
-static int exec_bound(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c,
-                      const char *text)
+/* Runs sql with integer parameters ?1..?n and, when text is not NULL, text
+ * as ?(n+1); the first result column of its first row (if any) into
+ * *first. */
+static int exec_ints(sqlite3 *db, const char *sql, const int64_t *v, int n, const char *text,
+                     int64_t *first)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return sqlerr(db, sql);
-    /* parameters the statement does not have are ignored (SQLITE_RANGE) */
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
-    sqlite3_bind_int64(st, 3, c);
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
     if (text)
-        sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, n + 1, text, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && first)
+        *first = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : sqlerr(db, sql);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlerr(db, sql);
+}
+
+/* exec_ints() with ?1..?3 (parameters the statement does not have are
+ * ignored: SQLITE_RANGE) and text as ?4. */
+static int exec_bound(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c,
+                      const char *text)
+{
+    int64_t v[3] = {a, b, c};
+    return exec_ints(db, sql, v, 3, text, NULL);
+}
+
+static int64_t w_version_id(struct store *s, const char *model, const char *version)
+{
+    struct model_entry *m = model_find(s, model, 0);
+    if (!m)
+        return -1;
+    int64_t vid = -1;
+    sqlite3_stmt *st = s->w_version_get;
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        vid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return vid;
 }
 
 /* Replaces the refs row from what ref_events now holds for the version. */
@@ -1096,22 +1123,6 @@ int store_w_set_reference_events(struct store *s, const char *model, const char 
     return rc;
 }
 
-/* Runs sql with integer parameters ?1..?n; the first result column of its
- * first row (if any) into *first. */
-static int exec_ints(sqlite3 *db, const char *sql, const int64_t *v, int n, int64_t *first)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sqlerr(db, sql);
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_int64(st, i + 1, v[i]);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && first)
-        *first = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sqlerr(db, sql);
-}
-
 #define REF_COLUMNS "version_id, ts, prediction, confidence, latency_ms, label, probabilities," \
                     " embedding, features"
 
@@ -1119,22 +1130,13 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
                                 int64_t from_ms, int64_t to_ms, size_t max, size_t *events,
                                 size_t *in_range)
 {
-    struct model_entry *m = model_find(s, model, 0);
-    if (!m)
-        return DD_ENOTFOUND;
-    int64_t vid = -1;
-    sqlite3_stmt *st = s->w_version_get;
-    sqlite3_bind_int64(st, 1, m->id);
-    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        vid = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    int64_t vid = w_version_id(s, model, version);
     if (vid < 0)
         return DD_ENOTFOUND;
     int64_t n = 0;
     int64_t v[5] = {vid, from_ms, to_ms, 1, (int64_t)max};
     if (exec_ints(s->w, "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-                  v, 3, &n) != 0 ||
+                  v, 3, NULL, &n) != 0 ||
         exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1", vid, 0, 0, NULL) != 0)
         return DD_EIO;
     *in_range = (size_t)n;
@@ -1143,7 +1145,7 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
         rc = exec_ints(s->w,
                        "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
                        " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-                       v, 3, NULL);
+                       v, 3, NULL, NULL);
     } else {
         /* every step-th event in (ts, id) order: spread over the whole range;
          * the row numbers come from the (version_id, ts) index alone */
@@ -1153,7 +1155,7 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
                        " FROM events WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
                        " (ORDER BY ts, id) AS rn FROM events WHERE version_id = ?1 AND ts"
                        " BETWEEN ?2 AND ?3) WHERE (rn - 1) % ?4 = 0 LIMIT ?5)",
-                       v, 5, NULL);
+                       v, 5, NULL, NULL);
     }
     if (rc != 0)
         return DD_EIO;
@@ -1196,21 +1198,6 @@ out:
 }
 
 /* ---- evaluations ---- */
-
-static int64_t w_version_id(struct store *s, const char *model, const char *version)
-{
-    struct model_entry *m = model_find(s, model, 0);
-    if (!m)
-        return -1;
-    int64_t vid = -1;
-    sqlite3_stmt *st = s->w_version_get;
-    sqlite3_bind_int64(st, 1, m->id);
-    sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        vid = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return vid;
-}
 
 static void bind_double_or_null(sqlite3_stmt *st, int i, double v)
 {

@@ -366,8 +366,19 @@ class ReferenceSummary(unittest.TestCase):
         self.assertEqual(first["performance"]["reference"]["labeled"], 300)
         self.assertEqual(srv.logs().count('msg="reference prepared"'), 1, srv.logs())
         self.assertEqual(srv.stop(), 0)
+        # a damaged summary is prepared again from the reference's events, and stored again
         with sqlite3.connect(srv.db) as db:
             self.assertEqual(db.execute("SELECT COUNT(*) FROM ref_summaries").fetchone()[0], 1)
+            db.execute("UPDATE ref_summaries SET summary = substr(summary, 1, 100)")
+        before = len(srv.logs())
+        srv.start()
+        again = srv.request("GET", "/api/v1/models/pca/drift?window=59m")[2]
+        self.assertEqual(again["signals"], first["signals"])
+        self.assertIn("stored reference summary unreadable", srv.logs()[before:])
+        self.assertIn("how=computed", srv.logs()[before:])
+        self.assertEqual(srv.stop(), 0)
+        # and then it is all a restart needs: the reference's events are not read
+        with sqlite3.connect(srv.db) as db:
             db.execute("DELETE FROM ref_events")
         before = len(srv.logs())
         srv.start()

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/rng.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "tests/bench/common/bench_util.h"
@@ -60,42 +61,29 @@ static int64_t wall_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* splitmix64 (as analysis/rng.h), one state per thread.  (xorshift64 was
- * here: the reference is the events with the smallest random timestamps, and
- * a generator whose consecutive outputs are related could tilt that sample.) */
-static double urand(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return (double)(z >> 11) / 9007199254740992.0;
-}
-
-static double gauss(uint64_t *s)
-{
-    double u = urand(s) + 1e-12, v = urand(s);
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
+/* Draws: analysis/rng.h (splitmix64), one state per thread.  (A xorshift64
+ * was here: the automatic reference is the events with the smallest random
+ * timestamps, and a generator whose consecutive outputs are related could
+ * tilt that sample.) */
 
 /* One batch for model m: ts uniform in [lo, hi] (lo == 0: no ts, the
  * server's receipt time); `shift` moves the distributions. */
-static void make_batch(struct dd_buf *b, uint64_t *rng, int64_t lo, int64_t hi, int shift)
+static void make_batch(struct dd_buf *b, struct dd_rng *rng, int64_t lo, int64_t hi, int shift)
 {
     dd_buf_reset(b);
     dd_buf_puts(b, "{\"events\":[");
     for (int i = 0; i < BATCH; i++) {
-        double z = gauss(rng);
-        int cls = (int)(urand(rng) * (shift ? 6 : 10));
+        double z = dd_rng_normal(rng);
+        int cls = (int)(dd_rng_uniform(rng) * (shift ? 6 : 10));
         dd_buf_printf(b, "%s{\"version\":\"v1\",", i ? "," : "");
         if (lo)
-            dd_buf_printf(b, "\"ts\":%lld,", (long long)(lo + (int64_t)(urand(rng) * (double)(hi - lo))));
+            dd_buf_printf(b, "\"ts\":%lld,", (long long)(lo + (int64_t)(dd_rng_uniform(rng) * (double)(hi - lo))));
         dd_buf_printf(b,
                       "\"prediction\":\"c%d\",\"confidence\":%.4f,\"latency_ms\":%.2f,"
                       "\"features\":{\"age\":%.2f,\"income\":%.1f,\"country\":\"%s\"}}",
-                      cls, 0.5 + 0.5 * urand(rng), 5 + 10 * urand(rng),
-                      40 + 12 * z + (shift ? 6 : 0), 50000 + 15000 * gauss(rng),
-                      urand(rng) < (shift ? 0.6 : 0.3) ? "DE" : "FR");
+                      cls, 0.5 + 0.5 * dd_rng_uniform(rng), 5 + 10 * dd_rng_uniform(rng),
+                      40 + 12 * z + (shift ? 6 : 0), 50000 + 15000 * dd_rng_normal(rng),
+                      dd_rng_uniform(rng) < (shift ? 0.6 : 0.3) ? "DE" : "FR");
     }
     dd_buf_puts(b, "]}");
 }
@@ -148,7 +136,8 @@ static long post(CURL *c, const char *url, struct dd_buf *body, struct dd_buf *r
 static void *loader_main(void *arg)
 {
     struct loader *l = arg;
-    uint64_t rng = 0x1234567ull * (uint64_t)(l->index + 1) + (uint64_t)wall_ms();
+    struct dd_rng rng;
+    dd_rng_seed(&rng, 0x1234567ull * (uint64_t)(l->index + 1) + (uint64_t)wall_ms());
     struct dd_buf body, resp;
     dd_buf_init(&body);
     dd_buf_init(&resp);
@@ -168,7 +157,7 @@ static void *loader_main(void *arg)
     } else {
         double t0 = bench_now_s();
         while (bench_now_s() < l->until) {
-            int m = (int)(urand(&rng) * n_models);
+            int m = (int)(dd_rng_uniform(&rng) * n_models);
             snprintf(url, sizeof url, "%s/api/v1/models/m%02d/events", l->srv->base, m);
             make_batch(&body, &rng, 0, 0, m < n_models / 2);
             if ((l->failure = post(c, url, &body, &resp)) != 0)
@@ -299,7 +288,8 @@ struct reader {
 static void *reader_main(void *arg)
 {
     struct reader *r = arg;
-    uint64_t rng = 0xabcdefull + (uint64_t)r->index;
+    struct dd_rng rng;
+    dd_rng_seed(&rng, 0xabcdefull + (uint64_t)r->index);
     CURL *c = curl_easy_init();
     struct dd_buf resp;
     dd_buf_init(&resp);
@@ -307,7 +297,7 @@ static void *reader_main(void *arg)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     int k = r->index % NKINDS;
     while (bench_now_s() < r->until) {
-        int m = (int)(urand(&rng) * n_models);
+        int m = (int)(dd_rng_uniform(&rng) * n_models);
         char url[256];
         snprintf(url, sizeof url, "%s/api/v1/models/m%02d/%s", r->srv->base, m, kind_path[k]);
         curl_easy_setopt(c, CURLOPT_URL, url);

@@ -2,8 +2,9 @@
  * benchmark, tests/bench/stats/run.sh; not part of driftd).
  *
  * Same library calls as server/cmd_check.c: read the files, dd_parse_events(),
- * signals_build() + dd_eval_run() (what drift_evaluate() does without model
- * settings or a cached PCA), drift_report_json().  Prints one JSON line with
+ * reference_prepare() + signals_build_cur() + dd_eval_run() (what
+ * drift_evaluate() does without model settings or a cached PCA),
+ * drift_report_json().  Prints one JSON line with
  * the seconds of each phase and the report's p-values, so run.sh can show
  * driftd's compute-only time next to SciPy's.
  *
