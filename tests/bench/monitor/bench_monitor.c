@@ -5,14 +5,16 @@
  * 1. Loads M models (default 10) with H_A events each (default 100,000): a
  *    1 h window's worth in the last hour (default 20,000 per model, shifted
  *    for the first half of the models) and the rest spread over the past
- *    29 days.  It restarts the server with --eval-interval 2s and reads the
- *    evaluator's own round time (driftd_evaluation_round_seconds) over
- *    ROUNDS rounds.
- * 2. Adds history up to H_B events per model (default 1,000,000: 10 M
- *    stored), all older than the window, restarts the server and times
- *    ROUNDS rounds again.  The round must not depend on stored history:
- *    target within 10%.  (The restarts put both timings in the same process
- *    state: right after 9 M inserts the server is still settling.)
+ *    29 days.
+ * 2. Copies that database and adds history to the copy up to H_B events per
+ *    model (default 1,000,000: 10 M stored), all older than the window.
+ *    Then it times evaluation rounds (the evaluator's own
+ *    driftd_evaluation_round_seconds and _cpu_seconds, --eval-interval 2s)
+ *    on freshly started servers, the two databases in turn, PER_REP rounds
+ *    at a time, REPS times: the median round must not depend on stored
+ *    history (target within 10%).  Taking turns gives both sizes the same
+ *    share of the VM's slow and fast spells; fresh starts keep the settling
+ *    after millions of inserts out of the timing.
  * 3. Restarts the server with the default eval interval and, while client
  *    threads ingest live events at --ingest-rate events/s (default half of
  *    the scalar rate tests/bench/ingest reached), two reader threads fetch
@@ -27,7 +29,7 @@
  *
  * Usage: bench_monitor --driftd PATH [--models M] [--events H_B]
  *        [--events-small H_A] [--window-events W] [--ingest-rate R]
- *        [--read-seconds S] [--settle S]
+ *        [--read-seconds S]
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -47,8 +49,11 @@
 #include "tests/bench/common/bench_util.h"
 
 #define BATCH 1000
-#define ROUNDS 15 /* rounds timed per history size; the median is compared (rounds
-                   * vary by +-20% on an idle 2-core VM: 7 were too few) */
+#define REPS 5    /* the two history sizes are timed in turn, REPS times each ... */
+#define PER_REP 3 /* ... PER_REP rounds at a time: the machine's speed drifts over
+                   * tens of seconds on the 2-core VM (the statistics alone took
+                   * 1.7x longer for a while), so each size gets the same mix */
+#define ROUNDS (REPS * PER_REP)
 #define LOADERS 2
 #define DAY_MS 86400000LL
 
@@ -204,16 +209,12 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Waits for `skip` rounds to finish (they may have started before the data
- * was complete), then returns the median duration of the next `take`,
- * leaving them sorted in all[], and the median of their evaluator-thread CPU
- * time in *cpu_median (less exposed to the VM's noise than wall time). */
-static double round_seconds(const struct bench_server *srv, int skip, int take, double *all,
-                            double *cpu_median)
+/* Waits for `skip` rounds to finish (the start-up round), then writes the
+ * wall and evaluator-thread CPU seconds of the next `take` rounds to wall[]
+ * and cpu[]. */
+static void collect_rounds(const struct bench_server *srv, int skip, int take, double *wall,
+                           double *cpu)
 {
-    double cpu[ROUNDS];
-    if (take > ROUNDS)
-        bench_die("round_seconds: take > ROUNDS");
     double seen = bench_metric(srv, "driftd_evaluation_rounds_total");
     double target = seen + skip;
     int got = 0;
@@ -228,13 +229,16 @@ static double round_seconds(const struct bench_server *srv, int skip, int take, 
         seen = r;
         if (r <= target)
             continue;
-        all[got] = bench_metric(srv, "driftd_evaluation_round_seconds");
+        wall[got] = bench_metric(srv, "driftd_evaluation_round_seconds");
         cpu[got++] = bench_metric(srv, "driftd_evaluation_round_cpu_seconds");
     }
-    qsort(all, (size_t)take, sizeof *all, cmp_double); /* sorted: min first */
-    qsort(cpu, (size_t)take, sizeof *cpu, cmp_double);
-    *cpu_median = cpu[take / 2];
-    return all[take / 2];
+}
+
+/* Sorts a[0..n) and returns its median. */
+static double median(double *a, int n)
+{
+    qsort(a, (size_t)n, sizeof *a, cmp_double);
+    return a[n / 2];
 }
 
 /* Models whose latest stored evaluation says drift. */
@@ -333,7 +337,7 @@ int main(int argc, char **argv)
 {
     const char *driftd = NULL;
     long events_b = 1000000, events_a = 100000, window_events = 20000;
-    double ingest_rate = 169000, read_seconds = 30, settle = 0;
+    double ingest_rate = 169000, read_seconds = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -353,8 +357,6 @@ int main(int argc, char **argv)
             ingest_rate = atof(v);
         else if (!strcmp(a, "--read-seconds"))
             read_seconds = atof(v);
-        else if (!strcmp(a, "--settle"))
-            settle = atof(v); /* seconds of rounds between loading and timing phase 2 */
         else
             bench_die("unknown option (see the top of bench_monitor.c)");
     }
@@ -364,9 +366,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     dd_log_set_level(DD_LOG_WARN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char dir[] = "/tmp/driftd-bench-monitor-XXXXXX";
-    if (!mkdtemp(dir))
+    char dir[] = "/tmp/driftd-bench-monitor-XXXXXX", dir_b[] = "/tmp/driftd-bench-monitor-XXXXXX";
+    if (!mkdtemp(dir) || !mkdtemp(dir_b))
         bench_die("mkdtemp");
+    char cmd[1200];
     printf("driftd monitoring benchmark: %d models, %ld then %ld stored events each,"
            " %ld in the 1 h window; %ld cores\n\n",
            n_models, events_a, events_b, window_events, sysconf(_SC_NPROCESSORS_ONLN));
@@ -383,38 +386,43 @@ int main(int argc, char **argv)
     double r2 = load(&srv, window_events, win_lo, win_hi, 1);
     printf("loaded %ld events/model (%.0f and %.0f events/s)\n", events_a, r1, r2);
     fflush(stdout);
-    /* time a freshly started server on the loaded database: both history
-     * sizes are timed in the same process state (no load just behind it) */
     bench_server_stop(&srv);
-    bench_server_start(&srv, driftd, dir, fast, 1);
-    double rounds_a[ROUNDS], rounds_b[ROUNDS];
-    double cpu_a, cpu_b;
-    double med_a = round_seconds(&srv, 1, ROUNDS, rounds_a, &cpu_a);
-    char names[1024];
-    int drifting = drifting_models(&srv, names, sizeof names);
-    printf("evaluation round, %ld events/model: median %.3f s (min %.3f, max %.3f);"
-           " drift on %d models: %s\n",
-           events_a, med_a, rounds_a[0], rounds_a[ROUNDS - 1], drifting, names);
-    fflush(stdout);
 
-    /* 2. ten times the history, none of it in the window */
+    /* 2. ten times the history, none of it in the window, in a copy */
+    snprintf(cmd, sizeof cmd, "cp '%s'/server.db* '%s'/", dir, dir_b);
+    if (system(cmd) != 0)
+        bench_die("cannot copy the database");
+    bench_server_start(&srv, driftd, dir_b, fast, 1);
     double r3 = load(&srv, events_b - events_a, hist_lo, hist_hi, 0);
-    printf("loaded up to %ld events/model (%.0f events/s)\n", events_b, r3);
+    printf("loaded up to %ld events/model in a copy (%.0f events/s)\n", events_b, r3);
     fflush(stdout);
     bench_server_stop(&srv);
-    bench_server_start(&srv, driftd, dir, fast, 1);
-    if (settle > 0)
-        usleep((useconds_t)(settle * 1e6));
-    double med_b = round_seconds(&srv, 1, ROUNDS, rounds_b, &cpu_b);
-    drifting = drifting_models(&srv, names, sizeof names);
-    printf("evaluation round, %ld events/model: median %.3f s (min %.3f, max %.3f);"
-           " drift on %d models: %s\n\n",
-           events_b, med_b, rounds_b[0], rounds_b[ROUNDS - 1], drifting, names);
-    bench_server_stop(&srv);
+
+    /* timed on freshly started servers (no load just behind them), the two
+     * sizes in turn */
+    double wall[2][ROUNDS], cpu[2][ROUNDS];
+    char names[2][1024];
+    int drifting[2] = {0, 0};
+    for (int r = 0; r < REPS; r++)
+        for (int side = 0; side < 2; side++) {
+            bench_server_start(&srv, driftd, side ? dir_b : dir, fast, 1);
+            collect_rounds(&srv, 1, PER_REP, wall[side] + r * PER_REP, cpu[side] + r * PER_REP);
+            if (r == REPS - 1)
+                drifting[side] = drifting_models(&srv, names[side], sizeof names[side]);
+            bench_server_stop(&srv);
+        }
+    double med_a = median(wall[0], ROUNDS), med_b = median(wall[1], ROUNDS);
+    double cpu_a = median(cpu[0], ROUNDS), cpu_b = median(cpu[1], ROUNDS);
+    for (int side = 0; side < 2; side++)
+        printf("evaluation round, %ld events/model: median %.3f s (min %.3f, max %.3f);"
+               " drift on %d models: %s\n",
+               side ? events_b : events_a, side ? med_b : med_a, wall[side][0],
+               wall[side][ROUNDS - 1], drifting[side], names[side]);
+    printf("\n");
     fflush(stdout);
 
     /* 3. reads under live ingest, default eval interval */
-    bench_server_start(&srv, driftd, dir, NULL, 1);
+    bench_server_start(&srv, driftd, dir_b, NULL, 1);
     /* steady state: the round that runs at start-up has finished */
     while (bench_metric(&srv, "driftd_evaluation_rounds_total") < 1)
         usleep(100000);
@@ -490,10 +498,9 @@ int main(int argc, char **argv)
                                                                  : "p99 <= 25 ms MISS");
         free(lat[k]);
     }
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, dir_b);
     if (getenv("BENCH_KEEP"))
-        printf("kept %s (database and server.log)\n", dir);
+        printf("kept %s and %s (databases and server logs)\n", dir, dir_b);
     else if (system(cmd) != 0)
         fprintf(stderr, "bench_monitor: could not remove %s\n", dir);
     curl_global_cleanup();
