@@ -3,6 +3,7 @@ binary (API.md "Errors", "Authentication", "Telemetry ingest", "Models")."""
 import base64
 import json
 import os
+import shutil
 import struct
 import subprocess
 import time
@@ -243,7 +244,9 @@ class Startup(unittest.TestCase):
     def test_config_env_flags(self):
         import tempfile
         s = Server()
-        cfg = os.path.join(tempfile.mkdtemp(prefix="driftd-cfg-"), "driftd.json")
+        cfg_dir = tempfile.mkdtemp(prefix="driftd-cfg-")
+        self.addCleanup(shutil.rmtree, cfg_dir, True)
+        cfg = os.path.join(cfg_dir, "driftd.json")
         with open(cfg, "w") as f:
             json.dump({"body_limit": "2KiB", "threads": 4}, f)
         s.args = ["--config", cfg]
