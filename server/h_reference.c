@@ -1,8 +1,10 @@
 /* h_reference.c — PUT and GET /api/v1/models/{model}/versions/{version}/reference
  * (API.md "Reference data").  A PUT replaces the reference with the events
  * of its body, or with the version's own events in {"from", "to"}; the
- * writer thread does it in one transaction.  Without a PUT, a version's
- * reference is its first events (see h_drift.c). */
+ * writer thread does it in one transaction.  A range is counted, and over
+ * reference_max sampled, on a reader first, so the writer (and all ingest
+ * behind it) copies at most reference_max events and never scans the range.
+ * Without a PUT, a version's reference is its first events (see h_drift.c). */
 #include <string.h>
 
 #include "base/err.h"
@@ -27,6 +29,7 @@ void h_reference_put(struct http_req *r)
     dd_buf_init(&body);
     struct dd_batch batch;
     dd_batch_init(&batch);
+    struct store_range_sample range = {0};
     if (http_read_body_or_reply(r, r->app->cfg.body_limit, &body) != 0)
         goto out;
     const char *text = body.data ? body.data : "";
@@ -44,15 +47,18 @@ void h_reference_put(struct http_req *r)
         }
         for (size_t i = 0; i < batch.n; i++)
             batch.events[i].version = version;
-        writer_submit_reference(r->app->writer, model, version, &batch, 0, 0, 0, &res);
+        writer_submit_reference(r->app->writer, model, version, &batch, &res);
     } else {
-        int64_t from, to;
-        if (dd_parse_time_range(text, body.len, &from, &to, &pe) != 0) {
+        if (dd_parse_time_range(text, body.len, &range.from_ms, &range.to_ms, &pe) != 0) {
             http_reply_error(r, 400, pe.code, -1, "%s", pe.message);
             goto out;
         }
-        writer_submit_reference(r->app->writer, model, version, NULL, from, to,
-                                (size_t)r->app->cfg.reference_max, &res);
+        range.max = (size_t)r->app->cfg.reference_max;
+        int rc = store_r_range_sample(r->app->store, model, version, &range);
+        if (rc != 0)
+            res.rc = rc;
+        else
+            writer_submit_reference_range(r->app->writer, model, version, &range, &res);
     }
     switch (res.rc) {
     case 0:
@@ -83,14 +89,15 @@ void h_reference_put(struct http_req *r)
     struct dd_buf b;
     dd_buf_init(&b);
     dd_buf_printf(&b, "{\"events\":%zu", res.ingest.accepted);
-    if (res.in_range > res.ingest.accepted) /* a range over reference_max: sampled */
-        dd_buf_printf(&b, ",\"sampled\":true,\"in_range\":%zu", res.in_range);
+    if (range.n_ids) /* a range over reference_max: sampled */
+        dd_buf_printf(&b, ",\"sampled\":true,\"in_range\":%zu", range.in_range);
     dd_buf_putc(&b, '}');
     http_reply_json(r, 200, &b);
     dd_buf_release(&b);
 out:
     dd_buf_release(&body);
     dd_batch_release(&batch);
+    store_range_sample_release(&range);
 }
 
 void h_reference_get(struct http_req *r)

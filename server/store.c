@@ -1127,40 +1127,103 @@ int store_w_set_reference_events(struct store *s, const char *model, const char 
                     " embedding, features"
 
 int store_w_set_reference_range(struct store *s, const char *model, const char *version,
-                                int64_t from_ms, int64_t to_ms, size_t max, size_t *events,
-                                size_t *in_range)
+                                const struct store_range_sample *r, size_t *events)
 {
+    *events = 0;
     int64_t vid = w_version_id(s, model, version);
     if (vid < 0)
         return DD_ENOTFOUND;
-    int64_t n = 0;
-    int64_t v[5] = {vid, from_ms, to_ms, 1, (int64_t)max};
-    if (exec_ints(s->w, "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-                  v, 3, NULL, &n) != 0 ||
-        exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1", vid, 0, 0, NULL) != 0)
+    if (exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1", vid, 0, 0, NULL) != 0)
         return DD_EIO;
-    *in_range = (size_t)n;
-    int rc;
-    if (!max || (uint64_t)n <= max) {
-        rc = exec_ints(s->w,
-                       "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
-                       " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-                       v, 3, NULL, NULL);
-    } else {
-        /* every step-th event in (ts, id) order: spread over the whole range;
-         * the row numbers come from the (version_id, ts) index alone */
-        v[3] = (n + (int64_t)max - 1) / (int64_t)max;
-        rc = exec_ints(s->w,
-                       "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
-                       " FROM events WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
-                       " (ORDER BY ts, id) AS rn FROM events WHERE version_id = ?1 AND ts"
-                       " BETWEEN ?2 AND ?3) WHERE (rn - 1) % ?4 = 0 LIMIT ?5)",
-                       v, 5, NULL, NULL);
+    if (!r->n_ids) {
+        int64_t v[4] = {vid, r->from_ms, r->to_ms, r->max ? (int64_t)r->max : -1};
+        if (exec_ints(s->w,
+                      "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
+                      " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
+                      " ORDER BY ts, id LIMIT ?4",
+                      v, 4, NULL, NULL) != 0)
+            return DD_EIO;
+        *events = (size_t)sqlite3_changes(s->w);
+        return refs_update(s, vid, "range");
     }
+    /* the chosen events, one point lookup each; one deleted since (retention)
+     * is simply missing */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->w,
+                           "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
+                           " FROM events WHERE id = ?1 AND version_id = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(s->w, "ref sample");
+    int rc = 0;
+    sqlite3_bind_int64(st, 2, vid);
+    for (size_t i = 0; i < r->n_ids && rc == 0; i++) {
+        sqlite3_bind_int64(st, 1, r->ids[i]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = sqlerr(s->w, "ref sample step");
+        else
+            *events += (size_t)sqlite3_changes(s->w);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc != 0 ? DD_EIO : refs_update(s, vid, "range");
+}
+
+int store_r_range_sample(struct store *s, const char *model, const char *version,
+                         struct store_range_sample *r)
+{
+    r->in_range = 0;
+    r->ids = NULL;
+    r->n_ids = 0;
+    sqlite3 *db = reader_take(s);
+    sqlite3_stmt *st = NULL;
+    int64_t vid, n = 0;
+    int rc = version_id(db, model, version, &vid);
     if (rc != 0)
-        return DD_EIO;
-    *events = (size_t)sqlite3_changes(s->w);
-    return refs_update(s, vid, "range");
+        goto out;
+    int64_t v[3] = {vid, r->from_ms, r->to_ms};
+    rc = DD_EIO;
+    /* both statements read the (version_id, ts) index alone: its entries
+     * carry the id */
+    if (exec_ints(db, "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+                  v, 3, NULL, &n) != 0)
+        goto out;
+    r->in_range = (size_t)n;
+    if (!r->max || (uint64_t)n <= r->max) {
+        rc = 0;
+        goto out;
+    }
+    int64_t step = (n + (int64_t)r->max - 1) / (int64_t)r->max;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
+                           " ORDER BY ts, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(db, "range sample");
+        goto out;
+    }
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_int64(st, i + 1, v[i]);
+    r->ids = dd_malloc(r->max * sizeof *r->ids);
+    int step_rc;
+    for (int64_t rn = 0; (step_rc = sqlite3_step(st)) == SQLITE_ROW; rn++)
+        if (rn % step == 0 && r->n_ids < r->max)
+            r->ids[r->n_ids++] = sqlite3_column_int64(st, 0);
+    if (step_rc != SQLITE_DONE) {
+        sqlerr(db, "range sample step");
+        store_range_sample_release(r);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    reader_give(s, db);
+    return rc;
+}
+
+void store_range_sample_release(struct store_range_sample *r)
+{
+    free(r->ids);
+    r->ids = NULL;
+    r->n_ids = 0;
 }
 
 int store_r_reference(struct store *s, const char *model, const char *version,

@@ -100,18 +100,34 @@ struct store_reference {
     char source[8];           /* "events" (PUT body), "range" (PUT from/to), "auto" */
     int64_t events, first_ms, last_ms, set_ms;  /* times -1 when unknown */
 };
+/* A range reference is chosen on a reader, so that the writer thread (and
+ * with it all ingest) never scans a range, only copies at most max events. */
+struct store_range_sample {
+    int64_t from_ms, to_ms;
+    size_t max;      /* reference_max; 0: no cap */
+    size_t in_range; /* events in [from, to] when counted */
+    int64_t *ids;    /* over max: every k-th event in (ts, id) order, at most max */
+    size_t n_ids;    /* 0: the range is taken whole */
+};
 /* Writer thread: replaces the version's reference with a batch's events
  * (creating model and version if needed; DD_ECONFLICT and out->model_dim on
  * an embedding dimension that differs from the model's) ... */
 int store_w_set_reference_events(struct store *s, const char *model, const char *version,
                                  const struct dd_batch *b, struct store_ingest_result *out);
-/* ... or with the version's own events in [from, to] (DD_ENOTFOUND for an
- * unknown model or version): all of them, or when the range holds more than
- * max (0: no cap), every k-th in time order, at most max.  *events: kept;
- * *in_range: events in the range. */
+/* ... or with the version's own events in [from, to]: the ones r lists
+ * (store_r_range_sample()), or when it lists none, all of the range, at
+ * most r->max (0: no cap) in time order.  DD_ENOTFOUND for an unknown model
+ * or version; *events: kept. */
 int store_w_set_reference_range(struct store *s, const char *model, const char *version,
-                                int64_t from_ms, int64_t to_ms, size_t max, size_t *events,
-                                size_t *in_range);
+                                const struct store_range_sample *r, size_t *events);
+/* Reader: counts the version's events in [r->from_ms, r->to_ms] and, when
+ * there are more than r->max (> 0), picks every k-th of them (k = ceil(count
+ * / max)) in (ts, id) order, the first always included: a sample spread
+ * over the whole range.  DD_ENOTFOUND for an unknown model or version.
+ * Release with store_range_sample_release(). */
+int store_r_range_sample(struct store *s, const char *model, const char *version,
+                         struct store_range_sample *r);
+void store_range_sample_release(struct store_range_sample *r);
 /* Reader: the explicit reference, DD_ENOTFOUND when none is set (or no such
  * version: *version_exists tells which). */
 int store_r_reference(struct store *s, const char *model, const char *version,

@@ -18,7 +18,8 @@ struct job {
     const struct dd_batch *batch;
     const struct dd_labels *labels;
     const char *version;           /* JOB_REFERENCE */
-    int64_t from_ms, to_ms;        /* JOB_REFERENCE without a batch */
+    const struct store_range_sample *range; /* JOB_REFERENCE without a batch */
+    int64_t from_ms;               /* JOB_RETENTION, JOB_EVALUATION, JOB_REF_SUMMARY */
     const char *window, *status, *body; /* JOB_EVALUATION */
     const struct dd_report *report;
     size_t limit, refsize;         /* JOB_RETENTION */
@@ -63,8 +64,8 @@ static int run_job(struct writer *w, struct job *j)
     } else if (j->batch) {
         r->rc = store_w_set_reference_events(w->st, j->model, j->version, j->batch, &r->ingest);
     } else {
-        r->rc = store_w_set_reference_range(w->st, j->model, j->version, j->from_ms, j->to_ms,
-                                            j->limit, &r->ingest.accepted, &r->in_range);
+        r->rc = store_w_set_reference_range(w->st, j->model, j->version, j->range,
+                                            &r->ingest.accepted);
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
@@ -234,17 +235,25 @@ void writer_submit_labels(struct writer *w, const char *model, const struct dd_l
 }
 
 void writer_submit_reference(struct writer *w, const char *model, const char *version,
-                             const struct dd_batch *b, int64_t from_ms, int64_t to_ms,
-                             size_t max, struct writer_result *out)
+                             const struct dd_batch *b, struct writer_result *out)
 {
     struct job j = {.kind = JOB_REFERENCE,
-                    .limit = max,
                     .model = model,
                     .version = version,
                     .batch = b,
-                    .from_ms = from_ms,
-                    .to_ms = to_ms,
-                    .bytes = b ? b->arena.used_total + b->n * 64 : 0,
+                    .bytes = b->arena.used_total + b->n * 64,
+                    .res = out};
+    submit(w, &j);
+}
+
+void writer_submit_reference_range(struct writer *w, const char *model, const char *version,
+                                   const struct store_range_sample *r, struct writer_result *out)
+{
+    struct job j = {.kind = JOB_REFERENCE,
+                    .model = model,
+                    .version = version,
+                    .range = r,
+                    .bytes = r->n_ids * sizeof *r->ids,
                     .res = out};
     submit(w, &j);
 }

@@ -46,7 +46,6 @@ struct writer_result {
     int rc;                           /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EOVERLOAD */
     struct store_ingest_result ingest;
     size_t updated, unknown;          /* labels */
-    size_t in_range;                  /* range reference: events in the range */
 };
 
 /* Commits a batch for model (blocks until committed or refused).  The batch
@@ -55,12 +54,14 @@ void writer_submit_events(struct writer *w, const char *model, const struct dd_b
                           int64_t received_ms, struct writer_result *out);
 void writer_submit_labels(struct writer *w, const char *model, const struct dd_labels *l,
                           struct writer_result *out);
-/* Replaces a version's reference with a batch's events, or with its own
- * events in [from_ms, to_ms] when b is NULL, at most `max` of them, evenly
- * spread (ingest.accepted = events kept, in_range = events in the range). */
+/* Replaces a version's reference with a batch's events ... */
 void writer_submit_reference(struct writer *w, const char *model, const char *version,
-                             const struct dd_batch *b, int64_t from_ms, int64_t to_ms,
-                             size_t max, struct writer_result *out);
+                             const struct dd_batch *b, struct writer_result *out);
+/* ... or with the events of a range, chosen beforehand on a reader
+ * (store_r_range_sample()); ingest.accepted = events kept.  r stays the
+ * caller's. */
+void writer_submit_reference_range(struct writer *w, const char *model, const char *version,
+                                   const struct store_range_sample *r, struct writer_result *out);
 /* Stores an evaluation (the evaluator's results, for history and caching). */
 void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
                               const char *window, int64_t computed_ms, const char *status,

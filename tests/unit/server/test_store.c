@@ -133,24 +133,43 @@ int main(void)
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
 
     /* references: a range of the version's own events, then a batch */
-    size_t nref = 0, in_range = 0;
-    /* over the cap: every 2nd event in time order (2 of 4) */
+    size_t nref = 0;
+    /* over the cap: chosen on a reader, every 2nd event in time order (2 of 4) */
+    struct store_range_sample rs = {.from_ms = 0, .to_ms = 1795341600000LL, .max = 3};
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "default", &rs), 0);
+    CHECK(rs.in_range == 4 && rs.n_ids == 2);
+#define VIT_DEFAULT_IDS "SELECT e.id FROM events e JOIN versions v ON v.id = e.version_id" \
+                        " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"       \
+                        " AND v.name = 'default' ORDER BY e.ts, e.id"
+    CHECK_EQ_INT(rs.ids[0], query_int(VIT_DEFAULT_IDS " LIMIT 1"));
+    CHECK_EQ_INT(rs.ids[1], query_int(VIT_DEFAULT_IDS " LIMIT 1 OFFSET 2"));
     store_w_begin(s);
-    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", 0, 1795341600000LL, 3, &nref,
-                                             &in_range), 0);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
     store_w_commit(s);
-    CHECK(nref == 2 && in_range == 4);
+    CHECK(nref == 2);
+    store_range_sample_release(&rs);
+    CHECK(rs.ids == NULL && rs.n_ids == 0);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_events"), 2);
     /* the first event in time order is always kept */
     CHECK_EQ_INT(query_int("SELECT MIN(r.ts) = (SELECT MIN(ts) FROM events WHERE version_id ="
                            " r.version_id) FROM ref_events r"), 1);
+    /* under the cap: nothing chosen, the writer takes the range whole ... */
+    rs.max = 4;
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "default", &rs), 0);
+    CHECK(rs.in_range == 4 && rs.n_ids == 0 && rs.ids == NULL);
     store_w_begin(s);
-    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", 0, 1795341600000LL, 4, &nref,
-                                             &in_range), 0);
-    CHECK(nref == 4 && in_range == 4);
-    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "nope", 0, 1, 0, &nref, &in_range),
-                 DD_ENOTFOUND);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    CHECK(nref == 4);
+    /* ... but never more than the cap, even if events arrived in between */
+    rs.max = 3;
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    CHECK(nref == 3);
+    rs.max = 4;
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "nope", &rs, &nref), DD_ENOTFOUND);
     store_w_commit(s);
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "nope", &rs), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_r_range_sample(s, "nope", "default", &rs), DD_ENOTFOUND);
     struct store_reference ref;
     int exists = 0;
     CHECK_EQ_INT(store_r_reference(s, "vit", "default", &ref, &exists), 0);
