@@ -1168,6 +1168,12 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
     return rc != 0 ? DD_EIO : refs_update(s, vid, "range");
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int store_r_range_sample(struct store *s, const char *model, const char *version,
                          struct store_range_sample *r)
 {
@@ -1212,6 +1218,8 @@ int store_r_range_sample(struct store *s, const char *model, const char *version
         store_range_sample_release(r);
         goto out;
     }
+    /* in table order: the writer's copy then reads events front to back */
+    qsort(r->ids, r->n_ids, sizeof *r->ids, cmp_id);
     rc = 0;
 out:
     sqlite3_finalize(st);

@@ -106,7 +106,8 @@ struct store_range_sample {
     int64_t from_ms, to_ms;
     size_t max;      /* reference_max; 0: no cap */
     size_t in_range; /* events in [from, to] when counted */
-    int64_t *ids;    /* over max: every k-th event in (ts, id) order, at most max */
+    int64_t *ids;    /* over max: every k-th event in (ts, id) order, at most max;
+                      * listed by id (table order) */
     size_t n_ids;    /* 0: the range is taken whole */
 };
 /* Writer thread: replaces the version's reference with a batch's events

@@ -76,6 +76,11 @@ class Monitoring(ServerTest):
         st, _, err = self.srv.request("PUT", "/api/v1/models/quiet/versions/q/reference",
                                       {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
         self.assertEqual((st, err["error"]["code"]), (400, "invalid_body"))
+        # a range needs the version's own events: an unknown version or model is 404
+        for path in ("/api/v1/models/quiet/versions/nope/reference",
+                     "/api/v1/models/none/versions/q/reference"):
+            st, _, err = self.srv.request("PUT", path, {"from": 0, "to": 1})
+            self.assertEqual((st, err["error"]["code"]), (404, "not_found"), path)
 
     def test_check_and_server_agree(self):
         base = 1795341600000
