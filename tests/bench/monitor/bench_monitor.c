@@ -190,6 +190,32 @@ static void *loader_main(void *arg)
     return NULL;
 }
 
+struct live_result {
+    double rate;   /* events/s, since t0 */
+    long busy;     /* 503 answers */
+    double max_ms; /* slowest batch */
+};
+
+/* Joins the LOADERS threads of l (started at t0); exits on a failed post. */
+static struct live_result loaders_join(struct loader *l, double t0, const char *what)
+{
+    struct live_result r = {0, 0, 0};
+    long posted = 0;
+    for (int i = 0; i < LOADERS; i++) {
+        pthread_join(l[i].th, NULL);
+        if (l[i].failure) {
+            fprintf(stderr, "bench_monitor: %s got HTTP %ld\n", what, l[i].failure);
+            exit(1);
+        }
+        posted += l[i].posted;
+        r.busy += l[i].busy;
+        if (l[i].max_ms > r.max_ms)
+            r.max_ms = l[i].max_ms;
+    }
+    r.rate = (double)posted / (bench_now_s() - t0);
+    return r;
+}
+
 /* Historical load: per_model events for every model with ts in [lo, hi]. */
 static double load(const struct bench_server *srv, long per_model, int64_t lo, int64_t hi,
                    int window)
@@ -201,16 +227,7 @@ static double load(const struct bench_server *srv, long per_model, int64_t lo, i
                                .lo = lo, .hi = hi, .window = window};
         pthread_create(&l[i].th, NULL, loader_main, &l[i]);
     }
-    long posted = 0;
-    for (int i = 0; i < LOADERS; i++) {
-        pthread_join(l[i].th, NULL);
-        if (l[i].failure) {
-            fprintf(stderr, "bench_monitor: loading got HTTP %ld\n", l[i].failure);
-            exit(1);
-        }
-        posted += l[i].posted;
-    }
-    return (double)posted / (bench_now_s() - t0);
+    return loaders_join(l, t0, "loading").rate;
 }
 
 /* Live ingest: LOADERS threads posting rate events/s in all until `until`. */
@@ -221,31 +238,6 @@ static void live_start(struct loader *l, const struct bench_server *srv, double 
                                .until = until};
         pthread_create(&l[i].th, NULL, loader_main, &l[i]);
     }
-}
-
-struct live_result {
-    double rate;   /* events/s, since t0 */
-    long busy;     /* 503 answers */
-    double max_ms; /* slowest batch */
-};
-
-static struct live_result live_join(struct loader *l, double t0)
-{
-    struct live_result r = {0, 0, 0};
-    long posted = 0;
-    for (int i = 0; i < LOADERS; i++) {
-        pthread_join(l[i].th, NULL);
-        if (l[i].failure) {
-            fprintf(stderr, "bench_monitor: live ingest got HTTP %ld\n", l[i].failure);
-            exit(1);
-        }
-        posted += l[i].posted;
-        r.busy += l[i].busy;
-        if (l[i].max_ms > r.max_ms)
-            r.max_ms = l[i].max_ms;
-    }
-    r.rate = (double)posted / (bench_now_s() - t0);
-    return r;
 }
 
 /* PUT of a range reference; returns the HTTP status, the answer in out. */
@@ -563,7 +555,7 @@ int main(int argc, char **argv)
             rd[i].lat[k] = calloc(cap, sizeof(double));
         pthread_create(&rd[i].th, NULL, reader_main, &rd[i]);
     }
-    struct live_result live = live_join(l, t0);
+    struct live_result live = loaders_join(l, t0, "live ingest");
     double *lat[NKINDS];
     size_t n[NKINDS] = {0};
     for (int k = 0; k < NKINDS; k++)
@@ -592,7 +584,7 @@ int main(int argc, char **argv)
     double tp = bench_now_s();
     long put_code = put_range(&srv, "m00", hist_lo, hist_hi, &put_answer);
     double put_s = bench_now_s() - tp;
-    struct live_result live_put = live_join(l, t4);
+    struct live_result live_put = loaders_join(l, t4, "live ingest");
     if (put_code != 200)
         bench_die("the range reference PUT failed");
     printf("range reference PUT: %.2f s, answered %.*s\n\n", put_s, (int)put_answer.len,
