@@ -24,6 +24,7 @@ struct app {
     struct evaluator *evaluator;
     struct retention *retention;
     struct refcache *refcache;
+    struct demo *demo;         /* NULL unless --demo */
     int64_t started_ms;
     const char *web_root;      /* folder with the dashboard's files */
 };

@@ -76,7 +76,7 @@ static int config_flag(const char *name, const char *value, void *arg)
 
 int cli_load_config(int argc, char **argv, int start, struct dd_config *cfg)
 {
-    static const char *const bools[] = {"insecure", NULL};
+    static const char *const bools[] = {"insecure", "demo", NULL};
     char err[512];
     config_defaults(cfg);
     int has_config_flag = 0;

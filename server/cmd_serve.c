@@ -19,6 +19,7 @@
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/cli.h"
+#include "server/demo.h"
 #include "server/evaluator.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -132,12 +133,18 @@ int cmd_serve(int argc, char **argv)
     if (!active)
         dd_warn("no API key configured: every request is allowed",
                 "hint=\"driftd keys create --role admin --db %s\"", app.cfg.db);
+    if (app.cfg.demo && demo_start(&app, &app.demo) != 0) {
+        fprintf(stderr, "driftd: cannot start the demo traffic thread\n");
+        exit_code = 1;
+        goto out;
+    }
 
     int sig = 0;
     sigwait(&sigs, &sig);
     dd_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     exit_code = 0;
 out:
+    demo_stop(app.demo);      /* no new demo batches */
     http_stop(http);          /* in-flight requests finish first */
     evaluator_stop(app.evaluator);
     retention_stop(app.retention);

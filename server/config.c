@@ -22,7 +22,7 @@ const char *const config_keys[] = {
     "insecure",        "log_level",   "request_timeout_ms", "readers",
     "web_root",        "alpha",       "window",        "reference_size",
     "retention",       "retention_interval", "max_sample", "settings",
-    "models",          "reference_max", NULL,
+    "models",          "reference_max", "demo",  NULL,
 };
 
 void config_defaults(struct dd_config *c)
@@ -130,6 +130,10 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
         if (parse_bool(v, &b) != 0)
             goto bad;
         c->insecure = b;
+    } else if (!strcmp(key, "demo")) {
+        if (parse_bool(v, &b) != 0)
+            goto bad;
+        c->demo = b;
     } else if (!strcmp(key, "log_level")) {
         enum dd_log_level l;
         if (dd_log_level_parse(v, &l) != 0)

@@ -24,6 +24,7 @@ struct dd_config {
     size_t queue_max_bytes;    /* 512 MiB */
     int synchronous_full;      /* "synchronous": normal (0) | full (1) */
     int insecure;              /* allow a non-loopback listen address without keys */
+    int demo;                  /* feed demo traffic (server/demo.h) */
     char log_level[8];         /* debug|info|warn|error */
     int request_timeout_ms;    /* 30 s */
     int readers;               /* SQLite reader connections; 4 */

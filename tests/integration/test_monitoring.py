@@ -12,7 +12,7 @@ import time
 import unittest
 
 import dd_harness
-from dd_harness import ServerTest
+from dd_harness import Server, ServerTest
 
 
 def events(n, shift, seed, with_ts=None):
@@ -420,6 +420,56 @@ class ReferenceRangeCap(ServerTest):
         st, _, body = self.srv.request("PUT", path, {"from": "2023-11-14T22:13:20Z",
                                                      "to": "2023-11-14T22:13:20.299Z"})
         self.assertEqual((st, body), (200, {"events": 300}))
+
+
+class Demo(unittest.TestCase):
+    """--demo: README command one's traffic, through the real ingest path."""
+
+    def wait_for(self, srv, what, check, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = check()
+            if got:
+                return got
+            time.sleep(0.2)
+        self.fail(f"{what} within {timeout} s:\n{srv.logs()}")
+
+    def test_demo_traffic_references_and_drift(self):
+        srv = Server("--demo", "--eval-interval", "1s").start()
+        self.addCleanup(srv.cleanup)
+        # 50 events/s per version, none of them drifted for v1, all of them for v2
+        n0 = self.wait_for(srv, "demo events", lambda: srv.count("demo-classifier") >= 400 and
+                           srv.count("demo-classifier"))
+        refs = {}
+        for model, version in (("demo-classifier", "v1"), ("demo-classifier", "v2"),
+                               ("demo-embedder", "v1")):
+            st, _, ref = srv.request("GET", f"/api/v1/models/{model}/versions/{version}/reference")
+            self.assertEqual((st, ref["source"], ref["events"]), (200, "events", 1000), ref)
+            refs[(model, version)] = ref["set_at"]
+        st, _, rep = srv.request("GET", "/api/v1/models/demo-classifier/drift?version=v2")
+        self.assertEqual(st, 200)
+        self.assertTrue(rep["drift"], rep)
+        sig = by_key(rep)
+        # older users and another country mix: both features flagged, with tiny p-values
+        self.assertTrue(sig[("feature:age", "ks")]["drift"])
+        self.assertLess(sig[("feature:age", "ks")]["p_value"], 1e-6)
+        self.assertTrue(sig[("feature:country", "chi2")]["drift"])
+        self.assertIn(("performance", "chi2"), sig)
+        st, _, rep = srv.request("GET", "/api/v1/models/demo-embedder/drift")
+        self.assertEqual((st, rep["window"]["events"] > 0), (200, True), rep)
+        self.assertIn(("embedding", "cosine_centroid"), by_key(rep))
+        st, _, settings = srv.request("GET", "/api/v1/models/demo-embedder/settings")
+        self.assertEqual((st, settings["window"]), (200, "2m"))
+        # traffic goes on; a restart keeps the references instead of setting new ones
+        self.wait_for(srv, "more demo events", lambda: srv.count("demo-classifier") > n0 + 100)
+        self.assertEqual(srv.stop(), 0)
+        srv.start()
+        for (model, version), set_at in refs.items():
+            st, _, ref = srv.request("GET", f"/api/v1/models/{model}/versions/{version}/reference")
+            self.assertEqual((st, ref["set_at"]), (200, set_at))
+        logs = srv.logs()
+        for bad in ("level=error", "AddressSanitizer", "runtime error"):
+            self.assertNotIn(bad, logs)
 
 
 class Sampling(ServerTest):

@@ -1,0 +1,249 @@
+/* demo.c — the demo traffic thread (demo.h). */
+#include "server/demo.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "ingest/parse.h"
+#include "server/app.h"
+#include "server/refcache.h"
+#include "server/settings.h"
+#include "server/store.h"
+#include "server/writer.h"
+
+#define CLASSES 5
+#define DIM 16
+
+struct demo {
+    struct app *app;
+    pthread_t thread;
+    pthread_mutex_t mu; /* guards stopping */
+    pthread_cond_t cv;
+    int stopping;
+};
+
+static const struct stream {
+    const char *model, *version;
+    int drift; /* 0 never, 1 always, 2 in every second phase */
+} streams[] = {
+    {"demo-classifier", "v1", 0},
+    {"demo-classifier", "v2", 1},
+    {"demo-embedder", "v1", 2},
+};
+#define N_STREAMS (sizeof streams / sizeof streams[0])
+
+/* Index drawn from the weights w[0..n) (summing to 1). */
+static int pick(struct dd_rng *rng, const double *w, int n)
+{
+    double u = dd_rng_uniform(rng);
+    for (int i = 0; i < n - 1; i++) {
+        if (u < w[i])
+            return i;
+        u -= w[i];
+    }
+    return n - 1;
+}
+
+static void classifier_event(struct dd_buf *b, int drifted, struct dd_rng *rng)
+{
+    static const double classes[2][CLASSES] = {{0.40, 0.25, 0.15, 0.12, 0.08},
+                                               {0.20, 0.20, 0.20, 0.20, 0.20}};
+    static const double countries[2][3] = {{0.30, 0.30, 0.40}, {0.60, 0.25, 0.15}};
+    static const char *const country[3] = {"de", "fr", "us"};
+    int truth = pick(rng, classes[drifted], CLASSES);
+    /* the model is right 90% of the time on data like its training set, 70% after the drift */
+    int pred = dd_rng_uniform(rng) < (drifted ? 0.70 : 0.90) ? truth
+                                                               : (int)dd_rng_below(rng, CLASSES);
+    double conf = drifted ? 0.35 + 0.5 * dd_rng_uniform(rng) : 0.5 + 0.5 * sqrt(dd_rng_uniform(rng));
+    double p[CLASSES], rest = 0;
+    for (int k = 0; k < CLASSES; k++)
+        rest += p[k] = k == pred ? 0 : 0.05 + dd_rng_uniform(rng);
+    for (int k = 0; k < CLASSES; k++)
+        p[k] = k == pred ? conf : (1 - conf) * p[k] / rest;
+    dd_buf_printf(b, "\"prediction\":\"c%d\",\"label\":\"c%d\",\"confidence\":%.4f,"
+                     "\"latency_ms\":%.2f,\"probabilities\":[",
+                  pred, truth, conf, 8 + 3 * fabs(dd_rng_normal(rng)) + (drifted ? 4 : 0));
+    for (int k = 0; k < CLASSES; k++)
+        dd_buf_printf(b, "%s%.4f", k ? "," : "", p[k]);
+    dd_buf_printf(b, "],\"features\":{\"age\":%.1f,\"country\":\"%s\"}",
+                  40 + 12 * dd_rng_normal(rng) + (drifted ? 7 : 0),
+                  country[pick(rng, countries[drifted], 3)]);
+}
+
+static void embedder_event(struct dd_buf *b, int drifted, struct dd_rng *rng)
+{
+    dd_buf_printf(b, "\"prediction\":\"c%d\",\"confidence\":%.4f,\"embedding\":[",
+                  (int)dd_rng_below(rng, CLASSES), 0.6 + 0.4 * dd_rng_uniform(rng));
+    /* centred on the first four axes; drifted, the centroid also moves 0.8 sd along the
+     * next four, which turns it by ~39 degrees (cosine distance 0.22) */
+    for (int j = 0; j < DIM; j++)
+        dd_buf_printf(b, "%s%.4f", j ? "," : "",
+                      dd_rng_normal(rng) + (j < 4 ? 1.0 : 0.0) + (drifted && j >= 4 && j < 8 ? 0.8 : 0));
+    dd_buf_putc(b, ']');
+}
+
+void demo_body(struct dd_buf *out, const char *model, const char *version, int drifted,
+               size_t n, struct dd_rng *rng)
+{
+    int classifier = !strcmp(model, "demo-classifier");
+    dd_buf_reset(out);
+    dd_buf_puts(out, "{\"events\":[");
+    for (size_t i = 0; i < n; i++) {
+        dd_buf_printf(out, "%s{\"version\":", i ? "," : "");
+        dd_json_str(out, version);
+        dd_buf_putc(out, ',');
+        if (classifier)
+            classifier_event(out, drifted, rng);
+        else
+            embedder_event(out, drifted, rng);
+        dd_buf_putc(out, '}');
+    }
+    dd_buf_puts(out, "]}");
+}
+
+/* Parses body and hands it to the writer: as events, or as the version's
+ * reference.  0 or the writer's error. */
+static int submit(struct app *app, const struct stream *s, const struct dd_buf *body,
+                  int reference)
+{
+    struct dd_batch batch;
+    struct dd_parse_error pe;
+    struct writer_result res;
+    if (dd_parse_events(body->data, body->len, DD_BODY_JSON, &batch, &pe) != 0) {
+        dd_error("demo body rejected", "model=%s err=\"%s\"", s->model, pe.message);
+        dd_batch_release(&batch);
+        return DD_EINVAL;
+    }
+    if (reference)
+        writer_submit_reference(app->writer, s->model, s->version, &batch, &res);
+    else
+        writer_submit_events(app->writer, s->model, &batch, dd_now_ms(), &res);
+    dd_batch_release(&batch);
+    return res.rc;
+}
+
+/* Gives a version without an explicit reference one of undrifted events and
+ * prepares its summary (as h_reference_put() does). */
+static void ensure_reference(struct app *app, const struct stream *s, struct dd_rng *rng,
+                             struct dd_buf *body)
+{
+    struct store_reference ref;
+    int exists;
+    if (store_r_reference(app->store, s->model, s->version, &ref, &exists) != DD_ENOTFOUND)
+        return;
+    demo_body(body, s->model, s->version, 0, DEMO_REFERENCE, rng);
+    if (submit(app, s, body, 1) != 0)
+        return;
+    struct refcache_entry *entry;
+    if (store_r_reference(app->store, s->model, s->version, &ref, &exists) == 0 &&
+        refcache_get(app->refcache, s->model, s->version, ref.set_ms, &entry) == 0)
+        refcache_put(app->refcache, entry);
+    dd_info("demo reference set", "model=%s version=%s events=%d", s->model, s->version,
+            DEMO_REFERENCE);
+}
+
+/* demo-embedder's 2-minute window, unless someone stored settings for it. */
+static void ensure_settings(struct app *app)
+{
+    char *stored = NULL;
+    if (store_r_settings(app->store, "demo-embedder", &stored) != DD_ENOTFOUND) {
+        free(stored);
+        return;
+    }
+    struct model_settings ms;
+    settings_defaults(&app->cfg, &ms);
+    snprintf(ms.window, sizeof ms.window, "2m");
+    struct dd_buf json;
+    dd_buf_init(&json);
+    settings_json(&ms, &json);
+    struct writer_result res;
+    writer_submit_settings(app->writer, "demo-embedder", json.data, &res);
+    dd_buf_release(&json);
+}
+
+static int stopping_within(struct demo *d, int64_t ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t ns = until.tv_nsec + (ms % 1000) * 1000000;
+    until.tv_sec += ms / 1000 + ns / 1000000000;
+    until.tv_nsec = ns % 1000000000;
+    pthread_mutex_lock(&d->mu);
+    while (!d->stopping && pthread_cond_timedwait(&d->cv, &d->mu, &until) == 0)
+        ;
+    int stop = d->stopping;
+    pthread_mutex_unlock(&d->mu);
+    return stop;
+}
+
+static void *demo_main(void *arg)
+{
+    struct demo *d = arg;
+    struct app *app = d->app;
+    struct dd_rng rng;
+    dd_rng_seed(&rng, (uint64_t)dd_now_ms());
+    struct dd_buf body;
+    dd_buf_init(&body);
+    for (size_t i = 0; i < N_STREAMS; i++)
+        ensure_reference(app, &streams[i], &rng, &body);
+    ensure_settings(app);
+    int64_t start = dd_mono_ns();
+    int phase = -1;
+    int64_t spent = 0; /* ms the last second's batches took */
+    do {
+        int64_t t0 = dd_mono_ns();
+        int drifted_phase = (int)(((t0 - start) / 1000000000 / DEMO_PHASE_S) % 2);
+        if (drifted_phase != phase)
+            dd_info("demo phase", "model=demo-embedder drifted=%s", drifted_phase ? "yes" : "no");
+        phase = drifted_phase;
+        for (size_t i = 0; i < N_STREAMS; i++) {
+            const struct stream *s = &streams[i];
+            int drifted = s->drift == 2 ? drifted_phase : s->drift;
+            demo_body(&body, s->model, s->version, drifted, DEMO_RATE, &rng);
+            submit(app, s, &body, 0); /* a full queue just skips a second of demo traffic */
+        }
+        spent = (dd_mono_ns() - t0) / 1000000;
+    } while (!stopping_within(d, spent < 1000 ? 1000 - spent : 0));
+    dd_buf_release(&body);
+    return NULL;
+}
+
+int demo_start(struct app *app, struct demo **out)
+{
+    struct demo *d = dd_calloc(1, sizeof *d);
+    d->app = app;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    if (pthread_create(&d->thread, NULL, demo_main, d) != 0) {
+        pthread_mutex_destroy(&d->mu);
+        pthread_cond_destroy(&d->cv);
+        free(d);
+        return DD_EIO;
+    }
+    dd_info("demo traffic", "models=\"demo-classifier (v1, v2), demo-embedder (v1)\" events_per_s=%d",
+            DEMO_RATE * (int)N_STREAMS);
+    *out = d;
+    return 0;
+}
+
+void demo_stop(struct demo *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->stopping = 1;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->thread, NULL);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d);
+}
