@@ -438,7 +438,7 @@ class Demo(unittest.TestCase):
         srv = Server("--demo", "--eval-interval", "1s").start()
         self.addCleanup(srv.cleanup)
         # 50 events/s per version, none of them drifted for v1, all of them for v2
-        n0 = self.wait_for(srv, "demo events", lambda: srv.count("demo-classifier") >= 400 and
+        n0 = self.wait_for(srv, "demo events", lambda: srv.count("demo-classifier") >= 1200 and
                            srv.count("demo-classifier"))
         refs = {}
         for model, version in (("demo-classifier", "v1"), ("demo-classifier", "v2"),
@@ -450,9 +450,11 @@ class Demo(unittest.TestCase):
         self.assertEqual(st, 200)
         self.assertTrue(rep["drift"], rep)
         sig = by_key(rep)
-        # older users and another country mix: both features flagged, with tiny p-values
+        # older users and another country mix: both features flagged.  Age moves 0.58 sd:
+        # KS distance ~0.23, p ~1e-17 for 1000 vs 600 events (1e-9 even at distance 0.17)
+        self.assertGreaterEqual(sig[("feature:age", "ks")]["n_cur"], 400)
         self.assertTrue(sig[("feature:age", "ks")]["drift"])
-        self.assertLess(sig[("feature:age", "ks")]["p_value"], 1e-6)
+        self.assertLess(sig[("feature:age", "ks")]["p_value"], 1e-4)
         self.assertTrue(sig[("feature:country", "chi2")]["drift"])
         self.assertIn(("performance", "chi2"), sig)
         st, _, rep = srv.request("GET", "/api/v1/models/demo-embedder/drift")
