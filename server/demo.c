@@ -2,11 +2,9 @@
 #include "server/demo.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -14,6 +12,7 @@
 #include "base/timefmt.h"
 #include "ingest/parse.h"
 #include "server/app.h"
+#include "server/periodic.h"
 #include "server/refcache.h"
 #include "server/settings.h"
 #include "server/store.h"
@@ -24,10 +23,12 @@
 
 struct demo {
     struct app *app;
-    pthread_t thread;
-    pthread_mutex_t mu; /* guards stopping */
-    pthread_cond_t cv;
-    int stopping;
+    struct periodic *thread;
+    struct dd_rng rng;
+    struct dd_buf body;
+    int started;
+    int64_t start_ns;
+    int phase; /* demo-embedder: 1 while drifted, -1 before the first second */
 };
 
 static const struct stream {
@@ -169,67 +170,47 @@ static void ensure_settings(struct app *app)
     dd_buf_release(&json);
 }
 
-static int stopping_within(struct demo *d, int64_t ms)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    int64_t ns = until.tv_nsec + (ms % 1000) * 1000000;
-    until.tv_sec += ms / 1000 + ns / 1000000000;
-    until.tv_nsec = ns % 1000000000;
-    pthread_mutex_lock(&d->mu);
-    while (!d->stopping && pthread_cond_timedwait(&d->cv, &d->mu, &until) == 0)
-        ;
-    int stop = d->stopping;
-    pthread_mutex_unlock(&d->mu);
-    return stop;
-}
-
-static void *demo_main(void *arg)
+/* One second of demo traffic (the first call sets references and
+ * settings); waits what is left of the second. */
+static int64_t demo_second(void *arg)
 {
     struct demo *d = arg;
     struct app *app = d->app;
-    struct dd_rng rng;
-    dd_rng_seed(&rng, (uint64_t)dd_now_ms());
-    struct dd_buf body;
-    dd_buf_init(&body);
-    for (size_t i = 0; i < N_STREAMS; i++)
-        ensure_reference(app, &streams[i], &rng, &body);
-    ensure_settings(app);
-    int64_t start = dd_mono_ns();
-    int phase = -1;
-    int64_t spent = 0; /* ms the last second's batches took */
-    do {
-        int64_t t0 = dd_mono_ns();
-        int drifted_phase = (int)(((t0 - start) / 1000000000 / DEMO_PHASE_S) % 2);
-        if (drifted_phase != phase)
-            dd_info("demo phase", "model=demo-embedder drifted=%s", drifted_phase ? "yes" : "no");
-        phase = drifted_phase;
-        for (size_t i = 0; i < N_STREAMS; i++) {
-            const struct stream *s = &streams[i];
-            int drifted = s->drift == 2 ? drifted_phase : s->drift;
-            demo_body(&body, s->model, s->version, drifted, DEMO_RATE, &rng);
-            submit(app, s, &body, 0); /* a full queue just skips a second of demo traffic */
-        }
-        spent = (dd_mono_ns() - t0) / 1000000;
-    } while (!stopping_within(d, spent < 1000 ? 1000 - spent : 0));
-    dd_buf_release(&body);
-    return NULL;
+    int64_t t0 = dd_mono_ns();
+    if (!d->started) {
+        for (size_t i = 0; i < N_STREAMS; i++)
+            ensure_reference(app, &streams[i], &d->rng, &d->body);
+        ensure_settings(app);
+        d->started = 1;
+        d->start_ns = t0 = dd_mono_ns();
+    }
+    int drifted_phase = (int)(((t0 - d->start_ns) / 1000000000 / DEMO_PHASE_S) % 2);
+    if (drifted_phase != d->phase)
+        dd_info("demo phase", "model=demo-embedder drifted=%s", drifted_phase ? "yes" : "no");
+    d->phase = drifted_phase;
+    for (size_t i = 0; i < N_STREAMS; i++) {
+        const struct stream *s = &streams[i];
+        int drifted = s->drift == 2 ? drifted_phase : s->drift;
+        demo_body(&d->body, s->model, s->version, drifted, DEMO_RATE, &d->rng);
+        submit(app, s, &d->body, 0); /* a full queue just skips a second of demo traffic */
+    }
+    return 1000 - (dd_mono_ns() - t0) / 1000000;
 }
 
 int demo_start(struct app *app, struct demo **out)
 {
     struct demo *d = dd_calloc(1, sizeof *d);
     d->app = app;
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    if (pthread_create(&d->thread, NULL, demo_main, d) != 0) {
-        pthread_mutex_destroy(&d->mu);
-        pthread_cond_destroy(&d->cv);
+    d->phase = -1;
+    dd_rng_seed(&d->rng, (uint64_t)dd_now_ms());
+    dd_buf_init(&d->body);
+    dd_info("demo traffic", "models=\"demo-classifier (v1, v2), demo-embedder (v1)\" events_per_s=%d",
+            DEMO_RATE * (int)N_STREAMS);
+    if (periodic_start(&d->thread, demo_second, d, 0) != 0) {
+        dd_buf_release(&d->body);
         free(d);
         return DD_EIO;
     }
-    dd_info("demo traffic", "models=\"demo-classifier (v1, v2), demo-embedder (v1)\" events_per_s=%d",
-            DEMO_RATE * (int)N_STREAMS);
     *out = d;
     return 0;
 }
@@ -238,12 +219,7 @@ void demo_stop(struct demo *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->mu);
-    d->stopping = 1;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
-    pthread_join(d->thread, NULL);
-    pthread_mutex_destroy(&d->mu);
-    pthread_cond_destroy(&d->cv);
+    periodic_stop(d->thread);
+    dd_buf_release(&d->body);
     free(d);
 }

@@ -15,6 +15,7 @@
 #include "server/app.h"
 #include "server/distributions.h"
 #include "server/drift.h"
+#include "server/periodic.h"
 #include "server/settings.h"
 #include "server/writer.h"
 
@@ -180,11 +181,9 @@ static void snapshots_free(struct snapshot *s, size_t n)
 
 struct evaluator {
     struct app *app;
-    pthread_t thread;
+    struct periodic *thread;
     /* guarded by mu */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stopping;
     struct latest *latest;
     size_t n_latest;
     struct snapshot *snaps;
@@ -318,25 +317,11 @@ static void round_once(struct evaluator *e)
     dd_debug("evaluation round", "versions=%zu seconds=%.3f", evaluated, secs);
 }
 
-static void *evaluator_main(void *arg)
+static int64_t evaluator_round(void *arg)
 {
     struct evaluator *e = arg;
-    for (;;) {
-        round_once(e);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        int64_t ns = until.tv_nsec + (e->app->cfg.eval_interval_ms % 1000) * 1000000;
-        until.tv_sec += e->app->cfg.eval_interval_ms / 1000 + ns / 1000000000;
-        until.tv_nsec = ns % 1000000000;
-        pthread_mutex_lock(&e->mu);
-        while (!e->stopping && pthread_cond_timedwait(&e->cv, &e->mu, &until) == 0)
-            ;
-        int stop = e->stopping;
-        pthread_mutex_unlock(&e->mu);
-        if (stop)
-            break;
-    }
-    return NULL;
+    round_once(e);
+    return e->app->cfg.eval_interval_ms;
 }
 
 int evaluator_distributions(struct evaluator *e, const char *model, const char *version,
@@ -364,13 +349,8 @@ int evaluator_start(struct app *app, struct evaluator **out)
     struct evaluator *e = dd_calloc(1, sizeof *e);
     e->app = app;
     pthread_mutex_init(&e->mu, NULL);
-    pthread_cond_init(&e->cv, NULL);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 8u << 20);
-    int rc = pthread_create(&e->thread, &attr, evaluator_main, e);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
+    if (periodic_start(&e->thread, evaluator_round, e, 8u << 20) != 0) {
+        pthread_mutex_destroy(&e->mu);
         free(e);
         return DD_EIO;
     }
@@ -382,13 +362,8 @@ void evaluator_stop(struct evaluator *e)
 {
     if (!e)
         return;
-    pthread_mutex_lock(&e->mu);
-    e->stopping = 1;
-    pthread_cond_signal(&e->cv);
-    pthread_mutex_unlock(&e->mu);
-    pthread_join(e->thread, NULL);
+    periodic_stop(e->thread);
     pthread_mutex_destroy(&e->mu);
-    pthread_cond_destroy(&e->cv);
     free(e->latest);
     snapshots_free(e->snaps, e->n_snaps);
     free(e);

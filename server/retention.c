@@ -1,33 +1,26 @@
 /* retention.c — the retention thread (retention.h). */
 #include "server/retention.h"
 
-#include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "server/app.h"
+#include "server/periodic.h"
 #include "server/settings.h"
 #include "server/store.h"
 #include "server/writer.h"
 
 struct retention {
     struct app *app;
-    pthread_t thread;
-    pthread_mutex_t mu;   /* guards stopping */
-    pthread_cond_t cv;
-    int stopping;
+    struct periodic *thread;
 };
 
 static int stopping(struct retention *r)
 {
-    pthread_mutex_lock(&r->mu);
-    int s = r->stopping;
-    pthread_mutex_unlock(&r->mu);
-    return s;
+    return periodic_stopping(r->thread);
 }
 
 static void round_once(struct retention *r)
@@ -62,35 +55,18 @@ static void round_once(struct retention *r)
         dd_info("retention", "deleted=%zu older_than_ms=%lld", total, (long long)cutoff);
 }
 
-static void *retention_main(void *arg)
+static int64_t retention_round(void *arg)
 {
     struct retention *r = arg;
-    for (;;) {
-        round_once(r);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        int64_t ms = r->app->cfg.retention_interval_ms;
-        int64_t ns = until.tv_nsec + (ms % 1000) * 1000000;
-        until.tv_sec += ms / 1000 + ns / 1000000000;
-        until.tv_nsec = ns % 1000000000;
-        pthread_mutex_lock(&r->mu);
-        while (!r->stopping && pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0)
-            ;
-        int stop = r->stopping;
-        pthread_mutex_unlock(&r->mu);
-        if (stop)
-            break;
-    }
-    return NULL;
+    round_once(r);
+    return r->app->cfg.retention_interval_ms;
 }
 
 int retention_start(struct app *app, struct retention **out)
 {
     struct retention *r = dd_calloc(1, sizeof *r);
     r->app = app;
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
-    if (pthread_create(&r->thread, NULL, retention_main, r) != 0) {
+    if (periodic_start(&r->thread, retention_round, r, 0) != 0) {
         free(r);
         return DD_EIO;
     }
@@ -102,12 +78,6 @@ void retention_stop(struct retention *r)
 {
     if (!r)
         return;
-    pthread_mutex_lock(&r->mu);
-    r->stopping = 1;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    pthread_join(r->thread, NULL);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
+    periodic_stop(r->thread);
     free(r);
 }
