@@ -123,7 +123,12 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(*cls.SERVER_ARGS).start()
+        srv = Server(*cls.SERVER_ARGS)
+        try:
+            cls.srv = srv.start()
+        except BaseException:
+            srv.cleanup()  # tearDownClass does not run when setUpClass fails
+            raise
 
     @classmethod
     def tearDownClass(cls):
