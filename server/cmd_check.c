@@ -303,7 +303,7 @@ int cmd_check(int argc, char **argv)
     if (load_both(o.ref_path, &ref, o.cur_path, &cur) != 0)
         goto out;
     reference_prepare(&ref, 0, &prepared);
-    if (drift_evaluate(prepared.sig, &cur, &o.eval, NULL, NULL, &rep, err, sizeof err) != 0) {
+    if (drift_evaluate(&prepared, &cur, &o.eval, NULL, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s: %s\n", o.cur_path, err);
         goto out;
     }

@@ -143,10 +143,7 @@ static void ensure_reference(struct app *app, const struct stream *s, struct dd_
     demo_body(body, s->model, s->version, 0, DEMO_REFERENCE, rng);
     if (submit(app, s, body, 1) != 0)
         return;
-    struct refcache_entry *entry;
-    if (store_r_reference(app->store, s->model, s->version, &ref, &exists) == 0 &&
-        refcache_get(app->refcache, s->model, s->version, ref.set_ms, &entry) == 0)
-        refcache_put(app->refcache, entry);
+    refcache_prepare_current(app->refcache, s->model, s->version);
     dd_info("demo reference set", "model=%s version=%s events=%d", s->model, s->version,
             DEMO_REFERENCE);
 }

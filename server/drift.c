@@ -9,16 +9,17 @@
 #include "base/alloc.h"
 
 #include "base/err.h"
+#include "server/reference.h"
 #include "server/settings.h"
 #include "server/signals.h"
 
-int drift_evaluate(const struct signals_ref *ref, const struct dd_batch *cur,
+int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
-                   const struct dd_pca *ref_pca, struct dd_report *rep, char *err,
-                   size_t errlen)
+                   struct dd_report *rep, char *err, size_t errlen)
 {
     struct signal_set set;
-    int rc = signals_build_cur(ref, cur->events, cur->n, &set, err, errlen);
+    const struct dd_pca *ref_pca = ref->has_pca ? &ref->pca : NULL;
+    int rc = signals_build_cur(ref->sig, cur->events, cur->n, &set, err, errlen);
     if (rc != 0) {
         signals_release(&set);
         return rc;

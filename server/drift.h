@@ -33,14 +33,12 @@ struct drift_meta {
 struct model_settings;
 /* Evaluates with options o, then a model's settings on top (NULL: none);
  * 0, or a DD_E* code with a message in err (e.g. DD_EDIM). */
-struct dd_pca;
-struct signals_ref;
-/* ref_pca: a PCA already fitted on the reference's embeddings with the
- * default PCA options (reference.h), or NULL to fit one. */
-int drift_evaluate(const struct signals_ref *ref, const struct dd_batch *cur,
+struct ref_prepared;
+/* ref: a prepared reference (reference.h); its PCA, when it has one, is
+ * used instead of fitting one per evaluation. */
+int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
-                   const struct dd_pca *ref_pca, struct dd_report *rep, char *err,
-                   size_t errlen);
+                   struct dd_report *rep, char *err, size_t errlen);
 /* Appends one side of "performance" (accuracy, per-class precision and
  * recall) of the events in b; returns how many have a prediction and a label. */
 size_t drift_performance_json(const struct dd_batch *b, struct dd_buf *out);

@@ -66,10 +66,8 @@ int eval_load(struct app *app, const char *model, const char *version, const cha
     int rc;
     if (has_ref) {
         rc = refcache_get(app->refcache, model, version, stored.set_ms, &d->entry);
-        if (rc == 0) {
+        if (rc == 0)
             d->ref = &d->entry->ref;
-            d->ref_pca = d->ref->has_pca ? &d->ref->pca : NULL;
-        }
     } else {
         struct store_window rw = {.first_n = (size_t)d->settings.reference_size};
         struct store_window_info ri;
@@ -112,7 +110,7 @@ int evaluate_version(struct app *app, const char *model, const char *version,
     int64_t t1 = dd_mono_ns();
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
-    rc = drift_evaluate(d.ref->sig, &d.cur, &opt, &d.settings, d.ref_pca, &rep, err, errlen);
+    rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, &rep, err, errlen);
     if (rc != 0)
         goto out;
     int64_t t2 = dd_mono_ns();
@@ -145,7 +143,8 @@ out:
     return rc;
 }
 
-const char *eval_status(const struct dd_report *rep)
+/* "ok", "drift", or "insufficient_data" when no result has a verdict. */
+static const char *eval_status(const struct dd_report *rep)
 {
     size_t verdicts = 0;
     for (size_t i = 0; i < rep->n_results; i++)

@@ -43,7 +43,6 @@ struct eval_data {
     struct model_settings settings;
     struct store_window window;
     const struct ref_prepared *ref;    /* the cached reference, or ref_own */
-    const struct dd_pca *ref_pca;      /* fitted once per reference; may be NULL */
     struct ref_prepared ref_own;       /* an automatic reference not yet frozen */
     struct dd_batch cur;
     struct refcache_entry *entry;      /* borrowed from the app's refcache */
@@ -66,9 +65,6 @@ void eval_data_release(struct app *app, struct eval_data *d);
 int evaluate_version(struct app *app, const char *model, const char *version,
                      const char *window, int64_t now_ms, struct dd_buf *json,
                      struct dd_report *rep, struct dd_buf *dist, char *err, size_t errlen);
-
-/* "ok", "drift", or "insufficient_data" when no result has a verdict. */
-const char *eval_status(const struct dd_report *rep);
 
 int evaluator_start(struct app *app, struct evaluator **out);
 void evaluator_stop(struct evaluator *e);

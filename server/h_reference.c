@@ -55,6 +55,12 @@ void h_reference_put(struct http_req *r)
         }
         range.max = (size_t)r->app->cfg.reference_max;
         int rc = store_r_range_sample(r->app->store, model, version, &range);
+        if (rc == 0 && range.in_range == 0) {
+            /* keep the reference there is rather than replace it with nothing */
+            http_reply_error(r, 400, "invalid_body", -1,
+                             "from, to: version '%s' has no events in that range", version);
+            goto out;
+        }
         if (rc != 0)
             res.rc = rc;
         else
@@ -80,12 +86,7 @@ void h_reference_put(struct http_req *r)
         goto out;
     }
     /* summarise it now, once, so that no evaluation has to (refcache.h) */
-    struct store_reference stored;
-    int exists;
-    struct refcache_entry *entry;
-    if (store_r_reference(r->app->store, model, version, &stored, &exists) == 0 &&
-        refcache_get(r->app->refcache, model, version, stored.set_ms, &entry) == 0)
-        refcache_put(r->app->refcache, entry);
+    refcache_prepare_current(r->app->refcache, model, version);
     struct dd_buf b;
     dd_buf_init(&b);
     dd_buf_printf(&b, "{\"events\":%zu", res.ingest.accepted);

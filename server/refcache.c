@@ -169,3 +169,13 @@ void refcache_put(struct refcache *c, struct refcache_entry *e)
     if (drop)
         entry_free(e);
 }
+
+void refcache_prepare_current(struct refcache *c, const char *model, const char *version)
+{
+    struct store_reference stored;
+    int exists;
+    struct refcache_entry *entry;
+    if (store_r_reference(c->st, model, version, &stored, &exists) == 0 &&
+        refcache_get(c, model, version, stored.set_ms, &entry) == 0)
+        refcache_put(c, entry);
+}

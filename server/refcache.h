@@ -44,5 +44,9 @@ void refcache_free(struct refcache *c);
 int refcache_get(struct refcache *c, const char *model, const char *version, int64_t set_ms,
                  struct refcache_entry **out);
 void refcache_put(struct refcache *c, struct refcache_entry *e);
+/* Prepares (and stores) the version's current explicit reference now, so
+ * that no evaluation has to: what a PUT of a reference does once it is set.
+ * Nothing when the version has none or the store fails. */
+void refcache_prepare_current(struct refcache *c, const char *model, const char *version);
 
 #endif

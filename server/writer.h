@@ -6,11 +6,11 @@
  * transaction, so many requests share one commit.  If that transaction
  * fails, each job is retried alone so one bad job cannot fail the others.
  *
- * The queue is bounded in jobs and bytes: writer_submit() answers
+ * The queue is bounded in jobs and bytes: writer_submit_*() answers
  * DD_EOVERLOAD at once when it is full (the handler replies 503 with
  * Retry-After) instead of growing memory.
  *
- * Threading: writer_submit() from any thread; the queue is guarded by the
+ * Threading: writer_submit_*() from any thread; the queue is guarded by the
  * writer's mutex; the store's writer connection is used only by the writer
  * thread.  writer_stop() drains the queue (everything submitted is committed
  * and answered) before the thread exits.

@@ -81,6 +81,13 @@ class Monitoring(ServerTest):
                      "/api/v1/models/none/versions/q/reference"):
             st, _, err = self.srv.request("PUT", path, {"from": 0, "to": 1})
             self.assertEqual((st, err["error"]["code"]), (404, "not_found"), path)
+        # a range without events is refused, and the reference stays what it was
+        path = "/api/v1/models/quiet/versions/q/reference"
+        before = self.srv.request("GET", path)[2]
+        st, _, err = self.srv.request("PUT", path, {"from": 0, "to": 1})
+        self.assertEqual((st, err["error"]["code"]), (400, "invalid_body"))
+        self.assertIn("no events in that range", err["error"]["message"])
+        self.assertEqual(self.srv.request("GET", path)[2], before)
 
     def test_check_and_server_agree(self):
         base = 1795341600000

@@ -40,6 +40,14 @@ int main(void)
     CHECK_EQ_INT(config_set(&c, "synchronous", "sometimes", err, sizeof err), DD_EINVAL);
     CHECK_EQ_INT(config_set(&c, "insecure", "true", err, sizeof err), 0);
     CHECK_EQ_INT(c.insecure, 1);
+    /* --demo: off by default, a boolean like insecure */
+    CHECK_EQ_INT(c.demo, 0);
+    CHECK_EQ_INT(config_set(&c, "demo", "true", err, sizeof err), 0);
+    CHECK_EQ_INT(c.demo, 1);
+    CHECK_EQ_INT(config_set(&c, "demo", "false", err, sizeof err), 0);
+    CHECK_EQ_INT(c.demo, 0);
+    CHECK_EQ_INT(config_set(&c, "demo", "maybe", err, sizeof err), DD_EINVAL);
+    CHECK(strstr(err, "demo") != NULL);
     CHECK_EQ_INT(config_set(&c, "threads", "1", err, sizeof err), DD_EINVAL);
     CHECK_EQ_INT(config_set(&c, "colour", "red", err, sizeof err), DD_EINVAL);
     CHECK(strstr(err, "unknown setting 'colour'") != NULL);

@@ -41,8 +41,7 @@ static void report_of(const struct ref_prepared *r, const struct dd_batch *cur,
     dd_eval_options_default(&o);
     struct dd_report rep;
     char err[200];
-    CHECK_EQ_INT(drift_evaluate(r->sig, cur, &o, NULL, r->has_pca ? &r->pca : NULL, &rep, err,
-                                sizeof err), 0);
+    CHECK_EQ_INT(drift_evaluate(r, cur, &o, NULL, &rep, err, sizeof err), 0);
     struct drift_meta m = {.model = "m", .version = "v", .from_ms = -1, .to_ms = -1,
                            .n_cur_total = cur->n, .n_cur = cur->n, .n_ref = r->n_events,
                            .computed_ms = -1, .ref_performance = r->performance, .cur = cur};

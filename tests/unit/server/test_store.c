@@ -281,6 +281,20 @@ int main(void)
         CHECK(file_size(dbpath) > (32LL << 20));
         CHECK(wal_max <= (130LL << 20));
     }
+    /* time order is not table order: the sample is every 2nd event by time (ts 1000 and
+     * 3000), listed by id so that the writer's copy reads the table front to back */
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"version\":\"rev\",\"ts\":4000,\"prediction\":\"x\"},"
+                                  "{\"version\":\"rev\",\"ts\":3000,\"prediction\":\"x\"},"
+                                  "{\"version\":\"rev\",\"ts\":2000,\"prediction\":\"x\"},"
+                                  "{\"version\":\"rev\",\"ts\":1000,\"prediction\":\"x\"}]}",
+                        &r), 0);
+    struct store_range_sample rev = {.from_ms = 0, .to_ms = 5000, .max = 3};
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "rev", &rev), 0);
+    CHECK(rev.in_range == 4 && rev.n_ids == 2);
+    CHECK(rev.n_ids == 2 && rev.ids[0] < rev.ids[1]);
+    CHECK_EQ_INT(rev.ids[0], query_int("SELECT id FROM events WHERE ts = 3000"));
+    CHECK_EQ_INT(rev.ids[1], query_int("SELECT id FROM events WHERE ts = 1000"));
+    store_range_sample_release(&rev);
     store_close(s);
 
     /* a database from a newer driftd is refused with a clear message */
