@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "base/alloc.h"
@@ -83,9 +84,16 @@ enum auth_verdict auth_check(struct auth *a, const char *authz, int need, int *g
 {
     uint8_t hash[DD_SHA256_LEN];
     int have = 0;
-    int has_token = authz && strncmp(authz, "Bearer ", 7) == 0 && authz[7];
+    /* RFC 7235 §2.1: the scheme is case-insensitive; spaces after it are skipped */
+    const char *token = NULL;
+    if (authz && strncasecmp(authz, "Bearer", 6) == 0 && (authz[6] == ' ' || authz[6] == '\t')) {
+        token = authz + 6;
+        while (*token == ' ' || *token == '\t')
+            token++;
+    }
+    int has_token = token && *token;
     if (has_token)
-        dd_sha256(authz + 7, strlen(authz + 7), hash);
+        dd_sha256(token, strlen(token), hash);
     pthread_mutex_lock(&a->mu);
     refresh(a);
     if (a->n_keys == 0 && a->loopback) {

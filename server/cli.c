@@ -47,6 +47,14 @@ int cli_flags(int argc, char **argv, int start, const char *const *bool_flags,
     return 0;
 }
 
+int cli_wants_help(int argc, char **argv, int start)
+{
+    for (int i = start; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
 struct flag_ctx {
     struct dd_config *cfg;
     int pass; /* 0: only --config; 1: everything else */

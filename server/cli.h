@@ -20,6 +20,10 @@ int cli_flags(int argc, char **argv, int start, const char *const *bool_flags,
 
 
 
+/* 1 when argv[start..] holds --help or -h: the command prints its usage to
+ * stdout and exits 0. */
+int cli_wants_help(int argc, char **argv, int start);
+
 struct dd_config;
 /* Fills cfg from defaults, the config file (--config or DRIFTD_CONFIG),
  * DRIFTD_* variables and the flags in argv[start..], in that order.  Prints

@@ -34,16 +34,21 @@ struct check_opts {
     struct dd_eval_options eval;
 };
 
-static int usage(void)
+static int usage_to(FILE *fp, int status)
 {
-    fprintf(stderr,
+    fprintf(fp,
             "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
             "                    [--alpha 0.05] [--methods KIND=M1,M2 ...] [--model NAME]\n"
             "                    [--seed N] [--mmd-sample 1000]\n"
             "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
             "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
             "exit status: 0 no drift, 1 drift, 2 bad input\n");
-    return 2;
+    return status;
+}
+
+static int usage(void)
+{
+    return usage_to(stderr, 2);
 }
 
 static int parse_methods(struct check_opts *o, const char *spec)
@@ -283,6 +288,8 @@ static const char *common_version(const struct dd_batch *b)
 
 int cmd_check(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv, 2))
+        return usage_to(stdout, 0);
     struct check_opts o = {.model = "check"};
     dd_eval_options_default(&o.eval);
     int rc = cli_flags(argc, argv, 2, NULL, check_flag, &o);

@@ -11,16 +11,23 @@
 #include "server/config.h"
 #include "server/store.h"
 
-static int usage(void)
+static int usage_to(FILE *fp, int status)
 {
-    fprintf(stderr, "usage: driftd keys create --role ingest|read|admin [--db PATH]\n"
+    fprintf(fp, "usage: driftd keys create --role ingest|read|admin [--db PATH]\n"
                     "       driftd keys list [--db PATH]\n"
                     "       driftd keys revoke ID [--db PATH]\n");
-    return 2;
+    return status;
+}
+
+static int usage(void)
+{
+    return usage_to(stderr, 2);
 }
 
 int cmd_keys(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv, 2))
+        return usage_to(stdout, 0);
     if (argc < 3)
         return usage();
     const char *sub = argv[2];

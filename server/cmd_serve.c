@@ -19,6 +19,7 @@
 #include "server/app.h"
 #include "server/auth.h"
 #include "server/cli.h"
+#include "server/config.h"
 #include "server/demo.h"
 #include "server/evaluator.h"
 #include "server/http.h"
@@ -51,8 +52,28 @@ static int ensure_parent_dir(const char *path)
     return 0;
 }
 
+static int usage(void)
+{
+    printf("usage: driftd serve [--config FILE] [--listen ADDR:PORT] [--db PATH]\n"
+           "                    [--eval-interval 60s] [--insecure] [--demo] [--SETTING VALUE ...]\n"
+           "\n"
+           "Every setting is a flag (--body-limit 32MiB), a DRIFTD_* environment variable\n"
+           "(DRIFTD_BODY_LIMIT=32MiB) or a key of the JSON config file; flags win over the\n"
+           "environment, which wins over the file.  Settings:\n");
+    for (const char *const *k = config_keys; *k; k++) {
+        printf("  --");
+        for (const char *c = *k; *c; c++)
+            putchar(*c == '_' ? '-' : *c);
+        putchar('\n');
+    }
+    printf("README.md lists each one with its default and meaning.\n");
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv, 2))
+        return usage();
     struct app app;
     memset(&app, 0, sizeof app);
     int rc = cli_load_config(argc, argv, 2, &app.cfg);
@@ -102,7 +123,8 @@ int cmd_serve(int argc, char **argv)
                 app.cfg.listen);
         goto out;
     }
-    struct writer_limits lim = {app.cfg.queue_max_jobs, app.cfg.queue_max_bytes};
+    struct writer_limits lim = {.max_jobs = app.cfg.queue_max_jobs,
+                                .max_bytes = app.cfg.queue_max_bytes};
     if (writer_start(app.store, &lim, &app.writer) != 0) {
         fprintf(stderr, "driftd: cannot start the writer thread\n");
         goto out;

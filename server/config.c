@@ -20,6 +20,7 @@ const char *const config_keys[] = {
     "listen",          "db",          "eval_interval", "body_limit",
     "threads",         "queue_max_jobs", "queue_max_bytes", "synchronous",
     "insecure",        "log_level",   "request_timeout_ms", "readers",
+    "handler_threads", "header_timeout", "body_timeout", "keep_alive_timeout",
     "web_root",        "alpha",       "window",        "reference_size",
     "retention",       "retention_interval", "max_sample", "settings",
     "models",          "reference_max", "demo",  NULL,
@@ -32,11 +33,14 @@ void config_defaults(struct dd_config *c)
     snprintf(c->db, sizeof c->db, "data/driftd.db");
     c->eval_interval_ms = 60000;
     c->body_limit = 16u << 20;
-    c->threads = 64;
+    c->threads = 4096;
+    c->handler_threads = 64;
     c->queue_max_jobs = 256;
     c->queue_max_bytes = (size_t)512 << 20;
     snprintf(c->log_level, sizeof c->log_level, "info");
-    c->request_timeout_ms = 30000;
+    c->header_timeout_ms = 10000;
+    c->body_timeout_ms = 60000;
+    c->keep_alive_timeout_ms = 30000;
     c->readers = 4;
     snprintf(c->web_root, sizeof c->web_root, "%s", DD_DEFAULT_WEB_ROOT);
     c->alpha = 0.05;
@@ -108,9 +112,24 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
             goto bad;
         c->body_limit = (size_t)n;
     } else if (!strcmp(key, "threads")) {
-        if (parse_size(v, 2, 1024, &n) != 0)
+        if (parse_size(v, 2, 65536, &n) != 0)
             goto bad;
         c->threads = (int)n;
+    } else if (!strcmp(key, "handler_threads")) {
+        if (parse_size(v, 1, 1024, &n) != 0)
+            goto bad;
+        c->handler_threads = (int)n;
+    } else if (!strcmp(key, "header_timeout") || !strcmp(key, "body_timeout") ||
+               !strcmp(key, "keep_alive_timeout")) {
+        int64_t ms;
+        if (dd_duration_parse(v, &ms) != 0 || ms < 100 || ms > 3600000)
+            goto bad;
+        if (key[0] == 'h')
+            c->header_timeout_ms = (int)ms;
+        else if (key[0] == 'b')
+            c->body_timeout_ms = (int)ms;
+        else
+            c->keep_alive_timeout_ms = (int)ms;
     } else if (!strcmp(key, "queue_max_jobs")) {
         if (parse_size(v, 1, 1 << 20, &n) != 0)
             goto bad;
@@ -139,10 +158,10 @@ int config_set(struct dd_config *c, const char *key, const char *v, char *err, s
         if (dd_log_level_parse(v, &l) != 0)
             goto bad;
         snprintf(c->log_level, sizeof c->log_level, "%s", v);
-    } else if (!strcmp(key, "request_timeout_ms")) {
+    } else if (!strcmp(key, "request_timeout_ms")) { /* the old name of header_timeout */
         if (parse_size(v, 100, 3600000, &n) != 0)
             goto bad;
-        c->request_timeout_ms = (int)n;
+        c->header_timeout_ms = (int)n;
     } else if (!strcmp(key, "readers")) {
         if (parse_size(v, 1, 16, &n) != 0)
             goto bad;

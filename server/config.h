@@ -19,14 +19,17 @@ struct dd_config {
     char db[1024];             /* "data/driftd.db" */
     int64_t eval_interval_ms;  /* 60 s */
     size_t body_limit;         /* 16 MiB */
-    int threads;               /* HTTP worker threads = concurrent connections; 64 */
+    int threads;               /* connection threads = open connections at most; 4096 */
+    int handler_threads;       /* requests handled at once; 64 */
     size_t queue_max_jobs;     /* 256 */
     size_t queue_max_bytes;    /* 512 MiB */
     int synchronous_full;      /* "synchronous": normal (0) | full (1) */
     int insecure;              /* allow a non-loopback listen address without keys */
     int demo;                  /* feed demo traffic (server/demo.h) */
     char log_level[8];         /* debug|info|warn|error */
-    int request_timeout_ms;    /* 30 s */
+    int header_timeout_ms;     /* the request head must arrive within; 10 s */
+    int body_timeout_ms;       /* the body must arrive within (total); 60 s */
+    int keep_alive_timeout_ms; /* an idle keep-alive connection is closed after; 30 s */
     int readers;               /* SQLite reader connections; 4 */
     char web_root[1024];       /* dashboard files; the source tree's web/ */
     /* defaults of the per-model settings (settings.h) */

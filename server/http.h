@@ -1,15 +1,27 @@
 /* http.h — the HTTP layer: CivetWeb behind a small request/reply interface.
  *
  * The only module that includes civetweb.h.  http_start() runs CivetWeb with
- * keep-alive on and a bounded worker pool; every request goes to
- * routes_dispatch() (routes.h), which finds the handler in the route table.
- * Handlers read the body with http_read_body_or_reply() and answer with one
- * of the http_reply*() calls exactly once.  One log line per request, with
- * its request id (also sent back as X-Request-Id).
+ * keep-alive on, one CivetWeb thread per open connection (`threads`), and a
+ * smaller pool of handler threads (`handler_threads`).  A request goes:
  *
- * Threading: handlers run on http.c's own pool of request threads (CivetWeb's
- * worker stacks are too small for them, see http.c); a struct http_req
- * belongs to one thread at a time.
+ *   1. framing checks on the connection's thread (RFC 9112 §6.3: ambiguous
+ *      or malformed Content-Length / Transfer-Encoding, missing Host, too
+ *      many headers → an error answer and the connection is closed);
+ *   2. routes_prepare() (routes.h) on a handler thread: route, names, API key;
+ *   3. the body is read on the connection's thread, within `body_limit` and
+ *      `body_timeout`, so a slow client holds only its own connection thread;
+ *   4. the handler on a handler thread, which takes the body with
+ *      http_read_body_or_reply() and answers with one of the http_reply*()
+ *      calls exactly once.
+ *
+ * Errors CivetWeb finds itself (bad request line, unknown version, a head
+ * over 16 KiB or not complete within `header_timeout`) get the same JSON
+ * error body.  One log line per request, with its request id (also sent
+ * back as X-Request-Id).  http_stop() drains: requests already read finish
+ * and are answered; new ones get 503 shutting_down with Connection: close.
+ *
+ * Threading: a struct http_req belongs to one thread at a time (the
+ * connection's thread hands it to a handler thread and waits).
  */
 #ifndef DD_HTTP_H
 #define DD_HTTP_H
@@ -41,6 +53,8 @@ struct http_req {
     int close;                   /* the connection closes after the answer */
     size_t bytes_out;
     int64_t start_ns;
+    struct dd_buf body;          /* read before the handler runs (http.c) */
+    void (*handler)(struct http_req *r); /* set by routes_prepare() */
 };
 
 int http_start(struct app *app, struct http_server **out, char *err, size_t errlen);
@@ -48,8 +62,9 @@ int http_start(struct app *app, struct http_server **out, char *err, size_t errl
 void http_stop(struct http_server *h);
 
 const char *http_header(const struct http_req *r, const char *name);
-/* Reads the whole body, up to limit bytes.  0 on success; otherwise the
- * error answer (413, 400) has been sent and the caller just returns. */
+/* Hands over the request's body (already read, at most body_limit bytes):
+ * out takes it.  0 on success; over this handler's own limit the 413 answer
+ * has been sent and the caller just returns. */
 int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out);
 /* Copies query parameter `name` into out (URL-decoded); 1 found, 0 absent,
  * -1 too long. */
@@ -61,9 +76,14 @@ void http_reply_json(struct http_req *r, int status, const struct dd_buf *b);
 /* The error body of API.md; index < 0 leaves it out. */
 void http_reply_error(struct http_req *r, int status, const char *code, long index,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* As http_reply_error, plus a Retry-After header (seconds). */
+/* As http_reply_error (no index), plus a Retry-After header (seconds). */
+void http_reply_error_retry(struct http_req *r, int status, const char *code, int retry_after_s,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* http_reply_error_retry() with code "overloaded". */
 void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
                            const char *message);
+/* 401 unauthorized with WWW-Authenticate: Bearer (RFC 7235). */
+void http_reply_unauthorized(struct http_req *r);
 /* Sends a file from disk with a content type guessed from its name. */
 void http_reply_file(struct http_req *r, const char *path);
 

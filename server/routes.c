@@ -64,7 +64,7 @@ static int match(const char *pattern, const char *path, struct http_req *r)
     return *s == '\0';
 }
 
-void routes_dispatch(struct http_req *r)
+int routes_prepare(struct http_req *r)
 {
     const struct route *found = NULL;
     int path_known = 0;
@@ -89,15 +89,17 @@ void routes_dispatch(struct http_req *r)
                              r->method, r->path);
         else
             http_reply_error(r, 404, "not_found", -1, "no such path '%s'", r->path);
-        return;
+        return -1;
     }
     r->route = (int)(found - routes);
     r->route_role = (int)found->role;
     for (int i = 0; i < HTTP_MAX_PARAMS && r->params[i][0]; i++)
         if (!dd_name_valid(r->params[i], strlen(r->params[i]))) {
             http_reply_error(r, 400, "invalid_query", -1,
-                             "'%s' in the path must match [A-Za-z0-9._-]{1,128}", r->params[i]);
-            return;
+                             "'%s' in the path must match [A-Za-z0-9._-]{1,128} and not be "
+                             "'.' or '..'",
+                             r->params[i]);
+            return -1;
         }
     if (found->role != ROLE_NONE) {
         int granted = 0;
@@ -106,15 +108,15 @@ void routes_dispatch(struct http_req *r)
         case AUTH_OK:
             break;
         case AUTH_UNAUTHORIZED:
-            http_reply_error(r, 401, "unauthorized", -1,
-                             "missing or unknown API key (Authorization: Bearer <key>)");
-            return;
+            http_reply_unauthorized(r);
+            return -1;
         case AUTH_FORBIDDEN:
             http_reply_error(r, 403, "forbidden", -1, "this endpoint needs the %s role",
                              store_role_name((int)found->role));
-            return;
+            return -1;
         }
         r->role = granted;
     }
-    found->fn(r);
+    r->handler = found->fn;
+    return 0;
 }

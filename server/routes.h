@@ -2,9 +2,10 @@
  *
  * routes.c lists (method, path pattern, role, handler).  Patterns are
  * literal segments and {name} parameters ([A-Za-z0-9._-]{1,128}), copied to
- * req->params in order.  routes_dispatch() matches, checks the API key's
- * role (auth.h), and calls the handler; unknown paths answer 404, a known
- * path with another method 405.
+ * req->params in order.  routes_prepare() matches, checks the names and the
+ * API key's role (auth.h), and sets req->handler, which http.c calls once
+ * the body is read; unknown paths answer 404, a known path with another
+ * method 405, a missing key 401 (with WWW-Authenticate), a weak one 403.
  */
 #ifndef DD_ROUTES_H
 #define DD_ROUTES_H
@@ -22,7 +23,8 @@ struct route {
     route_fn fn;
 };
 
-void routes_dispatch(struct http_req *r);
+/* 0 with r->handler set, or -1 when the error answer has been sent. */
+int routes_prepare(struct http_req *r);
 /* The table, for tests and docs; *n gets its length. */
 const struct route *routes_table(int *n);
 
