@@ -1,32 +1,31 @@
-/* app.h — what a running server holds, handed to every handler.
+/* app.h — what a running `driftd serve` holds.
  *
- * Filled by `driftd serve` at start and read-only afterwards, except through
- * the thread-safe modules it points to (store, writer, auth).
+ * Filled by cmd_serve.c at start and read-only afterwards, except through
+ * the thread-safe modules it points to.  The rooms below the program never
+ * see it: the monitor gets `mon` (monitor.h), the HTTP API `api` (api.h).
  */
 #ifndef DD_APP_H
 #define DD_APP_H
 #include <stdint.h>
 
+#include "server/api/api.h"
 #include "server/config.h"
+#include "server/monitor/monitor.h"
 
-struct store;
-struct writer;
 struct auth;
 struct evaluator;
 struct retention;
-struct refcache;
+struct demo;
 
 struct app {
     struct dd_config cfg;
-    struct store *store;
-    struct writer *writer;
+    struct monitor_env mon;    /* store, writer, refcache and the monitor's settings */
+    struct api api;            /* what the handlers see */
     struct auth *auth;
     struct evaluator *evaluator;
     struct retention *retention;
-    struct refcache *refcache;
     struct demo *demo;         /* NULL unless --demo */
     int64_t started_ms;
-    const char *web_root;      /* folder with the dashboard's files */
 };
 
 #endif

@@ -23,8 +23,8 @@
 #include "base/err.h"
 #include "ingest/parse.h"
 #include "server/cli.h"
-#include "server/drift.h"
-#include "server/reference.h"
+#include "server/monitor/drift.h"
+#include "server/monitor/reference.h"
 
 #define CHECK_FILE_MAX ((size_t)4 << 30)
 

@@ -6,10 +6,10 @@
 
 #include "base/err.h"
 #include "base/timefmt.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "server/cli.h"
 #include "server/config.h"
-#include "server/store.h"
+#include "server/store/store.h"
 
 static int usage_to(FILE *fp, int status)
 {

@@ -17,18 +17,18 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "server/app.h"
-#include "server/auth.h"
+#include "server/api/auth.h"
 #include "server/cli.h"
 #include "server/config.h"
 #include "server/demo.h"
-#include "server/evaluator.h"
-#include "server/http.h"
-#include "server/metrics.h"
-#include "server/refcache.h"
-#include "server/retention.h"
-#include "server/routes.h"
-#include "server/store.h"
-#include "server/writer.h"
+#include "server/monitor/evaluator.h"
+#include "server/http/http.h"
+#include "server/api/metrics.h"
+#include "server/monitor/refcache.h"
+#include "server/monitor/retention.h"
+#include "server/api/routes.h"
+#include "server/store/store.h"
+#include "server/store/writer.h"
 
 /* Creates the parent folder of the database file (e.g. data/). */
 static int ensure_parent_dir(const char *path)
@@ -82,8 +82,8 @@ int cmd_serve(int argc, char **argv)
     enum dd_log_level lvl;
     if (dd_log_level_parse(app.cfg.log_level, &lvl) == 0)
         dd_log_set_level(lvl);
-    app.web_root = app.cfg.web_root;
     app.started_ms = dd_now_ms();
+    config_monitor_env(&app.cfg, &app.mon);
 
     dd_alloc_keep_freed_memory(); /* base/alloc.h: no page-fault churn per request */
 
@@ -104,15 +104,15 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     struct store_options so = {app.cfg.db, app.cfg.synchronous_full, app.cfg.readers};
-    if (store_open(&so, &app.store, err, sizeof err) != 0) {
+    if (store_open(&so, &app.mon.store, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s\n", err);
         goto out;
     }
     int loopback = config_listen_is_loopback(app.cfg.listen);
-    auth_new(app.store, loopback, &app.auth);
+    auth_new(app.mon.store, loopback, &app.auth);
     struct store_key *keys = NULL;
     size_t nkeys = 0, active = 0;
-    if (store_keys_list(app.store, &keys, &nkeys) == 0)
+    if (store_keys_list(app.mon.store, &keys, &nkeys) == 0)
         for (size_t i = 0; i < nkeys; i++)
             active += keys[i].revoked_ms < 0;
     free(keys);
@@ -125,17 +125,17 @@ int cmd_serve(int argc, char **argv)
     }
     struct writer_limits lim = {.max_jobs = app.cfg.queue_max_jobs,
                                 .max_bytes = app.cfg.queue_max_bytes};
-    if (writer_start(app.store, &lim, &app.writer) != 0) {
+    if (writer_start(app.mon.store, &lim, &app.mon.writer) != 0) {
         fprintf(stderr, "driftd: cannot start the writer thread\n");
         goto out;
     }
-    app.refcache = refcache_new(app.store, app.writer);
+    app.mon.refcache = refcache_new(app.mon.store, app.mon.writer);
     dd_blas_set_threads(1); /* DESIGN.md: evaluations must not fight the HTTP threads */
-    if (evaluator_start(&app, &app.evaluator) != 0) {
+    if (evaluator_start(&app.mon, &app.evaluator) != 0) {
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");
         goto out;
     }
-    if (retention_start(&app, &app.retention) != 0) {
+    if (retention_start(&app.mon, &app.retention) != 0) {
         fprintf(stderr, "driftd: cannot start the retention thread\n");
         goto out;
     }
@@ -145,7 +145,23 @@ int cmd_serve(int argc, char **argv)
     for (int i = 0; i < nroutes && i < 64; i++)
         patterns[i] = rt[i].pattern;
     metrics_init(patterns, nroutes);
-    if (http_start(&app, &http, err, sizeof err) != 0) {
+    app.api = (struct api){.mon = &app.mon,
+                           .store = app.mon.store,
+                           .writer = app.mon.writer,
+                           .refcache = app.mon.refcache,
+                           .evaluator = app.evaluator,
+                           .auth = app.auth,
+                           .body_limit = app.cfg.body_limit,
+                           .started_ms = app.started_ms,
+                           .web_root = app.cfg.web_root};
+    struct http_options ho = {.threads = app.cfg.threads,
+                              .handler_threads = app.cfg.handler_threads,
+                              .body_limit = app.cfg.body_limit,
+                              .header_timeout_ms = app.cfg.header_timeout_ms,
+                              .body_timeout_ms = app.cfg.body_timeout_ms,
+                              .keep_alive_timeout_ms = app.cfg.keep_alive_timeout_ms};
+    snprintf(ho.listen, sizeof ho.listen, "%s", app.cfg.listen);
+    if (http_start(&ho, &routes_http_hooks, &app.api, &http, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s\n", err);
         goto out;
     }
@@ -170,10 +186,10 @@ out:
     http_stop(http);          /* in-flight requests finish first */
     evaluator_stop(app.evaluator);
     retention_stop(app.retention);
-    refcache_free(app.refcache);
-    writer_stop(app.writer);  /* then everything queued is committed */
+    refcache_free(app.mon.refcache);
+    writer_stop(app.mon.writer);  /* then everything queued is committed */
     auth_free(app.auth);
-    store_close(app.store);
+    store_close(app.mon.store);
     if (exit_code == 0)
         dd_info("stopped", "%s", "");
     return exit_code;

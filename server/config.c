@@ -12,7 +12,8 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "ingest/parse.h"
-#include "server/settings.h"
+#include "server/monitor/monitor.h"
+#include "server/monitor/settings.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
 
@@ -50,6 +51,21 @@ void config_defaults(struct dd_config *c)
     c->reference_max = 100000;
     c->retention_ms = 30LL * 86400000;
     c->retention_interval_ms = 60000;
+}
+
+void config_monitor_env(const struct dd_config *c, struct monitor_env *env)
+{
+    struct monitor_defaults *d = &env->defaults;
+    d->alpha = c->alpha;
+    snprintf(d->window, sizeof d->window, "%s", c->window);
+    d->reference_size = c->reference_size;
+    d->max_sample = c->max_sample;
+    d->settings_json = c->settings_json;
+    d->models_json = c->models_json;
+    env->reference_max = c->reference_max;
+    env->eval_interval_ms = c->eval_interval_ms;
+    env->retention_ms = c->retention_ms;
+    env->retention_interval_ms = c->retention_interval_ms;
 }
 
 static int parse_size(const char *v, long long lo, long long hi, long long *out)

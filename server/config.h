@@ -48,6 +48,10 @@ struct dd_config {
 };
 
 void config_defaults(struct dd_config *c);
+struct monitor_env;
+/* Fills the monitor's settings of env from c (its pointers are left alone);
+ * env keeps pointing into c, which must outlive it. */
+void config_monitor_env(const struct dd_config *c, struct monitor_env *env);
 /* Sets one key (file-key spelling, e.g. "body_limit"); DD_EINVAL with a
  * message in err for an unknown key or a bad value. */
 int config_set(struct dd_config *c, const char *key, const char *value, char *err,

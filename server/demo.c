@@ -12,11 +12,11 @@
 #include "base/timefmt.h"
 #include "ingest/parse.h"
 #include "server/app.h"
-#include "server/periodic.h"
-#include "server/refcache.h"
-#include "server/settings.h"
-#include "server/store.h"
-#include "server/writer.h"
+#include "base/periodic.h"
+#include "server/monitor/refcache.h"
+#include "server/monitor/settings.h"
+#include "server/store/store.h"
+#include "server/store/writer.h"
 
 #define CLASSES 5
 #define DIM 16
@@ -124,9 +124,9 @@ static int submit(struct app *app, const struct stream *s, const struct dd_buf *
         return DD_EINVAL;
     }
     if (reference)
-        writer_submit_reference(app->writer, s->model, s->version, &batch, &res);
+        writer_submit_reference(app->mon.writer, s->model, s->version, &batch, &res);
     else
-        writer_submit_events(app->writer, s->model, &batch, dd_now_ms(), &res);
+        writer_submit_events(app->mon.writer, s->model, &batch, dd_now_ms(), &res);
     dd_batch_release(&batch);
     return res.rc;
 }
@@ -138,12 +138,12 @@ static void ensure_reference(struct app *app, const struct stream *s, struct dd_
 {
     struct store_reference ref;
     int exists;
-    if (store_r_reference(app->store, s->model, s->version, &ref, &exists) != DD_ENOTFOUND)
+    if (store_r_reference(app->mon.store, s->model, s->version, &ref, &exists) != DD_ENOTFOUND)
         return;
     demo_body(body, s->model, s->version, 0, DEMO_REFERENCE, rng);
     if (submit(app, s, body, 1) != 0)
         return;
-    refcache_prepare_current(app->refcache, s->model, s->version);
+    refcache_prepare_current(app->mon.refcache, s->model, s->version);
     dd_info("demo reference set", "model=%s version=%s events=%d", s->model, s->version,
             DEMO_REFERENCE);
 }
@@ -152,18 +152,18 @@ static void ensure_reference(struct app *app, const struct stream *s, struct dd_
 static void ensure_settings(struct app *app)
 {
     char *stored = NULL;
-    if (store_r_settings(app->store, "demo-embedder", &stored) != DD_ENOTFOUND) {
+    if (store_r_settings(app->mon.store, "demo-embedder", &stored) != DD_ENOTFOUND) {
         free(stored);
         return;
     }
     struct model_settings ms;
-    settings_defaults(&app->cfg, &ms);
+    settings_defaults(&app->mon.defaults, &ms);
     snprintf(ms.window, sizeof ms.window, "2m");
     struct dd_buf json;
     dd_buf_init(&json);
     settings_json(&ms, &json);
     struct writer_result res;
-    writer_submit_settings(app->writer, "demo-embedder", json.data, &res);
+    writer_submit_settings(app->mon.writer, "demo-embedder", json.data, &res);
     dd_buf_release(&json);
 }
 

@@ -38,7 +38,7 @@
 #include "base/log.h"
 #include "ingest/event.h"
 #include "ingest/parse.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "tests/bench/common/bench_util.h"
 
 #define ID_DIGITS 12 /* ids are "<client letter><12 digits>", patched in place */

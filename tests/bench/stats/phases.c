@@ -18,9 +18,9 @@
 #include "analysis/eval.h"
 #include "base/buf.h"
 #include "ingest/parse.h"
-#include "server/drift.h"
-#include "server/reference.h"
-#include "server/signals.h"
+#include "server/monitor/drift.h"
+#include "server/monitor/reference.h"
+#include "server/monitor/signals.h"
 
 static double now(void)
 {

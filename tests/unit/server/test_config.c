@@ -6,7 +6,8 @@
 
 #include "base/err.h"
 #include "server/config.h"
-#include "server/settings.h"
+#include "server/monitor/monitor.h"
+#include "server/monitor/settings.h"
 #include "check.h"
 
 int main(void)
@@ -90,7 +91,9 @@ int main(void)
     config_defaults(&c);
     CHECK_EQ_INT(config_load_file(&c, path, err, sizeof err), 0);
     struct model_settings ms;
-    settings_defaults(&c, &ms);
+    struct monitor_env env = {0};
+    config_monitor_env(&c, &env);
+    settings_defaults(&env.defaults, &ms);
     CHECK(ms.alpha == 0.01);
     CHECK_EQ_STR(ms.window, "1h");
     CHECK(ms.thresholds[__builtin_ctz(DD_M_PSI)] == 0.3);

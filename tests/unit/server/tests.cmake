@@ -1,6 +1,2 @@
-dd_unit_test(server store LIBS dd_server)
 dd_unit_test(server config LIBS dd_server)
-dd_unit_test(server signals LIBS dd_server)
-dd_unit_test(server reference LIBS dd_server)
 dd_unit_test(server demo LIBS dd_server)
-dd_unit_test(server periodic LIBS dd_server)

@@ -1,0 +1,90 @@
+/* periodic.c — a thread that runs a job over and over (periodic.h). */
+#include "base/periodic.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+
+struct periodic {
+    pthread_t thread;
+    periodic_fn fn;
+    void *arg;
+    pthread_mutex_t mu; /* guards stopping */
+    pthread_cond_t cv;  /* on CLOCK_MONOTONIC */
+    int stopping;
+};
+
+static void *periodic_main(void *arg)
+{
+    struct periodic *p = arg;
+    for (;;) {
+        int64_t ms = p->fn(p->arg);
+        if (ms < 0)
+            ms = 0;
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        int64_t ns = until.tv_nsec + (ms % 1000) * 1000000;
+        until.tv_sec += (time_t)(ms / 1000 + ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
+        pthread_mutex_lock(&p->mu);
+        while (!p->stopping && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+            ;
+        int stop = p->stopping;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            return NULL;
+    }
+}
+
+int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stack_bytes)
+{
+    struct periodic *p = dd_calloc(1, sizeof *p);
+    p->fn = fn;
+    p->arg = arg;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack_bytes)
+        pthread_attr_setstacksize(&attr, stack_bytes);
+    *out = p;
+    int rc = pthread_create(&p->thread, &attr, periodic_main, p);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        *out = NULL;
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        free(p);
+        return DD_EIO;
+    }
+    return 0;
+}
+
+int periodic_stopping(struct periodic *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int s = p->stopping;
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+void periodic_stop(struct periodic *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}

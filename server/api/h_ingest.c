@@ -1,0 +1,118 @@
+/* h_ingest.c — telemetry in: POST .../events and .../labels (API.md
+ * "Telemetry ingest").  Parse and validate on the request's thread, then
+ * hand the batch to the writer and answer only once it is committed. */
+#include <string.h>
+
+#include "base/err.h"
+#include "base/timefmt.h"
+#include "ingest/parse.h"
+#include "server/api/api.h"
+#include "server/api/handlers.h"
+#include "server/store/writer.h"
+
+#define RETRY_AFTER_OVERLOAD_S 1
+#define RETRY_AFTER_SHUTDOWN_S 5
+
+static int parse_error_status(int rc)
+{
+    return rc == DD_ECONFLICT ? 409 : 400;
+}
+
+/* Answers a writer failure; 1 if it did. */
+static int writer_failed_or_reply(struct http_req *r, const struct writer_result *res)
+{
+    switch (res->rc) {
+    case 0:
+        return 0;
+    case DD_EOVERLOAD:
+        http_reply_overloaded(r, 503, RETRY_AFTER_OVERLOAD_S,
+                              "ingest queue is full, retry after the Retry-After delay");
+        return 1;
+    case DD_ESHUTDOWN:
+        http_reply_overloaded(r, 503, RETRY_AFTER_SHUTDOWN_S, "server is shutting down");
+        return 1;
+    case DD_ENOTFOUND:
+        http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
+        return 1;
+    default:
+        http_reply_error(r, 500, "internal", -1, "could not store the request (%s)",
+                         dd_strerror(res->rc));
+        return 1;
+    }
+}
+
+void h_events_post(struct http_req *r)
+{
+    enum dd_body_format fmt;
+    if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0) {
+        http_reply_error(r, 415, "unsupported_media_type", -1,
+                         "Content-Type must be application/json or application/x-ndjson");
+        return;
+    }
+    int64_t received = dd_now_ms();
+    struct dd_buf body;
+    dd_buf_init(&body);
+    struct dd_batch batch;
+    dd_batch_init(&batch);
+    if (http_read_body_or_reply(r, api_of(r)->body_limit, &body) != 0)
+        goto out;
+    struct dd_parse_error pe;
+    int rc = dd_parse_events(body.data ? body.data : "", body.len, fmt, &batch, &pe);
+    dd_buf_release(&body); /* the batch holds copies; free the body before waiting */
+    if (rc != 0) {
+        http_reply_error(r, parse_error_status(rc), pe.code, pe.index, "%s", pe.message);
+        goto out;
+    }
+    struct writer_result res;
+    writer_submit_events(api_of(r)->writer, r->params[0], &batch, received, &res);
+    if (res.rc == DD_ECONFLICT) {
+        long i = res.ingest.conflict_index;
+        http_reply_error(r, 409, "conflict", i,
+                         "events[%ld].embedding: dimension %u differs from the model's %u", i,
+                         batch.dim, res.ingest.model_dim);
+        goto out;
+    }
+    if (writer_failed_or_reply(r, &res))
+        goto out;
+    struct dd_buf out;
+    dd_buf_init(&out);
+    dd_buf_printf(&out, "{\"accepted\":%zu,\"duplicates\":%zu}", res.ingest.accepted,
+                  res.ingest.duplicates);
+    http_reply_json(r, 202, &out);
+    dd_buf_release(&out);
+out:
+    dd_buf_release(&body);
+    dd_batch_release(&batch);
+}
+
+void h_labels_post(struct http_req *r)
+{
+    enum dd_body_format fmt;
+    if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0 || fmt != DD_BODY_JSON) {
+        http_reply_error(r, 415, "unsupported_media_type", -1,
+                         "Content-Type must be application/json");
+        return;
+    }
+    struct dd_buf body;
+    dd_buf_init(&body);
+    struct dd_labels labels = {0};
+    if (http_read_body_or_reply(r, api_of(r)->body_limit, &body) != 0)
+        goto out;
+    struct dd_parse_error pe;
+    if (dd_parse_labels(body.data ? body.data : "", body.len, &labels, &pe) != 0) {
+        http_reply_error(r, 400, pe.code, pe.index, "%s", pe.message);
+        goto out;
+    }
+    struct writer_result res;
+    writer_submit_labels(api_of(r)->writer, r->params[0], &labels, &res);
+    if (writer_failed_or_reply(r, &res))
+        goto out;
+    struct dd_buf out;
+    dd_buf_init(&out);
+    dd_buf_printf(&out, "{\"updated\":%zu,\"unknown\":%zu}", res.updated, res.unknown);
+    http_reply_json(r, 200, &out);
+    dd_buf_release(&out);
+out:
+    dd_buf_release(&body);
+    dd_labels_release(&labels);
+}

@@ -1,0 +1,29 @@
+/* handlers.h — the HTTP handlers the route table points to.
+ *
+ * Each answers its request exactly once through http_reply*().  Grouped by
+ * file: h_ingest.c (telemetry in), h_models.c (models read API), h_ops.c
+ * (health, readiness, dashboard files).
+ */
+#ifndef DD_HANDLERS_H
+#define DD_HANDLERS_H
+
+#include "server/http/http.h"
+
+void h_events_post(struct http_req *r);
+void h_labels_post(struct http_req *r);
+void h_models_list(struct http_req *r);
+void h_model_get(struct http_req *r);
+void h_drift_get(struct http_req *r);
+void h_drift_history(struct http_req *r);
+void h_distributions(struct http_req *r);
+void h_reference_put(struct http_req *r);
+void h_reference_get(struct http_req *r);
+void h_settings_get(struct http_req *r);
+void h_settings_put(struct http_req *r);
+
+void h_healthz(struct http_req *r);
+void h_metrics(struct http_req *r);
+void h_readyz(struct http_req *r);
+void h_static(struct http_req *r);
+
+#endif

@@ -1,0 +1,142 @@
+/* metrics.c — lock-free counters and the /metrics text (metrics.h). */
+#include "server/api/metrics.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server/store/writer.h"
+
+#define MAX_ROUTES 48
+static const int statuses[] = {200, 202, 400, 401, 403, 404, 405, 409,
+                               413, 415, 429, 500, 503, 0 /* other */};
+#define N_STATUS ((int)(sizeof statuses / sizeof statuses[0]))
+static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                0.05,   0.1,   0.25,   0.5,   1,    2.5, 10};
+#define N_BUCKETS ((int)(sizeof bounds / sizeof bounds[0]))
+
+static const char *const reject_codes[] = {"invalid_json", "invalid_event", "invalid_body",
+                                           "conflict", "payload_too_large",
+                                           "unsupported_media_type", "overloaded",
+                                           "unauthorized", "forbidden", "not_found", "internal"};
+#define N_REJECT ((int)(sizeof reject_codes / sizeof reject_codes[0]))
+
+struct hist {
+    atomic_ullong buckets[N_BUCKETS]; /* non-cumulative; summed when rendered */
+    atomic_ullong count;
+    atomic_ullong sum_us;
+};
+
+static const char *const *patterns;
+static int n_patterns;
+static struct hist hists[MAX_ROUTES + 1][N_STATUS]; /* last row: unmatched */
+static atomic_ullong rejected[N_REJECT];
+
+void metrics_init(const char *const *route_patterns, int n_routes)
+{
+    patterns = route_patterns;
+    n_patterns = n_routes < MAX_ROUTES ? n_routes : MAX_ROUTES;
+}
+
+static int status_index(int status)
+{
+    for (int i = 0; i < N_STATUS - 1; i++)
+        if (statuses[i] == status)
+            return i;
+    return N_STATUS - 1;
+}
+
+void metrics_observe_request(int route, int status, double seconds)
+{
+    if (route < 0 || route >= n_patterns)
+        route = MAX_ROUTES;
+    struct hist *h = &hists[route][status_index(status)];
+    int b = 0;
+    while (b < N_BUCKETS && seconds > bounds[b])
+        b++;
+    if (b < N_BUCKETS)
+        atomic_fetch_add_explicit(&h->buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum_us, (unsigned long long)(seconds * 1e6),
+                              memory_order_relaxed);
+}
+
+void metrics_count_rejected(const char *code)
+{
+    for (int i = 0; i < N_REJECT; i++)
+        if (!strcmp(code, reject_codes[i])) {
+            atomic_fetch_add_explicit(&rejected[i], 1, memory_order_relaxed);
+            return;
+        }
+}
+
+static void family(struct dd_buf *b, const char *name, const char *type, const char *help)
+{
+    dd_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values are route patterns and fixed words: nothing to escape. */
+static void render_http(struct dd_buf *b)
+{
+    family(b, "driftd_http_request_duration_seconds", "histogram",
+           "Time to answer an HTTP request, by route pattern and status.");
+    for (int r = 0; r <= MAX_ROUTES; r++) {
+        if (r >= n_patterns && r != MAX_ROUTES)
+            continue;
+        const char *route = r == MAX_ROUTES ? "unmatched" : patterns[r];
+        for (int s = 0; s < N_STATUS; s++) {
+            struct hist *h = &hists[r][s];
+            unsigned long long count = atomic_load_explicit(&h->count, memory_order_relaxed);
+            if (!count)
+                continue;
+            char status[8];
+            if (statuses[s])
+                snprintf(status, sizeof status, "%d", statuses[s]);
+            else
+                snprintf(status, sizeof status, "other");
+            unsigned long long cum = 0;
+            for (int k = 0; k < N_BUCKETS; k++) {
+                cum += atomic_load_explicit(&h->buckets[k], memory_order_relaxed);
+                dd_buf_printf(b,
+                              "driftd_http_request_duration_seconds_bucket{route=\"%s\",status=\"%s\",le=\"%g\"} %llu\n",
+                              route, status, bounds[k], cum);
+            }
+            /* count read before the buckets can be behind them; +Inf must equal _count */
+            if (count < cum)
+                count = cum;
+            dd_buf_printf(b,
+                          "driftd_http_request_duration_seconds_bucket{route=\"%s\",status=\"%s\",le=\"+Inf\"} %llu\n",
+                          route, status, count);
+            dd_buf_printf(b, "driftd_http_request_duration_seconds_sum{route=\"%s\",status=\"%s\"} %.6f\n",
+                          route, status,
+                          (double)atomic_load_explicit(&h->sum_us, memory_order_relaxed) / 1e6);
+            dd_buf_printf(b, "driftd_http_request_duration_seconds_count{route=\"%s\",status=\"%s\"} %llu\n",
+                          route, status, count);
+        }
+    }
+}
+
+void metrics_render(struct dd_buf *b, const struct writer_stats *ws)
+{
+    family(b, "driftd_ingest_events_accepted_total", "counter",
+           "Events stored (committed) since start.");
+    dd_buf_printf(b, "driftd_ingest_events_accepted_total %llu\n",
+                  (unsigned long long)ws->accepted);
+    family(b, "driftd_ingest_events_duplicate_total", "counter",
+           "Events not stored again because their id was already stored.");
+    dd_buf_printf(b, "driftd_ingest_events_duplicate_total %llu\n",
+                  (unsigned long long)ws->duplicates);
+    family(b, "driftd_ingest_requests_rejected_total", "counter",
+           "Ingest requests refused, by error code.");
+    for (int i = 0; i < N_REJECT; i++)
+        dd_buf_printf(b, "driftd_ingest_requests_rejected_total{code=\"%s\"} %llu\n",
+                      reject_codes[i],
+                      atomic_load_explicit(&rejected[i], memory_order_relaxed));
+    family(b, "driftd_ingest_commits_total", "counter", "Writer transactions committed.");
+    dd_buf_printf(b, "driftd_ingest_commits_total %llu\n", (unsigned long long)ws->commits);
+    family(b, "driftd_ingest_queue_jobs", "gauge", "Requests waiting for the writer.");
+    dd_buf_printf(b, "driftd_ingest_queue_jobs %zu\n", ws->queue_jobs);
+    family(b, "driftd_ingest_queue_bytes", "gauge", "Memory of batches waiting for the writer.");
+    dd_buf_printf(b, "driftd_ingest_queue_bytes %zu\n", ws->queue_bytes);
+    render_http(b);
+}

@@ -1,0 +1,134 @@
+/* routes.c — the route table and the dispatcher (routes.h). */
+#include "server/api/routes.h"
+
+#include <string.h>
+
+#include "ingest/event.h"
+#include "server/api/api.h"
+#include "server/api/auth.h"
+#include "server/api/metrics.h"
+#include "server/api/handlers.h"
+
+_Static_assert(DD_NAME_MAX <= HTTP_PARAM_MAX, "a name must fit in a path parameter");
+
+/* Every endpoint driftd serves.  API.md is the contract for each. */
+static const struct route routes[] = {
+    {"GET", "/healthz", ROLE_NONE, h_healthz},
+    {"GET", "/readyz", ROLE_NONE, h_readyz},
+    {"POST", "/api/v1/models/{model}/events", ROLE_INGEST, h_events_post},
+    {"POST", "/api/v1/models/{model}/labels", ROLE_INGEST, h_labels_post},
+    {"GET", "/api/v1/models", ROLE_READ, h_models_list},
+    {"GET", "/api/v1/models/{model}", ROLE_READ, h_model_get},
+    {"GET", "/api/v1/models/{model}/drift", ROLE_READ, h_drift_get},
+    {"GET", "/api/v1/models/{model}/drift/history", ROLE_READ, h_drift_history},
+    {"GET", "/api/v1/models/{model}/distributions", ROLE_READ, h_distributions},
+    {"PUT", "/api/v1/models/{model}/versions/{version}/reference", ROLE_ADMIN, h_reference_put},
+    {"GET", "/api/v1/models/{model}/versions/{version}/reference", ROLE_READ, h_reference_get},
+    {"GET", "/api/v1/models/{model}/settings", ROLE_READ, h_settings_get},
+    {"PUT", "/api/v1/models/{model}/settings", ROLE_ADMIN, h_settings_put},
+    {"GET", "/metrics", ROLE_READ, h_metrics},
+    /* last: the dashboard's static files (web/) */
+    {"GET", "/*", ROLE_NONE, h_static},
+};
+
+const struct route *routes_table(int *n)
+{
+    *n = (int)(sizeof routes / sizeof routes[0]);
+    return routes;
+}
+
+/* Matches path against pattern; fills params.  1 on match. */
+static int match(const char *pattern, const char *path, struct http_req *r)
+{
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p) {
+        if (p[0] == '*' && p[1] == '\0')
+            return 1;
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            size_t n = strcspn(s, "/");
+            /* any segment matches; its validity is checked after the match so
+             * that a bad name is a 400 that says so, not a 404 */
+            if (!close || np >= HTTP_MAX_PARAMS || n == 0 || n > DD_NAME_MAX)
+                return 0;
+            memcpy(r->params[np], s, n);
+            r->params[np][n] = '\0';
+            np++;
+            p = close + 1;
+            s += n;
+            continue;
+        }
+        if (*p != *s)
+            return 0;
+        p++;
+        s++;
+    }
+    return *s == '\0';
+}
+
+int routes_prepare(struct http_req *r)
+{
+    const struct route *found = NULL;
+    int path_known = 0;
+    int is_head = strcmp(r->method, "HEAD") == 0;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (!match(routes[i].pattern, r->path, r))
+            continue;
+        int is_static = strcmp(routes[i].pattern, "/*") == 0;
+        if (is_static && path_known)
+            break; /* an API path with the wrong method is not a file */
+        if (strcmp(routes[i].method, r->method) == 0 ||
+            (is_head && strcmp(routes[i].method, "GET") == 0)) {
+            found = &routes[i];
+            break;
+        }
+        if (!is_static)
+            path_known = 1;
+    }
+    if (!found) {
+        if (path_known)
+            http_reply_error(r, 405, "method_not_allowed", -1, "%s is not allowed on '%s'",
+                             r->method, r->path);
+        else
+            http_reply_error(r, 404, "not_found", -1, "no such path '%s'", r->path);
+        return -1;
+    }
+    r->route = (int)(found - routes);
+    r->route_role = (int)found->role;
+    for (int i = 0; i < HTTP_MAX_PARAMS && r->params[i][0]; i++)
+        if (!dd_name_valid(r->params[i], strlen(r->params[i]))) {
+            http_reply_error(r, 400, "invalid_query", -1,
+                             "'%s' in the path must match [A-Za-z0-9._-]{1,128} and not be "
+                             "'.' or '..'",
+                             r->params[i]);
+            return -1;
+        }
+    if (found->role != ROLE_NONE) {
+        int granted = 0;
+        switch (auth_check(api_of(r)->auth, http_header(r, "Authorization"), (int)found->role,
+                           &granted)) {
+        case AUTH_OK:
+            break;
+        case AUTH_UNAUTHORIZED:
+            http_reply_unauthorized(r);
+            return -1;
+        case AUTH_FORBIDDEN:
+            http_reply_error(r, 403, "forbidden", -1, "this endpoint needs the %s role",
+                             store_role_name((int)found->role));
+            return -1;
+        }
+        r->role = granted;
+    }
+    r->handler = found->fn;
+    return 0;
+}
+
+static void observe(const struct http_req *r, int status, double seconds)
+{
+    metrics_observe_request(r->route, status, seconds);
+    if (r->route_role == ROLE_INGEST && r->error_code)
+        metrics_count_rejected(r->error_code);
+}
+
+const struct http_hooks routes_http_hooks = {routes_prepare, observe};

@@ -1,0 +1,353 @@
+/* evaluator.c — evaluate_version() and the scheduled evaluator thread. */
+#include "server/monitor/evaluator.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "server/monitor/distributions.h"
+#include "server/monitor/drift.h"
+#include "base/periodic.h"
+#include "server/monitor/settings.h"
+#include "server/store/writer.h"
+
+int evaluate_version(const struct monitor_env *env, const char *model, const char *version,
+                     const char *window, int64_t now, struct dd_buf *json,
+                     struct dd_report *rep_out, struct dd_buf *dist, char *err, size_t errlen)
+{
+    struct window_data d;
+    struct dd_report rep = {0};
+    int64_t t0 = dd_mono_ns();
+    int rc = window_load(env, model, version, window, now, &d, err, errlen);
+    if (rc != 0)
+        return rc;
+    int64_t t1 = dd_mono_ns();
+    struct dd_eval_options opt;
+    dd_eval_options_default(&opt);
+    rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, &rep, err, errlen);
+    if (rc != 0)
+        goto out;
+    int64_t t2 = dd_mono_ns();
+    struct drift_meta m = {
+        .model = model,
+        .version = version,
+        .from_ms = d.window.last_n ? d.cur_info.from_ms : d.window.from_ms,
+        .to_ms = d.window.last_n ? d.cur_info.to_ms : d.window.to_ms,
+        .n_cur_total = d.cur_info.total,
+        .n_cur = d.cur.n,
+        .n_ref = d.ref->n_events,
+        .sampled = d.cur_info.sampled,
+        .computed_ms = now,
+        .ref_performance = d.ref->performance,
+        .cur = &d.cur,
+    };
+    drift_report_json(&m, &rep, json);
+    if (dist && distributions_json(&d, model, version, NULL, now, dist, err, errlen) != 0)
+        dd_buf_reset(dist); /* the drift report stands; the plot is built on demand */
+    dd_debug("evaluated", "model=%s version=%s ref=%zu cur=%zu load_ms=%.2f stats_ms=%.2f render_ms=%.2f",
+             model, version, d.ref->n_events, d.cur.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+             (double)(dd_mono_ns() - t2) / 1e6);
+    if (rep_out) {
+        *rep_out = rep;
+        memset(&rep, 0, sizeof rep);
+    }
+out:
+    dd_report_release(&rep);
+    window_data_release(env, &d);
+    return rc;
+}
+
+/* "ok", "drift", or "insufficient_data" when no result has a verdict. */
+static const char *eval_status(const struct dd_report *rep)
+{
+    size_t verdicts = 0;
+    for (size_t i = 0; i < rep->n_results; i++)
+        verdicts += rep->results[i].status == 0;
+    if (!verdicts)
+        return "insufficient_data";
+    return rep->drift ? "drift" : "ok";
+}
+
+/* ---- the scheduled evaluator ---- */
+
+struct latest {               /* one gauge line set */
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1], signal[160];
+    const char *method;
+    double statistic, p_value;
+    int drift;
+};
+
+/* A round's distributions body for one version's configured window. */
+struct snapshot {
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1], window[64];
+    int64_t computed_ms;
+    char *json;
+    size_t len;
+};
+
+static void snapshots_free(struct snapshot *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(s[i].json);
+    free(s);
+}
+
+struct evaluator {
+    const struct monitor_env *env;
+    struct periodic *thread;
+    /* guarded by mu */
+    pthread_mutex_t mu;
+    struct latest *latest;
+    size_t n_latest;
+    struct snapshot *snaps;
+    size_t n_snaps;
+    uint64_t rounds, evaluations;
+    double last_round_s, total_s;
+    double last_round_cpu_s;   /* the evaluator thread's CPU time in the last round */
+};
+
+/* CPU time of the calling thread, in seconds. */
+static double thread_cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void remember(struct evaluator *e, const char *model, const char *version,
+                     const struct dd_report *rep, struct latest **acc, size_t *n)
+{
+    (void)e;
+    for (size_t i = 0; i < rep->n_results; i++) {
+        const struct dd_result *r = &rep->results[i];
+        if (r->status != 0)
+            continue;
+        *acc = dd_realloc(*acc, (*n + 1) * sizeof **acc);
+        struct latest *l = &(*acc)[(*n)++];
+        snprintf(l->model, sizeof l->model, "%s", model);
+        snprintf(l->version, sizeof l->version, "%s", version);
+        snprintf(l->signal, sizeof l->signal, "%s", r->signal);
+        l->method = r->method;
+        l->statistic = r->statistic;
+        l->p_value = r->p_value;
+        l->drift = r->drift;
+    }
+}
+
+/* Once a version has its first reference_size events, its automatic
+ * reference is copied to ref_events (source "auto"): from then on it is
+ * fixed, whatever arrives later with older timestamps, and retention cannot
+ * move it.  Zero rows deleted: this is store_w_retention()'s first half. */
+static void freeze_auto_reference(struct evaluator *e, const char *model,
+                                  const struct store_version_info *vi,
+                                  const struct model_settings *set)
+{
+    struct store_reference ref;
+    int exists;
+    if (vi->events < set->reference_size ||
+        store_r_reference(e->env->store, model, vi->name, &ref, &exists) != DD_ENOTFOUND ||
+        !exists)
+        return;
+    struct writer_result wr;
+    writer_submit_retention(e->env->writer, model, vi->name, INT64_MIN, 0,
+                            (size_t)set->reference_size, &wr);
+    if (wr.rc != 0)
+        dd_warn("cannot freeze the automatic reference", "model=%s version=%s err=%s", model,
+                vi->name, dd_errname(wr.rc));
+}
+
+static void round_once(struct evaluator *e)
+{
+    int64_t start = dd_mono_ns(), now = dd_now_ms();
+    double cpu_start = thread_cpu_s();
+    struct store_model_info *ms = NULL;
+    size_t n = 0, evaluated = 0;
+    if (store_r_models(e->env->store, NULL, &ms, &n) != 0)
+        return;
+    struct latest *acc = NULL;
+    size_t n_acc = 0;
+    struct snapshot *snaps = NULL;
+    size_t n_snaps = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t v = 0; v < ms[i].n_versions; v++) {
+            const struct store_version_info *vi = &ms[i].versions[v];
+            if (vi->last_ms < now - EVAL_ACTIVE_MS)
+                continue;
+            struct dd_buf json, dist;
+            dd_buf_init(&json);
+            dd_buf_init(&dist);
+            struct dd_report rep = {0};
+            char err[256];
+            struct model_settings set;
+            if (settings_load(e->env->store, &e->env->defaults, ms[i].name, &set) != 0)
+                continue;
+            freeze_auto_reference(e, ms[i].name, vi, &set);
+            int rc = evaluate_version(e->env, ms[i].name, vi->name, set.window, now, &json, &rep,
+                                      &dist, err, sizeof err);
+            if (rc == 0 && dist.len) {
+                snaps = dd_realloc(snaps, (n_snaps + 1) * sizeof *snaps);
+                struct snapshot *sn = &snaps[n_snaps++];
+                snprintf(sn->model, sizeof sn->model, "%s", ms[i].name);
+                snprintf(sn->version, sizeof sn->version, "%s", vi->name);
+                snprintf(sn->window, sizeof sn->window, "%s", set.window);
+                sn->computed_ms = now;
+                sn->len = dist.len;
+                sn->json = dist.data; /* ownership moves to the snapshot */
+                dd_buf_init(&dist);
+            }
+            if (rc == 0) {
+                remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
+                struct writer_result wr;
+                writer_submit_evaluation(e->env->writer, ms[i].name, vi->name, set.window, now,
+                                         eval_status(&rep), &rep, json.data, &wr);
+                if (wr.rc != 0)
+                    dd_warn("cannot store evaluation", "model=%s version=%s err=%s", ms[i].name,
+                            vi->name, dd_errname(wr.rc));
+                evaluated++;
+            } else {
+                dd_warn("evaluation failed", "model=%s version=%s err=\"%s\"", ms[i].name,
+                        vi->name, err);
+            }
+            dd_report_release(&rep);
+            dd_buf_release(&json);
+            dd_buf_release(&dist);
+        }
+    store_models_free(ms, n);
+    double secs = (double)(dd_mono_ns() - start) / 1e9;
+    pthread_mutex_lock(&e->mu);
+    free(e->latest);
+    e->latest = acc;
+    e->n_latest = n_acc;
+    snapshots_free(e->snaps, e->n_snaps);
+    e->snaps = snaps;
+    e->n_snaps = n_snaps;
+    e->rounds++;
+    e->evaluations += evaluated;
+    e->last_round_s = secs;
+    e->last_round_cpu_s = thread_cpu_s() - cpu_start;
+    e->total_s += secs;
+    pthread_mutex_unlock(&e->mu);
+    dd_debug("evaluation round", "versions=%zu seconds=%.3f", evaluated, secs);
+}
+
+static int64_t evaluator_round(void *arg)
+{
+    struct evaluator *e = arg;
+    round_once(e);
+    return e->env->eval_interval_ms;
+}
+
+int evaluator_distributions(struct evaluator *e, const char *model, const char *version,
+                            const char *window, int64_t min_computed_ms, struct dd_buf *out)
+{
+    int rc = DD_ENOTFOUND;
+    if (!e)
+        return rc;
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->n_snaps; i++) {
+        const struct snapshot *sn = &e->snaps[i];
+        if (!strcmp(sn->model, model) && !strcmp(sn->version, version) &&
+            !strcmp(sn->window, window) && sn->computed_ms >= min_computed_ms) {
+            dd_buf_append(out, sn->json, sn->len);
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+int evaluator_start(const struct monitor_env *env, struct evaluator **out)
+{
+    struct evaluator *e = dd_calloc(1, sizeof *e);
+    e->env = env;
+    pthread_mutex_init(&e->mu, NULL);
+    if (periodic_start(&e->thread, evaluator_round, e, 8u << 20) != 0) {
+        pthread_mutex_destroy(&e->mu);
+        free(e);
+        return DD_EIO;
+    }
+    *out = e;
+    return 0;
+}
+
+void evaluator_stop(struct evaluator *e)
+{
+    if (!e)
+        return;
+    periodic_stop(e->thread);
+    pthread_mutex_destroy(&e->mu);
+    free(e->latest);
+    snapshots_free(e->snaps, e->n_snaps);
+    free(e);
+}
+
+/* Prometheus label value escaping: \\ \" \n. */
+static void label(struct dd_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            dd_buf_putc(b, '\\');
+        if (*s == '\n') {
+            dd_buf_puts(b, "\\n");
+            continue;
+        }
+        dd_buf_putc(b, *s);
+    }
+}
+
+static void gauge(struct dd_buf *b, const char *name, const struct latest *l, double v)
+{
+    dd_buf_printf(b, "%s{model=\"", name);
+    label(b, l->model);
+    dd_buf_puts(b, "\",version=\"");
+    label(b, l->version);
+    dd_buf_puts(b, "\",signal=\"");
+    label(b, l->signal);
+    dd_buf_printf(b, "\",method=\"%s\"} ", l->method);
+    if (v != v)
+        dd_buf_puts(b, "NaN\n");
+    else
+        dd_buf_printf(b, "%.17g\n", v);
+}
+
+void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    dd_buf_puts(b, "# HELP driftd_evaluation_rounds_total Scheduled evaluation rounds run.\n"
+                   "# TYPE driftd_evaluation_rounds_total counter\n");
+    dd_buf_printf(b, "driftd_evaluation_rounds_total %llu\n", (unsigned long long)e->rounds);
+    dd_buf_puts(b, "# HELP driftd_evaluation_round_seconds Duration of the last evaluation round.\n"
+                   "# TYPE driftd_evaluation_round_seconds gauge\n");
+    dd_buf_printf(b, "driftd_evaluation_round_seconds %.6f\n", e->last_round_s);
+    dd_buf_puts(b, "# HELP driftd_evaluation_round_cpu_seconds CPU time of the evaluator thread in"
+                   " the last evaluation round.\n"
+                   "# TYPE driftd_evaluation_round_cpu_seconds gauge\n");
+    dd_buf_printf(b, "driftd_evaluation_round_cpu_seconds %.6f\n", e->last_round_cpu_s);
+    dd_buf_puts(b, "# HELP driftd_evaluation_seconds_total Time spent in evaluation rounds.\n"
+                   "# TYPE driftd_evaluation_seconds_total counter\n");
+    dd_buf_printf(b, "driftd_evaluation_seconds_total %.6f\n", e->total_s);
+    static const char *const fam[3][2] = {
+        {"driftd_drift_statistic", "Latest drift statistic per model, version, signal and method."},
+        {"driftd_drift_p_value", "Latest p-value (tests only)."},
+        {"driftd_drift_detected", "1 when the latest evaluation flagged drift."}};
+    for (int f = 0; f < 3; f++) {
+        dd_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", fam[f][0], fam[f][1], fam[f][0]);
+        for (size_t i = 0; i < e->n_latest; i++) {
+            const struct latest *l = &e->latest[i];
+            if (f == 1 && l->p_value != l->p_value)
+                continue;
+            gauge(b, fam[f][0], l, f == 0 ? l->statistic : f == 1 ? l->p_value : l->drift);
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+}

@@ -1,0 +1,55 @@
+/* evaluator.h — drift evaluation of model versions: on demand and on a
+ * schedule.
+ *
+ * evaluate_version() is the one function behind `GET .../drift` and the
+ * scheduled rounds: read the version's reference (the one set with PUT,
+ * else its first reference_size events) and its current window (capped
+ * at the max_sample setting, the most recent events), run drift_evaluate(), render
+ * the drift endpoint's JSON.
+ *
+ * The evaluator thread runs a round every eval_interval: every version with
+ * events in the last EVAL_ACTIVE_MS is evaluated over its model's window and
+ * its results are stored (through the writer) for `.../drift/history`; the
+ * latest per signal and method are kept in memory for /metrics, and so is
+ * each version's distributions body (the same data, read once per round),
+ * which `GET .../distributions` serves while it is younger than one
+ * interval.
+ *
+ * Threading: evaluate_version() may run on any thread at once (readers
+ * only).  The evaluator's latest-results table is guarded by its mutex.
+ */
+#ifndef DD_EVALUATOR_H
+#define DD_EVALUATOR_H
+#include <stdint.h>
+
+#include "analysis/eval.h"
+#include "base/buf.h"
+#include "server/monitor/monitor.h"
+#include "server/monitor/window.h"
+
+#define EVAL_ACTIVE_MS (24 * 3600 * 1000LL)
+
+struct evaluator;
+
+/* Evaluates one version over `window` (NULL: the model's setting) at now_ms
+ * with the model's settings.  json gets the drift endpoint's body; rep (may
+ * be NULL) the report; dist (may be NULL) the distributions endpoint's body
+ * for the same data (left empty if it cannot be built).  0, DD_EINVAL (window), DD_ENOTFOUND (model or
+ * version), DD_EDIM (reference and current embeddings differ), DD_EIO; err
+ * says what. */
+int evaluate_version(const struct monitor_env *env, const char *model, const char *version,
+                     const char *window, int64_t now_ms, struct dd_buf *json,
+                     struct dd_report *rep, struct dd_buf *dist, char *err, size_t errlen);
+
+/* Starts the evaluator thread; env must outlive it. */
+int evaluator_start(const struct monitor_env *env, struct evaluator **out);
+void evaluator_stop(struct evaluator *e);
+/* Appends the last round's distributions body for (model, version, window)
+ * to out if it was computed at or after min_computed_ms: 0, else
+ * DD_ENOTFOUND.  NULL-safe (no evaluator: DD_ENOTFOUND). */
+int evaluator_distributions(struct evaluator *e, const char *model, const char *version,
+                            const char *window, int64_t min_computed_ms, struct dd_buf *out);
+/* Appends the drift gauges and the evaluation-duration metrics. */
+void evaluator_render_metrics(struct evaluator *e, struct dd_buf *out);
+
+#endif

@@ -1,0 +1,119 @@
+/* reference.c — prepared references and their bytes (reference.h). */
+#include "server/monitor/reference.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/bytes.h"
+#include "base/err.h"
+#include "server/monitor/performance.h"
+#include "server/monitor/signals.h"
+
+void reference_prepare(const struct dd_batch *b, int fit_pca, struct ref_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_events = b->n;
+    out->sig = signals_ref_build(b->events, b->n);
+    struct dd_buf perf;
+    dd_buf_init(&perf);
+    if (performance_json(b, &perf) > 0) {
+        dd_buf_putc(&perf, 0);
+        out->performance = dd_strndup(perf.data, perf.len - 1);
+    }
+    dd_buf_release(&perf);
+    size_t rows;
+    uint32_t dim;
+    const float *x = signals_ref_embeddings(out->sig, &rows, &dim);
+    if (fit_pca && dim &&
+        dd_pca_fit(x, rows, dim, REFERENCE_PCA_VARIANCE, REFERENCE_PCA_MAX, &out->pca) == 0)
+        out->has_pca = 1; /* on failure analysis/ answers for itself at evaluation time */
+}
+
+void reference_release(struct ref_prepared *r)
+{
+    signals_ref_free(r->sig);
+    if (r->has_pca)
+        dd_pca_release(&r->pca);
+    free(r->performance);
+    memset(r, 0, sizeof *r);
+}
+
+/*   "DDRF" u32 format (1)  u64 events
+ *   u64 length + signals_ref_encode()
+ *   u64 length + dd_pca_encode() (0: no PCA)
+ *   u64 length + performance JSON (0: none) */
+#define REF_MAGIC 0x46524444u /* "DDRF" little-endian */
+#define REF_FORMAT 1u
+
+static void put_part(struct dd_buf *out, const void *p, size_t n)
+{
+    uint64_t len = n;
+    dd_buf_append(out, &len, sizeof len);
+    if (n)
+        dd_buf_append(out, p, n);
+}
+
+void reference_encode(const struct ref_prepared *r, struct dd_buf *out)
+{
+    uint32_t head[2] = {REF_MAGIC, REF_FORMAT};
+    uint64_t n = r->n_events;
+    dd_buf_append(out, head, sizeof head);
+    dd_buf_append(out, &n, sizeof n);
+    struct dd_buf part;
+    dd_buf_init(&part);
+    signals_ref_encode(r->sig, &part);
+    put_part(out, part.data, part.len);
+    dd_buf_reset(&part);
+    if (r->has_pca)
+        dd_pca_encode(&r->pca, &part);
+    put_part(out, part.data, part.len);
+    dd_buf_release(&part);
+    put_part(out, r->performance, r->performance ? strlen(r->performance) : 0);
+}
+
+/* The next part (u64 length, bytes): its bytes, or NULL past the end. */
+static const void *next_part(struct dd_reader *rd, size_t *len)
+{
+    uint64_t n = dd_read_u64(rd);
+    *len = (size_t)n;
+    return dd_reader_fits(rd, n, 1) ? dd_read(rd, (size_t)n) : NULL;
+}
+
+int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    struct dd_reader rd;
+    dd_reader_init(&rd, bytes, len);
+    uint32_t head[2] = {0, 0};
+    dd_read_copy(&rd, head, sizeof head);
+    uint64_t n = dd_read_u64(&rd);
+    if (rd.bad || head[0] != REF_MAGIC || head[1] != REF_FORMAT)
+        return DD_EINVAL;
+    size_t ls, lp, lj;
+    const void *sig = next_part(&rd, &ls);
+    const void *pca = next_part(&rd, &lp);
+    const char *perf = next_part(&rd, &lj);
+    if (rd.bad || !sig || !pca || !perf || rd.left || memchr(perf, 0, lj))
+        return DD_EINVAL;
+    out->n_events = (size_t)n;
+    if (signals_ref_decode(sig, ls, &out->sig) != 0 || signals_ref_events(out->sig) != n)
+        goto fail;
+    if (lp) {
+        if (dd_pca_decode(pca, lp, &out->pca) != 0)
+            goto fail;
+        out->has_pca = 1;
+        size_t rows;
+        uint32_t dim;
+        signals_ref_embeddings(out->sig, &rows, &dim);
+        if (out->pca.dim != dim || out->pca.n_ref != rows)
+            goto fail;
+    }
+    if (lj)
+        out->performance = dd_strndup(perf, lj);
+    return 0;
+fail:
+    reference_release(out);
+    return DD_EINVAL;
+}

@@ -1,0 +1,84 @@
+/* writer.h — the ingest queue and the one writer thread (group commit).
+ *
+ * Request threads submit a job (a validated batch, or labels) and block until
+ * the writer has committed it: a 202 is sent only for committed events.  The
+ * writer takes every queued job (up to WRITER_GROUP_EVENTS events) into one
+ * transaction, so many requests share one commit.  If that transaction
+ * fails, each job is retried alone so one bad job cannot fail the others.
+ *
+ * The queue is bounded in jobs and bytes: writer_submit_*() answers
+ * DD_EOVERLOAD at once when it is full (the handler replies 503 with
+ * Retry-After) instead of growing memory.
+ *
+ * Threading: writer_submit_*() from any thread; the queue is guarded by the
+ * writer's mutex; the store's writer connection is used only by the writer
+ * thread.  writer_stop() drains the queue (everything submitted is committed
+ * and answered) before the thread exits.
+ */
+#ifndef DD_WRITER_H
+#define DD_WRITER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/event.h"
+#include "ingest/parse.h"
+#include "server/store/store.h"
+
+#define WRITER_GROUP_EVENTS 100000 /* events per transaction at most */
+
+struct writer;
+
+struct writer_limits {
+    size_t max_jobs;    /* queued requests; default 256 */
+    size_t max_bytes;   /* queued batch memory; default 512 MiB */
+};
+
+struct writer_stats {   /* monotonic counters since start */
+    uint64_t accepted, duplicates, commits, conflicts, failures, overloaded;
+    size_t queue_jobs, queue_bytes;
+};
+
+int writer_start(struct store *st, const struct writer_limits *lim, struct writer **out);
+/* Drains and stops; NULL-safe. */
+void writer_stop(struct writer *w);
+
+struct writer_result {
+    int rc;                           /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EOVERLOAD */
+    struct store_ingest_result ingest;
+    size_t updated, unknown;          /* labels */
+};
+
+/* Commits a batch for model (blocks until committed or refused).  The batch
+ * stays the caller's. */
+void writer_submit_events(struct writer *w, const char *model, const struct dd_batch *b,
+                          int64_t received_ms, struct writer_result *out);
+void writer_submit_labels(struct writer *w, const char *model, const struct dd_labels *l,
+                          struct writer_result *out);
+/* Replaces a version's reference with a batch's events ... */
+void writer_submit_reference(struct writer *w, const char *model, const char *version,
+                             const struct dd_batch *b, struct writer_result *out);
+/* ... or with the events of a range, chosen beforehand on a reader
+ * (store_r_range_sample()); ingest.accepted = events kept.  r stays the
+ * caller's. */
+void writer_submit_reference_range(struct writer *w, const char *model, const char *version,
+                                   const struct store_range_sample *r, struct writer_result *out);
+/* Stores an evaluation (the evaluator's results, for history and caching). */
+void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
+                              const char *window, int64_t computed_ms, const char *status,
+                              const struct dd_report *rep, const char *body,
+                              struct writer_result *out);
+/* Stores a model's settings JSON. */
+void writer_submit_settings(struct writer *w, const char *model, const char *body,
+                            struct writer_result *out);
+/* Deletes up to `limit` old events of one version (retention.h);
+ * ingest.accepted = events deleted. */
+void writer_submit_retention(struct writer *w, const char *model, const char *version,
+                             int64_t cutoff_ms, size_t limit, size_t refsize,
+                             struct writer_result *out);
+/* Stores a prepared reference's bytes (reference.h, refcache.h). */
+void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,
+                               int64_t set_ms, const void *summary, size_t len,
+                               struct writer_result *out);
+void writer_get_stats(struct writer *w, struct writer_stats *out);
+
+#endif

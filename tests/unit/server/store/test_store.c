@@ -1,0 +1,316 @@
+/* Tests server/store.c: migrations (fresh, reopen, newer schema refused),
+ * the writer's insert path (duplicates, dimension conflicts, per-version
+ * counts), labels, keys, page size and checkpoints off the writer. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base64.h"
+#include "base/buf.h"
+
+#include "base/err.h"
+#include "ingest/parse.h"
+#include "server/store/store.h"
+#include "check.h"
+
+static char dbpath[256];
+
+static int query_int(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int v = -1;
+    sqlite3_open(dbpath, &db);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_sql(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_open(dbpath, &db);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+}
+
+static struct dd_parse_error pe_store;
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+static int ingest(struct store *s, const char *model, const char *body,
+                  struct store_ingest_result *res)
+{
+    struct dd_batch b;
+    struct dd_parse_error pe;
+    if (dd_parse_events(body, strlen(body), DD_BODY_JSON, &b, &pe) != 0) {
+        fprintf(stderr, "parse: %s\n", pe.message);
+        return -100;
+    }
+    int rc = store_w_begin(s);
+    if (rc == 0)
+        rc = store_w_insert_batch(s, model, &b, 1795341600000LL, res);
+    if (rc == 0 || rc == DD_ECONFLICT)
+        store_w_commit(s);
+    else
+        store_w_rollback(s);
+    dd_batch_release(&b);
+    return rc;
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/dd-test-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
+    char err[512] = "";
+    struct store *s = NULL;
+    struct store_options o = {dbpath, 0, 2};
+
+    /* fresh database: every migration applied once */
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+
+    struct store_ingest_result r;
+    CHECK_EQ_INT(ingest(s, "vit",
+                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
+                        "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
+                        "\"ts\":1795341500000}]}", &r), 0);
+    CHECK_EQ_INT(r.accepted, 3);
+    CHECK_EQ_INT(r.duplicates, 0);
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
+                                  "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
+                        &r), 0);
+    CHECK_EQ_INT(r.accepted, 2);
+    CHECK_EQ_INT(r.duplicates, 1);
+    /* the same id in another model is another event */
+    CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
+    CHECK_EQ_INT(r.accepted, 1);
+    /* dimension fixed by the first embedding: nothing of a conflicting batch is stored */
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"z\",\"prediction\":\"q\"},"
+                                  "{\"embedding\":[1,2]}]}", &r), DD_ECONFLICT);
+    CHECK_EQ_INT(r.conflict_index, 1);
+    CHECK_EQ_INT(r.model_dim, 3);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE event_id = 'z'"), 0);
+
+    struct store_model_info *ms;
+    size_t n;
+    CHECK_EQ_INT(store_r_models(s, NULL, &ms, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(ms[0].name, "bert");
+    CHECK_EQ_STR(ms[1].name, "vit");
+    CHECK_EQ_INT(ms[1].events, 5);
+    CHECK_EQ_INT(ms[1].embedding_dim, 3);
+    CHECK_EQ_INT(ms[1].n_versions, 2);
+    CHECK_EQ_STR(ms[1].versions[0].name, "default");
+    CHECK_EQ_INT(ms[1].versions[0].events, 4);
+    CHECK_EQ_INT(ms[1].versions[1].events, 1);
+    CHECK_EQ_INT(ms[1].versions[1].first_ms, 1795341500000LL);
+    store_models_free(ms, n);
+    CHECK_EQ_INT(store_r_models(s, "nope", &ms, &n), DD_ENOTFOUND);
+
+    /* labels join by event id */
+    struct dd_labels l;
+    struct dd_parse_error pe;
+    const char *lb = "{\"labels\":[{\"id\":\"a\",\"label\":\"cat\"},{\"id\":\"q\",\"label\":\"x\"}]}";
+    CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &pe), 0);
+    size_t up = 9, unk = 9;
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_apply_labels(s, "vit", &l, &up, &unk), 0);
+    CHECK_EQ_INT(store_w_apply_labels(s, "nope", &l, &up, &unk), DD_ENOTFOUND);
+    store_w_commit(s);
+    dd_labels_release(&l);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
+
+    /* references: a range of the version's own events, then a batch */
+    size_t nref = 0;
+    /* over the cap: chosen on a reader, every 2nd event in time order (2 of 4) */
+    struct store_range_sample rs = {.from_ms = 0, .to_ms = 1795341600000LL, .max = 3};
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "default", &rs), 0);
+    CHECK(rs.in_range == 4 && rs.n_ids == 2);
+#define VIT_DEFAULT_IDS "SELECT e.id FROM events e JOIN versions v ON v.id = e.version_id" \
+                        " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"       \
+                        " AND v.name = 'default' ORDER BY e.ts, e.id"
+    CHECK_EQ_INT(rs.ids[0], query_int(VIT_DEFAULT_IDS " LIMIT 1"));
+    CHECK_EQ_INT(rs.ids[1], query_int(VIT_DEFAULT_IDS " LIMIT 1 OFFSET 2"));
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    store_w_commit(s);
+    CHECK(nref == 2);
+    store_range_sample_release(&rs);
+    CHECK(rs.ids == NULL && rs.n_ids == 0);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_events"), 2);
+    /* the first event in time order is always kept */
+    CHECK_EQ_INT(query_int("SELECT MIN(r.ts) = (SELECT MIN(ts) FROM events WHERE version_id ="
+                           " r.version_id) FROM ref_events r"), 1);
+    /* under the cap: nothing chosen, the writer takes the range whole ... */
+    rs.max = 4;
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "default", &rs), 0);
+    CHECK(rs.in_range == 4 && rs.n_ids == 0 && rs.ids == NULL);
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    CHECK(nref == 4);
+    /* ... but never more than the cap, even if events arrived in between */
+    rs.max = 3;
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    CHECK(nref == 3);
+    rs.max = 4;
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "default", &rs, &nref), 0);
+    CHECK_EQ_INT(store_w_set_reference_range(s, "vit", "nope", &rs, &nref), DD_ENOTFOUND);
+    store_w_commit(s);
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "nope", &rs), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_r_range_sample(s, "nope", "default", &rs), DD_ENOTFOUND);
+    struct store_reference ref;
+    int exists = 0;
+    CHECK_EQ_INT(store_r_reference(s, "vit", "default", &ref, &exists), 0);
+    CHECK(exists);
+    CHECK_EQ_STR(ref.source, "range");
+    CHECK_EQ_INT(ref.events, 4);
+    CHECK_EQ_INT(store_r_reference(s, "vit", "v2", &ref, &exists), DD_ENOTFOUND);
+    CHECK(exists);
+    CHECK_EQ_INT(store_r_reference(s, "vit", "v9", &ref, &exists), DD_ENOTFOUND);
+    CHECK(!exists);
+    struct dd_batch rb;
+    const char *refbody = "{\"events\":[{\"confidence\":0.5},{\"confidence\":0.6,\"embedding\":[1,2,3]}]}";
+    CHECK_EQ_INT(dd_parse_events(refbody, strlen(refbody), DD_BODY_JSON, &rb, &pe_store), 0);
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_events(s, "vit", "v2", &rb, &r), 0);
+    store_w_commit(s);
+    dd_batch_release(&rb);
+    CHECK_EQ_INT(store_r_reference(s, "vit", "v2", &ref, &exists), 0);
+    CHECK_EQ_STR(ref.source, "events");
+    CHECK_EQ_INT(ref.events, 2);
+    struct store_window w = {.reference = 1};
+    struct store_window_info wi;
+    CHECK_EQ_INT(store_r_events(s, "vit", "v2", &w, &rb, &wi), 0);
+    CHECK_EQ_INT(rb.n, 2);
+    CHECK_EQ_INT(rb.dim, 3);
+    CHECK_EQ_STR(rb.events[0].version, "v2");
+    dd_batch_release(&rb);
+    /* windows: last N, time range, and the sample cap */
+    struct store_window last2 = {.last_n = 2};
+    CHECK_EQ_INT(store_r_events(s, "vit", "default", &last2, &rb, &wi), 0);
+    CHECK_EQ_INT(rb.n, 2);
+    dd_batch_release(&rb);
+    struct store_window range = {.from_ms = 0, .to_ms = 1795341600000LL, .max_sample = 3};
+    CHECK_EQ_INT(store_r_events(s, "vit", "default", &range, &rb, &wi), 0);
+    CHECK_EQ_INT(rb.n, 3);
+    CHECK_EQ_INT(wi.total, 4);
+    CHECK(wi.sampled);
+    dd_batch_release(&rb);
+    CHECK_EQ_INT(store_r_events(s, "vit", "v9", &range, &rb, &wi), DD_ENOTFOUND);
+
+    /* keys */
+    struct store_key k = {.id = "key_1", .role = STORE_ROLE_READ, .created_ms = 5};
+    memset(k.hash, 7, 32);
+    CHECK_EQ_INT(store_key_insert(s, &k), 0);
+    CHECK_EQ_INT(store_key_revoke(s, "key_1"), 0);
+    CHECK_EQ_INT(store_key_revoke(s, "key_1"), DD_ENOTFOUND);
+    struct store_key *ks;
+    CHECK_EQ_INT(store_keys_list(s, &ks, &n), 0);
+    CHECK(n == 1 && ks[0].role == STORE_ROLE_READ && ks[0].revoked_ms > 0);
+    free(ks);
+    store_close(s);
+
+    /* reopen: nothing re-applied, data kept */
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
+    store_close(s);
+
+    /* a version-1 database (before references) is upgraded, its data kept */
+    exec_sql("DROP TABLE refs; DROP TABLE ref_events; DROP TABLE evaluations;"
+             "DROP TABLE drift_results; DROP TABLE model_settings; DROP TABLE ref_summaries;"
+             "DELETE FROM schema_migrations WHERE version >= 2");
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 1);
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM evaluations"), 0);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM refs"), 0);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events"), 6);
+    store_close(s);
+
+    /* a version-5 database (PCA-only summaries) gets whole prepared
+     * references: the old rows go, they are prepared again on first use */
+    exec_sql("DROP TABLE ref_summaries; CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY,"
+             " set_at INTEGER NOT NULL, pca BLOB NOT NULL); INSERT INTO ref_summaries VALUES (1, 2, x'00');"
+             "DELETE FROM schema_migrations WHERE version >= 6");
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM pragma_table_info('ref_summaries') WHERE name = 'summary'"), 1);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_summaries"), 0);
+    store_close(s);
+
+    /* 16 KiB pages; 80 MiB of embeddings pass the checkpoint thresholds:
+     * while the store is still open the main file has taken the pages back
+     * and the WAL stays bounded (hard limit 128 MiB, cut back to 64 MiB) */
+    CHECK_EQ_INT(query_int("PRAGMA page_size"), 16384);
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    {
+        float emb[1024];
+        char b64[DD_BASE64_ENCODED_LEN(sizeof emb) + 1];
+        for (int d = 0; d < 1024; d++)
+            emb[d] = (float)d;
+        dd_base64_encode((const uint8_t *)emb, sizeof emb, b64);
+        struct dd_buf body;
+        dd_buf_init(&body);
+        long long wal_max = 0;
+        for (int k = 0; k < 200; k++) {
+            dd_buf_reset(&body);
+            dd_buf_puts(&body, "{\"events\":[");
+            for (int i = 0; i < 100; i++)
+                dd_buf_printf(&body, "%s{\"embedding_b64\":\"%s\"}", i ? "," : "", b64);
+            dd_buf_puts(&body, "]}");
+            CHECK_EQ_INT(ingest(s, "ckpt", body.data, &r), 0);
+            char wal[300];
+            snprintf(wal, sizeof wal, "%s-wal", dbpath);
+            if (file_size(wal) > wal_max)
+                wal_max = file_size(wal);
+        }
+        dd_buf_release(&body);
+        CHECK(file_size(dbpath) > (32LL << 20));
+        CHECK(wal_max <= (130LL << 20));
+    }
+    /* time order is not table order: the sample is every 2nd event by time (ts 1000 and
+     * 3000), listed by id so that the writer's copy reads the table front to back */
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"version\":\"rev\",\"ts\":4000,\"prediction\":\"x\"},"
+                                  "{\"version\":\"rev\",\"ts\":3000,\"prediction\":\"x\"},"
+                                  "{\"version\":\"rev\",\"ts\":2000,\"prediction\":\"x\"},"
+                                  "{\"version\":\"rev\",\"ts\":1000,\"prediction\":\"x\"}]}",
+                        &r), 0);
+    struct store_range_sample rev = {.from_ms = 0, .to_ms = 5000, .max = 3};
+    CHECK_EQ_INT(store_r_range_sample(s, "vit", "rev", &rev), 0);
+    CHECK(rev.in_range == 4 && rev.n_ids == 2);
+    CHECK(rev.n_ids == 2 && rev.ids[0] < rev.ids[1]);
+    CHECK_EQ_INT(rev.ids[0], query_int("SELECT id FROM events WHERE ts = 3000"));
+    CHECK_EQ_INT(rev.ids[1], query_int("SELECT id FROM events WHERE ts = 1000"));
+    store_range_sample_release(&rev);
+    store_close(s);
+
+    /* a database from a newer driftd is refused with a clear message */
+    exec_sql("INSERT INTO schema_migrations VALUES (99, 0)");
+    s = NULL;
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), DD_ESCHEMA);
+    CHECK(s == NULL);
+    CHECK(strstr(err, "schema version 99") && strstr(err, "newer"));
+
+    /* an unopenable path names the file */
+    struct store_options bad = {"/nonexistent-dir/x/y.db", 0, 1};
+    CHECK(store_open(&bad, &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "/nonexistent-dir/x/y.db") != NULL);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_DONE();
+}

@@ -1,0 +1,1 @@
+dd_unit_test(server/store store LIBS dd_store)
