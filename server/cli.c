@@ -76,7 +76,12 @@ static int config_flag(const char *name, const char *value, void *arg)
     if (!value)
         value = "true"; /* a bare boolean flag such as --insecure */
     if (config_set(f->cfg, name, value, err, sizeof err) != 0) {
-        fprintf(stderr, "driftd: --%s: %s\n", name, err);
+        char flag[64];
+        size_t j = 0;
+        for (const char *c = name; *c && j < sizeof flag - 1; c++)
+            flag[j++] = *c == '_' ? '-' : *c; /* as the user typed it */
+        flag[j] = '\0';
+        fprintf(stderr, "driftd: --%s: %s\n", flag, err);
         return 2;
     }
     return 0;

@@ -60,13 +60,17 @@ static int usage(void)
            "Every setting is a flag (--body-limit 32MiB), a DRIFTD_* environment variable\n"
            "(DRIFTD_BODY_LIMIT=32MiB) or a key of the JSON config file; flags win over the\n"
            "environment, which wins over the file.  Settings:\n");
-    for (const char *const *k = config_keys; *k; k++) {
-        printf("  --");
-        for (const char *c = *k; *c; c++)
-            putchar(*c == '_' ? '-' : *c);
-        putchar('\n');
+    for (size_t i = 0; config_key_name(i); i++) {
+        char flag[64];
+        size_t j = 0;
+        for (const char *c = config_key_name(i); *c && j < sizeof flag - 1; c++)
+            flag[j++] = *c == '_' ? '-' : *c;
+        flag[j] = '\0';
+        const char *def = config_key_default(i);
+        printf("  --%-22s %s%s%s%s\n", flag, config_key_help(i), def ? " [" : "",
+               def ? def : "", def ? "]" : "");
     }
-    printf("README.md lists each one with its default and meaning.\n");
+    printf("README.md says more about each.\n");
     return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,41 +17,122 @@
 #include "server/monitor/settings.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
+#define KiB 1024LL
+#define MiB (1024LL * 1024)
+#define GiB (1024LL * 1024 * 1024)
+#define SECOND 1000LL
+#define MINUTE (60 * SECOND)
+#define HOUR (60 * MINUTE)
+#define DAY (24 * HOUR)
 
-const char *const config_keys[] = {
-    "listen",          "db",          "eval_interval", "body_limit",
-    "threads",         "queue_max_jobs", "queue_max_bytes", "synchronous",
-    "insecure",        "log_level",   "request_timeout_ms", "readers",
-    "handler_threads", "header_timeout", "body_timeout", "keep_alive_timeout",
-    "web_root",        "alpha",       "window",        "reference_size",
-    "retention",       "retention_interval", "max_sample", "settings",
-    "models",          "reference_max", "demo",  NULL,
+/* How a value is read (and what an error message says was expected). */
+enum value_kind {
+    V_TEXT,      /* non-empty string that fits the field */
+    V_LISTEN,    /* ADDR:PORT */
+    V_COUNT,     /* integer with an optional KiB/MiB/GiB suffix, in [lo, hi] */
+    V_DURATION,  /* "500ms", "10s", "15m", "24h", "30d", in [lo, hi] ms */
+    V_MS,        /* plain integer milliseconds, in [lo, hi] */
+    V_BOOL,      /* true/false, 1/0, yes/no */
+    V_ALPHA,     /* number in (0, 0.5] */
+    V_WINDOW,    /* a duration or last:N */
+    V_SYNC,      /* normal | full */
+    V_LOG_LEVEL, /* debug | info | warn | error */
+    V_SETTINGS,  /* a settings object (PUT .../settings schema) */
+    V_MODELS,    /* {"<model>": settings object} */
 };
 
-void config_defaults(struct dd_config *c)
+/* Where it goes. */
+enum field_kind { F_STR, F_INT, F_LONG, F_SIZE, F_I64, F_DOUBLE };
+
+struct config_key {
+    const char *name;          /* file key; flag --name-with-dashes; env DRIFTD_NAME */
+    enum value_kind kind;
+    enum field_kind field;
+    size_t offset, size;       /* of the field in struct dd_config */
+    long long lo, hi;
+    const char *def;           /* the default, as it would be written; NULL: unset */
+    const char *help;
+};
+
+#define FIELD(f) offsetof(struct dd_config, f), sizeof(((struct dd_config *)0)->f)
+
+/* Every setting of `driftd serve`, in the order `driftd serve --help` lists
+ * them.  The one place that knows a key's type, default and bounds. */
+static const struct config_key keys[] = {
+    {"listen", V_LISTEN, F_STR, FIELD(listen), 0, 65535, "127.0.0.1:8080", "address and port"},
+    {"db", V_TEXT, F_STR, FIELD(db), 0, 0, "data/driftd.db",
+     "SQLite database (created, with its folder, if missing)"},
+    {"eval_interval", V_DURATION, F_I64, FIELD(eval_interval_ms), SECOND, 7 * DAY, "60s",
+     "how often drift is evaluated"},
+    {"body_limit", V_COUNT, F_SIZE, FIELD(body_limit), KiB, 2 * GiB, "16MiB",
+     "largest request body; larger ones get 413"},
+    {"threads", V_COUNT, F_INT, FIELD(threads), 2, 65536, "4096",
+     "connection threads: connections open at once"},
+    {"handler_threads", V_COUNT, F_INT, FIELD(handler_threads), 1, 1024, "64",
+     "requests handled at once"},
+    {"header_timeout", V_DURATION, F_INT, FIELD(header_timeout_ms), 100, HOUR, "10s",
+     "the request head must arrive within this"},
+    {"body_timeout", V_DURATION, F_INT, FIELD(body_timeout_ms), 100, HOUR, "60s",
+     "the request body must arrive within this"},
+    {"keep_alive_timeout", V_DURATION, F_INT, FIELD(keep_alive_timeout_ms), 100, HOUR, "30s",
+     "an idle keep-alive connection is closed after this"},
+    {"request_timeout_ms", V_MS, F_INT, FIELD(header_timeout_ms), 100, HOUR, NULL,
+     "the old name of header_timeout, in milliseconds"},
+    {"queue_max_jobs", V_COUNT, F_SIZE, FIELD(queue_max_jobs), 1, 1 << 20, "256",
+     "requests waiting for the writer before 503 overloaded"},
+    {"queue_max_bytes", V_COUNT, F_SIZE, FIELD(queue_max_bytes), MiB, 1024 * GiB, "512MiB",
+     "memory of waiting batches before 503 overloaded"},
+    {"synchronous", V_SYNC, F_INT, FIELD(synchronous_full), 0, 0, "normal",
+     "normal survives a crash of driftd; full also a power loss"},
+    {"insecure", V_BOOL, F_INT, FIELD(insecure), 0, 0, "false",
+     "allow a non-loopback listen address without any API key"},
+    {"demo", V_BOOL, F_INT, FIELD(demo), 0, 0, "false", "feed demo traffic into demo-* models"},
+    {"log_level", V_LOG_LEVEL, F_STR, FIELD(log_level), 0, 0, "info", "debug, info, warn, error"},
+    {"readers", V_COUNT, F_INT, FIELD(readers), 1, 16, "4",
+     "SQLite reader connections for the read API"},
+    {"web_root", V_TEXT, F_STR, FIELD(web_root), 0, 0, DD_DEFAULT_WEB_ROOT,
+     "the dashboard's files"},
+    {"alpha", V_ALPHA, F_DOUBLE, FIELD(alpha), 0, 0, "0.05",
+     "default family-wise error rate of a drift verdict"},
+    {"window", V_WINDOW, F_STR, FIELD(window), 1, 10000000, "1h",
+     "default current window (15m, 24h, last:5000)"},
+    {"reference_size", V_COUNT, F_LONG, FIELD(reference_size), 20, 1000000, "1000",
+     "default size of the automatic reference"},
+    {"max_sample", V_COUNT, F_LONG, FIELD(max_sample), 100, 10000000, "50000",
+     "most recent events of a window that are evaluated"},
+    {"reference_max", V_COUNT, F_LONG, FIELD(reference_max), 100, 10000000, "100000",
+     "most events a {from, to} reference keeps"},
+    {"retention", V_DURATION, F_I64, FIELD(retention_ms), SECOND, 100000 * DAY, "30d",
+     "raw events older than this are deleted"},
+    {"retention_interval", V_DURATION, F_I64, FIELD(retention_interval_ms), SECOND, 7 * DAY,
+     "60s", "how often retention runs"},
+    {"settings", V_SETTINGS, F_STR, FIELD(settings_json), 0, 0, NULL,
+     "a settings object for every model"},
+    {"models", V_MODELS, F_STR, FIELD(models_json), 0, 0, NULL,
+     "per-model settings objects"},
+};
+
+static const struct config_key *find_key(const char *name)
 {
-    memset(c, 0, sizeof *c);
-    snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
-    snprintf(c->db, sizeof c->db, "data/driftd.db");
-    c->eval_interval_ms = 60000;
-    c->body_limit = 16u << 20;
-    c->threads = 4096;
-    c->handler_threads = 64;
-    c->queue_max_jobs = 256;
-    c->queue_max_bytes = (size_t)512 << 20;
-    snprintf(c->log_level, sizeof c->log_level, "info");
-    c->header_timeout_ms = 10000;
-    c->body_timeout_ms = 60000;
-    c->keep_alive_timeout_ms = 30000;
-    c->readers = 4;
-    snprintf(c->web_root, sizeof c->web_root, "%s", DD_DEFAULT_WEB_ROOT);
-    c->alpha = 0.05;
-    snprintf(c->window, sizeof c->window, "1h");
-    c->reference_size = 1000;
-    c->max_sample = 50000;
-    c->reference_max = 100000;
-    c->retention_ms = 30LL * 86400000;
-    c->retention_interval_ms = 60000;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i].name, name))
+            return &keys[i];
+    return NULL;
+}
+
+const char *config_key_name(size_t i)
+{
+    return i < sizeof keys / sizeof keys[0] ? keys[i].name : NULL;
+}
+
+const char *config_key_default(size_t i)
+{
+    return i < sizeof keys / sizeof keys[0] ? keys[i].def : NULL;
+}
+
+const char *config_key_help(size_t i)
+{
+    return i < sizeof keys / sizeof keys[0] ? keys[i].help : NULL;
 }
 
 void config_monitor_env(const struct dd_config *c, struct monitor_env *env)
@@ -105,144 +187,169 @@ static int parse_bool(const char *v, int *out)
     return -1;
 }
 
-int config_set(struct dd_config *c, const char *key, const char *v, char *err, size_t errlen)
+/* What a key expects, for error messages. */
+static void expected(const struct config_key *k, char *out, size_t outsz)
 {
-    long long n;
-    int b;
-    if (!strcmp(key, "listen")) {
-        if (!*v || strlen(v) >= sizeof c->listen || !strchr(v, ':') ||
-            parse_size(strrchr(v, ':') + 1, 0, 65535, &n) != 0)
-            goto bad;
-        snprintf(c->listen, sizeof c->listen, "%s", v);
-    } else if (!strcmp(key, "db")) {
-        if (!*v || strlen(v) >= sizeof c->db)
-            goto bad;
-        snprintf(c->db, sizeof c->db, "%s", v);
-    } else if (!strcmp(key, "eval_interval")) {
-        int64_t ms;
-        if (dd_duration_parse(v, &ms) != 0 || ms < 1000)
-            goto bad;
-        c->eval_interval_ms = ms;
-    } else if (!strcmp(key, "body_limit")) {
-        if (parse_size(v, 1024, 1LL << 31, &n) != 0)
-            goto bad;
-        c->body_limit = (size_t)n;
-    } else if (!strcmp(key, "threads")) {
-        if (parse_size(v, 2, 65536, &n) != 0)
-            goto bad;
-        c->threads = (int)n;
-    } else if (!strcmp(key, "handler_threads")) {
-        if (parse_size(v, 1, 1024, &n) != 0)
-            goto bad;
-        c->handler_threads = (int)n;
-    } else if (!strcmp(key, "header_timeout") || !strcmp(key, "body_timeout") ||
-               !strcmp(key, "keep_alive_timeout")) {
-        int64_t ms;
-        if (dd_duration_parse(v, &ms) != 0 || ms < 100 || ms > 3600000)
-            goto bad;
-        if (key[0] == 'h')
-            c->header_timeout_ms = (int)ms;
-        else if (key[0] == 'b')
-            c->body_timeout_ms = (int)ms;
-        else
-            c->keep_alive_timeout_ms = (int)ms;
-    } else if (!strcmp(key, "queue_max_jobs")) {
-        if (parse_size(v, 1, 1 << 20, &n) != 0)
-            goto bad;
-        c->queue_max_jobs = (size_t)n;
-    } else if (!strcmp(key, "queue_max_bytes")) {
-        if (parse_size(v, 1 << 20, 1LL << 40, &n) != 0)
-            goto bad;
-        c->queue_max_bytes = (size_t)n;
-    } else if (!strcmp(key, "synchronous")) {
-        if (!strcmp(v, "normal"))
-            c->synchronous_full = 0;
-        else if (!strcmp(v, "full"))
-            c->synchronous_full = 1;
-        else
-            goto bad;
-    } else if (!strcmp(key, "insecure")) {
-        if (parse_bool(v, &b) != 0)
-            goto bad;
-        c->insecure = b;
-    } else if (!strcmp(key, "demo")) {
-        if (parse_bool(v, &b) != 0)
-            goto bad;
-        c->demo = b;
-    } else if (!strcmp(key, "log_level")) {
-        enum dd_log_level l;
-        if (dd_log_level_parse(v, &l) != 0)
-            goto bad;
-        snprintf(c->log_level, sizeof c->log_level, "%s", v);
-    } else if (!strcmp(key, "request_timeout_ms")) { /* the old name of header_timeout */
-        if (parse_size(v, 100, 3600000, &n) != 0)
-            goto bad;
-        c->header_timeout_ms = (int)n;
-    } else if (!strcmp(key, "readers")) {
-        if (parse_size(v, 1, 16, &n) != 0)
-            goto bad;
-        c->readers = (int)n;
-    } else if (!strcmp(key, "alpha")) {
-        char *end;
-        double a = strtod(v, &end);
-        if (*end || !(a > 0 && a <= 0.5))
-            goto bad;
-        c->alpha = a;
-    } else if (!strcmp(key, "window")) {
-        int64_t ms;
-        long long n;
-        if (strlen(v) >= sizeof c->window ||
-            (dd_duration_parse(v, &ms) != 0 &&
-             (strncmp(v, "last:", 5) != 0 || parse_size(v + 5, 1, 10000000, &n) != 0)))
-            goto bad;
-        snprintf(c->window, sizeof c->window, "%s", v);
-    } else if (!strcmp(key, "reference_size")) {
-        if (parse_size(v, 20, 1000000, &n) != 0)
-            goto bad;
-        c->reference_size = (long)n;
-    } else if (!strcmp(key, "reference_max")) {
-        if (parse_size(v, 100, 10000000, &n) != 0)
-            goto bad;
-        c->reference_max = (long)n;
-    } else if (!strcmp(key, "max_sample")) {
-        if (parse_size(v, 100, 10000000, &n) != 0)
-            goto bad;
-        c->max_sample = (long)n;
-    } else if (!strcmp(key, "retention") || !strcmp(key, "retention_interval")) {
-        int64_t ms;
-        if (dd_duration_parse(v, &ms) != 0 || ms < 1000)
-            goto bad;
-        if (!strcmp(key, "retention"))
-            c->retention_ms = ms;
-        else
-            c->retention_interval_ms = ms;
-    } else if (!strcmp(key, "settings") || !strcmp(key, "models")) {
-        int models = !strcmp(key, "models");
-        char *dst = models ? c->models_json : c->settings_json;
-        size_t cap = models ? sizeof c->models_json : sizeof c->settings_json;
-        if (strlen(v) >= cap) {
-            snprintf(err, errlen, "'%s' is over %zu bytes", key, cap - 1);
-            return DD_EINVAL;
-        }
-        char inner[200];
-        if ((models ? settings_check_models(v, inner, sizeof inner)
-                    : settings_check_body(v, inner, sizeof inner)) != 0) {
-            snprintf(err, errlen, "'%s': %s", key, inner);
-            return DD_EINVAL;
-        }
-        snprintf(dst, cap, "%s", v);
-    } else if (!strcmp(key, "web_root")) {
-        if (!*v || strlen(v) >= sizeof c->web_root)
-            goto bad;
-        snprintf(c->web_root, sizeof c->web_root, "%s", v);
-    } else {
-        snprintf(err, errlen, "unknown setting '%s'", key);
+    switch (k->kind) {
+    case V_TEXT:
+        snprintf(out, outsz, "a non-empty text of at most %zu bytes", k->size - 1);
+        break;
+    case V_LISTEN:
+        snprintf(out, outsz, "ADDRESS:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080");
+        break;
+    case V_COUNT:
+        snprintf(out, outsz, "a whole number from %lld to %lld%s", k->lo, k->hi,
+                 k->field == F_SIZE && k->lo >= KiB ? " (bytes; KiB, MiB, GiB suffixes)" : "");
+        break;
+    case V_DURATION:
+        snprintf(out, outsz, "a duration such as 500ms, 10s, 15m, 24h or 30d, from %lld ms to %lld ms",
+                 k->lo, k->hi);
+        break;
+    case V_MS:
+        snprintf(out, outsz, "milliseconds from %lld to %lld", k->lo, k->hi);
+        break;
+    case V_BOOL:
+        snprintf(out, outsz, "true or false");
+        break;
+    case V_ALPHA:
+        snprintf(out, outsz, "a number in (0, 0.5]");
+        break;
+    case V_WINDOW:
+        snprintf(out, outsz, "a duration such as 15m or 24h, or last:N with N from 1 to 10000000");
+        break;
+    case V_SYNC:
+        snprintf(out, outsz, "normal or full");
+        break;
+    case V_LOG_LEVEL:
+        snprintf(out, outsz, "debug, info, warn or error");
+        break;
+    case V_SETTINGS:
+    case V_MODELS:
+        snprintf(out, outsz, "a JSON object");
+        break;
+    }
+}
+
+static void store_int(struct dd_config *c, const struct config_key *k, long long v)
+{
+    char *p = (char *)c + k->offset;
+    switch (k->field) {
+    case F_INT:
+        *(int *)p = (int)v;
+        break;
+    case F_LONG:
+        *(long *)p = (long)v;
+        break;
+    case F_SIZE:
+        *(size_t *)p = (size_t)v;
+        break;
+    case F_I64:
+        *(int64_t *)p = (int64_t)v;
+        break;
+    case F_STR:
+    case F_DOUBLE:
+        break;
+    }
+}
+
+int config_set(struct dd_config *c, const char *name, const char *v, char *err, size_t errlen)
+{
+    const struct config_key *k = find_key(name);
+    if (!k) {
+        snprintf(err, errlen, "unknown setting '%s'", name);
         return DD_EINVAL;
     }
-    return 0;
+    char *field = (char *)c + k->offset;
+    long long n;
+    int64_t ms;
+    int b;
+    char inner[200];
+    switch (k->kind) {
+    case V_TEXT:
+        if (!*v || strlen(v) >= k->size)
+            goto bad;
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    case V_LISTEN:
+        if (!*v || strlen(v) >= k->size || !strchr(v, ':') ||
+            parse_size(strrchr(v, ':') + 1, k->lo, k->hi, &n) != 0)
+            goto bad;
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    case V_COUNT:
+        if (parse_size(v, k->lo, k->hi, &n) != 0)
+            goto bad;
+        store_int(c, k, n);
+        return 0;
+    case V_DURATION:
+        if (dd_duration_parse(v, &ms) != 0 || ms < k->lo || ms > k->hi)
+            goto bad;
+        store_int(c, k, ms);
+        return 0;
+    case V_MS:
+        if (parse_size(v, k->lo, k->hi, &n) != 0)
+            goto bad;
+        store_int(c, k, n);
+        return 0;
+    case V_BOOL:
+        if (parse_bool(v, &b) != 0)
+            goto bad;
+        store_int(c, k, b);
+        return 0;
+    case V_ALPHA: {
+        char *end;
+        double a = strtod(v, &end);
+        if (end == v || *end || !(a > 0 && a <= 0.5))
+            goto bad;
+        *(double *)field = a;
+        return 0;
+    }
+    case V_WINDOW:
+        if (strlen(v) >= k->size ||
+            (dd_duration_parse(v, &ms) != 0 &&
+             (strncmp(v, "last:", 5) != 0 || parse_size(v + 5, k->lo, k->hi, &n) != 0)))
+            goto bad;
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    case V_SYNC:
+        if (strcmp(v, "normal") != 0 && strcmp(v, "full") != 0)
+            goto bad;
+        store_int(c, k, !strcmp(v, "full"));
+        return 0;
+    case V_LOG_LEVEL: {
+        enum dd_log_level l;
+        if (strlen(v) >= k->size || dd_log_level_parse(v, &l) != 0)
+            goto bad;
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    }
+    case V_SETTINGS:
+    case V_MODELS:
+        if (strlen(v) >= k->size) {
+            snprintf(err, errlen, "'%s' is over %zu bytes", name, k->size - 1);
+            return DD_EINVAL;
+        }
+        if ((k->kind == V_MODELS ? settings_check_models(v, inner, sizeof inner)
+                                 : settings_check_body(v, inner, sizeof inner)) != 0) {
+            snprintf(err, errlen, "'%s': %s", name, inner);
+            return DD_EINVAL;
+        }
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    }
 bad:
-    snprintf(err, errlen, "invalid value '%s' for '%s'", v, key);
+    expected(k, inner, sizeof inner);
+    snprintf(err, errlen, "invalid value '%.100s': expected %s", v, inner);
     return DD_EINVAL;
+}
+
+void config_defaults(struct dd_config *c)
+{
+    memset(c, 0, sizeof *c);
+    char err[256];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].def && config_set(c, keys[i].name, keys[i].def, err, sizeof err) != 0)
+            abort(); /* a default outside its own bounds: tests/unit/server/test_config.c */
 }
 
 struct file_ctx {
@@ -254,7 +361,11 @@ struct file_ctx {
 static int file_key(const char *key, const char *value, void *arg)
 {
     struct file_ctx *f = arg;
-    return config_set(f->c, key, value, f->err, f->errlen);
+    char inner[256];
+    int rc = config_set(f->c, key, value, inner, sizeof inner);
+    if (rc != 0)
+        snprintf(f->err, f->errlen, "\"%s\": %s", key, inner);
+    return rc;
 }
 
 int config_load_file(struct dd_config *c, const char *path, char *err, size_t errlen)
@@ -281,7 +392,8 @@ int config_load_file(struct dd_config *c, const char *path, char *err, size_t er
 
 int config_load_env(struct dd_config *c, char *err, size_t errlen)
 {
-    for (const char *const *k = config_keys; *k; k++) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *const *k = &keys[i].name;
         char name[64] = "DRIFTD_";
         size_t j = strlen(name);
         for (const char *p = *k; *p && j < sizeof name - 1; p++)

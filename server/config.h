@@ -62,7 +62,10 @@ int config_load_file(struct dd_config *c, const char *path, char *err, size_t er
 int config_load_env(struct dd_config *c, char *err, size_t errlen);
 /* 1 when the listen address only accepts loopback connections. */
 int config_listen_is_loopback(const char *listen);
-/* Known keys, NULL-terminated, for help texts. */
-extern const char *const config_keys[];
+/* The settings table, for help texts: key i's name (NULL past the last),
+ * its default as written (NULL: unset) and a one-line meaning. */
+const char *config_key_name(size_t i);
+const char *config_key_default(size_t i);
+const char *config_key_help(size_t i);
 
 #endif
