@@ -77,7 +77,7 @@ int auth_is_open(struct auth *a)
 
 static int allows(int have, int need)
 {
-    return have == STORE_ROLE_ADMIN || have == need;
+    return have == DD_ROLE_ADMIN || have == need;
 }
 
 enum auth_verdict auth_check(struct auth *a, const char *authz, int need, int *granted)
@@ -98,7 +98,7 @@ enum auth_verdict auth_check(struct auth *a, const char *authz, int need, int *g
     refresh(a);
     if (a->n_keys == 0 && a->loopback) {
         pthread_mutex_unlock(&a->mu);
-        *granted = STORE_ROLE_ADMIN;
+        *granted = DD_ROLE_ADMIN;
         return AUTH_OK;
     }
     if (has_token)

@@ -13,22 +13,22 @@ _Static_assert(DD_NAME_MAX <= HTTP_PARAM_MAX, "a name must fit in a path paramet
 
 /* Every endpoint driftd serves.  API.md is the contract for each. */
 static const struct route routes[] = {
-    {"GET", "/healthz", ROLE_NONE, h_healthz},
-    {"GET", "/readyz", ROLE_NONE, h_readyz},
-    {"POST", "/api/v1/models/{model}/events", ROLE_INGEST, h_events_post},
-    {"POST", "/api/v1/models/{model}/labels", ROLE_INGEST, h_labels_post},
-    {"GET", "/api/v1/models", ROLE_READ, h_models_list},
-    {"GET", "/api/v1/models/{model}", ROLE_READ, h_model_get},
-    {"GET", "/api/v1/models/{model}/drift", ROLE_READ, h_drift_get},
-    {"GET", "/api/v1/models/{model}/drift/history", ROLE_READ, h_drift_history},
-    {"GET", "/api/v1/models/{model}/distributions", ROLE_READ, h_distributions},
-    {"PUT", "/api/v1/models/{model}/versions/{version}/reference", ROLE_ADMIN, h_reference_put},
-    {"GET", "/api/v1/models/{model}/versions/{version}/reference", ROLE_READ, h_reference_get},
-    {"GET", "/api/v1/models/{model}/settings", ROLE_READ, h_settings_get},
-    {"PUT", "/api/v1/models/{model}/settings", ROLE_ADMIN, h_settings_put},
-    {"GET", "/metrics", ROLE_READ, h_metrics},
+    {"GET", "/healthz", DD_ROLE_NONE, h_healthz},
+    {"GET", "/readyz", DD_ROLE_NONE, h_readyz},
+    {"POST", "/api/v1/models/{model}/events", DD_ROLE_INGEST, h_events_post},
+    {"POST", "/api/v1/models/{model}/labels", DD_ROLE_INGEST, h_labels_post},
+    {"GET", "/api/v1/models", DD_ROLE_READ, h_models_list},
+    {"GET", "/api/v1/models/{model}", DD_ROLE_READ, h_model_get},
+    {"GET", "/api/v1/models/{model}/drift", DD_ROLE_READ, h_drift_get},
+    {"GET", "/api/v1/models/{model}/drift/history", DD_ROLE_READ, h_drift_history},
+    {"GET", "/api/v1/models/{model}/distributions", DD_ROLE_READ, h_distributions},
+    {"PUT", "/api/v1/models/{model}/versions/{version}/reference", DD_ROLE_ADMIN, h_reference_put},
+    {"GET", "/api/v1/models/{model}/versions/{version}/reference", DD_ROLE_READ, h_reference_get},
+    {"GET", "/api/v1/models/{model}/settings", DD_ROLE_READ, h_settings_get},
+    {"PUT", "/api/v1/models/{model}/settings", DD_ROLE_ADMIN, h_settings_put},
+    {"GET", "/metrics", DD_ROLE_READ, h_metrics},
     /* last: the dashboard's static files (web/) */
-    {"GET", "/*", ROLE_NONE, h_static},
+    {"GET", "/*", DD_ROLE_NONE, h_static},
 };
 
 const struct route *routes_table(int *n)
@@ -104,7 +104,7 @@ int routes_prepare(struct http_req *r)
                              r->params[i]);
             return -1;
         }
-    if (found->role != ROLE_NONE) {
+    if (found->role != DD_ROLE_NONE) {
         int granted = 0;
         switch (auth_check(api_of(r)->auth, http_header(r, "Authorization"), (int)found->role,
                            &granted)) {
@@ -127,7 +127,7 @@ int routes_prepare(struct http_req *r)
 static void observe(const struct http_req *r, int status, double seconds)
 {
     metrics_observe_request(r->route, status, seconds);
-    if (r->route_role == ROLE_INGEST && r->error_code)
+    if (r->route_role == DD_ROLE_INGEST && r->error_code)
         metrics_count_rejected(r->error_code);
 }
 

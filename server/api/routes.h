@@ -11,15 +11,14 @@
 #define DD_ROUTES_H
 
 #include "server/http/http.h"
+#include "server/store/store.h" /* enum dd_role */
 
 typedef void (*route_fn)(struct http_req *r);
-
-enum route_role { ROLE_NONE = 0, ROLE_INGEST = 1, ROLE_READ = 2, ROLE_ADMIN = 3 };
 
 struct route {
     const char *method;
     const char *pattern;
-    enum route_role role;
+    enum dd_role role;
     route_fn fn;
 };
 

@@ -754,16 +754,16 @@ int store_r_event_count(struct store *s, int64_t *out)
 const char *store_role_name(int role)
 {
     switch (role) {
-    case STORE_ROLE_INGEST: return "ingest";
-    case STORE_ROLE_READ: return "read";
-    case STORE_ROLE_ADMIN: return "admin";
+    case DD_ROLE_INGEST: return "ingest";
+    case DD_ROLE_READ: return "read";
+    case DD_ROLE_ADMIN: return "admin";
     }
     return "?";
 }
 
 int store_role_parse(const char *s)
 {
-    for (int r = STORE_ROLE_INGEST; r <= STORE_ROLE_ADMIN; r++)
+    for (int r = DD_ROLE_INGEST; r <= DD_ROLE_ADMIN; r++)
         if (strcmp(s, store_role_name(r)) == 0)
             return r;
     return 0;

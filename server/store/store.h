@@ -77,7 +77,10 @@ int store_r_event_count(struct store *s, int64_t *out);
 
 /* ---- API keys (any thread) ---- */
 
-enum store_role { STORE_ROLE_INGEST = 1, STORE_ROLE_READ = 2, STORE_ROLE_ADMIN = 3 };
+/* The one role enum: what an API key may do (stored with the key) and what a
+ * route needs (server/api/routes.c); auth_check() is the one place that
+ * compares them.  admin may do everything. */
+enum dd_role { DD_ROLE_NONE = 0, DD_ROLE_INGEST = 1, DD_ROLE_READ = 2, DD_ROLE_ADMIN = 3 };
 const char *store_role_name(int role);
 int store_role_parse(const char *s);  /* 0 if unknown */
 

@@ -211,14 +211,14 @@ int main(void)
     CHECK_EQ_INT(store_r_events(s, "vit", "v9", &range, &rb, &wi), DD_ENOTFOUND);
 
     /* keys */
-    struct store_key k = {.id = "key_1", .role = STORE_ROLE_READ, .created_ms = 5};
+    struct store_key k = {.id = "key_1", .role = DD_ROLE_READ, .created_ms = 5};
     memset(k.hash, 7, 32);
     CHECK_EQ_INT(store_key_insert(s, &k), 0);
     CHECK_EQ_INT(store_key_revoke(s, "key_1"), 0);
     CHECK_EQ_INT(store_key_revoke(s, "key_1"), DD_ENOTFOUND);
     struct store_key *ks;
     CHECK_EQ_INT(store_keys_list(s, &ks, &n), 0);
-    CHECK(n == 1 && ks[0].role == STORE_ROLE_READ && ks[0].revoked_ms > 0);
+    CHECK(n == 1 && ks[0].role == DD_ROLE_READ && ks[0].revoked_ms > 0);
     free(ks);
     store_close(s);
 
