@@ -1,8 +1,28 @@
-/* check.h — the assertions of driftd's unit tests.
+/* check.h — the assertions and named cases of driftd's unit tests.
  *
  * Each failing check prints file, line, the expression and both values,
  * counts the failure and goes on; CHECK_DONE() returns the exit status
  * (libuv's ASSERT_EQ, but non-fatal so one run shows every failure).
+ *
+ * Named cases (libuv's TEST_IMPL), each runnable on its own:
+ *
+ *     TEST(window_parse) { CHECK_EQ_INT(...); ... }
+ *     int main(int argc, char **argv)
+ *     {
+ *         CHECK_ARGS(argc, argv);
+ *         RUN(window_parse);
+ *         RUN(...);
+ *         CHECK_DONE();
+ *     }
+ *
+ * `./test_x` runs every case; `./test_x window_parse other` only those;
+ * `./test_x --list` prints the names.  Each case run prints one line,
+ * "case NAME: ok (n checks)" or "case NAME: FAILED (k of n checks)", and
+ * CHECK_DONE() exits 1 when a check failed, 2 when a name on the command
+ * line is no case (or an option is unknown), else 0.  A case must not
+ * depend on another having run: give each its own data (temporary files,
+ * stores).  Without CHECK_ARGS() RUN() runs every case; plain checks in
+ * main() still count.
  */
 #ifndef DD_TEST_CHECK_H
 #define DD_TEST_CHECK_H
@@ -57,8 +77,85 @@ static int check_count;
         }                                                                        \
     } while (0)
 
+/* ---- named cases ---- */
+
+#define CHECK_MAX_ARGS 64
+#define CHECK_MAX_CASES 256
+
+static int check_argc_;            /* names asked for on the command line */
+static char **check_argv_;
+static int check_asked_[CHECK_MAX_ARGS]; /* how often each name matched a case */
+static int check_list_;            /* --list: print names, run nothing */
+static int check_bad_args_;
+static const char *check_cases_[CHECK_MAX_CASES];
+static int check_n_cases_;
+
+#define TEST(name) static void test_##name(void)
+#define RUN(name) check_run_(#name, test_##name)
+#define CHECK_ARGS(argc, argv) check_args_((argc), (argv))
+
+static inline void check_args_(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--list")) {
+            check_list_ = 1;
+        } else if (argv[i][0] == '-' || check_argc_ == CHECK_MAX_ARGS) {
+            fprintf(stderr, "%s: %s '%s' (usage: %s [--list] [CASE...])\n", argv[0],
+                    argv[i][0] == '-' ? "unknown option" : "too many names", argv[i], argv[0]);
+            check_bad_args_ = 1;
+        } else {
+            argv[++check_argc_] = argv[i]; /* names only, in order */
+        }
+    }
+    check_argv_ = argv;
+}
+
+static inline void check_run_(const char *name, void (*fn)(void))
+{
+    if (check_n_cases_ < CHECK_MAX_CASES)
+        check_cases_[check_n_cases_++] = name;
+    int wanted = check_argc_ == 0;
+    for (int i = 1; i <= check_argc_; i++)
+        if (!strcmp(check_argv_[i], name)) {
+            check_asked_[i - 1]++;
+            wanted = 1;
+        }
+    if (check_list_) {
+        printf("%s\n", name);
+        return;
+    }
+    if (!wanted || check_bad_args_)
+        return;
+    int count0 = check_count, failures0 = check_failures;
+    fn();
+    int n = check_count - count0, k = check_failures - failures0;
+    if (k)
+        fprintf(stderr, "case %s: FAILED (%d of %d checks)\n", name, k, n);
+    else
+        fprintf(stderr, "case %s: ok (%d checks)\n", name, n);
+}
+
+/* 2 when a name on the command line matched no case, after saying so. */
+static inline int check_unknown_(void)
+{
+    int bad = check_bad_args_;
+    for (int i = 1; i <= check_argc_; i++)
+        if (!check_asked_[i - 1]) {
+            fprintf(stderr, "%s: no case named '%s'; cases:", check_argv_[0], check_argv_[i]);
+            for (int c = 0; c < check_n_cases_; c++)
+                fprintf(stderr, " %s", check_cases_[c]);
+            fprintf(stderr, "\n");
+            bad = 1;
+        }
+    return bad ? 2 : 0;
+}
+
 #define CHECK_DONE()                                                             \
     do {                                                                         \
+        if (check_unknown_())                                                    \
+            return 2;                                                            \
+        if (check_list_)                                                         \
+            return 0;                                                            \
         fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);  \
         return check_failures ? 1 : 0;                                           \
     } while (0)

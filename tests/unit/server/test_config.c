@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "server/config.h"
@@ -10,16 +11,22 @@
 #include "server/monitor/settings.h"
 #include "check.h"
 
-int main(void)
+TEST(defaults)
 {
     struct dd_config c;
-    char err[256];
     config_defaults(&c);
     CHECK_EQ_STR(c.listen, "127.0.0.1:8080");
     CHECK_EQ_STR(c.db, "data/driftd.db");
     CHECK_EQ_INT(c.eval_interval_ms, 60000);
     CHECK_EQ_INT(c.body_limit, 16 << 20);
+}
 
+/* Each key's parsing; a bad value names itself and what was expected. */
+TEST(values)
+{
+    struct dd_config c;
+    char err[256];
+    config_defaults(&c);
     CHECK_EQ_INT(config_set(&c, "body_limit", "64KiB", err, sizeof err), 0);
     CHECK_EQ_INT(c.body_limit, 65536);
     CHECK_EQ_INT(config_set(&c, "body_limit", "1M", err, sizeof err), 0);
@@ -41,14 +48,6 @@ int main(void)
     CHECK_EQ_INT(config_set(&c, "request_timeout_ms", "1500", err, sizeof err), 0);
     CHECK_EQ_INT(c.header_timeout_ms, 1500);
     CHECK_EQ_INT(config_set(&c, "body_timeout", "2h", err, sizeof err), DD_EINVAL);
-    /* the table lists every key once, with a help line */
-    size_t n_keys = 0;
-    for (size_t i = 0; config_key_name(i); i++, n_keys++) {
-        CHECK(config_key_help(i) != NULL && config_key_help(i)[0]);
-        for (size_t j = 0; j < i; j++)
-            CHECK(strcmp(config_key_name(i), config_key_name(j)) != 0);
-    }
-    CHECK(n_keys >= 27);
     CHECK_EQ_INT(config_set(&c, "eval_interval", "15s", err, sizeof err), 0);
     CHECK_EQ_INT(c.eval_interval_ms, 15000);
     CHECK_EQ_INT(config_set(&c, "eval_interval", "5ms", err, sizeof err), DD_EINVAL);
@@ -75,12 +74,32 @@ int main(void)
     CHECK_EQ_INT(config_set(&c, "threads", "1", err, sizeof err), DD_EINVAL);
     CHECK_EQ_INT(config_set(&c, "colour", "red", err, sizeof err), DD_EINVAL);
     CHECK(strstr(err, "unknown setting 'colour'") != NULL);
+}
 
+TEST(key_table)
+{
+    /* the table lists every key once, with a help line */
+    size_t n_keys = 0;
+    for (size_t i = 0; config_key_name(i); i++, n_keys++) {
+        CHECK(config_key_help(i) != NULL && config_key_help(i)[0]);
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(config_key_name(i), config_key_name(j)) != 0);
+    }
+    CHECK(n_keys >= 27);
+}
+
+TEST(listen_is_loopback)
+{
     CHECK(config_listen_is_loopback("127.0.0.1:8080"));
     CHECK(config_listen_is_loopback("localhost:1"));
     CHECK(!config_listen_is_loopback("0.0.0.0:8080"));
     CHECK(!config_listen_is_loopback("8080"));
+}
 
+TEST(file_then_env)
+{
+    struct dd_config c;
+    char err[256];
     /* file, then environment on top */
     char path[] = "/tmp/dd-test-config-XXXXXX";
     int fd = mkstemp(path);
@@ -104,9 +123,21 @@ int main(void)
     fclose(fp);
     CHECK(config_load_file(&c, path, err, sizeof err) != 0);
     CHECK(strstr(err, path) != NULL);
+    remove(path);
+}
 
-    /* settings for every model, then per model: checked when read */
-    fp = fopen(path, "w");
+/* The "settings" and "models" objects: checked when the file is read;
+ * settings_defaults() takes "settings" (the per-model layers:
+ * tests/unit/server/monitor/test_settings.c). */
+TEST(settings_and_models)
+{
+    struct dd_config c;
+    char err[256];
+    char path[] = "/tmp/dd-test-config-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    FILE *fp = fopen(path, "w");
     fputs("{\"alpha\": 0.05, \"settings\": {\"alpha\": 0.01, \"thresholds\": {\"psi\": 0.3}},"
           " \"models\": {\"vit\": {\"window\": \"15m\", \"methods\": {\"confidence\": [\"ks\"]}}}}",
           fp);
@@ -141,5 +172,16 @@ int main(void)
     CHECK(strstr(err, "settings") != NULL);
     remove(path);
     CHECK(config_load_file(&c, "/nonexistent/driftd.json", err, sizeof err) != 0);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(defaults);
+    RUN(values);
+    RUN(key_table);
+    RUN(listen_is_loopback);
+    RUN(file_then_env);
+    RUN(settings_and_models);
     CHECK_DONE();
 }

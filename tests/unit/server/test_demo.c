@@ -61,12 +61,13 @@ static double centroid_cosine_distance(const struct dd_batch *a, const struct dd
     return 1 - dot / sqrt(na * nb);
 }
 
-int main(void)
+/* demo-classifier: right 90% of the time on undrifted data, ~70% after,
+ * and less confident after */
+TEST(classifier)
 {
     struct dd_rng rng;
     dd_rng_seed(&rng, 7);
     struct dd_batch calm, drifted;
-
     parse("demo-classifier", "v2", 0, &rng, &calm);
     parse("demo-classifier", "v2", 1, &rng, &drifted);
     const struct dd_event *e = &calm.events[0];
@@ -76,24 +77,36 @@ int main(void)
     CHECK(e->has & DD_HAS_CONFIDENCE);
     CHECK(e->has & DD_HAS_LATENCY);
     CHECK(!(e->has & DD_HAS_TS)); /* timestamped on receipt */
-    /* the model is right 90% of the time on undrifted data, ~70% after */
     CHECK_CLOSE(accuracy(&calm), 0.90 + 0.10 / 5, 0, 0.02);
     CHECK_CLOSE(accuracy(&drifted), 0.70 + 0.30 / 5, 0, 0.02);
     CHECK(mean_confidence(&calm) > mean_confidence(&drifted) + 0.1);
     dd_batch_release(&calm);
     dd_batch_release(&drifted);
+}
 
+/* demo-embedder: the drifted centroid turns by ~39 degrees (cosine distance
+ * 0.22, over the default threshold 0.1); two calm batches agree */
+TEST(embedder)
+{
+    struct dd_rng rng;
+    dd_rng_seed(&rng, 8);
+    struct dd_batch calm, drifted, calm2;
     parse("demo-embedder", "v1", 0, &rng, &calm);
     parse("demo-embedder", "v1", 1, &rng, &drifted);
     CHECK_EQ_INT(calm.dim, 16);
     CHECK_EQ_INT(drifted.dim, 16);
-    /* the centroid turns by ~39 degrees: cosine distance 0.22, over the default threshold 0.1 */
     CHECK_CLOSE(centroid_cosine_distance(&calm, &drifted), 0.219, 0, 0.03);
-    struct dd_batch calm2;
     parse("demo-embedder", "v1", 0, &rng, &calm2);
     CHECK(centroid_cosine_distance(&calm, &calm2) < 0.01);
     dd_batch_release(&calm);
     dd_batch_release(&calm2);
     dd_batch_release(&drifted);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(classifier);
+    RUN(embedder);
     CHECK_DONE();
 }

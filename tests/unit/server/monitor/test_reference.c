@@ -49,94 +49,146 @@ static void report_of(const struct ref_prepared *r, const struct dd_batch *cur,
     dd_report_release(&rep);
 }
 
-int main(void)
-{
+/* A reference of 400 events and a shifted window of 300, prepared with its
+ * PCA, its report and its bytes: what the cases below start from. */
+struct fixture {
     struct dd_batch ref, cur;
-    make(&ref, 400, 0, 1);
-    make(&cur, 300, 0.3, 2);
-
     struct ref_prepared r;
-    reference_prepare(&ref, 1, &r);
-    CHECK_EQ_INT(r.n_events, 400);
-    CHECK(r.has_pca && r.pca.dim == 6 && r.pca.n_ref == 400 && r.pca.k >= 1);
+    struct dd_buf report, bytes;
+};
+
+static void fixture_init(struct fixture *f)
+{
+    make(&f->ref, 400, 0, 1);
+    make(&f->cur, 300, 0.3, 2);
+    reference_prepare(&f->ref, 1, &f->r);
+    dd_buf_init(&f->report);
+    dd_buf_init(&f->bytes);
+    report_of(&f->r, &f->cur, &f->report);
+    dd_buf_putc(&f->report, 0);
+    reference_encode(&f->r, &f->bytes);
+}
+
+static void fixture_release(struct fixture *f)
+{
+    dd_buf_release(&f->report);
+    dd_buf_release(&f->bytes);
+    reference_release(&f->r);
+    dd_batch_release(&f->ref);
+    dd_batch_release(&f->cur);
+}
+
+TEST(prepared)
+{
+    struct fixture f;
+    fixture_init(&f);
+    CHECK_EQ_INT(f.r.n_events, 400);
+    CHECK(f.r.has_pca && f.r.pca.dim == 6 && f.r.pca.n_ref == 400 && f.r.pca.k >= 1);
     /* 400 labeled: accuracy = share of i with (i%3 != 0) == (i%5 != 0) */
-    CHECK(r.performance && strstr(r.performance, "\"labeled\":400"));
+    CHECK(f.r.performance && strstr(f.r.performance, "\"labeled\":400"));
+    CHECK(strstr(f.report.data, "\"signal\":\"embedding\",\"method\":\"pca_ks\"") != NULL);
+    CHECK(strstr(f.report.data, "\"performance\":{\"reference\":{\"labeled\":400") != NULL);
+    fixture_release(&f);
+}
 
-    struct dd_buf a, b, bytes;
-    dd_buf_init(&a);
-    dd_buf_init(&b);
-    dd_buf_init(&bytes);
-    report_of(&r, &cur, &a);
-    CHECK(strstr(a.data, "\"signal\":\"embedding\",\"method\":\"pca_ks\"") != NULL);
-    CHECK(strstr(a.data, "\"performance\":{\"reference\":{\"labeled\":400") != NULL);
-
-    reference_encode(&r, &bytes);
+/* the decoded reference gives the same report, byte for byte */
+TEST(round_trip)
+{
+    struct fixture f;
+    fixture_init(&f);
     struct ref_prepared back;
-    CHECK_EQ_INT(reference_decode(bytes.data, bytes.len, &back), 0);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    CHECK_EQ_INT(reference_decode(f.bytes.data, f.bytes.len, &back), 0);
     CHECK_EQ_INT(back.n_events, 400);
-    CHECK(back.has_pca && back.pca.k == r.pca.k && back.pca.err_mean == r.pca.err_mean);
-    CHECK_EQ_STR(back.performance, r.performance);
-    report_of(&back, &cur, &b);
-    dd_buf_putc(&a, 0);
+    CHECK(back.has_pca && back.pca.k == f.r.pca.k && back.pca.err_mean == f.r.pca.err_mean);
+    CHECK_EQ_STR(back.performance, f.r.performance);
+    report_of(&back, &f.cur, &b);
     dd_buf_putc(&b, 0);
-    CHECK_EQ_STR(b.data, a.data); /* byte for byte */
+    CHECK_EQ_STR(b.data, f.report.data);
     reference_release(&back);
+    dd_buf_release(&b);
+    fixture_release(&f);
+}
 
-    /* the check's path (PCA fitted by the evaluation) gives the same report */
+/* the check's path (PCA fitted by the evaluation) gives the same report */
+TEST(pca_fitted_by_evaluation)
+{
+    struct fixture f;
+    fixture_init(&f);
     struct ref_prepared plain;
-    reference_prepare(&ref, 0, &plain);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    reference_prepare(&f.ref, 0, &plain);
     CHECK(!plain.has_pca);
-    dd_buf_reset(&b);
-    report_of(&plain, &cur, &b);
+    report_of(&plain, &f.cur, &b);
     dd_buf_putc(&b, 0);
-    CHECK_EQ_STR(b.data, a.data);
+    CHECK_EQ_STR(b.data, f.report.data);
     reference_release(&plain);
+    dd_buf_release(&b);
+    fixture_release(&f);
+}
 
-    /* damaged bytes: every prefix and a wrong format are refused */
+/* damaged bytes: every prefix and a wrong format are refused; random damage
+ * fails cleanly or gives a reference that releases cleanly (under ASan: no
+ * read out of bounds, no leak) */
+TEST(damaged_bytes)
+{
+    struct fixture f;
+    fixture_init(&f);
+    struct dd_buf *bytes = &f.bytes;
+    struct ref_prepared back;
     int refused = 0;
-    for (size_t len = 0; len < bytes.len; len += 1 + len / 64)
-        refused += reference_decode(bytes.data, len, &back) == DD_EINVAL;
+    for (size_t len = 0; len < bytes->len; len += 1 + len / 64)
+        refused += reference_decode(bytes->data, len, &back) == DD_EINVAL;
     int tries = 0;
-    for (size_t len = 0; len < bytes.len; len += 1 + len / 64)
+    for (size_t len = 0; len < bytes->len; len += 1 + len / 64)
         tries++;
     CHECK_EQ_INT(refused, tries);
-    /* random damage: each decode fails cleanly or gives a reference that
-     * releases cleanly (under ASan: no read out of bounds, no leak) */
     srand(7);
     for (int t = 0; t < 3000; t++) {
-        size_t at = (size_t)rand() % bytes.len;
-        char was = bytes.data[at];
-        bytes.data[at] ^= (char)(1 + rand() % 255);
-        if (reference_decode(bytes.data, bytes.len, &back) == 0)
+        size_t at = (size_t)rand() % bytes->len;
+        char was = bytes->data[at];
+        bytes->data[at] ^= (char)(1 + rand() % 255);
+        if (reference_decode(bytes->data, bytes->len, &back) == 0)
             reference_release(&back);
-        bytes.data[at] = was;
+        bytes->data[at] = was;
     }
-    CHECK_EQ_INT(reference_decode(bytes.data, bytes.len, &back), 0); /* undamaged again */
+    CHECK_EQ_INT(reference_decode(bytes->data, bytes->len, &back), 0); /* undamaged again */
     reference_release(&back);
-    bytes.data[4] ^= 0x7f; /* format number */
-    CHECK_EQ_INT(reference_decode(bytes.data, bytes.len, &back), DD_EINVAL);
+    bytes->data[4] ^= 0x7f; /* format number */
+    CHECK_EQ_INT(reference_decode(bytes->data, bytes->len, &back), DD_EINVAL);
+    fixture_release(&f);
+}
 
-    /* no labels, no embeddings: no performance, no PCA, still a round trip */
+/* no labels, no embeddings: no performance, no PCA, still a round trip */
+TEST(no_labels_no_embeddings)
+{
     struct dd_batch small;
     struct dd_parse_error pe;
+    struct dd_buf bytes;
+    dd_buf_init(&bytes);
     const char *nd = "{\"confidence\":0.5}\n{\"confidence\":0.25}\n";
     CHECK_EQ_INT(dd_parse_events(nd, strlen(nd), DD_BODY_NDJSON, &small, &pe), 0);
-    struct ref_prepared s;
+    struct ref_prepared s, back;
     reference_prepare(&small, 1, &s);
     CHECK(!s.has_pca && !s.performance && s.n_events == 2);
-    dd_buf_reset(&bytes);
     reference_encode(&s, &bytes);
     CHECK_EQ_INT(reference_decode(bytes.data, bytes.len, &back), 0);
     CHECK(!back.has_pca && !back.performance && back.n_events == 2);
     reference_release(&back);
     reference_release(&s);
     dd_batch_release(&small);
-
-    dd_buf_release(&a);
-    dd_buf_release(&b);
     dd_buf_release(&bytes);
-    reference_release(&r);
-    dd_batch_release(&ref);
-    dd_batch_release(&cur);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(prepared);
+    RUN(round_trip);
+    RUN(pca_fitted_by_evaluation);
+    RUN(damaged_bytes);
+    RUN(no_labels_no_embeddings);
     CHECK_DONE();
 }

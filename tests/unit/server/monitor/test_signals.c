@@ -63,7 +63,7 @@ static void check_same(const struct signal_set *a, const struct signal_set *b)
 
 /* The prepared reference side: sorted numbers, counted categories, and a
  * byte form that gives the same inputs back and refuses anything cut short. */
-static void test_prepared_reference(void)
+TEST(prepared_reference)
 {
     struct dd_batch ref, cur;
     load("{\"prediction\":\"b\",\"confidence\":0.9,\"features\":{\"age\":30,\"f\":1},\"embedding\":[1,0]}\n"
@@ -136,17 +136,23 @@ static void test_prepared_reference(void)
     dd_batch_release(&ref);
 }
 
-int main(void)
+/* The reference of the cases below: mixed kinds, probabilities, latency. */
+static void load_reference(struct dd_batch *ref)
 {
-    test_prepared_reference();
-
-    struct dd_batch ref, cur;
     load("{\"prediction\":\"cat\",\"confidence\":0.9,\"features\":{\"age\":30,\"country\":\"de\"},"
          "\"embedding\":[1,0],\"probabilities\":[0.9,0.1]}\n"
          "{\"prediction\":\"dog\",\"confidence\":0.6,\"features\":{\"age\":40,\"country\":\"fr\"},"
          "\"embedding\":[0,1],\"probabilities\":[0.4,0.6],\"latency_ms\":5}\n"
          "{\"prediction\":7,\"features\":{\"mixed\":1}}\n",
-         &ref);
+         ref);
+}
+
+/* Kinds, report order, shared category indexes, embeddings, probability
+ * classes. */
+TEST(signal_arrays)
+{
+    struct dd_batch ref, cur;
+    load_reference(&ref);
     load("{\"prediction\":\"dog\",\"confidence\":0.5,\"features\":{\"age\":50,\"country\":\"de\","
          "\"mixed\":\"x\"},\"embedding\":[1,1]}\n",
          &cur);
@@ -154,7 +160,6 @@ int main(void)
     char err[200];
     struct signals_ref *r = signals_ref_build(ref.events, ref.n);
     CHECK_EQ_INT(signals_build_cur(r, cur.events, cur.n, &s, err, sizeof err), 0);
-
     /* report order: fixed signals, embedding, features, probability classes */
     const char *order[] = {"confidence", "prediction", "latency", "embedding", "feature:age",
                            "feature:country", "feature:mixed", "probability:0", "probability:1"};
@@ -193,19 +198,48 @@ int main(void)
     CHECK(lat && lat->n_ref == 1 && lat->n_cur == 0);
     signals_release(&s);
     dd_batch_release(&cur);
+    signals_ref_free(r);
+    dd_batch_release(&ref);
+}
 
-    /* embeddings of another dimension: a clear error */
+/* embeddings of another dimension: a clear error */
+TEST(dimension_mismatch)
+{
+    struct dd_batch ref, cur;
+    struct signal_set s;
+    char err[200];
+    load_reference(&ref);
+    struct signals_ref *r = signals_ref_build(ref.events, ref.n);
     load("{\"embedding\":[1,2,3]}\n", &cur);
     CHECK_EQ_INT(signals_build_cur(r, cur.events, cur.n, &s, err, sizeof err), DD_EDIM);
     CHECK(strstr(err, "dimension 3") && strstr(err, "2"));
     signals_release(&s);
     dd_batch_release(&cur);
+    signals_ref_free(r);
+    dd_batch_release(&ref);
+}
 
-    /* empty current window: signals exist with n_cur = 0 */
+/* empty current window: signals exist with n_cur = 0 */
+TEST(empty_window)
+{
+    struct dd_batch ref;
+    struct signal_set s;
+    char err[200];
+    load_reference(&ref);
+    struct signals_ref *r = signals_ref_build(ref.events, ref.n);
     CHECK_EQ_INT(signals_build_cur(r, NULL, 0, &s, err, sizeof err), 0);
     CHECK(find(&s, "confidence") && find(&s, "confidence")->n_cur == 0);
     signals_release(&s);
     signals_ref_free(r);
     dd_batch_release(&ref);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(prepared_reference);
+    RUN(signal_arrays);
+    RUN(dimension_mismatch);
+    RUN(empty_window);
     CHECK_DONE();
 }

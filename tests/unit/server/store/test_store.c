@@ -1,4 +1,4 @@
-/* Tests server/store.c: migrations (fresh, reopen, newer schema refused),
+/* Tests server/store/store.c: migrations (fresh, reopen, newer schema refused),
  * the writer's insert path (duplicates, dimension conflicts, per-version
  * counts), labels, keys, page size and checkpoints off the writer. */
 #include <sqlite3.h>
@@ -67,20 +67,59 @@ static int ingest(struct store *s, const char *model, const char *body,
     return rc;
 }
 
-int main(void)
+static char dir[64];
+static struct store_options opts;
+
+/* A fresh database in a new temporary folder (dbpath). */
+static struct store *open_fresh(void)
 {
-    char dir[] = "/tmp/dd-test-store-XXXXXX";
+    snprintf(dir, sizeof dir, "/tmp/dd-test-store-XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
     snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
+    opts = (struct store_options){dbpath, 0, 2};
     char err[512] = "";
     struct store *s = NULL;
-    struct store_options o = {dbpath, 0, 2};
+    CHECK_EQ_INT(store_open(&opts, &s, err, sizeof err), 0);
+    return s;
+}
 
-    /* fresh database: every migration applied once */
-    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+static void remove_dir(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
+/* The events the cases below start from: vit (default: a, b, c and one
+ * without id; v2: one), bert (a). */
+static void seed(struct store *s)
+{
+    struct store_ingest_result r;
+    CHECK_EQ_INT(ingest(s, "vit",
+                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
+                        "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
+                        "\"ts\":1795341500000}]}", &r), 0);
+    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
+                                  "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
+                        &r), 0);
+    CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
+}
+
+/* fresh database: every migration applied once */
+TEST(fresh_database)
+{
+    struct store *s = open_fresh();
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
+    store_close(s);
+    remove_dir();
+}
 
+/* the insert path: duplicates by id, ids per model, dimension conflicts,
+ * per-version counts */
+TEST(insert_and_counts)
+{
+    struct store *s = open_fresh();
     struct store_ingest_result r;
     CHECK_EQ_INT(ingest(s, "vit",
                         "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
@@ -119,7 +158,15 @@ int main(void)
     store_models_free(ms, n);
     CHECK_EQ_INT(store_r_models(s, "nope", &ms, &n), DD_ENOTFOUND);
 
-    /* labels join by event id */
+    store_close(s);
+    remove_dir();
+}
+
+/* labels join by event id */
+TEST(labels)
+{
+    struct store *s = open_fresh();
+    seed(s);
     struct dd_labels l;
     struct dd_parse_error pe;
     const char *lb = "{\"labels\":[{\"id\":\"a\",\"label\":\"cat\"},{\"id\":\"q\",\"label\":\"x\"}]}";
@@ -132,7 +179,16 @@ int main(void)
     dd_labels_release(&l);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
 
-    /* references: a range of the version's own events, then a batch */
+    store_close(s);
+    remove_dir();
+}
+
+/* a range of the version's own events as reference: sampled on a reader
+ * over the cap, taken whole under it, never more than the cap */
+TEST(reference_range)
+{
+    struct store *s = open_fresh();
+    seed(s);
     size_t nref = 0;
     /* over the cap: chosen on a reader, every 2nd event in time order (2 of 4) */
     struct store_range_sample rs = {.from_ms = 0, .to_ms = 1795341600000LL, .max = 3};
@@ -180,6 +236,18 @@ int main(void)
     CHECK(exists);
     CHECK_EQ_INT(store_r_reference(s, "vit", "v9", &ref, &exists), DD_ENOTFOUND);
     CHECK(!exists);
+    store_close(s);
+    remove_dir();
+}
+
+/* a batch as reference; windows: last N, time range, the sample cap */
+TEST(reference_events_and_windows)
+{
+    struct store *s = open_fresh();
+    seed(s);
+    struct store_ingest_result r;
+    struct store_reference ref;
+    int exists = 0;
     struct dd_batch rb;
     const char *refbody = "{\"events\":[{\"confidence\":0.5},{\"confidence\":0.6,\"embedding\":[1,2,3]}]}";
     CHECK_EQ_INT(dd_parse_events(refbody, strlen(refbody), DD_BODY_JSON, &rb, &pe_store), 0);
@@ -210,7 +278,14 @@ int main(void)
     dd_batch_release(&rb);
     CHECK_EQ_INT(store_r_events(s, "vit", "v9", &range, &rb, &wi), DD_ENOTFOUND);
 
-    /* keys */
+    store_close(s);
+    remove_dir();
+}
+
+TEST(keys)
+{
+    struct store *s = open_fresh();
+    size_t n;
     struct store_key k = {.id = "key_1", .role = DD_ROLE_READ, .created_ms = 5};
     memset(k.hash, 7, 32);
     CHECK_EQ_INT(store_key_insert(s, &k), 0);
@@ -221,7 +296,17 @@ int main(void)
     CHECK(n == 1 && ks[0].role == DD_ROLE_READ && ks[0].revoked_ms > 0);
     free(ks);
     store_close(s);
+    remove_dir();
+}
 
+/* reopen, and upgrades of older databases */
+TEST(reopen_and_upgrade)
+{
+    struct store *s = open_fresh();
+    struct store_options o = opts;
+    char err[512] = "";
+    seed(s);
+    store_close(s);
     /* reopen: nothing re-applied, data kept */
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
@@ -250,39 +335,54 @@ int main(void)
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM pragma_table_info('ref_summaries') WHERE name = 'summary'"), 1);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_summaries"), 0);
     store_close(s);
+    remove_dir();
+}
 
-    /* 16 KiB pages; 80 MiB of embeddings pass the checkpoint thresholds:
-     * while the store is still open the main file has taken the pages back
-     * and the WAL stays bounded (hard limit 128 MiB, cut back to 64 MiB) */
+/* 16 KiB pages; 80 MiB of embeddings pass the checkpoint thresholds:
+ * while the store is still open the main file has taken the pages back
+ * and the WAL stays bounded (hard limit 128 MiB, cut back to 64 MiB) */
+TEST(page_size_and_checkpoints)
+{
+    struct store *s = open_fresh();
+    struct store_ingest_result r;
+    store_close(s);
+    char err[512] = "";
+    struct store_options o = opts;
     CHECK_EQ_INT(query_int("PRAGMA page_size"), 16384);
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
-    {
-        float emb[1024];
-        char b64[DD_BASE64_ENCODED_LEN(sizeof emb) + 1];
-        for (int d = 0; d < 1024; d++)
-            emb[d] = (float)d;
-        dd_base64_encode((const uint8_t *)emb, sizeof emb, b64);
-        struct dd_buf body;
-        dd_buf_init(&body);
-        long long wal_max = 0;
-        for (int k = 0; k < 200; k++) {
-            dd_buf_reset(&body);
-            dd_buf_puts(&body, "{\"events\":[");
-            for (int i = 0; i < 100; i++)
-                dd_buf_printf(&body, "%s{\"embedding_b64\":\"%s\"}", i ? "," : "", b64);
-            dd_buf_puts(&body, "]}");
-            CHECK_EQ_INT(ingest(s, "ckpt", body.data, &r), 0);
-            char wal[300];
-            snprintf(wal, sizeof wal, "%s-wal", dbpath);
-            if (file_size(wal) > wal_max)
-                wal_max = file_size(wal);
-        }
-        dd_buf_release(&body);
-        CHECK(file_size(dbpath) > (32LL << 20));
-        CHECK(wal_max <= (130LL << 20));
+    float emb[1024];
+    char b64[DD_BASE64_ENCODED_LEN(sizeof emb) + 1];
+    for (int d = 0; d < 1024; d++)
+        emb[d] = (float)d;
+    dd_base64_encode((const uint8_t *)emb, sizeof emb, b64);
+    struct dd_buf body;
+    dd_buf_init(&body);
+    long long wal_max = 0;
+    for (int k = 0; k < 200; k++) {
+        dd_buf_reset(&body);
+        dd_buf_puts(&body, "{\"events\":[");
+        for (int i = 0; i < 100; i++)
+            dd_buf_printf(&body, "%s{\"embedding_b64\":\"%s\"}", i ? "," : "", b64);
+        dd_buf_puts(&body, "]}");
+        CHECK_EQ_INT(ingest(s, "ckpt", body.data, &r), 0);
+        char wal[300];
+        snprintf(wal, sizeof wal, "%s-wal", dbpath);
+        if (file_size(wal) > wal_max)
+            wal_max = file_size(wal);
     }
-    /* time order is not table order: the sample is every 2nd event by time (ts 1000 and
-     * 3000), listed by id so that the writer's copy reads the table front to back */
+    dd_buf_release(&body);
+    CHECK(file_size(dbpath) > (32LL << 20));
+    CHECK(wal_max <= (130LL << 20));
+    store_close(s);
+    remove_dir();
+}
+
+/* time order is not table order: the sample is every 2nd event by time (ts 1000 and
+ * 3000), listed by id so that the writer's copy reads the table front to back */
+TEST(range_sample_time_order)
+{
+    struct store *s = open_fresh();
+    struct store_ingest_result r;
     CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"version\":\"rev\",\"ts\":4000,\"prediction\":\"x\"},"
                                   "{\"version\":\"rev\",\"ts\":3000,\"prediction\":\"x\"},"
                                   "{\"version\":\"rev\",\"ts\":2000,\"prediction\":\"x\"},"
@@ -296,21 +396,47 @@ int main(void)
     CHECK_EQ_INT(rev.ids[1], query_int("SELECT id FROM events WHERE ts = 1000"));
     store_range_sample_release(&rev);
     store_close(s);
+    remove_dir();
+}
 
-    /* a database from a newer driftd is refused with a clear message */
+/* a database from a newer driftd is refused with a clear message */
+TEST(newer_schema_refused)
+{
+    struct store *s = open_fresh();
+    struct store_options o = opts;
+    char err[512] = "";
+    store_close(s);
     exec_sql("INSERT INTO schema_migrations VALUES (99, 0)");
     s = NULL;
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), DD_ESCHEMA);
     CHECK(s == NULL);
     CHECK(strstr(err, "schema version 99") && strstr(err, "newer"));
+    remove_dir();
+}
 
-    /* an unopenable path names the file */
+/* an unopenable path names the file */
+TEST(unopenable_path)
+{
+    struct store *s = NULL;
+    char err[512] = "";
     struct store_options bad = {"/nonexistent-dir/x/y.db", 0, 1};
     CHECK(store_open(&bad, &s, err, sizeof err) != 0);
     CHECK(strstr(err, "/nonexistent-dir/x/y.db") != NULL);
+}
 
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_EQ_INT(system(cmd), 0);
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(fresh_database);
+    RUN(insert_and_counts);
+    RUN(labels);
+    RUN(reference_range);
+    RUN(reference_events_and_windows);
+    RUN(keys);
+    RUN(reopen_and_upgrade);
+    RUN(page_size_and_checkpoints);
+    RUN(range_sample_time_order);
+    RUN(newer_schema_refused);
+    RUN(unopenable_path);
     CHECK_DONE();
 }
