@@ -42,6 +42,7 @@ static int match(const char *pattern, const char *path, struct http_req *r)
 {
     int np = 0;
     const char *p = pattern, *s = path;
+    memset(r->params, 0, sizeof r->params); /* none left from a route tried before */
     while (*p) {
         if (p[0] == '*' && p[1] == '\0')
             return 1;
@@ -97,7 +98,8 @@ int routes_prepare(struct http_req *r)
     r->route = (int)(found - routes);
     r->route_role = (int)found->role;
     for (int i = 0; i < HTTP_MAX_PARAMS && r->params[i][0]; i++)
-        if (!dd_name_valid(r->params[i], strlen(r->params[i]))) {
+        if (!dd_name_valid(r->params[i], strlen(r->params[i])) || !strcmp(r->params[i], ".") ||
+            !strcmp(r->params[i], "..")) {
             http_reply_error(r, 400, "invalid_query", -1,
                              "'%s' in the path must match [A-Za-z0-9._-]{1,128} and not be "
                              "'.' or '..'",

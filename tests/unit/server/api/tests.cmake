@@ -1,0 +1,2 @@
+dd_unit_test(server/api routes LIBS dd_api)
+dd_unit_test(server/api auth LIBS dd_api)
