@@ -1,2 +1,5 @@
 dd_unit_test(server/monitor signals LIBS dd_monitor)
 dd_unit_test(server/monitor reference LIBS dd_monitor)
+dd_unit_test(server/monitor settings LIBS dd_monitor)
+dd_unit_test(server/monitor refcache LIBS dd_monitor)
+dd_unit_test(server/monitor retention LIBS dd_monitor)
