@@ -19,7 +19,7 @@ struct auth {
     pthread_mutex_t mu;       /* guards everything below */
     struct store_key *keys;   /* active keys only */
     size_t n_keys;
-    int64_t loaded_ms;
+    int64_t loaded_ns;         /* CLOCK_MONOTONIC: a wall-clock step must not delay a reload */
 };
 
 static void reload_locked(struct auth *a)
@@ -35,7 +35,7 @@ static void reload_locked(struct auth *a)
     free(a->keys);
     a->keys = all;
     a->n_keys = active;
-    a->loaded_ms = dd_now_ms();
+    a->loaded_ns = dd_mono_ns();
 }
 
 int auth_new(struct store *st, int loopback, struct auth **out)
@@ -62,7 +62,7 @@ void auth_free(struct auth *a)
 
 static void refresh(struct auth *a)
 {
-    if (dd_now_ms() - a->loaded_ms >= AUTH_RELOAD_MS)
+    if (dd_mono_ns() - a->loaded_ns >= (int64_t)AUTH_RELOAD_MS * 1000000)
         reload_locked(a);
 }
 
