@@ -130,7 +130,7 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.refcache = refcache_new(app.store, app.writer);
-    dd_blas_set_threads(1); /* DESIGN.md: evaluations must not fight the HTTP threads */
+    dd_blas_set_threads(1); /* docs/design.md: evaluations must not fight the HTTP threads */
     if (evaluator_start(&app, &app.evaluator) != 0) {
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");
         goto out;

@@ -8,7 +8,7 @@
 #include "server/auth.h"
 #include "server/handlers.h"
 
-/* Every endpoint driftd serves.  API.md is the contract for each. */
+/* Every endpoint driftd serves.  docs/api.md is the contract for each. */
 static const struct route routes[] = {
     {"GET", "/healthz", ROLE_NONE, h_healthz},
     {"GET", "/readyz", ROLE_NONE, h_readyz},
