@@ -1,13 +1,12 @@
 /* embed.c — centroid distance, reference PCA, PCA-KS and reconstruction error
- * (BLAS/LAPACKE lives here and in mmd.c only). */
+ * (BLAS/LAPACKE, through analysis/blas.h, lives here and in mmd.c only). */
 #include "analysis/embed.h"
 
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/blas.h"
 #include "analysis/ks.h"
 #include "analysis/sort.h"
 #include "base/alloc.h"
@@ -46,17 +45,21 @@ int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_
         return DD_EINSUFFICIENT;
     if (dd_float_has_nonfinite(a, n * dim) || dd_float_has_nonfinite(b, m * dim))
         return DD_EINVAL;
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
     double *ca = dd_malloc(dim * sizeof *ca), *cb = dd_malloc(dim * sizeof *cb);
     column_means(a, n, dim, ca);
     column_means(b, m, dim, cb);
-    double na = cblas_dnrm2((int)dim, ca, 1), nb = cblas_dnrm2((int)dim, cb, 1);
+    double na = bl->cblas_dnrm2((int)dim, ca, 1), nb = bl->cblas_dnrm2((int)dim, cb, 1);
     double d;
     if (na == 0 && nb == 0)
         d = 0.0;
     else if (na == 0 || nb == 0)
         d = 1.0;
     else {
-        d = 1.0 - cblas_ddot((int)dim, ca, 1, cb, 1) / (na * nb);
+        d = 1.0 - bl->cblas_ddot((int)dim, ca, 1, cb, 1) / (na * nb);
         if (d < 0)
             d = 0; /* rounding */
     }
@@ -79,8 +82,8 @@ static void centred_block(const float *x, size_t r0, size_t rows, size_t dim,
 }
 
 /* Projections (m × k_eff) and reconstruction errors (m) of rows x. */
-static void project_rows(const struct dd_pca *p, const float *x, size_t m, double *proj,
-                         double *err)
+static void project_rows(const struct dd_blas *bl, const struct dd_pca *p, const float *x,
+                         size_t m, double *proj, double *err)
 {
     size_t dim = p->dim, ke = p->k_eff;
     double *blk = dd_malloc(dd_mul(EMBED_BLOCK_ROWS, dim) * sizeof *blk);
@@ -89,18 +92,18 @@ static void project_rows(const struct dd_pca *p, const float *x, size_t m, doubl
         centred_block(x, r0, rows, dim, p->mean, blk);
         double *pr = proj + r0 * ke;
         if (p->k > 0)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)p->k,
-                        (int)dim, 1.0, blk, (int)dim, p->components, (int)p->k, 0.0, pr,
-                        (int)ke);
+            bl->cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)p->k,
+                            (int)dim, 1.0, blk, (int)dim, p->components, (int)p->k, 0.0, pr,
+                            (int)ke);
         for (size_t i = 0; i < rows; i++) {
-            double nn = cblas_ddot((int)dim, blk + i * dim, 1, blk + i * dim, 1);
+            double nn = bl->cblas_ddot((int)dim, blk + i * dim, 1, blk + i * dim, 1);
             if (p->k == 0) {
                 pr[i * ke] = sqrt(nn); /* distance to the constant reference */
                 if (err)
                     err[r0 + i] = sqrt(nn);
                 continue;
             }
-            double pp = cblas_ddot((int)p->k, pr + i * ke, 1, pr + i * ke, 1);
+            double pp = bl->cblas_ddot((int)p->k, pr + i * ke, 1, pr + i * ke, 1);
             if (err)
                 err[r0 + i] = nn > pp ? sqrt(nn - pp) : 0.0;
         }
@@ -128,7 +131,10 @@ int dd_pca_fit(const float *x, size_t n, size_t dim, double var_share, size_t ma
         return DD_EINSUFFICIENT;
     if (dd_float_has_nonfinite(x, n * dim))
         return DD_EINVAL;
-    int rc = 0;
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
     double *cov = NULL, *blk = NULL, *w = NULL, *z = NULL, *proj = NULL, *err = NULL;
     lapack_int *isuppz = NULL;
     struct dd_pca p;
@@ -143,8 +149,8 @@ int dd_pca_fit(const float *x, size_t n, size_t dim, double var_share, size_t ma
     for (size_t r0 = 0; r0 < n; r0 += EMBED_BLOCK_ROWS) {
         size_t rows = n - r0 < EMBED_BLOCK_ROWS ? n - r0 : EMBED_BLOCK_ROWS;
         centred_block(x, r0, rows, dim, p.mean, blk);
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)dim, (int)rows, 1.0, blk,
-                    (int)dim, 1.0, cov, (int)dim);
+        bl->cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)dim, (int)rows, 1.0, blk,
+                        (int)dim, 1.0, cov, (int)dim);
     }
     free(blk);
     blk = NULL;
@@ -162,10 +168,10 @@ int dd_pca_fit(const float *x, size_t n, size_t dim, double var_share, size_t ma
         z = dd_malloc(dd_mul(dim, kmax) * sizeof *z);
         isuppz = dd_malloc(2 * kmax * sizeof *isuppz);
         lapack_int found = 0;
-        lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)dim, cov,
-                                         (lapack_int)dim, 0.0, 0.0,
-                                         (lapack_int)(dim - kmax + 1), (lapack_int)dim, 0.0,
-                                         &found, w, z, (lapack_int)kmax, isuppz);
+        lapack_int info = bl->LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)dim,
+                                             cov, (lapack_int)dim, 0.0, 0.0,
+                                             (lapack_int)(dim - kmax + 1), (lapack_int)dim,
+                                             0.0, &found, w, z, (lapack_int)kmax, isuppz);
         if (info != 0 || (size_t)found != kmax) {
             rc = DD_ENUMERIC;
             goto out;
@@ -209,7 +215,7 @@ int dd_pca_fit(const float *x, size_t n, size_t dim, double var_share, size_t ma
      * reference reconstruction errors */
     proj = dd_malloc(dd_mul(n, p.k_eff) * sizeof *proj);
     err = dd_malloc(n * sizeof *err);
-    project_rows(&p, x, n, proj, err);
+    project_rows(bl, &p, x, n, proj, err);
     p.ref_proj = dd_malloc(dd_mul(n, p.k_eff) * sizeof *p.ref_proj);
     for (size_t c = 0; c < p.k_eff; c++) {
         double *col = p.ref_proj + c * n;
@@ -243,7 +249,11 @@ int dd_pca_project(const struct dd_pca *p, const float *x, size_t m, double *out
 {
     if (dd_float_has_nonfinite(x, m * p->dim))
         return DD_EINVAL;
-    project_rows(p, x, m, out, NULL);
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
+    project_rows(bl, p, x, m, out, NULL);
     return 0;
 }
 
@@ -253,10 +263,14 @@ int dd_pca_ks(const struct dd_pca *p, const float *cur, size_t m, struct dd_pca_
         return DD_EINSUFFICIENT;
     if (dd_float_has_nonfinite(cur, m * p->dim))
         return DD_EINVAL;
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
     size_t ke = p->k_eff;
     double *proj = dd_malloc(dd_mul(m, ke) * sizeof *proj);
     double *col = dd_malloc(m * sizeof *col);
-    project_rows(p, cur, m, proj, NULL);
+    project_rows(bl, p, cur, m, proj, NULL);
     double dmax = 0.0, pmin = 1.0;
     for (size_t c = 0; c < ke; c++) {
         for (size_t i = 0; i < m; i++)
@@ -284,9 +298,13 @@ int dd_pca_reconstruction(const struct dd_pca *p, const float *cur, size_t m,
         return DD_EINSUFFICIENT;
     if (dd_float_has_nonfinite(cur, m * p->dim))
         return DD_EINVAL;
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
     double *proj = dd_malloc(dd_mul(m, p->k_eff) * sizeof *proj);
     double *err = dd_malloc(m * sizeof *err);
-    project_rows(p, cur, m, proj, err);
+    project_rows(bl, p, cur, m, proj, err);
     double s = 0.0;
     for (size_t i = 0; i < m; i++)
         s += err[i];
@@ -304,7 +322,7 @@ int dd_pca_reconstruction(const struct dd_pca *p, const float *cur, size_t m,
 
 void dd_blas_set_threads(int n)
 {
-    openblas_set_num_threads(n > 0 ? n : 1);
+    dd_blas__set_threads(n);
 }
 
 #define PCA_MAGIC "DDPCA1\0\0"

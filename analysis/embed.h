@@ -6,7 +6,8 @@
  * The PCA is the expensive part and depends on the reference only: fit it
  * once per reference (dd_pca_fit) and evaluate windows against it.  The
  * covariance is accumulated with cblas_dsyrk over row blocks (bounded memory),
- * and LAPACKE_dsyevr computes only the top eigenpairs.
+ * and LAPACKE_dsyevr computes only the top eigenpairs.  Both libraries are
+ * loaded on the first call that needs them (analysis/blas.h: why).
  *
  *  - cosine_centroid = 1 - cos(mean_ref, mean_cur) (= scipy.spatial.distance.
  *    cosine of the two means); 0 if both means are 0, 1 if only one is.
@@ -25,10 +26,11 @@
  *    statistics instead).  No p-value: an effect-size style method.
  *
  * Errors: DD_EINSUFFICIENT (fewer than 2 reference rows, empty current),
- * DD_EINVAL (dim 0, NaN/Inf values), DD_ENUMERIC (LAPACK failure).
+ * DD_EINVAL (dim 0, NaN/Inf values), DD_ENUMERIC (LAPACK failure), DD_EIO
+ * (OpenBLAS or LAPACKE cannot be loaded; logged once, with dlerror()'s text).
  * Threading: a fitted struct dd_pca is read-only after dd_pca_fit() and may be
  * shared by threads evaluating against it.  BLAS threading is the caller's
- * (the server sets openblas_set_num_threads(1)).
+ * (the server sets dd_blas_set_threads(1)).
  */
 #ifndef DD_EMBED_H
 #define DD_EMBED_H
@@ -90,7 +92,8 @@ int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_
 int dd_float_has_nonfinite(const float *x, size_t n);
 
 /* Caps the threads OpenBLAS uses per call (the server sets 1, so an
- * evaluation never competes with the HTTP threads for the cores). */
+ * evaluation never competes with the HTTP threads for the cores).  Before
+ * OpenBLAS is loaded the count is kept and applied when it is. */
 void dd_blas_set_threads(int n);
 
 #endif

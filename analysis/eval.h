@@ -7,7 +7,7 @@
  * sets the report's top-level verdict with Holm–Bonferroni at alpha across
  * all p-value methods (effect-size methods with thresholds flag drift but do
  * not enter the family).  dd_report_json_members()/dd_report_text() render it in the
- * shape of API.md's drift endpoint.
+ * shape of docs/api.md's drift endpoint.
  *
  * analysis/ never sees HTTP, SQLite or the event struct.  Nothing here is
  * shared between threads: one evaluation, one thread.  Allocation aborts on

@@ -1,12 +1,12 @@
 /* mmd.c — RBF-kernel MMD² with a permutation test from one kernel matrix. */
 #include "analysis/mmd.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/blas.h"
 #include "analysis/embed.h"
 #include "analysis/rng.h"
 #include "base/alloc.h"
@@ -43,11 +43,12 @@ static double select_kth(double *a, size_t n, size_t k)
 
 /* Kernel matrix (upper triangle, row-major N×N) of the rows z (N×dim), and
  * the bandwidth 2σ² (median heuristic) unless given (> 0). */
-static double *kernel_matrix(const double *z, size_t N, size_t dim, double *two_sigma2)
+static double *kernel_matrix(const struct dd_blas *bl, const double *z, size_t N, size_t dim,
+                             double *two_sigma2)
 {
     double *K = dd_calloc(dd_mul(N, N), sizeof *K);
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)N, (int)dim, 1.0, z, (int)dim,
-                0.0, K, (int)N);
+    bl->cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)N, (int)dim, 1.0, z,
+                    (int)dim, 0.0, K, (int)N);
     double *sq = dd_malloc(N * sizeof *sq);
     for (size_t i = 0; i < N; i++)
         sq[i] = K[i * N + i];
@@ -110,10 +111,14 @@ int dd_mmd2_unbiased(const float *x, size_t n, const float *y, size_t m, size_t 
         return DD_EINVAL;
     if (n < 2 || m < 2)
         return DD_EINSUFFICIENT;
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
     size_t N = n + m;
     double *z = dd_malloc(dd_mul(N, dim) * sizeof *z);
     to_double(y, m, dim, NULL, to_double(x, n, dim, NULL, z));
-    double *K = kernel_matrix(z, N, dim, &two_sigma2);
+    double *K = kernel_matrix(bl, z, N, dim, &two_sigma2);
     double sxx = 0, syy = 0, sxy = 0;
     for (size_t i = 0; i < N; i++)
         for (size_t j = i; j < N; j++) {
@@ -158,6 +163,10 @@ int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim,
         max_samples = 2;
     if (dd_float_has_nonfinite(x, n * dim) || dd_float_has_nonfinite(y, m * dim))
         return DD_EINVAL;
+    const struct dd_blas *bl;
+    int rc = dd_blas__get(&bl);
+    if (rc != 0)
+        return rc;
     struct dd_rng rng;
     dd_rng_seed(&rng, seed);
     size_t nx = n < max_samples ? n : max_samples, ny = m < max_samples ? m : max_samples;
@@ -169,7 +178,7 @@ int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim,
     free(px);
     free(py);
     double bw = 0.0;
-    double *K = kernel_matrix(z, N, dim, &bw);
+    double *K = kernel_matrix(bl, z, N, dim, &bw);
     free(z);
 
     /* L: column 0 the observed split, 1..P permuted splits, C-1 all ones
@@ -192,8 +201,8 @@ int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim,
     for (size_t i = 0; i < N; i++)
         L[i * C + C - 1] = 1.0;
     double *S = dd_malloc(dd_mul(N, C) * sizeof *S);
-    cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)N, (int)C, 1.0, K, (int)N, L,
-                (int)C, 0.0, S, (int)C);
+    bl->cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)N, (int)C, 1.0, K, (int)N, L,
+                    (int)C, 0.0, S, (int)C);
     free(K);
     double obs = 0.0;
     size_t ge = 0;

@@ -98,27 +98,97 @@ char *dd_buf_take(struct dd_buf *b, size_t *len)
     return p;
 }
 
+int dd_utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    int len;
+    unsigned lo = 0x80, hi = 0xbf; /* range of the second byte (RFC 3629 table) */
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* surrogates D800..DFFF */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else {
+        return -1; /* a continuation byte, C0, C1 or F5..FF */
+    }
+    for (int i = 1; i < len; i++) {
+        if ((size_t)i >= n || s[i] < lo || s[i] > hi)
+            return -i;
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return len;
+}
+
+/* How many bytes from s on can be copied as they are: printable ASCII other
+ * than '"' and '\\'.  Eight at a time, as reports are mostly that. */
+static size_t json_plain_run(const unsigned char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+        /* any byte >= 0x80, < 0x20, '"' or '\\' (exact as a yes/no) */
+        if ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs)
+            break;
+    }
+    while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 void dd_json_strn(struct dd_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
     dd_buf_reserve(b, n + 2);
     dd_buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    size_t i = 0;
+    while (i < n) {
+        size_t run = json_plain_run(u + i, n - i);
+        if (run) {
+            dd_buf_append(b, u + i, run);
+            i += run;
+            if (i == n)
+                break;
+        }
+        unsigned char c = u[i];
+        if (c >= 0x80) {
+            int k = dd_utf8_seq(u + i, n - i);
+            if (k > 0) {
+                dd_buf_append(b, u + i, (size_t)k);
+                i += (size_t)k;
+            } else {
+                dd_buf_append(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+                i += (size_t)-k;
+            }
+            continue;
+        }
         switch (c) {
         case '"': dd_buf_append(b, "\\\"", 2); break;
         case '\\': dd_buf_append(b, "\\\\", 2); break;
         case '\n': dd_buf_append(b, "\\n", 2); break;
         case '\r': dd_buf_append(b, "\\r", 2); break;
         case '\t': dd_buf_append(b, "\\t", 2); break;
-        default:
-            if (c < 0x20) {
-                char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                dd_buf_append(b, e, 6);
-            } else {
-                dd_buf_putc(b, (char)c);
-            }
+        default: {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            dd_buf_append(b, e, 6);
         }
+        }
+        i++;
     }
     dd_buf_putc(b, '"');
 }

@@ -31,7 +31,10 @@ void dd_buf_vprintf(struct dd_buf *b, const char *fmt, va_list ap);
 /* Hands the bytes to the caller (free() them); the buffer is empty after. */
 char *dd_buf_take(struct dd_buf *b, size_t *len);
 
-/* JSON pieces.  Strings are escaped per RFC 8259; doubles that are not
+/* JSON pieces.  Strings are escaped per RFC 8259 and always come out as
+ * valid UTF-8: each ill-formed byte sequence of s (its maximal subpart, as
+ * Unicode 15 section 3.9 recommends) is written as U+FFFD, so an answer
+ * that echoes bytes from a URL stays valid JSON.  Doubles that are not
  * finite are written as null (driftd never emits NaN). */
 void dd_json_str(struct dd_buf *b, const char *s);
 void dd_json_strn(struct dd_buf *b, const char *s, size_t n);
@@ -41,5 +44,11 @@ void dd_json_int(struct dd_buf *b, int64_t v);
 void dd_json_key(struct dd_buf *b, const char *key, int *first);
 /* Epoch milliseconds as an RFC 3339 UTC string in quotes, null for < 0. */
 void dd_json_time(struct dd_buf *b, int64_t ms);
+
+/* The UTF-8 sequence at s[0..n), n >= 1, per RFC 3629 (no overlongs, no
+ * surrogates, nothing above U+10FFFF): its length 1..4 when well formed,
+ * otherwise minus the length of its maximal ill-formed subpart (-1..-3),
+ * the bytes one U+FFFD stands for.  U+0000 counts as well formed here. */
+int dd_utf8_seq(const unsigned char *s, size_t n);
 
 #endif

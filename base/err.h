@@ -21,7 +21,8 @@
     X(SCHEMA, -10, "unsupported database schema")                     \
     X(NUMERIC, -11, "numerical failure")                              \
     X(SHUTDOWN, -12, "shutting down")                                 \
-    X(INTERNAL, -13, "internal error")
+    X(INTERNAL, -13, "internal error")                                \
+    X(FULL, -14, "storage is full")
 
 enum dd_err {
 #define DD_ERR_ENUM(name, code, msg) DD_E##name = (code),

@@ -1,6 +1,6 @@
 /* timefmt.h — time values as driftd sees them: int64 Unix epoch milliseconds.
  *
- * API.md accepts RFC 3339 strings or epoch-ms integers and returns RFC 3339
+ * docs/api.md accepts RFC 3339 strings or epoch-ms integers and returns RFC 3339
  * UTC with milliseconds ("2026-11-22T10:00:00.000Z").  Durations ("15m",
  * "1h", "500ms", "7d") are parsed here too.  Thread-safe.
  */

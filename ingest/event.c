@@ -64,8 +64,8 @@ int dd_features_next(const uint8_t *p, size_t len, size_t *pos, struct dd_featur
 
 int dd_name_valid(const char *s, size_t n)
 {
-    if (n == 0 || n > DD_NAME_MAX)
-        return 0;
+    if (n == 0 || n > DD_NAME_MAX || (s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.'))))
+        return 0; /* "." and ".." would read as paths */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

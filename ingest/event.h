@@ -1,6 +1,6 @@
 /* event.h — a telemetry event and a batch of them, as validated by parse.h.
  *
- * One EVENT of API.md.  All pointers point into the batch's arena and live as
+ * One EVENT of docs/api.md.  All pointers point into the batch's arena and live as
  * long as the batch; dd_batch_release() frees everything at once.  A batch is
  * built by one thread (a request's) and then handed to the writer thread:
  * ownership moves with it, no sharing.
@@ -75,7 +75,7 @@ struct dd_feature {
  * possible for bytes that did not come from the encoder). */
 int dd_features_next(const uint8_t *p, size_t len, size_t *pos, struct dd_feature *f);
 
-/* Valid name per API.md: [A-Za-z0-9._-]{1,128}. */
+/* Valid name per docs/api.md: [A-Za-z0-9._-]{1,128}, other than "." and "..". */
 int dd_name_valid(const char *s, size_t n);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/utf8.h"
+
 int dd_jsonfast_enabled = 1;
 
 #define NUMBER_TOKEN_MAX 40 /* longer numbers go to cJSON (it copies at most 63) */
@@ -39,11 +41,13 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* 1 if any of the n bytes is a backslash or below 0x20; eight at a time
- * (embedding_b64 strings are kilobytes long). */
+/* 1 if any of the n bytes is a backslash or below 0x20, else 2 if any is
+ * 0x80 or above (non-ASCII text, to be checked as UTF-8), else 0; eight at
+ * a time (embedding_b64 strings are kilobytes long). */
 static int has_escape_or_control(const unsigned char *b, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t high = 0;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
@@ -52,25 +56,33 @@ static int has_escape_or_control(const unsigned char *b, size_t n)
         /* a zero byte in bs (a backslash), or a byte < 0x20 in x */
         if (((bs - ones) & ~bs & highs) | ((x - ones * 0x20) & ~x & highs))
             return 1;
+        high |= x;
     }
-    for (; i < n; i++)
+    for (; i < n; i++) {
         if (b[i] < 0x20 || b[i] == '\\')
             return 1;
-    return 0;
+        high |= b[i];
+    }
+    return high & highs ? 2 : 0;
 }
 
-/* A JSON string without escapes or control bytes, NUL-terminated in the
- * arena; NULL otherwise. */
+/* A JSON string without escapes or control bytes, and valid UTF-8 (the
+ * string rules of utf8.h: an invalid one goes to cJSON's path, where the
+ * body check names it), NUL-terminated in the arena; NULL otherwise. */
 static char *string(struct p *p)
 {
     if (p->s >= p->end || *p->s != '"')
         return NULL;
     const char *start = p->s + 1;
     const char *q = memchr(start, '"', (size_t)(p->end - start));
-    if (!q || has_escape_or_control((const unsigned char *)start, (size_t)(q - start)))
+    if (!q)
+        return NULL;
+    size_t n = (size_t)(q - start);
+    int k = has_escape_or_control((const unsigned char *)start, n);
+    if (k == 1 || (k == 2 && !dd_utf8_valid(start, n)))
         return NULL;
     p->s = q + 1;
-    return dd_arena_strndup(p->a, start, (size_t)(q - start));
+    return dd_arena_strndup(p->a, start, n);
 }
 
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */

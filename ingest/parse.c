@@ -4,6 +4,11 @@
  * field kind.  Each validator writes the error with the field path and
  * returns -1; parse_event() stops at the first error.  Values are copied into
  * the batch arena so the cJSON tree can be freed right after.
+ *
+ * Before cJSON sees a text, it is checked for the string rules of
+ * ingest/utf8.h (valid UTF-8, no U+0000), so every string of a tree is
+ * valid text and C's string functions see all of it; a text that breaks
+ * them is refused with the path of the string, before any other rule.
  */
 #include "ingest/parse.h"
 
@@ -20,6 +25,7 @@
 #include "base/err.h"
 #include "base/timefmt.h"
 #include "ingest/jsonfast.h"
+#include "ingest/utf8.h"
 
 /* epoch ms bounds: 1970 .. 9999-12-31 */
 #define TS_MAX_MS 253402300799999LL
@@ -342,18 +348,77 @@ static int result_of(int rc)
     return rc == -2 ? DD_ECONFLICT : DD_EINVAL;
 }
 
+/* A string of a text that breaks the string rules (ingest/utf8.h). */
+struct bad_text {
+    int found;
+    struct dd_json_where w;
+    char msg[160]; /* without the path */
+};
+
+/* 0 when s[0..len) keeps the string rules; 1 and *bad when a string
+ * breaks them; 2 when the first problem is in no string: a 0x00 byte, a
+ * backslash or a byte >= 0x80 there is not JSON (cJSON would take a 0x00
+ * as white space, so the check cannot skip it and go on).  base: s's
+ * offset in the body; list: as dd_json_where()'s. */
+static int find_bad_text(const char *s, size_t len, size_t base, const char *list,
+                         struct bad_text *bad)
+{
+    struct dd_text_problem p;
+    bad->found = 0;
+    if (!dd_text_scan(s, len, &p))
+        return 0;
+    dd_json_where(s, len, p.offset, list, &bad->w);
+    if (!bad->w.in_string)
+        return 2;
+    dd_text_describe(&p, bad->w.in_name, base, bad->msg, sizeof bad->msg);
+    bad->found = 1;
+    return 1;
+}
+
+/* The error for a bad string: "<path>: <message>", the path being `root`
+ * for the root value ("" for none). */
+static void seterr_bad_text(struct dd_parse_error *err, const char *code, long index,
+                            const char *root, const struct bad_text *bad)
+{
+    const char *path = bad->w.path[0] ? bad->w.path : root;
+    seterr(err, code, index, "%s%s%s", path, path[0] ? ": " : "", bad->msg);
+}
+
+/* cJSON's tree of a text that keeps the string rules.  NULL with *err set
+ * otherwise: invalid_json ("<root>: not valid JSON"), or `code` with the
+ * path of the bad string and the index in the root's `list` array. */
+static cJSON *parse_checked(const char *s, size_t len, const char *code, const char *root,
+                            const char *list, struct dd_parse_error *err)
+{
+    struct bad_text bad;
+    int r = find_bad_text(s, len, 0, list, &bad);
+    if (r == 1) {
+        seterr_bad_text(err, code, bad.w.item, root, &bad);
+        return NULL;
+    }
+    cJSON *tree = r == 0 ? cJSON_ParseWithLength(s, len) : NULL;
+    if (!tree)
+        seterr(err, "invalid_json", -1, "%s%snot valid JSON", root, root[0] ? ": " : "");
+    return tree;
+}
+
 /* The fast path's tree (nodes in scratch) or, outside its subset, cJSON's
- * (returned in *owned too, for cJSON_Delete). */
-static const cJSON *parse_tree(const char *s, size_t len, struct dd_arena *scratch,
-                               cJSON **owned)
+ * (returned in *owned too, for cJSON_Delete).  NULL when the text is not
+ * JSON, or breaks the string rules (then bad->found).  The fast path takes
+ * only texts that keep the rules, so both paths refuse the same texts. */
+static const cJSON *parse_tree(const char *s, size_t len, size_t base, const char *list,
+                               struct dd_arena *scratch, cJSON **owned, struct bad_text *bad)
 {
     *owned = NULL;
+    bad->found = 0;
     if (dd_jsonfast_enabled) {
         dd_arena_reset(scratch);
         const cJSON *root = dd_jsonfast_parse(s, len, scratch);
         if (root)
             return root;
     }
+    if (find_bad_text(s, len, base, list, bad))
+        return NULL; /* a bad string (bad->found), or not JSON */
     return *owned = cJSON_ParseWithLength(s, len);
 }
 
@@ -362,8 +427,14 @@ static int parse_json_body(const char *body, size_t len, struct ctx *c)
     struct dd_arena scratch;
     dd_arena_init(&scratch);
     cJSON *owned;
-    const cJSON *root = parse_tree(body, len, &scratch, &owned);
+    struct bad_text bad;
+    const cJSON *root = parse_tree(body, len, 0, "events", &scratch, &owned, &bad);
     int rc = DD_EINVAL;
+    if (bad.found) {
+        long i = bad.w.item;
+        seterr_bad_text(c->err, i >= 0 ? "invalid_event" : "invalid_body", i, "body", &bad);
+        goto out;
+    }
     if (!root) {
         seterr(c->err, "invalid_json", -1, "body: not valid JSON");
         goto out;
@@ -433,7 +504,15 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
         if (s == e)
             continue; /* blank lines are allowed */
         cJSON *owned;
-        const cJSON *obj = parse_tree(body + s, e - s, &scratch, &owned);
+        struct bad_text bad;
+        const cJSON *obj = parse_tree(body + s, e - s, s, NULL, &scratch, &owned, &bad);
+        if (bad.found) {
+            const char *p = bad.w.path;
+            seterr(c->err, "invalid_event", c->index, "events[%ld]%s%s: %s", c->index,
+                   p[0] && p[0] != '[' ? "." : "", p, bad.msg);
+            rc = DD_EINVAL;
+            break;
+        }
         if (!obj) {
             seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON",
                    c->index, lineno);
@@ -504,11 +583,9 @@ int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
     dd_batch_init(&scratch);
     struct ctx c = {&scratch, err, -1};
     int rc = DD_EINVAL;
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    if (!root) {
-        seterr(err, "invalid_json", -1, "body: not valid JSON");
+    cJSON *root = parse_checked(body, len, "invalid_body", "body", "labels", err);
+    if (!root)
         goto out;
-    }
     const cJSON *labels = cJSON_IsObject(root) ? root->child : NULL;
     if (!labels || strcmp(labels->string, "labels") != 0 || labels->next ||
         !cJSON_IsArray(labels)) {
@@ -558,11 +635,9 @@ int dd_parse_flat_object(const char *text, size_t len,
                          struct dd_parse_error *err)
 {
     int rc = DD_EINVAL;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    if (!root) {
-        seterr(err, "invalid_json", -1, "not valid JSON");
+    cJSON *root = parse_checked(text, len, "invalid_body", "", NULL, err);
+    if (!root)
         goto out;
-    }
     if (!cJSON_IsObject(root)) {
         seterr(err, "invalid_body", -1, "must be a JSON object");
         goto out;
@@ -614,11 +689,9 @@ int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t 
                         struct dd_parse_error *err)
 {
     int rc = DD_EINVAL;
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    if (!root) {
-        seterr(err, "invalid_json", -1, "body: not valid JSON");
+    cJSON *root = parse_checked(body, len, "invalid_body", "body", NULL, err);
+    if (!root)
         goto out;
-    }
     const cJSON *from = NULL, *to = NULL;
     for (const cJSON *v = cJSON_IsObject(root) ? root->child : NULL; v; v = v->next) {
         if (!strcmp(v->string, "from"))
@@ -681,11 +754,9 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
 {
     memset(out, 0, sizeof *out);
     int rc = DD_EINVAL;
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    if (!root) {
-        seterr(err, "invalid_json", -1, "body: not valid JSON");
+    cJSON *root = parse_checked(body, len, "invalid_body", "body", NULL, err);
+    if (!root)
         goto out;
-    }
     if (!cJSON_IsObject(root)) {
         rc = settings_fail(err, "body: must be an object%s", "");
         goto out;

@@ -1,10 +1,15 @@
 /* parse.h — request bodies to validated structs: events, labels, flat JSON.
  *
  * The one place that parses untrusted JSON (the only cJSON user).  Every
- * rule of API.md's EVENT table is checked here, so the server and `driftd
+ * rule of docs/api.md's EVENT table is checked here, so the server and `driftd
  * check` share one code path.  A batch is all or nothing: on error nothing is
  * returned and *err names the field path ("events[3].confidence: ...") and
- * the event index.  Thread-safe (no shared state).
+ * the event index.  Every parser here first checks the string rules of
+ * ingest/utf8.h: each string of the text (values and member names) must be
+ * valid UTF-8 without U+0000, or the text is refused with the path of the
+ * first bad string ("events[3].prediction: contains U+0000 (\u0000), which
+ * is not allowed"; for a bad member name, the path of the object holding
+ * it).  Thread-safe (no shared state).
  */
 #ifndef DD_PARSE_H
 #define DD_PARSE_H

@@ -28,4 +28,7 @@ struct app {
     int64_t started_ms;
 };
 
+/* Fills app->api from the objects app holds (call after they are opened). */
+void app_fill_api(struct app *app);
+
 #endif

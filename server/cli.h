@@ -1,4 +1,4 @@
-/* cli.h — the driftd subcommands (API.md "Command line").
+/* cli.h — the driftd subcommands (docs/api.md "Command line").
  *
  * main.c dispatches argv[1] to one of these; each returns the process exit
  * status.  cli_flags() is the one flag parser: `--name value` or

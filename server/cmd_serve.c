@@ -134,7 +134,7 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.mon.refcache = refcache_new(app.mon.store, app.mon.writer);
-    dd_blas_set_threads(1); /* DESIGN.md: evaluations must not fight the HTTP threads */
+    dd_blas_set_threads(1); /* docs/design.md: evaluations must not fight the HTTP threads */
     if (evaluator_start(&app.mon, &app.evaluator) != 0) {
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");
         goto out;
@@ -149,22 +149,9 @@ int cmd_serve(int argc, char **argv)
     for (int i = 0; i < nroutes && i < 64; i++)
         patterns[i] = rt[i].pattern;
     metrics_init(patterns, nroutes);
-    app.api = (struct api){.mon = &app.mon,
-                           .store = app.mon.store,
-                           .writer = app.mon.writer,
-                           .refcache = app.mon.refcache,
-                           .evaluator = app.evaluator,
-                           .auth = app.auth,
-                           .body_limit = app.cfg.body_limit,
-                           .started_ms = app.started_ms,
-                           .web_root = app.cfg.web_root};
-    struct http_options ho = {.threads = app.cfg.threads,
-                              .handler_threads = app.cfg.handler_threads,
-                              .body_limit = app.cfg.body_limit,
-                              .header_timeout_ms = app.cfg.header_timeout_ms,
-                              .body_timeout_ms = app.cfg.body_timeout_ms,
-                              .keep_alive_timeout_ms = app.cfg.keep_alive_timeout_ms};
-    snprintf(ho.listen, sizeof ho.listen, "%s", app.cfg.listen);
+    app_fill_api(&app);
+    struct http_options ho;
+    config_http_options(&app.cfg, &ho);
     if (http_start(&ho, &routes_http_hooks, &app.api, &http, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s\n", err);
         goto out;

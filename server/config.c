@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "ingest/parse.h"
+#include "server/http/http.h"
 #include "server/monitor/monitor.h"
 #include "server/monitor/settings.h"
 
@@ -148,6 +149,18 @@ void config_monitor_env(const struct dd_config *c, struct monitor_env *env)
     env->eval_interval_ms = c->eval_interval_ms;
     env->retention_ms = c->retention_ms;
     env->retention_interval_ms = c->retention_interval_ms;
+}
+
+void config_http_options(const struct dd_config *c, struct http_options *o)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->listen, sizeof o->listen, "%s", c->listen);
+    o->threads = c->threads;
+    o->handler_threads = c->handler_threads;
+    o->body_limit = c->body_limit;
+    o->header_timeout_ms = c->header_timeout_ms;
+    o->body_timeout_ms = c->body_timeout_ms;
+    o->keep_alive_timeout_ms = c->keep_alive_timeout_ms;
 }
 
 static int parse_size(const char *v, long long lo, long long hi, long long *out)

@@ -49,6 +49,9 @@ struct dd_config {
 
 void config_defaults(struct dd_config *c);
 struct monitor_env;
+struct http_options;
+/* Fills the HTTP layer's options from c. */
+void config_http_options(const struct dd_config *c, struct http_options *o);
 /* Fills the monitor's settings of env from c (its pointers are left alone);
  * env keeps pointing into c, which must outlive it. */
 void config_monitor_env(const struct dd_config *c, struct monitor_env *env);

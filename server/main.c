@@ -24,7 +24,7 @@ static void usage(FILE *fp)
             "  version print the version\n"
             "\n"
             "Settings: flags win over DRIFTD_* environment variables, which win over the\n"
-            "JSON config file. See README.md and API.md.\n",
+            "JSON config file. See README.md and docs/api.md.\n",
             DRIFTD_VERSION);
 }
 

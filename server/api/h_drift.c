@@ -1,4 +1,4 @@
-/* h_drift.c — GET /api/v1/models/{model}/drift?version=V&window=W (API.md).
+/* h_drift.c — GET /api/v1/models/{model}/drift?version=V&window=W (docs/api.md).
  *
  * Evaluates on demand with evaluate_version() (evaluator.h): the version's
  * reference against the current window.  Without ?version= the version with

@@ -1,4 +1,4 @@
-/* h_ingest.c — telemetry in: POST .../events and .../labels (API.md
+/* h_ingest.c — telemetry in: POST .../events and .../labels (docs/api.md
  * "Telemetry ingest").  Parse and validate on the request's thread, then
  * hand the batch to the writer and answer only once it is committed. */
 #include <string.h>
@@ -9,36 +9,20 @@
 #include "server/api/api.h"
 #include "server/api/handlers.h"
 #include "server/store/writer.h"
-
-#define RETRY_AFTER_OVERLOAD_S 1
-#define RETRY_AFTER_SHUTDOWN_S 5
+#include "server/api/answer.h"
 
 static int parse_error_status(int rc)
 {
     return rc == DD_ECONFLICT ? 409 : 400;
 }
 
-/* Answers a writer failure; 1 if it did. */
+/* Answers a writer failure (answer.h); 1 if it did. */
 static int writer_failed_or_reply(struct http_req *r, const struct writer_result *res)
 {
-    switch (res->rc) {
-    case 0:
+    if (res->rc == 0)
         return 0;
-    case DD_EOVERLOAD:
-        http_reply_overloaded(r, 503, RETRY_AFTER_OVERLOAD_S,
-                              "ingest queue is full, retry after the Retry-After delay");
-        return 1;
-    case DD_ESHUTDOWN:
-        http_reply_overloaded(r, 503, RETRY_AFTER_SHUTDOWN_S, "server is shutting down");
-        return 1;
-    case DD_ENOTFOUND:
-        http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
-        return 1;
-    default:
-        http_reply_error(r, 500, "internal", -1, "could not store the request (%s)",
-                         dd_strerror(res->rc));
-        return 1;
-    }
+    answer_writer_error(r, res->rc);
+    return 1;
 }
 
 void h_events_post(struct http_req *r)
@@ -61,6 +45,12 @@ void h_events_post(struct http_req *r)
     dd_buf_release(&body); /* the batch holds copies; free the body before waiting */
     if (rc != 0) {
         http_reply_error(r, parse_error_status(rc), pe.code, pe.index, "%s", pe.message);
+        goto out;
+    }
+    if (batch.n == 0) {
+        /* nothing to store: answer without creating the model */
+        static const char none[] = "{\"accepted\":0,\"duplicates\":0}";
+        http_reply(r, 202, "application/json; charset=utf-8", none, sizeof none - 1);
         goto out;
     }
     struct writer_result res;

@@ -1,4 +1,4 @@
-/* h_models.c — GET /api/v1/models and /api/v1/models/{model} (API.md
+/* h_models.c — GET /api/v1/models and /api/v1/models/{model} (docs/api.md
  * "Models and drift results"): the stored models with their versions and
  * event counts (kept by the writer in the versions table, so these reads
  * never count rows). */

@@ -16,6 +16,12 @@ void h_healthz(struct http_req *r)
 
 void h_readyz(struct http_req *r)
 {
+    static const char full[] =
+        "storage full: the disk holding the database has no space left, writes are refused\n";
+    if (writer_storage_full(api_of(r)->writer)) {
+        http_reply(r, 503, "text/plain; charset=utf-8", full, sizeof full - 1);
+        return;
+    }
     int64_t n;
     /* migrations ran before the listener opened; this proves a reader works */
     if (store_r_event_count(api_of(r)->store, &n) != 0) {

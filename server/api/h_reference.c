@@ -1,5 +1,5 @@
 /* h_reference.c — PUT and GET /api/v1/models/{model}/versions/{version}/reference
- * (API.md "Reference data").  A PUT replaces the reference with the events
+ * (docs/api.md "Reference data").  A PUT replaces the reference with the events
  * of its body, or with the version's own events in {"from", "to"}; the
  * writer thread does it in one transaction.  A range is counted, and over
  * reference_max sampled, on a reader first, so the writer (and all ingest
@@ -15,6 +15,7 @@
 #include "server/monitor/settings.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
+#include "server/api/answer.h"
 
 void h_reference_put(struct http_req *r)
 {
@@ -74,15 +75,8 @@ void h_reference_put(struct http_req *r)
                          "events[%ld].embedding: dimension %u differs from the model's %u",
                          res.ingest.conflict_index, batch.dim, res.ingest.model_dim);
         goto out;
-    case DD_ENOTFOUND:
-        http_reply_error(r, 404, "not_found", -1, "model '%s' has no version '%s'", model, version);
-        goto out;
-    case DD_EOVERLOAD:
-    case DD_ESHUTDOWN:
-        http_reply_overloaded(r, 503, 1, "ingest queue is full, retry after the Retry-After delay");
-        goto out;
-    default:
-        http_reply_error(r, 500, "internal", -1, "could not store the reference");
+    default: /* not found, overloaded, shutting down, storage full, internal */
+        answer_writer_error(r, res.rc);
         goto out;
     }
     /* summarise it now, once, so that no evaluation has to (refcache.h) */

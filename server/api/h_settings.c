@@ -1,4 +1,4 @@
-/* h_settings.c — GET and PUT /api/v1/models/{model}/settings (API.md).
+/* h_settings.c — GET and PUT /api/v1/models/{model}/settings (docs/api.md).
  * A PUT merges its members into the model's settings (the rest keep their
  * value) and stores the result through the writer; GET answers the
  * effective settings, defaults included. */
@@ -12,6 +12,7 @@
 #include "server/monitor/settings.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
+#include "server/api/answer.h"
 
 void h_settings_get(struct http_req *r)
 {
@@ -70,12 +71,8 @@ void h_settings_put(struct http_req *r)
     settings_json(&ms, &out);
     struct writer_result res;
     writer_submit_settings(api_of(r)->writer, r->params[0], out.data, &res);
-    if (res.rc == DD_EOVERLOAD || res.rc == DD_ESHUTDOWN) {
-        http_reply_overloaded(r, 503, 1, "ingest queue is full, retry after the Retry-After delay");
-        goto done;
-    }
     if (res.rc != 0) {
-        http_reply_error(r, 500, "internal", -1, "could not store the settings");
+        answer_writer_error(r, res.rc);
         goto done;
     }
     http_reply_json(r, 200, &out);

@@ -18,7 +18,8 @@ static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 static const char *const reject_codes[] = {"invalid_json", "invalid_event", "invalid_body",
                                            "conflict", "payload_too_large",
                                            "unsupported_media_type", "overloaded",
-                                           "unauthorized", "forbidden", "not_found", "internal"};
+                                           "shutting_down", "storage_full", "unauthorized",
+                                           "forbidden", "not_found", "internal"};
 #define N_REJECT ((int)(sizeof reject_codes / sizeof reject_codes[0]))
 
 struct hist {
@@ -138,5 +139,12 @@ void metrics_render(struct dd_buf *b, const struct writer_stats *ws)
     dd_buf_printf(b, "driftd_ingest_queue_jobs %zu\n", ws->queue_jobs);
     family(b, "driftd_ingest_queue_bytes", "gauge", "Memory of batches waiting for the writer.");
     dd_buf_printf(b, "driftd_ingest_queue_bytes %zu\n", ws->queue_bytes);
+    family(b, "driftd_storage_full", "gauge",
+           "1 while the disk holding the database is full and writes are refused (readyz 503).");
+    dd_buf_printf(b, "driftd_storage_full %d\n", ws->storage_full ? 1 : 0);
+    family(b, "driftd_storage_full_refused_total", "counter",
+           "Writes refused because the disk holding the database was full.");
+    dd_buf_printf(b, "driftd_storage_full_refused_total %llu\n",
+                  (unsigned long long)ws->full_refused);
     render_http(b);
 }

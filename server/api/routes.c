@@ -11,7 +11,7 @@
 
 _Static_assert(DD_NAME_MAX <= HTTP_PARAM_MAX, "a name must fit in a path parameter");
 
-/* Every endpoint driftd serves.  API.md is the contract for each. */
+/* Every endpoint driftd serves.  docs/api.md is the contract for each. */
 static const struct route routes[] = {
     {"GET", "/healthz", DD_ROLE_NONE, h_healthz},
     {"GET", "/readyz", DD_ROLE_NONE, h_readyz},

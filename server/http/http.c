@@ -543,6 +543,26 @@ static void reply_too_large(struct http_req *r, long long got, size_t limit)
                          limit);
 }
 
+/* CivetWeb 1.15 skips empty lines before a request line when it parses the
+ * head, but measures the head from the first empty line: with two or more
+ * CRLFs first, the "body" it hands out is the head itself, and the real body
+ * would run as the next request on the connection.  That body always starts
+ * with this request's own method (or is nothing but CR/LF, the head coming
+ * after it): refuse it and close.  (A body of only empty lines is refused
+ * with it; no endpoint takes one.) */
+static int head_replayed_as_body(const struct http_req *r)
+{
+    const char *b = r->body.data;
+    size_t n = r->body.len, i = 0;
+    while (i < n && (b[i] == '\r' || b[i] == '\n'))
+        i++;
+    size_t m = strlen(r->method);
+    if (n > 0 && i == n)
+        return 1; /* nothing but the empty lines: the head comes next */
+    /* the head it hands out was already cut into words in place (NULs) */
+    return n - i > m && memcmp(b + i, r->method, m) == 0 && (b[i + m] == ' ' || b[i + m] == '\0');
+}
+
 /* Reads the whole body into r->body on the connection's thread; 0, or the
  * error answer (413, 408, 400) has been sent. */
 static int read_body_or_reply(struct http_server *h, struct http_req *r, const struct framing *f)
@@ -598,6 +618,13 @@ static int read_body_or_reply(struct http_server *h, struct http_req *r, const s
         discard_body(h, r, HTTP_DISCARD_MAX);
         return -1;
     }
+    if (head_replayed_as_body(r)) {
+        close_after_answer(r);
+        http_reply_error(r, 400, "invalid_request", -1,
+                         "empty lines before the request line (or a body of only empty "
+                         "lines) are not accepted");
+        return -1;
+    }
     if (!f->chunked && (long long)r->body.len != f->content_length) {
         close_after_answer(r);
         http_reply_error(r, 400, "invalid_body",  -1,
@@ -636,8 +663,10 @@ static void log_request(const struct http_req *r, const struct mg_request_info *
         lvl = DD_LOG_DEBUG;
     char qpath[240];
     dd_log_quote(r->path, qpath, sizeof qpath);
+    char qmethod[40];
+    dd_log_quote(r->method ? r->method : "-", qmethod, sizeof qmethod);
     dd_log(lvl, "request", "rid=%s method=%s path=%s status=%d bytes=%zu ms=%.3f remote=%s", r->rid,
-           r->method ? r->method : "-", qpath, r->status, r->bytes_out, ms, ri->remote_addr);
+           qmethod, qpath, r->status, r->bytes_out, ms, ri->remote_addr);
 }
 
 /* Counts the request in (every one, refused or not: a stop waits for all of
@@ -737,8 +766,11 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
         (status == 400 && msg && !strcmp(msg, "Malformed message") && waited_ms < allowed_ms)) {
         /* the head ended before its blank line, in time: it ran out of room
          * (or the client went away, and then nobody reads this) */
+        /* CivetWeb says the same of a control character in the head */
         status = 431, code = "headers_too_large";
-        snprintf(text, sizeof text, "the request head is over %d bytes", HTTP_MAX_HEAD_BYTES);
+        snprintf(text, sizeof text,
+                 "the request head is over %d bytes, or holds a control character (tab, NUL)",
+                 HTTP_MAX_HEAD_BYTES);
     } else if (status == 400 && msg && !strcmp(msg, "Malformed message")) {
         status = 408, code = "request_timeout";
         snprintf(text, sizeof text, "the request head was not complete within %s (%d ms)",

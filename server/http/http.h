@@ -91,7 +91,7 @@ int http_query(const struct http_req *r, const char *name, char *out, size_t out
 void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
                 size_t len);
 void http_reply_json(struct http_req *r, int status, const struct dd_buf *b);
-/* The error body of API.md; index < 0 leaves it out. */
+/* The error body of docs/api.md; index < 0 leaves it out. */
 void http_reply_error(struct http_req *r, int status, const char *code, long index,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* As http_reply_error (no index), plus a Retry-After header (seconds). */

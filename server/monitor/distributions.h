@@ -1,4 +1,4 @@
-/* distributions.h — the body of GET .../distributions (API.md): what the
+/* distributions.h — the body of GET .../distributions (docs/api.md): what the
  * dashboard plots for one version's reference and current window.
  *
  * Numeric signals: counts on DIST_BINS equal bins spanning both sides;

@@ -3,7 +3,7 @@
  * The single code path shared by `driftd check` and the server: a prepared
  * reference (reference.h) and a current window's events -> signals
  * (signals.h) -> dd_eval_run()
- * (analysis/eval.h) -> JSON in the shape of API.md's
+ * (analysis/eval.h) -> JSON in the shape of docs/api.md's
  * `GET /api/v1/models/{model}/drift`.  Not thread-safe per call; any
  * number of calls may run at once on different threads.
  */

@@ -1,4 +1,4 @@
-/* settings.h — per-model evaluation settings (API.md "settings").
+/* settings.h — per-model evaluation settings (docs/api.md "settings").
  *
  * Effective settings, each layer over the one before: built-in defaults;
  * the config's alpha, window, reference_size; the config's "settings"

@@ -15,12 +15,15 @@
  */
 #include "server/store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -94,6 +97,7 @@ _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must 
 #define CKPT_SOFT_PAGES 1024  /* 16 MiB of WAL: wake the checkpointer */
 #define CKPT_HARD_PAGES 8192  /* 128 MiB: the writer finishes the checkpoint */
 #define WAL_SIZE_LIMIT (64LL << 20) /* the WAL file is cut back to this */
+#define PROBE_BYTES (1LL << 20)     /* free space store_probe_space() asks for */
 
 struct model_entry {
     char name[DD_NAME_MAX + 1];
@@ -117,6 +121,7 @@ struct store {
     size_t n_models;
     struct version_entry *versions;
     size_t n_versions;
+    int64_t w_changes0;    /* sqlite3_total_changes64() at store_w_begin() */
     /* checkpointer: its own connection; ckpt_* guarded by ckpt_mu */
     sqlite3 *ckpt_db;
     pthread_t ckpt_thread;
@@ -130,20 +135,40 @@ struct store {
     int n_readers, free_mask;
 };
 
+/* Whether a failure (extended result code, and the errno of the failed
+ * system call) means the disk is full: SQLITE_FULL (SQLite's unix VFS turns
+ * a short write with ENOSPC into it; also max_page_count), or an I/O error
+ * whose errno is ENOSPC or EDQUOT (growing the -shm, a truncate, an fsync). */
+static int is_disk_full(int extended_code, int sys_errno)
+{
+    if ((extended_code & 0xff) == SQLITE_FULL)
+        return 1;
+    return (extended_code & 0xff) == SQLITE_IOERR && (sys_errno == ENOSPC || sys_errno == EDQUOT);
+}
+
+/* Our code for the failure db just reported: DD_EFULL or DD_EIO. */
+static int failure_code(sqlite3 *db)
+{
+    return is_disk_full(sqlite3_extended_errcode(db), sqlite3_system_errno(db)) ? DD_EFULL
+                                                                               : DD_EIO;
+}
+
+/* Logs a failure and returns its code.  A full disk is not logged here: the
+ * writer logs when it starts and when it ends (writer.c), not per request. */
 static int sqlerr(sqlite3 *db, const char *what)
 {
-    dd_error("sqlite error", "op=%s err=\"%s\"", what, sqlite3_errmsg(db));
-    return DD_EIO;
+    int rc = failure_code(db);
+    if (rc == DD_EFULL)
+        dd_debug("sqlite error: storage full", "op=\"%.60s\" err=\"%s\"", what, sqlite3_errmsg(db));
+    else
+        dd_error("sqlite error", "op=\"%.60s\" err=\"%s\"", what, sqlite3_errmsg(db));
+    return rc;
 }
 
 static int exec(sqlite3 *db, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        dd_error("sqlite error", "op=exec err=\"%s\"", msg ? msg : "?");
-        sqlite3_free(msg);
-        return DD_EIO;
-    }
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sqlerr(db, sql);
     return 0;
 }
 
@@ -226,6 +251,7 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 static void *checkpointer_main(void *arg)
 {
     struct store *s = arg;
+    int full = 0; /* the last checkpoint failed for lack of space: logged once */
     pthread_mutex_lock(&s->ckpt_mu);
     for (;;) {
         while (!s->ckpt_pending && !s->ckpt_stop)
@@ -237,8 +263,17 @@ static void *checkpointer_main(void *arg)
         int log_pages = 0, done = 0;
         int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                            &log_pages, &done);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY && failure_code(s->ckpt_db) == DD_EFULL) {
+            /* the WAL keeps the pages; the next wake-up tries again */
+            if (!full)
+                dd_warn("checkpoint failed: storage full", "db=\"%s\" err=\"%s\"", s->path,
+                        sqlite3_errmsg(s->ckpt_db));
+            full = 1;
+        } else if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
             dd_warn("checkpoint failed", "err=\"%s\"", sqlite3_errmsg(s->ckpt_db));
+        } else if (rc == SQLITE_OK) {
+            full = 0;
+        }
         pthread_mutex_lock(&s->ckpt_mu);
     }
     pthread_mutex_unlock(&s->ckpt_mu);
@@ -380,6 +415,7 @@ static void caches_clear(struct store *s)
 
 int store_w_begin(struct store *s)
 {
+    s->w_changes0 = sqlite3_total_changes64(s->w);
     return exec(s->w, "BEGIN IMMEDIATE");
 }
 
@@ -405,9 +441,42 @@ static int flush_version_stats(struct store *s)
 
 int store_w_commit(struct store *s)
 {
-    if (flush_version_stats(s) != 0)
-        return DD_EIO;
-    return exec(s->w, "COMMIT");
+    int rc = flush_version_stats(s);
+    return rc != 0 ? rc : exec(s->w, "COMMIT");
+}
+
+int store_w_changed(struct store *s)
+{
+    return sqlite3_total_changes64(s->w) != s->w_changes0;
+}
+
+void store_w_last_error(struct store *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s (sqlite code %d, errno %d)", sqlite3_errmsg(s->w),
+             sqlite3_extended_errcode(s->w), sqlite3_system_errno(s->w));
+}
+
+const char *store_path(const struct store *s)
+{
+    return s->path;
+}
+
+int store_probe_space(struct store *s)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s-spaceprobe", s->path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == ENOSPC || errno == EDQUOT ? DD_EFULL : DD_EIO;
+    /* reserves the blocks (or writes them, where the file system cannot) */
+    int err = posix_fallocate(fd, 0, PROBE_BYTES);
+    if (err == 0 && fsync(fd) != 0)
+        err = errno;
+    close(fd);
+    unlink(path);
+    if (err == 0)
+        return 0;
+    return err == ENOSPC || err == EDQUOT ? DD_EFULL : DD_EIO;
 }
 
 void store_w_rollback(struct store *s)
@@ -559,7 +628,7 @@ int store_w_insert_batch(struct store *s, const char *model, const struct dd_bat
     out->model_dim = 0;
     struct model_entry *m = model_find(s, model, 1);
     if (!m)
-        return DD_EIO;
+        return failure_code(s->w);
     if (b->dim && m->dim && b->dim != m->dim) {
         for (size_t i = 0; i < b->n; i++)
             if (b->events[i].dim) {
@@ -586,7 +655,7 @@ int store_w_insert_batch(struct store *s, const char *model, const struct dd_bat
         if (!v || strcmp(v->name, e->version) != 0) {
             v = version_find(s, model_id, e->version);
             if (!v)
-                return DD_EIO;
+                return failure_code(s->w);
         }
         int64_t ts = (e->has & DD_HAS_TS) ? e->ts_ms : received_ms;
         bind_event(s->w_insert, model_id, v, e, ts, received_ms);
@@ -1078,7 +1147,7 @@ int store_w_set_reference_events(struct store *s, const char *model, const char 
     out->conflict_index = -1;
     struct model_entry *m = model_find(s, model, 1);
     if (!m)
-        return DD_EIO;
+        return failure_code(s->w);
     if (b->dim && m->dim && b->dim != m->dim) {
         for (size_t i = 0; i < b->n; i++)
             if (b->events[i].dim) {
@@ -1091,15 +1160,15 @@ int store_w_set_reference_events(struct store *s, const char *model, const char 
     if (b->dim && !m->dim) {
         if (exec_bound(s->w, "UPDATE models SET embedding_dim = ?2 WHERE id = ?1",
                        m->id, b->dim, 0, NULL) != 0)
-            return DD_EIO;
+            return failure_code(s->w);
         m->dim = b->dim;
     }
     struct version_entry *v = version_find(s, m->id, version);
     if (!v)
-        return DD_EIO;
+        return failure_code(s->w);
     if (exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1",
                    v->id, 0, 0, NULL) != 0)
-        return DD_EIO;
+        return failure_code(s->w);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->w,
                            "INSERT INTO ref_events (version_id, ts, prediction, confidence,"
@@ -1134,7 +1203,7 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
     if (vid < 0)
         return DD_ENOTFOUND;
     if (exec_bound(s->w, "DELETE FROM ref_events WHERE version_id = ?1", vid, 0, 0, NULL) != 0)
-        return DD_EIO;
+        return failure_code(s->w);
     if (!r->n_ids) {
         int64_t v[4] = {vid, r->from_ms, r->to_ms, r->max ? (int64_t)r->max : -1};
         if (exec_ints(s->w,
@@ -1142,7 +1211,7 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
                       " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
                       " ORDER BY ts, id LIMIT ?4",
                       v, 4, NULL, NULL) != 0)
-            return DD_EIO;
+            return failure_code(s->w);
         *events = (size_t)sqlite3_changes(s->w);
         return refs_update(s, vid, "range");
     }
@@ -1165,7 +1234,7 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    return rc != 0 ? DD_EIO : refs_update(s, vid, "range");
+    return rc != 0 ? rc : refs_update(s, vid, "range");
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -1298,7 +1367,7 @@ int store_w_insert_evaluation(struct store *s, const char *model, const char *ve
     sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
-        sqlerr(s->w, "evaluation insert step");
+        rc = sqlerr(s->w, "evaluation insert step");
         goto out;
     }
     int64_t eid = sqlite3_last_insert_rowid(s->w);
@@ -1309,7 +1378,7 @@ int store_w_insert_evaluation(struct store *s, const char *model, const char *ve
                            " signal, method, statistic, p_value, threshold, drift, n_ref, n_cur)"
                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                            -1, &st, NULL) != SQLITE_OK) {
-        sqlerr(s->w, "results insert");
+        rc = sqlerr(s->w, "results insert");
         goto out;
     }
     for (size_t i = 0; i < rep->n_results; i++) {
@@ -1330,7 +1399,7 @@ int store_w_insert_evaluation(struct store *s, const char *model, const char *ve
         int step = sqlite3_step(st);
         sqlite3_reset(st);
         if (step != SQLITE_DONE) {
-            sqlerr(s->w, "results insert step");
+            rc = sqlerr(s->w, "results insert step");
             goto out;
         }
     }
@@ -1468,7 +1537,7 @@ int store_w_put_settings(struct store *s, const char *model, const char *body)
 {
     struct model_entry *m = model_find(s, model, 1);
     if (!m)
-        return DD_EIO;
+        return failure_code(s->w);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->w,
                            "INSERT OR REPLACE INTO model_settings (model_id, body, updated_at)"
@@ -1567,7 +1636,7 @@ int store_w_retention(struct store *s, const char *model, const char *version,
                        " features FROM events WHERE version_id = ?1 ORDER BY ts, id LIMIT ?2",
                        vid, (int64_t)refsize, 0, NULL) != 0 ||
             refs_update(s, vid, "auto") != 0)
-            return DD_EIO;
+            return failure_code(s->w);
     }
     if (limit == 0)
         return 0;
@@ -1575,7 +1644,7 @@ int store_w_retention(struct store *s, const char *model, const char *version,
                    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE version_id = ?1"
                    " AND ts < ?2 ORDER BY ts LIMIT ?3)",
                    vid, cutoff_ms, (int64_t)limit, NULL) != 0)
-        return DD_EIO;
+        return failure_code(s->w);
     *deleted = (size_t)sqlite3_changes(s->w);
     if (*deleted &&
         exec_bound(s->w,
@@ -1583,7 +1652,7 @@ int store_w_retention(struct store *s, const char *model, const char *version,
                    " first_ts = (SELECT MIN(ts) FROM events WHERE version_id = ?1),"
                    " last_ts = CASE WHEN events - ?2 > 0 THEN last_ts END WHERE id = ?1",
                    vid, (int64_t)*deleted, 0, NULL) != 0)
-        return DD_EIO;
+        return failure_code(s->w);
     return 0;
 }
 

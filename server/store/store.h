@@ -8,6 +8,12 @@
  * connections that any thread may use through the store_r_* functions
  * (guarded by the pool's mutex; each call takes a connection and gives it
  * back).  WAL lets readers read while the writer writes.
+ *
+ * Errors: the store_w_* functions answer DD_EFULL when SQLite failed for
+ * lack of disk space (SQLITE_FULL, or an I/O error with errno ENOSPC or
+ * EDQUOT), DD_EIO for any other SQLite failure; either way the caller rolls
+ * the transaction back and nothing of it is stored.  A full disk is not
+ * logged per failure (the writer logs when it starts and ends).
  */
 #ifndef DD_STORE_H
 #define DD_STORE_H
@@ -38,6 +44,22 @@ void store_close(struct store *s);
 int store_w_begin(struct store *s);
 int store_w_commit(struct store *s);
 void store_w_rollback(struct store *s);
+/* After store_w_commit(): 1 when the transaction changed rows (so it wrote
+ * to the disk), 0 when it changed nothing (e.g. only duplicates). */
+int store_w_changed(struct store *s);
+/* The writer connection's last SQLite error, with its extended code and
+ * errno, for a log line; call it before store_w_rollback(). */
+void store_w_last_error(struct store *s, char *buf, size_t len);
+
+/* The database file's path as opened.  Any thread. */
+const char *store_path(const struct store *s);
+/* Whether the file system holding the database has room again: reserves
+ * 1 MiB in a scratch file beside it (PATH-spaceprobe) and removes it.  0,
+ * DD_EFULL (ENOSPC or EDQUOT), or DD_EIO (anything else).  A small SQLite
+ * write is no such test: a transaction that failed for lack of space has
+ * already grown the WAL file, and small ones then fit in it while the disk
+ * is still full.  Any thread (touches no connection). */
+int store_probe_space(struct store *s);
 
 struct store_ingest_result {
     size_t accepted, duplicates;

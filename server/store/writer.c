@@ -1,9 +1,18 @@
-/* writer.c — bounded queue + group-commit writer thread (writer.h). */
+/* writer.c — bounded queue + group-commit writer thread (writer.h).
+ *
+ * A full disk: a write refused for lack of space (DD_EFULL) sets the
+ * storage-full flag (readyz, metrics) and logs once; the flag clears when a
+ * write succeeds and the disk has room again (store_probe_space()), or, with
+ * no writes coming, when the writer's own probe every WRITER_PROBE_MS finds
+ * room. */
 #include "server/store/writer.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -34,9 +43,13 @@ struct writer {
     struct store *st;
     struct writer_limits lim;
     pthread_t thread;
+    atomic_int full;        /* storage full: written by the writer thread, read by any */
+    /* writer thread only */
+    int64_t full_since_ns, next_probe_ns;
+    uint64_t refused_before; /* stats.full_refused when the flag was set */
     /* everything below is guarded by mu */
     pthread_mutex_t mu;
-    pthread_cond_t work;    /* writer waits for jobs */
+    pthread_cond_t work;    /* writer waits for jobs; on CLOCK_MONOTONIC */
     pthread_cond_t done;    /* submitters wait for their job */
     struct job *head, *tail;
     size_t jobs, bytes;
@@ -71,31 +84,112 @@ static int run_job(struct writer *w, struct job *j)
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
 }
 
-/* One transaction for the whole group; on failure, one per job. */
-static void commit_group(struct writer *w, struct job *group)
+/* What a group's commit says about the disk. */
+struct outcome {
+    int full;        /* a transaction failed for lack of space */
+    int wrote;       /* a transaction that changed rows committed */
+    char err[300];   /* with full: SQLite's error, for the log */
+};
+
+/* Rolls back a failed transaction; the code its jobs are answered. */
+static int failed(struct writer *w, int rc, struct outcome *o)
+{
+    if (rc == DD_EFULL && !o->full) {
+        o->full = 1;
+        store_w_last_error(w->st, o->err, sizeof o->err);
+    }
+    store_w_rollback(w->st);
+    return rc == DD_EFULL ? DD_EFULL : DD_EIO;
+}
+
+/* One transaction for the whole group; on failure, one per job.  A full
+ * disk refuses the whole group at once (and the rest of the jobs once one
+ * of them hits it): retried one by one they would only fail again, slowly. */
+static void commit_group(struct writer *w, struct job *group, struct outcome *o)
 {
     int rc = store_w_begin(w->st);
     for (struct job *j = group; j && rc == 0; j = j->next)
         rc = run_job(w, j);
     if (rc == 0)
         rc = store_w_commit(w->st);
-    if (rc == 0)
+    if (rc == 0) {
+        o->wrote |= store_w_changed(w->st);
         return;
-    store_w_rollback(w->st);
-    if (!group->next) {
-        group->res->rc = DD_EIO;
+    }
+    rc = failed(w, rc, o);
+    if (rc == DD_EFULL || !group->next) {
+        for (struct job *j = group; j; j = j->next)
+            j->res->rc = rc;
         return;
     }
     dd_warn("group commit failed, retrying jobs one by one", "err=%s", dd_errname(rc));
     for (struct job *j = group; j; j = j->next) {
+        if (o->full) {
+            j->res->rc = DD_EFULL;
+            continue;
+        }
         int r = store_w_begin(w->st);
         if (r == 0)
             r = run_job(w, j);
         if (r == 0)
             r = store_w_commit(w->st);
-        if (r != 0) {
-            store_w_rollback(w->st);
-            j->res->rc = DD_EIO;
+        if (r == 0)
+            o->wrote |= store_w_changed(w->st);
+        else
+            j->res->rc = failed(w, r, o);
+    }
+}
+
+/* Sets or clears the storage-full flag after a group (o) or, with o NULL,
+ * when the idle writer's probe is due.  Logs only the changes. */
+static void storage_state(struct writer *w, const struct outcome *o)
+{
+    int64_t now = dd_mono_ns();
+    if (o && o->full) {
+        if (!atomic_load(&w->full)) {
+            dd_error("storage full", "db=\"%s\" err=\"%s\"", store_path(w->st), o->err);
+            w->full_since_ns = now;
+            pthread_mutex_lock(&w->mu);
+            w->refused_before = w->stats.full_refused;
+            pthread_mutex_unlock(&w->mu);
+            atomic_store(&w->full, 1);
+        }
+        w->next_probe_ns = now + (int64_t)WRITER_PROBE_MS * 1000000;
+        return;
+    }
+    if (!atomic_load(&w->full) || (!(o && o->wrote) && now < w->next_probe_ns))
+        return;
+    /* a small write fits in the WAL a failed one has grown, so a write that
+     * went through is believed only when the disk has room too */
+    int rc = store_probe_space(w->st);
+    if (rc == DD_EFULL || (rc != 0 && !(o && o->wrote))) {
+        w->next_probe_ns = now + (int64_t)WRITER_PROBE_MS * 1000000;
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    uint64_t refused = w->stats.full_refused - w->refused_before;
+    pthread_mutex_unlock(&w->mu);
+    atomic_store(&w->full, 0);
+    dd_warn("storage writable again", "db=\"%s\" full_s=%.1f refused=%llu", store_path(w->st),
+            (double)(now - w->full_since_ns) / 1e9, (unsigned long long)refused);
+}
+
+/* Waits for work; while the disk is full, wakes up for the probe.  Called
+ * and returns with mu held. */
+static void wait_for_work(struct writer *w)
+{
+    while (!w->head && !w->stopping) {
+        if (!atomic_load(&w->full)) {
+            pthread_cond_wait(&w->work, &w->mu);
+            continue;
+        }
+        int64_t due = w->next_probe_ns;
+        struct timespec until = {(time_t)(due / 1000000000), (long)(due % 1000000000)};
+        if (pthread_cond_timedwait(&w->work, &w->mu, &until) == ETIMEDOUT && !w->head &&
+            !w->stopping) {
+            pthread_mutex_unlock(&w->mu);
+            storage_state(w, NULL);
+            pthread_mutex_lock(&w->mu);
         }
     }
 }
@@ -105,8 +199,7 @@ static void *writer_main(void *arg)
     struct writer *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->head && !w->stopping)
-            pthread_cond_wait(&w->work, &w->mu);
+        wait_for_work(w);
         if (!w->head && w->stopping)
             break;
         /* take a group: everything queued, up to WRITER_GROUP_EVENTS events */
@@ -127,7 +220,9 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&w->mu);
 
-        commit_group(w, group);
+        struct outcome o = {0};
+        commit_group(w, group, &o);
+        storage_state(w, &o);
 
         pthread_mutex_lock(&w->mu);
         w->jobs -= jobs;
@@ -142,6 +237,8 @@ static void *writer_main(void *arg)
                 w->stats.conflicts++;
             } else if (r->rc != 0 && r->rc != DD_ENOTFOUND) {
                 w->stats.failures++;
+                if (r->rc == DD_EFULL)
+                    w->stats.full_refused++;
             }
             j->done = 1;
         }
@@ -157,8 +254,13 @@ int writer_start(struct store *st, const struct writer_limits *lim, struct write
     w->st = st;
     w->lim.max_jobs = lim && lim->max_jobs ? lim->max_jobs : 256;
     w->lim.max_bytes = lim && lim->max_bytes ? lim->max_bytes : (size_t)512 << 20;
+    atomic_init(&w->full, 0);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->work, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->work, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&w->done, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_mutex_destroy(&w->mu);
@@ -318,4 +420,10 @@ void writer_get_stats(struct writer *w, struct writer_stats *out)
     out->queue_jobs = w->jobs;
     out->queue_bytes = w->bytes;
     pthread_mutex_unlock(&w->mu);
+    out->storage_full = atomic_load(&w->full);
+}
+
+int writer_storage_full(struct writer *w)
+{
+    return w ? atomic_load(&w->full) : 0;
 }

@@ -10,6 +10,13 @@
  * DD_EOVERLOAD at once when it is full (the handler replies 503 with
  * Retry-After) instead of growing memory.
  *
+ * A full disk answers DD_EFULL (nothing of the job is stored) and sets the
+ * storage-full flag (writer_storage_full(): /readyz answers 503) until a
+ * write succeeds with room on the disk again, or the writer's probe, every
+ * WRITER_PROBE_MS while the flag is set, finds room (store_probe_space()).  The
+ * change both ways is logged once ("storage full", "storage writable
+ * again"), not per refused job.
+ *
  * Threading: writer_submit_*() from any thread; the queue is guarded by the
  * writer's mutex; the store's writer connection is used only by the writer
  * thread.  writer_stop() drains the queue (everything submitted is committed
@@ -25,6 +32,7 @@
 #include "server/store/store.h"
 
 #define WRITER_GROUP_EVENTS 100000 /* events per transaction at most */
+#define WRITER_PROBE_MS 2000       /* while the disk is full: how often it is probed for room */
 
 struct writer;
 
@@ -35,7 +43,9 @@ struct writer_limits {
 
 struct writer_stats {   /* monotonic counters since start */
     uint64_t accepted, duplicates, commits, conflicts, failures, overloaded;
+    uint64_t full_refused;  /* jobs answered DD_EFULL (also in failures) */
     size_t queue_jobs, queue_bytes;
+    int storage_full;       /* writer_storage_full() */
 };
 
 int writer_start(struct store *st, const struct writer_limits *lim, struct writer **out);
@@ -43,7 +53,8 @@ int writer_start(struct store *st, const struct writer_limits *lim, struct write
 void writer_stop(struct writer *w);
 
 struct writer_result {
-    int rc;                           /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EOVERLOAD */
+    int rc;                           /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EFULL,
+                                       * DD_EOVERLOAD, DD_ESHUTDOWN */
     struct store_ingest_result ingest;
     size_t updated, unknown;          /* labels */
 };
@@ -80,5 +91,8 @@ void writer_submit_ref_summary(struct writer *w, const char *model, const char *
                                int64_t set_ms, const void *summary, size_t len,
                                struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
+/* 1 while the disk holding the database is full (see above).  Any thread;
+ * NULL-safe (0). */
+int writer_storage_full(struct writer *w);
 
 #endif

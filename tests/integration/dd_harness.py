@@ -143,3 +143,173 @@ class ServerTest(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+# ---- raw-socket helpers (test_edge.py): speak HTTP/1.1 byte by byte -------------------
+
+class RawResponse:
+    """One HTTP answer read off a raw socket."""
+
+    def __init__(self, version, status, reason, headers, body):
+        self.version, self.status, self.reason = version, status, reason
+        self.headers = headers  # [(name, value)] in order, names as sent
+        self.body = body
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def closes(self):
+        """True when the answer says Connection: close."""
+        v = self.header("Connection")
+        return v is not None and "close" in [t.strip().lower() for t in v.split(",")]
+
+    def json(self):
+        """The body as JSON, decoded strictly as UTF-8 (raises if it is not)."""
+        return json.loads(self.body.decode("utf-8", "strict"))
+
+    def __repr__(self):
+        return (f"<{self.status} {self.reason} {self.headers} "
+                f"{self.body[:300]!r}{'...' if len(self.body) > 300 else ''}>")
+
+
+class RawConn:
+    """A plain TCP connection to a Server: send any bytes, read answers.
+
+    read_response() returns a RawResponse, or None when the server closed (or
+    reset) the connection before a single byte of an answer; it raises
+    socket.timeout when an answer does not come in time.  wait_closed()
+    says what the server did next: 'closed' (recv returned b''), 'reset',
+    'open' (nothing within the timeout) or 'data' (more bytes: see .extra)."""
+
+    def __init__(self, port, timeout=10.0, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+        self.extra = b""
+        self.eof = False
+        self.reset = False
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _fill(self, deadline):
+        if self.eof:
+            return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("no answer in time")
+        self.sock.settimeout(left)
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            self.eof = self.reset = True
+            return False
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
+
+    def read_response(self, timeout=10.0, head_only_for=None):
+        deadline = time.monotonic() + timeout
+        while b"\r\n\r\n" not in self.buf:
+            if not self._fill(deadline):
+                if not self.buf:
+                    return None
+                raise AssertionError(f"connection ended inside an answer's head: {self.buf[:500]!r}")
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        parts = lines[0].decode("latin-1").split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+            raise AssertionError(f"not an HTTP status line: {lines[0]!r}")
+        version, status = parts[0], int(parts[1])
+        reason = parts[2] if len(parts) > 2 else ""
+        headers = []
+        for ln in lines[1:]:
+            k, _, v = ln.decode("latin-1").partition(":")
+            headers.append((k.strip(), v.strip()))
+        resp = RawResponse(version, status, reason, headers, b"")
+        self.buf = rest
+        if 100 <= status < 200 or status in (204, 304) or head_only_for == "HEAD":
+            return resp
+        cl = resp.header("Content-Length")
+        te = resp.header("Transfer-Encoding")
+        if te and "chunked" in te.lower():
+            body = b""
+            while True:
+                while b"\r\n" not in self.buf:
+                    if not self._fill(deadline):
+                        raise AssertionError("connection ended inside a chunked answer")
+                size_line, _, self.buf = self.buf.partition(b"\r\n")
+                size = int(size_line.split(b";")[0], 16)
+                while len(self.buf) < size + 2:
+                    if not self._fill(deadline):
+                        raise AssertionError("connection ended inside a chunk")
+                body += self.buf[:size]
+                self.buf = self.buf[size + 2:]
+                if size == 0:
+                    break
+            resp.body = body
+        elif cl is not None:
+            n = int(cl)
+            while len(self.buf) < n:
+                if not self._fill(deadline):
+                    raise AssertionError(f"connection ended after {len(self.buf)} of {n} body bytes")
+            resp.body, self.buf = self.buf[:n], self.buf[n:]
+        else:  # delimited by the close
+            while self._fill(deadline):
+                pass
+            resp.body, self.buf = self.buf, b""
+        return resp
+
+    def wait_closed(self, timeout=2.0):
+        if self.buf:
+            self.extra = self.buf
+            return "data"
+        deadline = time.monotonic() + timeout
+        try:
+            while self._fill(deadline):
+                self.extra = self.buf
+                return "data"
+        except socket.timeout:
+            return "open"
+        return "reset" if self.reset else "closed"
+
+
+def raw_exchange(port, data, timeout=10.0, close_wait=2.0):
+    """Sends data on a new connection, reads one answer and what follows it.
+    Returns (RawResponse or None, 'closed'|'reset'|'open'|'data', extra bytes)."""
+    with RawConn(port, timeout=timeout) as c:
+        try:
+            c.send(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer before it read everything
+        resp = c.read_response(timeout)
+        after = c.wait_closed(close_wait) if resp is not None else ("reset" if c.reset else "closed")
+        return resp, after, c.extra
+
+
+def rss_kb(pid):
+    """VmRSS of a process in KiB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

@@ -1,5 +1,5 @@
 """Black-box tests of ingest, the models API, errors and auth against the real
-binary (API.md "Errors", "Authentication", "Telemetry ingest", "Models")."""
+binary (docs/api.md "Errors", "Authentication", "Telemetry ingest", "Models")."""
 import base64
 import json
 import os

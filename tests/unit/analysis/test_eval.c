@@ -1,4 +1,4 @@
-/* Tests analysis/eval.c: defaults per kind, the JSON members in API.md's
+/* Tests analysis/eval.c: defaults per kind, the JSON members in docs/api.md's
  * shape (and never NaN), insufficient_data, the Holm verdict, effect sizes
  * not deciding the verdict, the text table, and degenerate inputs. */
 #include <stdlib.h>

@@ -1,13 +1,112 @@
-/* Tests base/buf.c: growth, printf, JSON escaping and numbers. */
+/* Tests base/buf.c: growth, printf, JSON escaping and numbers, and that
+ * JSON strings always come out as valid UTF-8 (U+FFFD for bad bytes). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "check.h"
 
+/* dd_json_strn(s[0..n)) as a C string in *b (reset first). */
+static const char *jstr(struct dd_buf *b, const char *s, size_t n)
+{
+    dd_buf_reset(b);
+    dd_json_strn(b, s, n);
+    return b->data;
+}
+#define JSTR(b, lit) jstr(b, lit, sizeof(lit) - 1)
+
+static int all_valid(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        int k = dd_utf8_seq((const unsigned char *)s + i, n - i);
+        if (k < 0)
+            return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
+static unsigned long long rng = 0x2545f4914f6cdd1dull;
+static unsigned long long next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void utf8_output(void)
+{
+    struct dd_buf b;
+    dd_buf_init(&b);
+#define FFFD "\xef\xbf\xbd"
+    /* dd_utf8_seq: lengths, and the maximal subpart of each bad one */
+    const unsigned char *u = (const unsigned char *)"\xe6\x97\xa5\xe6\x97x\xf0\x9f\x98";
+    CHECK_EQ_INT(dd_utf8_seq(u, 3), 3);
+    CHECK_EQ_INT(dd_utf8_seq(u + 3, 3), -2);
+    CHECK_EQ_INT(dd_utf8_seq(u + 6, 3), -3);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xed\xa0\x80", 3), -1);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xed\x9f\xbf", 3), 3);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xf4\x8f\xbf\xbf", 4), 4);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xf4\x90", 2), -1);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xe0\x9f\x80", 3), -1);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xc2\x80", 2), 2);
+    CHECK_EQ_INT(dd_utf8_seq((const unsigned char *)"\xc2", 1), -1);
+
+    CHECK_EQ_STR(JSTR(&b, "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"),
+                 "\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80\"");
+    CHECK_EQ_STR(JSTR(&b, "\xff\xfe"), "\"" FFFD FFFD "\"");
+    CHECK_EQ_STR(JSTR(&b, "a\xc0\xaf" "b"), "\"a" FFFD FFFD "b\"");
+    CHECK_EQ_STR(JSTR(&b, "\xed\xa0\x80"), "\"" FFFD FFFD FFFD "\"");
+    CHECK_EQ_STR(JSTR(&b, "\xf4\x90\x80\x80"), "\"" FFFD FFFD FFFD FFFD "\"");
+    CHECK_EQ_STR(JSTR(&b, "ab\xe6\x97"), "\"ab" FFFD "\"");
+    CHECK_EQ_STR(JSTR(&b, "\xe6\x97x\"\xf0\x9f\x98\\"), "\"" FFFD "x\\\"" FFFD "\\\\\"");
+    CHECK_EQ_STR(JSTR(&b, "a\0b\x1f\x7f"), "\"a\\u0000b\\u001f\x7f\"");
+    CHECK_EQ_STR(JSTR(&b, "/models/\xff\xfe/drift and more than eight"),
+                 "\"/models/" FFFD FFFD "/drift and more than eight\"");
+    /* every special byte at every place of a long ASCII string */
+    const char *special = "\"\\\n\x01\xff";
+    const char *want[] = {"\\\"", "\\\\", "\\n", "\\u0001", FFFD};
+    for (int k = 0; k < 5; k++)
+        for (size_t at = 0; at < 40; at++) {
+            char in[40], exp[64];
+            memset(in, 'a', sizeof in);
+            in[at] = special[k];
+            snprintf(exp, sizeof exp, "\"%.*s%s%.*s\"", (int)at, in, want[k],
+                     (int)(sizeof in - at - 1), in + at + 1);
+            CHECK_EQ_STR(jstr(&b, in, sizeof in), exp);
+        }
+    /* random bytes: always valid UTF-8 out, valid text kept as it is */
+    int bad = 0;
+    for (int k = 0; k < 100000; k++) {
+        unsigned char in[24];
+        size_t n = (size_t)(next() % 25);
+        for (size_t i = 0; i < n; i++) {
+            unsigned long long r = next();
+            in[i] = r % 3 ? (unsigned char)(0x20 + (r >> 8) % 95) : (unsigned char)(r >> 8);
+        }
+        jstr(&b, (const char *)in, n);
+        if (!all_valid(b.data, b.len) && bad++ < 3)
+            fprintf(stderr, "invalid UTF-8 out of %zu random bytes\n", n);
+        int plain = all_valid((const char *)in, n);
+        for (size_t i = 0; i < n; i++)
+            plain &= in[i] >= 0x20 && in[i] != '"' && in[i] != '\\';
+        if (plain && (b.len != n + 2 || memcmp(b.data + 1, in, n) != 0) && bad++ < 3)
+            fprintf(stderr, "valid text of %zu bytes changed\n", n);
+    }
+    CHECK_EQ_INT(bad, 0);
+    dd_buf_reset(&b);
+    int first = 1;
+    dd_json_key(&b, "k\xff", &first);
+    CHECK_EQ_STR(b.data, "\"k" FFFD "\":");
+    dd_buf_release(&b);
+}
+
 int main(void)
 {
+    utf8_output();
     struct dd_buf b;
     dd_buf_init(&b);
     for (int i = 0; i < 10000; i++)

@@ -137,6 +137,56 @@ int main(void)
             fprintf(stderr, "NDJSON body %zu differs between the paths\n", i);
             CHECK(0);
         }
+    /* the string rules (ingest/utf8.h): the fast path takes valid UTF-8
+     * strings and leaves the rest to the checked cJSON path; both paths
+     * give the same answer for every bad form in every place */
+    const char *taken_text[] = {"{\"a\":\"caf\xc3\xa9\"}", "[\"\xf0\x9f\x98\x80 0123456789\"]",
+                                "{\"\xe6\x97\xa5\xe6\x9c\xac\":\"\xf4\x8f\xbf\xbf\"}"};
+    for (size_t i = 0; i < sizeof taken_text / sizeof taken_text[0]; i++) {
+        dd_arena_reset(&scratch);
+        CHECK(dd_jsonfast_parse(taken_text[i], strlen(taken_text[i]), &scratch) != NULL);
+    }
+    const char *refused_text[] = {"{\"a\":\"\xff\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"\xc0\xaf\":1}",
+                                  "[\"abcdefgh\xc3\"]", "[\"0123456789abcdef\xf4\x90\x80\x80\"]",
+                                  "{\"a\":1}\xff", "[\xc3\xa9]"};
+    for (size_t i = 0; i < sizeof refused_text / sizeof refused_text[0]; i++) {
+        dd_arena_reset(&scratch);
+        if (dd_jsonfast_parse(refused_text[i], strlen(refused_text[i]), &scratch) != NULL) {
+            fprintf(stderr, "fast path took %s\n", refused_text[i]);
+            CHECK(0);
+        }
+    }
+    static const struct {
+        const char *s;
+        size_t n;
+    } forms[] = {{"\xff\xfe", 2}, {"\xc0\xaf", 2}, {"\xed\xa0\x80", 3}, {"\xf4\x90\x80\x80", 4},
+                 {"ab\xc3", 3}, {"a\\u0000b", 8}, {"\\ud800", 6}, {"a\0b", 3},
+                 {"a\\\\u0000b", 9}, {"caf\xc3\xa9", 5}, {"\xf0\x9f\x98\x80", 4},
+                 {"\\ud83d\\ude00", 12}};
+    const char *places[] = {
+        "{\"prediction\":1,\"id\":\"@\"}", "{\"prediction\":1,\"version\":\"@\"}",
+        "{\"prediction\":\"@\"}", "{\"prediction\":1,\"label\":\"@\"}",
+        "{\"features\":{\"country\":\"@\"}}", "{\"features\":{\"co@\":1}}",
+        "{\"prediction\":1,\"x@\":1}", "{\"embedding_b64\":\"@\"}", "{\"prediction\":1}@",
+    };
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++)
+        for (size_t k = 0; k < sizeof places / sizeof places[0]; k++)
+            for (int nd = 0; nd < 2; nd++) {
+                char body[256];
+                const char *at = strchr(places[k], '@');
+                size_t n = (size_t)snprintf(body, sizeof body, "%s%.*s",
+                                            nd ? "{\"prediction\":2}\n" : "{\"events\":[{\"prediction\":2},",
+                                            (int)(at - places[k]), places[k]);
+                memcpy(body + n, forms[f].s, forms[f].n);
+                n += forms[f].n;
+                n += (size_t)snprintf(body + n, sizeof body - n, "%s%s", at + 1, nd ? "\n" : "]}");
+                if (!parse_both_agree(body, n, nd ? DD_BODY_NDJSON : DD_BODY_JSON)) {
+                    fprintf(stderr, "form %zu at place %zu (%s) differs between the paths\n", f,
+                            k, nd ? "NDJSON" : "JSON");
+                    CHECK(0);
+                }
+            }
+
     /* the fuzz corpus, as the fuzz target reads it: first byte picks the format */
     DIR *dir = opendir("../../fuzz/corpus");
     CHECK(dir != NULL);

@@ -1,4 +1,4 @@
-/* Tests ingest/parse.c: every validation rule of API.md's EVENT table,
+/* Tests ingest/parse.c: every validation rule of docs/api.md's EVENT table,
  * error paths and indexes, NDJSON, base64 embeddings, labels, flat config. */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +34,282 @@ static void expect_bad_event(const char *ev, const char *code, const char *path,
     dd_batch_release(&b);
 }
 #define BAD(ev, path) expect_bad_event(ev, "invalid_event", path, __LINE__)
+
+/* ---- the string rules (ingest/utf8.h) in every kind of body ---- */
+
+/* A bad string: its bytes, where in them the problem is, and the message
+ * after the path (%zu: the problem's offset in the body). */
+struct bad_form {
+    const char *bytes;
+    size_t len, at;
+    const char *what;
+};
+static const struct bad_form bad_forms[] = {
+    {"\xff\xfe", 2, 0, "is not valid UTF-8 (byte 0xff at offset %zu of the body)"},
+    {"\xc0\xaf", 2, 0, "is not valid UTF-8 (byte 0xc0 at offset %zu of the body)"},
+    {"\xed\xa0\x80", 3, 0, "is not valid UTF-8 (byte 0xed at offset %zu of the body)"},
+    {"\xf4\x90\x80\x80", 4, 0, "is not valid UTF-8 (byte 0xf4 at offset %zu of the body)"},
+    {"ab\xc3", 3, 2, "is not valid UTF-8 (byte 0xc3 at offset %zu of the body)"}, /* cut at the end */
+    {"a\\u0000b", 8, 1, "contains U+0000 (\\u0000), which is not allowed"},
+    {"\\ud800", 6, 0,
+     "contains a lone UTF-16 surrogate (\\ud800 at offset %zu of the body), which is not allowed"},
+    {"x\\udc00", 7, 1,
+     "contains a lone UTF-16 surrogate (\\udc00 at offset %zu of the body), which is not allowed"},
+    {"a\0b", 3, 1, "contains U+0000 (byte 0x00 at offset %zu of the body), which is not allowed"},
+};
+
+/* Where a bad string goes: a template with '@' for it, the path and index
+ * the error must name, and whether '@' is in a member name. */
+struct site {
+    const char *tmpl;
+    const char *path;
+    long index;
+    int name;
+};
+
+static int run_json(const char *s, size_t n)
+{
+    struct dd_batch b;
+    int rc = dd_parse_events(s, n, DD_BODY_JSON, &b, &err);
+    dd_batch_release(&b);
+    return rc;
+}
+static int run_ndjson(const char *s, size_t n)
+{
+    struct dd_batch b;
+    int rc = dd_parse_events(s, n, DD_BODY_NDJSON, &b, &err);
+    dd_batch_release(&b);
+    return rc;
+}
+static int run_labels(const char *s, size_t n)
+{
+    struct dd_labels l;
+    int rc = dd_parse_labels(s, n, &l, &err);
+    if (rc == 0)
+        dd_labels_release(&l);
+    return rc;
+}
+static int run_settings(const char *s, size_t n)
+{
+    static struct dd_settings_input in;
+    return dd_parse_settings(s, n, &in, &err);
+}
+static int run_range(const char *s, size_t n)
+{
+    int64_t a, b;
+    return dd_parse_time_range(s, n, &a, &b, &err);
+}
+static int flat_member(const char *k, const char *v, void *ctx)
+{
+    (void)k, (void)v, (void)ctx;
+    return 0;
+}
+static int run_flat(const char *s, size_t n)
+{
+    return dd_parse_flat_object(s, n, flat_member, NULL, &err);
+}
+
+/* Every bad form at every site: refused with this code, path, index and
+ * message. */
+static void bad_strings(const char *kind, int (*run)(const char *, size_t), const char *code,
+                        const struct site *sites, size_t n_sites)
+{
+    for (size_t i = 0; i < n_sites; i++) {
+        for (size_t f = 0; f < sizeof bad_forms / sizeof bad_forms[0]; f++) {
+            const struct bad_form *bf = &bad_forms[f];
+            char body[512], what[200], want[400];
+            const char *at = strchr(sites[i].tmpl, '@');
+            size_t pre = (size_t)(at - sites[i].tmpl), post = strlen(at + 1);
+            memcpy(body, sites[i].tmpl, pre);
+            memcpy(body + pre, bf->bytes, bf->len);
+            memcpy(body + pre + bf->len, at + 1, post);
+            size_t n = pre + bf->len + post;
+            snprintf(what, sizeof what, bf->what, pre + bf->at);
+            snprintf(want, sizeof want, "%s%s%s%s", sites[i].path, sites[i].path[0] ? ": " : "",
+                     sites[i].name ? "a member name " : "", what);
+            memset(&err, 0, sizeof err);
+            int rc = run(body, n);
+            check_count++;
+            if (rc != DD_EINVAL || !err.code || strcmp(err.code, code) != 0 ||
+                err.index != sites[i].index || strcmp(err.message, want) != 0) {
+                fprintf(stderr, "%s site %zu form %zu: rc=%d code=%s index=%ld message=%s\n"
+                                "  wanted %s %ld %s\n",
+                        kind, i, f, rc, err.code ? err.code : "-", err.index, err.message, code,
+                        sites[i].index, want);
+                check_failures++;
+            }
+        }
+    }
+}
+
+/* Event fields: the same sites in a JSON and an NDJSON body, as event 2. */
+static void bad_strings_in_events(void)
+{
+    static const struct {
+        const char *ev, *field;
+        int name;
+    } fields[] = {
+        {"{\"prediction\":1,\"id\":\"@\"}", ".id", 0},
+        {"{\"prediction\":1,\"version\":\"@\"}", ".version", 0},
+        {"{\"prediction\":\"@\"}", ".prediction", 0},
+        {"{\"prediction\":1,\"label\":\"@\"}", ".label", 0},
+        {"{\"features\":{\"country\":\"@\"}}", ".features.country", 0},
+        {"{\"features\":{\"age\":1,\"co@\":1}}", ".features", 1},
+        {"{\"prediction\":1,\"x@\":1}", "", 1},
+        {"{\"prediction\":1,\"@\":1}", "", 1},
+        {"{\"embedding_b64\":\"@\"}", ".embedding_b64", 0},
+        {"{\"prediction\":1,\"colour\":[\"red\",\"@\"]}", ".colour[1]", 0},
+    };
+    enum { N = sizeof fields / sizeof fields[0] };
+    static char tmpl[2][N][256], path[N][64];
+    struct site json[N], ndjson[N];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(tmpl[0][i], sizeof tmpl[0][i],
+                 "{\"events\":[{\"prediction\":1},{\"prediction\":2},%s]}", fields[i].ev);
+        snprintf(tmpl[1][i], sizeof tmpl[1][i], "{\"prediction\":1}\n\n{\"prediction\":2}\r\n%s\n",
+                 fields[i].ev);
+        snprintf(path[i], sizeof path[i], "events[2]%s", fields[i].field);
+        json[i] = (struct site){tmpl[0][i], path[i], 2, fields[i].name};
+        ndjson[i] = (struct site){tmpl[1][i], path[i], 2, fields[i].name};
+    }
+    bad_strings("json", run_json, "invalid_event", json, N);
+    bad_strings("ndjson", run_ndjson, "invalid_event", ndjson, N);
+    /* the wrapper object's own strings */
+    static const struct site wrapper[] = {
+        {"{\"events\":[],\"@\":1}", "body", -1, 1},
+        {"{\"events\":\"@\"}", "events", -1, 0},
+        {"{\"events\":[{\"prediction\":1}],\"x\":[\"@\"]}", "x[0]", -1, 0},
+    };
+    bad_strings("wrapper", run_json, "invalid_body", wrapper, 3);
+}
+
+static void bad_strings_in_other_bodies(void)
+{
+    static const struct site labels[] = {
+        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"@\",\"label\":\"b\"}]}",
+         "labels[1].id", 1, 0},
+        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"label\":\"@\"}]}",
+         "labels[1].label", 1, 0},
+        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"l@\":\"b\"}]}", "labels[1]", 1, 1},
+        {"{\"labels@\":[]}", "body", -1, 1},
+    };
+    bad_strings("labels", run_labels, "invalid_body", labels, sizeof labels / sizeof labels[0]);
+    static const struct site settings[] = {
+        {"{\"window\":\"@\"}", "window", -1, 0},
+        {"{\"alpha\":0.1,\"@\":1}", "body", -1, 1},
+        {"{\"methods\":{\"feature:@\":[\"ks\"]}}", "methods", -1, 1},
+        {"{\"methods\":{\"confidence\":[\"ks\",\"@\"]}}", "methods.confidence[1]", -1, 0},
+        {"{\"thresholds\":{\"p@\":0.2}}", "thresholds", -1, 1},
+    };
+    bad_strings("settings", run_settings, "invalid_body", settings,
+                sizeof settings / sizeof settings[0]);
+    static const struct site range[] = {
+        {"{\"from\":\"@\",\"to\":1}", "from", -1, 0},
+        {"{\"from\":1,\"to\":2,\"@\":1}", "body", -1, 1},
+    };
+    bad_strings("range", run_range, "invalid_body", range, 2);
+    static const struct site flat[] = {
+        {"{\"db\":\"@\"}", "db", -1, 0},
+        {"{\"@\":1}", "", -1, 1},
+        {"{\"models\":{\"m\":{\"window\":\"@\"}}}", "models.m.window", -1, 0},
+    };
+    bad_strings("flat", run_flat, "invalid_body", flat, 3);
+}
+
+/* Valid text is kept byte for byte, whichever way it was written. */
+static void good_strings(void)
+{
+    struct dd_batch b;
+    const char *emoji = "\xf0\x9f\x98\x80";
+    CHECK_EQ_INT(parse("{\"events\":[{\"id\":\"caf\xc3\xa9\",\"prediction\":\"\xe6\x97\xa5\xe6\x9c\xac\","
+                       "\"label\":\"\xf0\x9f\x98\x80\",\"features\":{\"country\":\"\\ud83d\\ude00\"}},"
+                       "{\"prediction\":\"\\uD83D\\uDE00\",\"label\":\"\\u00e9\",\"id\":\"a\\\\u0000b\"},"
+                       "{\"prediction\":\"x\\u0001\\\\\\\"\\/\\u007f\\u0080\\uffff\"}]}",
+                       DD_BODY_JSON, &b),
+                 0);
+    CHECK_EQ_INT(b.n, 3);
+    if (b.n == 3) {
+        CHECK_EQ_STR(b.events[0].id, "caf\xc3\xa9");
+        CHECK_EQ_STR(b.events[0].prediction, "\xe6\x97\xa5\xe6\x9c\xac");
+        CHECK_EQ_STR(b.events[0].label, emoji);
+        size_t pos = 0;
+        struct dd_feature f;
+        CHECK_EQ_INT(dd_features_next(b.events[0].features, b.events[0].features_len, &pos, &f), 1);
+        CHECK(f.is_string && f.str_len == 4 && !memcmp(f.str, emoji, 4));
+        CHECK_EQ_STR(b.events[1].prediction, emoji);
+        CHECK_EQ_STR(b.events[1].label, "\xc3\xa9");
+        CHECK_EQ_STR(b.events[1].id, "a\\u0000b"); /* an escaped backslash, then "u0000" */
+        CHECK_EQ_STR(b.events[2].prediction, "x\x01\\\"/\x7f\xc2\x80\xef\xbf\xbf");
+    }
+    dd_batch_release(&b);
+    CHECK_EQ_INT(parse("{\"prediction\":\"\xf0\x9f\x98\x80\",\"id\":\"\\\\u0000\"}\n"
+                       "{\"features\":{\"city\":\"K\xc3\xb6ln\"},\"label\":\"\\ud83d\\ude00\"}\n",
+                       DD_BODY_NDJSON, &b),
+                 0);
+    CHECK_EQ_INT(b.n, 2);
+    if (b.n == 2) {
+        CHECK_EQ_STR(b.events[0].prediction, emoji);
+        CHECK_EQ_STR(b.events[0].id, "\\u0000");
+        CHECK_EQ_STR(b.events[1].label, emoji);
+    }
+    dd_batch_release(&b);
+    /* valid text that breaks a name rule still gets that rule's message */
+    BAD("{\"prediction\":1,\"version\":\"v\xc3\xa9\"}", "events[0].version: must match");
+    BAD("{\"features\":{\"\xc3\xa9\":1}}", "events[0].features: name must match");
+    struct dd_labels l;
+    const char *lb = "{\"labels\":[{\"id\":\"\\ud83d\\ude00\",\"label\":\"\xe6\x97\xa5\"}]}";
+    CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), 0);
+    if (l.n == 1) {
+        CHECK_EQ_STR(l.items[0].id, emoji);
+        CHECK_EQ_STR(l.items[0].label, "\xe6\x97\xa5");
+    }
+    dd_labels_release(&l);
+
+    /* the issue's cases: each refused now, with its path */
+    CHECK_EQ_INT(parse("{\"events\":[{\"id\":\"n\\u00001\",\"prediction\":1},"
+                       "{\"id\":\"n\\u00002\",\"prediction\":1}]}", DD_BODY_JSON, &b), DD_EINVAL);
+    CHECK_EQ_STR(err.message, "events[0].id: contains U+0000 (\\u0000), which is not allowed");
+    CHECK_EQ_INT(err.index, 0);
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1},{\"prediction\":1},{\"prediction\":1},"
+                       "{\"prediction\":\"a\\u0000b\"}]}", DD_BODY_JSON, &b), DD_EINVAL);
+    CHECK_EQ_STR(err.message, "events[3].prediction: contains U+0000 (\\u0000), which is not allowed");
+    CHECK_EQ_INT(err.index, 3);
+    CHECK_EQ_STR(err.code, "invalid_event");
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"version\":\"v1\\u0000zz\"}]}", DD_BODY_JSON, &b),
+                 DD_EINVAL);
+    CHECK_EQ_STR(err.message, "events[0].version: contains U+0000 (\\u0000), which is not allowed");
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"confidence\\u0000x\":0.5}]}", DD_BODY_JSON, &b),
+                 DD_EINVAL);
+    CHECK_EQ_STR(err.message,
+                 "events[0]: a member name contains U+0000 (\\u0000), which is not allowed");
+    /* bytes outside any string are not JSON, as before */
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1}\xff]}", DD_BODY_JSON, &b), DD_EINVAL);
+    CHECK_EQ_STR(err.code, "invalid_json");
+    CHECK_EQ_INT(parse("{\"prediction\":1}\n{\"prediction\":1,\xff}\n", DD_BODY_NDJSON, &b), DD_EINVAL);
+    CHECK_EQ_STR(err.code, "invalid_json");
+    CHECK_EQ_STR(err.message, "events[1] (line 2): not valid JSON");
+    /* a 0x00 byte where cJSON would take it for white space, before a bad string */
+    const char nul_space[] = "{\"prediction\":1}\n{\t\0\0\"prediction\":\"c\xc6\"}\n";
+    memset(&err, 0, sizeof err);
+    CHECK_EQ_INT(dd_parse_events(nul_space, sizeof nul_space - 1, DD_BODY_NDJSON, &b, &err), DD_EINVAL);
+    CHECK_EQ_STR(err.message, "events[1] (line 2): not valid JSON");
+    CHECK_EQ_INT(dd_parse_events(nul_space + 17, sizeof nul_space - 18, DD_BODY_JSON, &b, &err),
+                 DD_EINVAL);
+    CHECK_EQ_STR(err.code, "invalid_json");
+    /* the first bad string of the body is the one named */
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":\"\\ud800\"},{\"prediction\":\"\xff\"}]}",
+                       DD_BODY_JSON, &b), DD_EINVAL);
+    CHECK_EQ_INT(err.index, 0);
+
+    /* names "." and ".." are paths, not names */
+    CHECK(!dd_name_valid(".", 1));
+    CHECK(!dd_name_valid("..", 2));
+    CHECK(dd_name_valid("...", 3));
+    CHECK(dd_name_valid(".v1", 3));
+    CHECK(dd_name_valid("v1..", 4));
+    BAD("{\"prediction\":1,\"version\":\"..\"}", "events[0].version: must match");
+    BAD("{\"prediction\":1,\"version\":\".\"}", "events[0].version: must match");
+}
 
 int main(void)
 {
@@ -205,5 +481,9 @@ int main(void)
     lb = "{\"labels\":[{\"id\":\"a\",\"label\":1.5}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), DD_EINVAL);
     CHECK_EQ_STR(err.message, "labels[0].label: must be a string or an integer");
+
+    bad_strings_in_events();
+    bad_strings_in_other_bodies();
+    good_strings();
     CHECK_DONE();
 }

@@ -1,2 +1,3 @@
 dd_unit_test(server/api routes LIBS dd_api)
 dd_unit_test(server/api auth LIBS dd_api)
+dd_unit_test(server/api answer LIBS dd_api)

@@ -1,1 +1,2 @@
 dd_unit_test(server/store store LIBS dd_store)
+dd_unit_test(server/store writer LIBS dd_store)

@@ -1,0 +1,40 @@
+/* answer.c — a writer's error code as an HTTP answer (answer.h). */
+#include "server/api/answer.h"
+
+#include "base/err.h"
+
+static const struct answer_row rows[] = {
+    {DD_EOVERLOAD, 503, "overloaded", ANSWER_RETRY_OVERLOAD_S,
+     "ingest queue is full, retry after the Retry-After delay"},
+    {DD_ESHUTDOWN, 503, "shutting_down", ANSWER_RETRY_SHUTDOWN_S,
+     "server is shutting down, retry after the Retry-After delay"},
+    {DD_EFULL, 503, "storage_full", ANSWER_RETRY_FULL_S,
+     "storage is full: the disk holding the database has no space left; nothing was stored,"
+     " retry after the Retry-After delay"},
+    {DD_ENOTFOUND, 404, "not_found", 0, NULL},
+    {0, 500, "internal", 0, "could not store the request"},
+};
+
+const struct answer_row *answer_lookup(int rc)
+{
+    const struct answer_row *row = rows;
+    while (row->rc != 0 && row->rc != rc)
+        row++;
+    return row;
+}
+
+void answer_writer_error(struct http_req *r, int rc)
+{
+    const struct answer_row *row = answer_lookup(rc);
+    if (row->retry_after_s > 0) {
+        http_reply_error_retry(r, row->status, row->code, row->retry_after_s, "%s", row->message);
+    } else if (!row->message) {
+        if (r->params[1][0])
+            http_reply_error(r, row->status, row->code, -1, "model '%s' has no version '%s'",
+                             r->params[0], r->params[1]);
+        else
+            http_reply_error(r, row->status, row->code, -1, "model '%s' not found", r->params[0]);
+    } else {
+        http_reply_error(r, row->status, row->code, -1, "%s (%s)", row->message, dd_strerror(rc));
+    }
+}

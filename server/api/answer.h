@@ -1,0 +1,34 @@
+/* answer.h — the one mapping from a writer's error code to its HTTP answer.
+ *
+ * Every handler that writes through the writer (events, labels, reference
+ * PUT, settings PUT) answers a failed job with answer_writer_error(), so the
+ * same failure gets the same status, API error code, Retry-After and
+ * message everywhere.  A 409 conflict needs the batch (which event, which
+ * dimension): handlers answer it themselves before calling this.
+ *
+ * Threading: read-only table; any thread.
+ */
+#ifndef DD_ANSWER_H
+#define DD_ANSWER_H
+
+#include "server/http/http.h"
+
+#define ANSWER_RETRY_OVERLOAD_S 1  /* the queue drains within a second or so */
+#define ANSWER_RETRY_SHUTDOWN_S 5  /* another instance, or this one restarted */
+#define ANSWER_RETRY_FULL_S 10     /* someone has to free space: don't hammer */
+
+struct answer_row {
+    int rc;                /* DD_E*; 0 ends the table (the default row) */
+    int status;
+    const char *code;      /* docs/api.md error code */
+    int retry_after_s;     /* 0: no Retry-After header */
+    const char *message;   /* NULL: built from the path (not_found) */
+};
+
+/* The row for a writer's rc (never 0): the default row (500 internal) for
+ * a code not in the table. */
+const struct answer_row *answer_lookup(int rc);
+/* Sends the answer of answer_lookup(rc); the caller just returns. */
+void answer_writer_error(struct http_req *r, int rc);
+
+#endif
