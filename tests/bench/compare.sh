@@ -35,8 +35,9 @@ build_rev() { # rev dir: a Release driftd of rev in dir
     rm -rf "$src" && mkdir -p "$src"
     git -C "$root" archive "$rev" | tar -x -C "$src"
   fi
-  cmake -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DDRIFTD_TESTS=OFF >/dev/null
-  cmake --build "$dir/build" -j"$(nproc)" --target driftd >/dev/null
+  { cmake -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DDRIFTD_TESTS=OFF >/dev/null &&
+    cmake --build "$dir/build" -j"$(nproc)" --target driftd >"$dir/build.log" 2>&1; } ||
+    { tail -20 "$dir/build.log" >&2; echo "compare.sh: cannot build $rev" >&2; exit 1; }
 }
 b_dir=build-bench/compare-before a_dir=build-bench/compare-after
 echo "building $before and ${after:-the working tree}" >&2
