@@ -1,5 +1,5 @@
 /* bytes.h — reading a byte string front to back: the stored forms of a
- * prepared reference (server/reference.c, server/signals.c) and of a PCA
+ * prepared reference (server/monitor/reference.c, server/monitor/signals.c) and of a PCA
  * (analysis/embed.c).
  *
  * Every read is bounds-checked.  The first read past the end marks the

@@ -1,7 +1,7 @@
 /* cmd_check.c — `driftd check`: the drift report offline, for CI/CD gates.
  *
  * Reads two files of events in the ingest format (the same validator as the
- * server: ingest/parse.c), builds the signals (server/signals.c) and runs
+ * server: ingest/parse.c), builds the signals (server/monitor/signals.c) and runs
  * analysis/eval.c — the same path as the server's evaluation.  Prints the
  * drift endpoint's body (--format json) or a table (--format text).
  * Exit: 0 no drift, 1 drift, 2 bad input or usage.

@@ -145,8 +145,8 @@ int cmd_serve(int argc, char **argv)
     }
     int nroutes;
     const struct route *rt = routes_table(&nroutes);
-    static const char *patterns[64];
-    for (int i = 0; i < nroutes && i < 64; i++)
+    static const char *patterns[METRICS_MAX_ROUTES];
+    for (int i = 0; i < nroutes && i < METRICS_MAX_ROUTES; i++)
         patterns[i] = rt[i].pattern;
     metrics_init(patterns, nroutes);
     app_fill_api(&app);

@@ -4,7 +4,7 @@
  * writer thread does it in one transaction.  A range is counted, and over
  * reference_max sampled, on a reader first, so the writer (and all ingest
  * behind it) copies at most reference_max events and never scans the range.
- * Without a PUT, a version's reference is its first events (see h_drift.c). */
+ * Without a PUT, a version's reference is its first events (see server/monitor/window.c). */
 #include <string.h>
 
 #include "base/err.h"
@@ -71,9 +71,9 @@ void h_reference_put(struct http_req *r)
     case 0:
         break;
     case DD_ECONFLICT:
-        http_reply_error(r, 409, "conflict", res.ingest.conflict_index,
+        http_reply_error(r, 409, "conflict", res.reference.conflict_index,
                          "events[%ld].embedding: dimension %u differs from the model's %u",
-                         res.ingest.conflict_index, batch.dim, res.ingest.model_dim);
+                         res.reference.conflict_index, batch.dim, res.reference.model_dim);
         goto out;
     default: /* not found, overloaded, shutting down, storage full, internal */
         answer_writer_error(r, res.rc);
@@ -83,7 +83,7 @@ void h_reference_put(struct http_req *r)
     refcache_prepare_current(api_of(r)->refcache, model, version);
     struct dd_buf b;
     dd_buf_init(&b);
-    dd_buf_printf(&b, "{\"events\":%zu", res.ingest.accepted);
+    dd_buf_printf(&b, "{\"events\":%zu", res.reference.kept);
     if (range.n_ids) /* a range over reference_max: sampled */
         dd_buf_printf(&b, ",\"sampled\":true,\"in_range\":%zu", range.in_range);
     dd_buf_putc(&b, '}');

@@ -1,8 +1,10 @@
 /* handlers.h — the HTTP handlers the route table points to.
  *
- * Each answers its request exactly once through http_reply*().  Grouped by
- * file: h_ingest.c (telemetry in), h_models.c (models read API), h_ops.c
- * (health, readiness, dashboard files).
+ * Each answers its request exactly once through http_reply*() (or
+ * answer.h).  Grouped by file: h_ingest.c (telemetry in), h_models.c (models
+ * read API), h_drift.c (drift report, history, distributions), h_reference.c
+ * (a version's reference), h_settings.c (per-model settings), h_ops.c
+ * (health, readiness, metrics, dashboard files).
  */
 #ifndef DD_HANDLERS_H
 #define DD_HANDLERS_H

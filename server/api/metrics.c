@@ -7,7 +7,7 @@
 
 #include "server/store/writer.h"
 
-#define MAX_ROUTES 48
+#define MAX_ROUTES METRICS_MAX_ROUTES
 static const int statuses[] = {200, 202, 400, 401, 403, 404, 405, 409,
                                413, 415, 429, 500, 503, 0 /* other */};
 #define N_STATUS ((int)(sizeof statuses / sizeof statuses[0]))

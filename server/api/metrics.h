@@ -2,12 +2,14 @@
  *
  * Request durations are recorded per (route pattern, status) in fixed
  * histogram buckets with relaxed atomics, so the hot path takes no lock.
- * metrics_render() writes the text format 0.0.4 (INTEGRATIONS.md): HELP and
+ * metrics_render() writes the text format 0.0.4: HELP and
  * TYPE before each family, counters ending in _total, cumulative buckets
  * ending with le="+Inf".  Thread-safe.
  */
 #ifndef DD_METRICS_H
 #define DD_METRICS_H
+#define METRICS_MAX_ROUTES 48 /* routes with their own histograms (routes.c checks) */
+
 #include <stddef.h>
 
 #include "base/buf.h"

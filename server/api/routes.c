@@ -31,6 +31,9 @@ static const struct route routes[] = {
     {"GET", "/*", DD_ROLE_NONE, h_static},
 };
 
+_Static_assert(sizeof routes / sizeof routes[0] <= METRICS_MAX_ROUTES,
+               "every route needs its own request-metrics row (metrics.h)");
+
 const struct route *routes_table(int *n)
 {
     *n = (int)(sizeof routes / sizeof routes[0]);
