@@ -19,39 +19,51 @@ static int totals(const uint64_t *ref, const uint64_t *cur, size_t k, double *tr
     return 0;
 }
 
-int dd_psi_counts(const uint64_t *ref, const uint64_t *cur, size_t k, double *out)
+/* add(&sum, r_i, c_i) over the k bins, r_i and c_i the bin's shares of ref
+ * and of cur; DD_EINSUFFICIENT when either side is empty. */
+static int sum_over_shares(const uint64_t *ref, const uint64_t *cur, size_t k,
+                           void (*add)(double *sum, double r, double c), double *out)
 {
     double tr, tc;
     int rc = totals(ref, cur, k, &tr, &tc);
     if (rc)
         return rc;
-    double psi = 0.0;
-    for (size_t i = 0; i < k; i++) {
-        double r = ref[i] / tr, c = cur[i] / tc;
-        if (r == 0)
-            r = DD_PSI_EPS;
-        if (c == 0)
-            c = DD_PSI_EPS;
-        psi += (c - r) * log(c / r);
-    }
-    *out = psi;
+    double sum = 0.0;
+    for (size_t i = 0; i < k; i++)
+        add(&sum, ref[i] / tr, cur[i] / tc);
+    *out = sum;
     return 0;
+}
+
+static void psi_term(double *sum, double r, double c)
+{
+    if (r == 0)
+        r = DD_PSI_EPS;
+    if (c == 0)
+        c = DD_PSI_EPS;
+    *sum += (c - r) * log(c / r);
+}
+
+int dd_psi_counts(const uint64_t *ref, const uint64_t *cur, size_t k, double *out)
+{
+    return sum_over_shares(ref, cur, k, psi_term, out);
+}
+
+static void js_term(double *sum, double p, double q)
+{
+    double m = (p + q) / 2;
+    if (p > 0)
+        *sum += p * log(p / m);
+    if (q > 0)
+        *sum += q * log(q / m);
 }
 
 int dd_js_counts(const uint64_t *ref, const uint64_t *cur, size_t k, double *out)
 {
-    double tr, tc;
-    int rc = totals(ref, cur, k, &tr, &tc);
+    double js;
+    int rc = sum_over_shares(ref, cur, k, js_term, &js);
     if (rc)
         return rc;
-    double js = 0.0;
-    for (size_t i = 0; i < k; i++) {
-        double p = ref[i] / tr, q = cur[i] / tc, m = (p + q) / 2;
-        if (p > 0)
-            js += p * log(p / m);
-        if (q > 0)
-            js += q * log(q / m);
-    }
     js = js / 2 / log(2.0);
     *out = js > 0 ? sqrt(js) : 0.0;
     return 0;

@@ -245,7 +245,9 @@ out:
     return rc;
 }
 
-int dd_pca_project(const struct dd_pca *p, const float *x, size_t m, double *out)
+/* dd_pca_project(), and the reconstruction errors into err unless NULL. */
+static int project_checked(const struct dd_pca *p, const float *x, size_t m, double *proj,
+                           double *err)
 {
     if (dd_float_has_nonfinite(x, m * p->dim))
         return DD_EINVAL;
@@ -253,24 +255,27 @@ int dd_pca_project(const struct dd_pca *p, const float *x, size_t m, double *out
     int rc = dd_blas__get(&bl);
     if (rc != 0)
         return rc;
-    project_rows(bl, p, x, m, out, NULL);
+    project_rows(bl, p, x, m, proj, err);
     return 0;
+}
+
+int dd_pca_project(const struct dd_pca *p, const float *x, size_t m, double *out)
+{
+    return project_checked(p, x, m, out, NULL);
 }
 
 int dd_pca_ks(const struct dd_pca *p, const float *cur, size_t m, struct dd_pca_ks_result *out)
 {
     if (m == 0)
         return DD_EINSUFFICIENT;
-    if (dd_float_has_nonfinite(cur, m * p->dim))
-        return DD_EINVAL;
-    const struct dd_blas *bl;
-    int rc = dd_blas__get(&bl);
-    if (rc != 0)
-        return rc;
     size_t ke = p->k_eff;
     double *proj = dd_malloc(dd_mul(m, ke) * sizeof *proj);
+    int rc = project_checked(p, cur, m, proj, NULL);
+    if (rc != 0) {
+        free(proj);
+        return rc;
+    }
     double *col = dd_malloc(m * sizeof *col);
-    project_rows(bl, p, cur, m, proj, NULL);
     double dmax = 0.0, pmin = 1.0;
     for (size_t c = 0; c < ke; c++) {
         for (size_t i = 0; i < m; i++)
@@ -296,15 +301,14 @@ int dd_pca_reconstruction(const struct dd_pca *p, const float *cur, size_t m,
 {
     if (m == 0)
         return DD_EINSUFFICIENT;
-    if (dd_float_has_nonfinite(cur, m * p->dim))
-        return DD_EINVAL;
-    const struct dd_blas *bl;
-    int rc = dd_blas__get(&bl);
-    if (rc != 0)
-        return rc;
     double *proj = dd_malloc(dd_mul(m, p->k_eff) * sizeof *proj);
     double *err = dd_malloc(m * sizeof *err);
-    project_rows(bl, p, cur, m, proj, err);
+    int rc = project_checked(p, cur, m, proj, err);
+    if (rc != 0) {
+        free(proj);
+        free(err);
+        return rc;
+    }
     double s = 0.0;
     for (size_t i = 0; i < m; i++)
         s += err[i];

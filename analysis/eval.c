@@ -154,6 +154,34 @@ static void set_effect(struct dd_result *r, double stat)
     r->drift = stat > r->threshold;
 }
 
+/* The lowest method bit left in *methods, taken out of it; 0 when none is
+ * left.  Methods are evaluated (and their results listed) in bit order. */
+static unsigned next_method(unsigned *methods)
+{
+    unsigned bit = *methods & -*methods;
+    *methods &= ~bit;
+    return bit;
+}
+
+/* PSI or Jensen-Shannon (bit) of two count vectors over the same k bins. */
+static int binned_effect(struct dd_result *r, unsigned bit, const uint64_t *cr,
+                         const uint64_t *cc, size_t k)
+{
+    double v;
+    int rc = bit == DD_M_PSI ? dd_psi_counts(cr, cc, k, &v) : dd_js_counts(cr, cc, k, &v);
+    if (rc == 0)
+        set_effect(r, v);
+    return rc;
+}
+
+/* Every method of the signal answers insufficient_data. */
+static void add_insufficient(struct results *rs, const struct dd_signal_input *s,
+                             unsigned methods, const struct dd_eval_options *o)
+{
+    for (unsigned bit; (bit = next_method(&methods));)
+        result_add(rs, s, bit, o)->status = DD_EINSUFFICIENT;
+}
+
 /* ---- per kind -------------------------------------------------------------- */
 
 static int eval_numeric(const struct dd_signal_input *s, unsigned methods,
@@ -175,10 +203,7 @@ static int eval_numeric(const struct dd_signal_input *s, unsigned methods,
     dd_sort_doubles(cur, s->n_cur);
     size_t n = s->n_ref, m = s->n_cur;
 
-    for (int i = 0; i < DD_M_COUNT; i++) {
-        unsigned bit = 1u << i;
-        if (!(methods & bit))
-            continue;
+    for (unsigned bit; (bit = next_method(&methods));) {
         struct dd_result *r = result_add(rs, s, bit, o);
         if (bit == DD_M_KS) {
             struct dd_ks_result k;
@@ -192,16 +217,13 @@ static int eval_numeric(const struct dd_signal_input *s, unsigned methods,
                 goto out;
             set_effect(r, w);
         } else { /* PSI / JS on the reference deciles */
-            double edges[DD_NUMERIC_BINS], v;
+            double edges[DD_NUMERIC_BINS];
             uint64_t cr[DD_NUMERIC_BINS + 1], cc[DD_NUMERIC_BINS + 1];
             size_t ne = dd_numeric_bins(sref, n, DD_NUMERIC_BINS, edges);
             dd_bin_counts_sorted(sref, n, edges, ne, cr);
             dd_bin_counts_sorted(cur, m, edges, ne, cc);
-            rc = bit == DD_M_PSI ? dd_psi_counts(cr, cc, ne + 1, &v)
-                                 : dd_js_counts(cr, cc, ne + 1, &v);
-            if (rc)
+            if ((rc = binned_effect(r, bit, cr, cc, ne + 1)))
                 goto out;
-            set_effect(r, v);
         }
     }
 out:
@@ -232,12 +254,8 @@ static int eval_categorical(const struct dd_signal_input *s, unsigned methods,
     }
     if ((rc = dd_count_categories(s->cur_cat, s->n_cur, cc, k)))
         goto out;
-    for (int i = 0; i < DD_M_COUNT; i++) {
-        unsigned bit = 1u << i;
-        if (!(methods & bit))
-            continue;
+    for (unsigned bit; (bit = next_method(&methods));) {
         struct dd_result *r = result_add(rs, s, bit, o);
-        double v;
         if (bit == DD_M_CHI2) {
             struct dd_chi2_result c;
             if ((rc = dd_chi2_homogeneity(cr, cc, k, &c)))
@@ -245,11 +263,8 @@ static int eval_categorical(const struct dd_signal_input *s, unsigned methods,
             r->statistic = c.statistic;
             r->p_value = c.p_value;
             r->df = c.df;
-        } else {
-            rc = bit == DD_M_PSI ? dd_psi_counts(cr, cc, k, &v) : dd_js_counts(cr, cc, k, &v);
-            if (rc)
-                goto out;
-            set_effect(r, v);
+        } else if ((rc = binned_effect(r, bit, cr, cc, k))) {
+            goto out;
         }
     }
 out:
@@ -280,10 +295,7 @@ static int eval_embedding(const struct dd_signal_input *s, unsigned methods,
         rc = DD_EDIM;
         goto out;
     }
-    for (int i = 0; i < DD_M_COUNT; i++) {
-        unsigned bit = 1u << i;
-        if (!(methods & bit))
-            continue;
+    for (unsigned bit; (bit = next_method(&methods));) {
         struct dd_result *r = result_add(rs, s, bit, o);
         if (bit == DD_M_COSINE) {
             double d;
@@ -338,9 +350,7 @@ static int eval_signal(const struct dd_signal_input *s, const struct dd_eval_opt
             return DD_EDIM;
     }
     if (s->n_ref < o->min_samples || s->n_cur < o->min_samples) {
-        for (int i = 0; i < DD_M_COUNT; i++)
-            if (methods & (1u << i))
-                result_add(rs, s, 1u << i, o)->status = DD_EINSUFFICIENT;
+        add_insufficient(rs, s, methods, o);
         return 0;
     }
     size_t first = rs->n;
@@ -360,9 +370,7 @@ static int eval_signal(const struct dd_signal_input *s, const struct dd_eval_opt
         /* too little data for a method despite min_samples (e.g. PCA on one
          * row): the whole signal answers insufficient_data */
         rs->n = first;
-        for (int i = 0; i < DD_M_COUNT; i++)
-            if (methods & (1u << i))
-                result_add(rs, s, 1u << i, o)->status = DD_EINSUFFICIENT;
+        add_insufficient(rs, s, methods, o);
         return 0;
     }
     return rc;
