@@ -2,10 +2,11 @@
  *
  * splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, full period, passes
  * BigCrush; trivially reproducible from a seed, which is the point here: the
- * same seed gives the same MMD permutations and the same p-value.  The unit
- * tests' fixture generator (tests/unit/analysis/gen_fixtures.py) implements
- * the same three functions in Python, so C tests can regenerate large
- * samples instead of reading them from files.
+ * same seed gives the same MMD permutations and the same p-value.
+ * tests/unit/analysis/dd_rng.py implements the same functions in Python, for
+ * the unit tests' fixture generator (gen_fixtures.py: C tests regenerate
+ * large samples instead of reading them from files) and the statistics
+ * benchmark's replica of the MMD subsample.
  *
  * Threading: the state is the caller's; one state per thread.
  */

@@ -40,6 +40,11 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "unit", "analysis"))
+from dd_rng import Rng  # noqa: E402 (tests/unit/analysis/dd_rng.py)
+
 GEN_VERSION = "stats-bench-gen-v1"
 ALPHA = 0.05
 TARGET = 5.0
@@ -139,25 +144,8 @@ def generate(data):
     return True
 
 # ------------------------------------------------- analysis/rng.h replica ---
-
-M64 = (1 << 64) - 1
-
-
-class SplitMix64:
-    """analysis/rng.h: dd_rng_next / dd_rng_below, bit for bit."""
-
-    def __init__(self, seed):
-        self.s = seed & M64
-
-    def next(self):
-        self.s = (self.s + 0x9E3779B97F4A7C15) & M64
-        z = self.s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        return z ^ (z >> 31)
-
-    def below(self, n):
-        return (self.next() * n) >> 64
+# dd_rng.Rng (tests/unit/analysis/dd_rng.py, imported at the top): dd_rng_next
+# and dd_rng_below, bit for bit.
 
 
 def driftd_subsample(n, k, rng):
@@ -247,7 +235,7 @@ def _mmd2(np, k, ix, iy):
 
 
 def py_mmd(np, stats, ref, cur):
-    rng = SplitMix64(MMD_SEED)
+    rng = Rng(MMD_SEED)
     n, m = len(ref), len(cur)
     nx, ny = min(n, MMD_MAX), min(m, MMD_MAX)
     sx = driftd_subsample(n, nx, rng) if nx < n else list(range(n))

@@ -4,8 +4,8 @@
 Run with Debian's Python (SciPy 1.10, scikit-learn):
     /usr/bin/python3 tests/unit/analysis/gen_fixtures.py
 from anywhere; it writes *.txt next to itself.  Deterministic: samples come from
-the splitmix64 + Box-Muller generator below, which analysis/rng.h implements
-bit for bit in C, so large samples are described by (seed, n, mu, sigma,
+the splitmix64 + Box-Muller generator of analysis/rng.h (dd_rng.py: the same
+bit for bit in Python), so large samples are described by (seed, n, mu, sigma,
 decimals) instead of being stored.  Formats are one case per line, fields
 separated by spaces; the C tests document what they read.
 """
@@ -17,30 +17,10 @@ import numpy as np
 from scipy import stats
 from scipy.spatial import distance as spd
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from dd_rng import Rng  # noqa: E402 (next to this file)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-M64 = (1 << 64) - 1
-
-
-class Rng:
-    """splitmix64, as analysis/rng.h."""
-
-    def __init__(self, seed):
-        self.s = seed & M64
-
-    def next(self):
-        self.s = (self.s + 0x9E3779B97F4A7C15) & M64
-        z = self.s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-        return z ^ (z >> 31)
-
-    def uniform(self):
-        return (self.next() >> 11) * 2.0 ** -53
-
-    def normal(self):
-        u1 = ((self.next() >> 11) + 1) * 2.0 ** -53
-        u2 = self.uniform()
-        return math.sqrt(-2.0 * math.log(u1)) * math.cos(6.283185307179586 * u2)
 
 
 def sample(spec):
