@@ -1,10 +1,11 @@
 /* fixture.h — shared helpers of the analysis unit tests: reading the
  * fixture files written by gen_fixtures.py and regenerating its samples with
- * analysis/rng.h (same splitmix64 + Box–Muller as the script). */
+ * analysis/rng.h (same splitmix64 + Box–Muller as the script's dd_rng.py). */
 #ifndef DD_TEST_FIXTURE_H
 #define DD_TEST_FIXTURE_H
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,43 @@ static inline FILE *fixture_open(const char *name)
         exit(2);
     }
     return f;
+}
+
+/* One case of chi2.txt: "NAME REF CUR STAT DF P PSI JS", the two count
+ * vectors comma-separated (chi2_contingency's statistic, p and dof, then
+ * PSI and Jensen-Shannon of the same counts). */
+#define FIXTURE_BINS_MAX 256
+struct fixture_counts {
+    char name[64];
+    uint64_t ref[FIXTURE_BINS_MAX], cur[FIXTURE_BINS_MAX];
+    size_t k, k_cur; /* bins of ref and of cur (only the first FIXTURE_BINS_MAX are kept) */
+    double stat, p, psi, js;
+    int df;
+};
+
+static inline size_t fixture_counts_of(const char *s, uint64_t *out)
+{
+    size_t n;
+    double *v = fixture_list(s, &n);
+    for (size_t i = 0; i < n && i < FIXTURE_BINS_MAX; i++)
+        out[i] = (uint64_t)v[i];
+    free(v);
+    return n;
+}
+
+/* The next case of chi2.txt (fixture_open()) into c; 0 at the end. */
+static inline int fixture_next_counts(FILE *f, struct fixture_counts *c)
+{
+    char line[8192], sr[4000], sc[4000];
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%63s %3999s %3999s %lf %d %lf %lf %lf", c->name, sr, sc, &c->stat,
+                   &c->df, &c->p, &c->psi, &c->js) != 8)
+            continue;
+        c->k = fixture_counts_of(sr, c->ref);
+        c->k_cur = fixture_counts_of(sc, c->cur);
+        return 1;
+    }
+    return 0;
 }
 
 #endif

@@ -15,27 +15,13 @@
 static void test_counts(void)
 {
     FILE *f = fixture_open("chi2.txt");
-    char line[8192], name[64], sr[4000], sc[4000];
-    double stat, p, psi, js;
-    int df;
-    uint64_t r[256], c[256];
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%63s %3999s %3999s %lf %d %lf %lf %lf", name, sr, sc, &stat, &df, &p,
-                   &psi, &js) != 8)
-            continue;
-        size_t k, k2;
-        double *vr = fixture_list(sr, &k), *vc = fixture_list(sc, &k2);
-        for (size_t i = 0; i < k; i++) {
-            r[i] = (uint64_t)vr[i];
-            c[i] = (uint64_t)vc[i];
-        }
-        free(vr);
-        free(vc);
+    struct fixture_counts t;
+    while (fixture_next_counts(f, &t)) {
         double got;
-        CHECK_EQ_INT(dd_psi_counts(r, c, k, &got), 0);
-        CHECK_CLOSE(got, psi, 1e-9, 1e-12);
-        CHECK_EQ_INT(dd_js_counts(r, c, k, &got), 0);
-        CHECK_CLOSE(got, js, 1e-9, 1e-7); /* sqrt near 0 amplifies rounding */
+        CHECK_EQ_INT(dd_psi_counts(t.ref, t.cur, t.k, &got), 0);
+        CHECK_CLOSE(got, t.psi, 1e-9, 1e-12);
+        CHECK_EQ_INT(dd_js_counts(t.ref, t.cur, t.k, &got), 0);
+        CHECK_CLOSE(got, t.js, 1e-9, 1e-7); /* sqrt near 0 amplifies rounding */
     }
     fclose(f);
 }
