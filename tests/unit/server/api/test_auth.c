@@ -12,31 +12,25 @@
 #include "server/api/auth.h"
 #include "server/store/store.h"
 #include "check.h"
+#include "server/fixture.h"
 
 struct fixture {
-    char dir[64];
-    struct store *st;
+    struct tmp_store db;
     struct auth *auth;
+    char key[AUTH_KEY_LEN + 1]; /* the key of fixture_with_key() */
+    struct store_key k;
 };
 
 static void fixture_open(struct fixture *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dd-test-auth-XXXXXX");
-    CHECK(mkdtemp(f->dir) != NULL);
-    char path[sizeof f->dir + 8], err[512] = "";
-    snprintf(path, sizeof path, "%s/t.db", f->dir);
-    struct store_options o = {path, 0, 2};
-    CHECK_EQ_INT(store_open(&o, &f->st, err, sizeof err), 0);
+    tmp_store_open(&f->db, "auth", 0);
 }
 
 static void fixture_close(struct fixture *f)
 {
     auth_free(f->auth);
-    store_close(f->st);
-    char cmd[sizeof f->dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    tmp_store_close(&f->db);
 }
 
 /* What `driftd keys create` does: a new key stored; its secret in key. */
@@ -45,7 +39,23 @@ static void add_key(struct fixture *f, int role, char key[AUTH_KEY_LEN + 1], str
     CHECK_EQ_INT(auth_key_generate(role, key, k), 0);
     CHECK_EQ_INT(strlen(key), AUTH_KEY_LEN);
     CHECK(strncmp(key, "dd_", 3) == 0);
-    CHECK_EQ_INT(store_key_insert(f->st, k), 0);
+    CHECK_EQ_INT(store_key_insert(f->db.st, k), 0);
+}
+
+/* A fixture whose auth starts on an empty key table: open on loopback only. */
+static void fixture_with_auth(struct fixture *f, int loopback)
+{
+    fixture_open(f);
+    CHECK_EQ_INT(auth_new(f->db.st, loopback, &f->auth), 0);
+    CHECK_EQ_INT(auth_is_open(f->auth), loopback);
+}
+
+/* A fixture with one stored key of role (f->key, f->k), then the auth. */
+static void fixture_with_key(struct fixture *f, int role, int loopback)
+{
+    fixture_open(f);
+    add_key(f, role, f->key, &f->k);
+    CHECK_EQ_INT(auth_new(f->db.st, loopback, &f->auth), 0);
 }
 
 static void bearer(char *out, size_t outsz, const char *key)
@@ -76,9 +86,7 @@ static const int roles[] = {DD_ROLE_INGEST, DD_ROLE_READ, DD_ROLE_ADMIN};
 TEST(open_on_loopback)
 {
     struct fixture f;
-    fixture_open(&f);
-    CHECK_EQ_INT(auth_new(f.st, 1, &f.auth), 0);
-    CHECK_EQ_INT(auth_is_open(f.auth), 1);
+    fixture_with_auth(&f, 1);
     for (int i = 0; i < 3; i++) {
         check_auth(f.auth, NULL, roles[i], AUTH_OK, DD_ROLE_ADMIN);
         check_auth(f.auth, "Bearer dd_nothing", roles[i], AUTH_OK, DD_ROLE_ADMIN);
@@ -90,9 +98,7 @@ TEST(open_on_loopback)
 TEST(closed_off_loopback)
 {
     struct fixture f;
-    fixture_open(&f);
-    CHECK_EQ_INT(auth_new(f.st, 0, &f.auth), 0);
-    CHECK_EQ_INT(auth_is_open(f.auth), 0);
+    fixture_with_auth(&f, 0);
     for (int i = 0; i < 3; i++) {
         check_auth(f.auth, NULL, roles[i], AUTH_UNAUTHORIZED, 0);
         check_auth(f.auth, "Bearer dd_0000000000000000000000000000000000000000", roles[i],
@@ -113,7 +119,7 @@ TEST(role_against_need)
         for (int i = 0; i < 3; i++)
             add_key(&f, roles[i], keys[i], &k[i]);
         CHECK(strcmp(k[0].id, k[1].id) != 0 && strcmp(keys[0], keys[1]) != 0);
-        CHECK_EQ_INT(auth_new(f.st, loopback, &f.auth), 0);
+        CHECK_EQ_INT(auth_new(f.db.st, loopback, &f.auth), 0);
         CHECK_EQ_INT(auth_is_open(f.auth), 0);
         for (int have = 0; have < 3; have++)
             for (int need = 0; need < 3; need++) {
@@ -129,12 +135,11 @@ TEST(role_against_need)
 TEST(unknown_or_missing_key)
 {
     struct fixture f;
-    fixture_open(&f);
-    char key[AUTH_KEY_LEN + 1], other[AUTH_KEY_LEN + 1], h[80];
-    struct store_key k, ko;
-    add_key(&f, DD_ROLE_ADMIN, key, &k);
+    fixture_with_key(&f, DD_ROLE_ADMIN, 1);
+    const char *key = f.key;
+    char other[AUTH_KEY_LEN + 1], h[80];
+    struct store_key ko;
     CHECK_EQ_INT(auth_key_generate(DD_ROLE_ADMIN, other, &ko), 0); /* never stored */
-    CHECK_EQ_INT(auth_new(f.st, 1, &f.auth), 0);
     bearer(h, sizeof h, other);
     check_auth(f.auth, h, DD_ROLE_READ, AUTH_UNAUTHORIZED, 0);
     /* one character off */
@@ -162,11 +167,9 @@ TEST(unknown_or_missing_key)
 TEST(bearer_spelling)
 {
     struct fixture f;
-    fixture_open(&f);
-    char key[AUTH_KEY_LEN + 1], h[80];
-    struct store_key k;
-    add_key(&f, DD_ROLE_READ, key, &k);
-    CHECK_EQ_INT(auth_new(f.st, 0, &f.auth), 0);
+    fixture_with_key(&f, DD_ROLE_READ, 0);
+    const char *key = f.key;
+    char h[80];
     const char *ok[] = {"Bearer %s", "bearer %s", "BEARER %s", "bEaReR %s", "Bearer   %s",
                         "Bearer\t%s", "Bearer \t %s"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -186,9 +189,7 @@ TEST(bearer_spelling)
 TEST(key_created_later)
 {
     struct fixture f;
-    fixture_open(&f);
-    CHECK_EQ_INT(auth_new(f.st, 1, &f.auth), 0);
-    CHECK_EQ_INT(auth_is_open(f.auth), 1);
+    fixture_with_auth(&f, 1);
     char key[AUTH_KEY_LEN + 1], h[80];
     struct store_key k;
     add_key(&f, DD_ROLE_INGEST, key, &k);
@@ -211,11 +212,11 @@ TEST(revoked_key)
     add_key(&f, DD_ROLE_ADMIN, key, &k);
     add_key(&f, DD_ROLE_READ, keep, &kk);
     int64_t t0 = dd_now_ms();
-    CHECK_EQ_INT(auth_new(f.st, 0, &f.auth), 0);
+    CHECK_EQ_INT(auth_new(f.db.st, 0, &f.auth), 0);
     bearer(h, sizeof h, key);
     bearer(hk, sizeof hk, keep);
     check_auth(f.auth, h, DD_ROLE_ADMIN, AUTH_OK, DD_ROLE_ADMIN);
-    CHECK_EQ_INT(store_key_revoke(f.st, k.id), 0);
+    CHECK_EQ_INT(store_key_revoke(f.db.st, k.id), 0);
     /* still cached until the interval has passed (checked only if it has not) */
     int granted = 0;
     enum auth_verdict v = auth_check(f.auth, h, DD_ROLE_ADMIN, &granted);
@@ -227,7 +228,7 @@ TEST(revoked_key)
     check_auth(f.auth, hk, DD_ROLE_READ, AUTH_OK, DD_ROLE_READ);
     CHECK_EQ_INT(auth_is_open(f.auth), 0);
     /* revoking the last key closes nothing off loopback */
-    CHECK_EQ_INT(store_key_revoke(f.st, kk.id), 0);
+    CHECK_EQ_INT(store_key_revoke(f.db.st, kk.id), 0);
     sleep_past_reload();
     check_auth(f.auth, hk, DD_ROLE_READ, AUTH_UNAUTHORIZED, 0);
     check_auth(f.auth, NULL, DD_ROLE_READ, AUTH_UNAUTHORIZED, 0);
@@ -239,16 +240,13 @@ TEST(revoked_key)
 TEST(last_key_revoked_on_loopback)
 {
     struct fixture f;
-    fixture_open(&f);
-    char key[AUTH_KEY_LEN + 1], h[80];
-    struct store_key k;
-    add_key(&f, DD_ROLE_INGEST, key, &k);
-    CHECK_EQ_INT(auth_new(f.st, 1, &f.auth), 0);
+    fixture_with_key(&f, DD_ROLE_INGEST, 1);
+    char h[80];
     check_auth(f.auth, NULL, DD_ROLE_READ, AUTH_UNAUTHORIZED, 0);
-    CHECK_EQ_INT(store_key_revoke(f.st, k.id), 0);
+    CHECK_EQ_INT(store_key_revoke(f.db.st, f.k.id), 0);
     sleep_past_reload();
     CHECK_EQ_INT(auth_is_open(f.auth), 1);
-    bearer(h, sizeof h, key);
+    bearer(h, sizeof h, f.key);
     check_auth(f.auth, h, DD_ROLE_ADMIN, AUTH_OK, DD_ROLE_ADMIN);
     fixture_close(&f);
 }

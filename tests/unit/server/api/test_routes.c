@@ -162,35 +162,46 @@ TEST(table_invariants)
     CHECK(t == routes);
 }
 
-/* Each pattern matches its own sample path, with its params in order, and
- * no other pattern (but the catch-all) does. */
-TEST(own_pattern_only)
+/* check on every route of the table, with the route's sample path. */
+static void each_route(void (*check)(const struct route *t, int n, int i, const char *path))
 {
     int n = 0;
     const struct route *t = routes_table(&n);
     for (int i = 0; i < n; i++) {
         char path[512];
         sample_path(t[i].pattern, path, sizeof path);
-        struct http_req r;
-        memset(&r, 0, sizeof r);
-        CHECK_EQ_INT(match(t[i].pattern, path, &r), 1);
-        for (int k = 0; k < n_params(t[i].pattern); k++) {
-            char want[16];
-            snprintf(want, sizeof want, "p%d", k);
-            CHECK_EQ_STR(r.params[k], want);
-        }
-        for (int j = 0; j < n; j++) {
-            if (is_static(&t[j]) || !strcmp(t[i].pattern, t[j].pattern))
-                continue;
-            memset(&r, 0, sizeof r);
-            if (match(t[j].pattern, path, &r)) {
-                fprintf(stderr, "'%s' matches '%s' too\n", path, t[j].pattern);
-                CHECK(0);
-            }
-        }
-        memset(&r, 0, sizeof r);
-        CHECK_EQ_INT(match("/*", path, &r), 1);
+        check(t, n, i, path);
     }
+}
+
+/* Route i's pattern matches its own sample path, with its params in order,
+ * and no other pattern (but the catch-all) does. */
+static void matches_own_pattern_only(const struct route *t, int n, int i, const char *path)
+{
+    struct http_req r;
+    memset(&r, 0, sizeof r);
+    CHECK_EQ_INT(match(t[i].pattern, path, &r), 1);
+    for (int k = 0; k < n_params(t[i].pattern); k++) {
+        char want[16];
+        snprintf(want, sizeof want, "p%d", k);
+        CHECK_EQ_STR(r.params[k], want);
+    }
+    for (int j = 0; j < n; j++) {
+        if (is_static(&t[j]) || !strcmp(t[i].pattern, t[j].pattern))
+            continue;
+        memset(&r, 0, sizeof r);
+        if (match(t[j].pattern, path, &r)) {
+            fprintf(stderr, "'%s' matches '%s' too\n", path, t[j].pattern);
+            CHECK(0);
+        }
+    }
+    memset(&r, 0, sizeof r);
+    CHECK_EQ_INT(match("/*", path, &r), 1);
+}
+
+TEST(own_pattern_only)
+{
+    each_route(matches_own_pattern_only);
 }
 
 TEST(params_in_order)
@@ -276,26 +287,27 @@ TEST(not_found_and_method_not_allowed)
     CHECK_EQ_INT(answer.answers, 1);
 }
 
+/* Route i's sample path prepares to route i, with auth asked for its role. */
+static void prepares_to_route(const struct route *t, int n, int i, const char *path)
+{
+    (void)n;
+    struct http_req r;
+    auth_grants(AUTH_OK, DD_ROLE_ADMIN);
+    CHECK_EQ_INT(prepare(t[i].method, path, &r), 0);
+    CHECK(r.handler == t[i].fn);
+    CHECK_EQ_INT(r.route, i);
+    CHECK_EQ_INT(r.route_role, t[i].role);
+    /* auth is asked for the route's role, and only when it has one */
+    CHECK_EQ_INT(auth_stub.calls, t[i].role != DD_ROLE_NONE);
+    if (t[i].role != DD_ROLE_NONE) {
+        CHECK_EQ_INT(auth_stub.need, t[i].role);
+        CHECK_EQ_INT(r.role, DD_ROLE_ADMIN);
+    }
+}
+
 TEST(every_route_prepares)
 {
-    int n = 0;
-    const struct route *t = routes_table(&n);
-    for (int i = 0; i < n; i++) {
-        char path[512];
-        sample_path(t[i].pattern, path, sizeof path);
-        struct http_req r;
-        auth_grants(AUTH_OK, DD_ROLE_ADMIN);
-        CHECK_EQ_INT(prepare(t[i].method, path, &r), 0);
-        CHECK(r.handler == t[i].fn);
-        CHECK_EQ_INT(r.route, i);
-        CHECK_EQ_INT(r.route_role, t[i].role);
-        /* auth is asked for the route's role, and only when it has one */
-        CHECK_EQ_INT(auth_stub.calls, t[i].role != DD_ROLE_NONE);
-        if (t[i].role != DD_ROLE_NONE) {
-            CHECK_EQ_INT(auth_stub.need, t[i].role);
-            CHECK_EQ_INT(r.role, DD_ROLE_ADMIN);
-        }
-    }
+    each_route(prepares_to_route);
 }
 
 TEST(head_is_get)

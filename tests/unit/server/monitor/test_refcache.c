@@ -16,35 +16,24 @@
 #include "server/store/store.h"
 #include "server/store/writer.h"
 #include "check.h"
+#include "server/fixture.h"
 
 struct fixture {
-    char dir[64];
-    struct store *st;
-    struct writer *w;
+    struct tmp_store db; /* with a writer */
     struct refcache *c;
 };
 
 static void fixture_open(struct fixture *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dd-test-refcache-XXXXXX");
-    CHECK(mkdtemp(f->dir) != NULL);
-    char path[sizeof f->dir + 8], err[512] = "";
-    snprintf(path, sizeof path, "%s/t.db", f->dir);
-    struct store_options o = {path, 0, 2};
-    CHECK_EQ_INT(store_open(&o, &f->st, err, sizeof err), 0);
-    CHECK_EQ_INT(writer_start(f->st, NULL, &f->w), 0);
-    f->c = refcache_new(f->st, f->w);
+    tmp_store_open(&f->db, "refcache", 1);
+    f->c = refcache_new(f->db.st, f->db.w);
 }
 
 static void fixture_close(struct fixture *f)
 {
     refcache_free(f->c);
-    writer_stop(f->w);
-    store_close(f->st);
-    char cmd[sizeof f->dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    tmp_store_close(&f->db);
 }
 
 /* n events: confidence, a prediction with its label, a 4-d embedding
@@ -76,12 +65,12 @@ static int64_t put_reference(struct fixture *f, const char *model, const char *v
     struct dd_batch b;
     make_batch(&b, n, dim, 0);
     struct writer_result res;
-    writer_submit_reference(f->w, model, version, &b, &res);
+    writer_submit_reference(f->db.w, model, version, &b, &res);
     CHECK_EQ_INT(res.rc, 0);
     dd_batch_release(&b);
     struct store_reference ref;
     int exists = 0;
-    CHECK_EQ_INT(store_r_reference(f->st, model, version, &ref, &exists), 0);
+    CHECK_EQ_INT(store_r_reference(f->db.st, model, version, &ref, &exists), 0);
     CHECK_EQ_INT(ref.events, n);
     return ref.set_ms;
 }
@@ -90,9 +79,21 @@ static int has_summary(struct fixture *f, const char *model, const char *version
 {
     char *blob = NULL;
     size_t len = 0;
-    int rc = store_r_ref_summary(f->st, model, version, set_ms, &blob, &len);
+    int rc = store_r_ref_summary(f->db.st, model, version, set_ms, &blob, &len);
     free(blob);
     return rc == 0 && len > 0;
+}
+
+/* Another get of model/version at set gives e again, borrowed by the given
+ * number, this get included; the get is put back. */
+static void check_same_entry(struct fixture *f, const char *model, const char *version,
+                             int64_t set, struct refcache_entry *e, int borrowers)
+{
+    struct refcache_entry *again = NULL;
+    CHECK_EQ_INT(refcache_get(f->c, model, version, set, &again), 0);
+    CHECK(again == e);
+    CHECK_EQ_INT(e->borrowers, borrowers);
+    refcache_put(f->c, again);
 }
 
 TEST(prepared_once_and_shared)
@@ -101,23 +102,17 @@ TEST(prepared_once_and_shared)
     fixture_open(&f);
     int64_t set = put_reference(&f, "vit", "v1", 60, 4);
     CHECK(!has_summary(&f, "vit", "v1", set));
-    struct refcache_entry *a = NULL, *b = NULL, *c = NULL;
+    struct refcache_entry *a = NULL, *b = NULL;
     CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set, &a), 0);
     CHECK(a != NULL);
     CHECK_EQ_INT(a->ref.n_events, 60);
     CHECK(a->ref.has_pca && a->ref.performance != NULL);
     CHECK_EQ_INT(a->set_ms, set);
     CHECK(has_summary(&f, "vit", "v1", set)); /* stored through the writer */
-    CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set, &b), 0);
-    CHECK(a == b);
-    CHECK_EQ_INT(a->borrowers, 2);
+    check_same_entry(&f, "vit", "v1", set, a, 2);
     refcache_put(f.c, a);
-    refcache_put(f.c, b);
     CHECK_EQ_INT(a->borrowers, 0); /* still in the table */
-    CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set, &c), 0);
-    CHECK(c == a);
-    CHECK_EQ_INT(c->borrowers, 1);
-    refcache_put(f.c, c);
+    check_same_entry(&f, "vit", "v1", set, a, 1);
     refcache_put(f.c, NULL);
     /* another version is another entry */
     int64_t set2 = put_reference(&f, "vit", "v2", 30, 4);
@@ -158,13 +153,10 @@ TEST(new_put_prepares_again)
     refcache_prepare_current(f.c, "vit", "v1");
     CHECK(has_summary(&f, "vit", "v1", set3));
     CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set3, &a), 0);
-    CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set3, &b), 0);
-    CHECK(a == b);
-    CHECK_EQ_INT(a->borrowers, 2);
+    check_same_entry(&f, "vit", "v1", set3, a, 2);
     CHECK_EQ_INT(a->ref.n_events, 25);
     CHECK(!a->ref.has_pca); /* no embeddings */
     refcache_put(f.c, a);
-    refcache_put(f.c, b);
     /* nothing to prepare: no reference, no version */
     refcache_prepare_current(f.c, "vit", "nope");
     refcache_prepare_current(f.c, "nope", "v1");
@@ -188,10 +180,7 @@ TEST(replaced_entry_lives_while_borrowed)
     CHECK_EQ_INT(cur->stale, 0);
     refcache_put(f.c, old);
     /* a get of the new set_at never gives the stale entry */
-    CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set2, &again), 0);
-    CHECK(again == cur);
-    CHECK_EQ_INT(cur->borrowers, 2);
-    refcache_put(f.c, again);
+    check_same_entry(&f, "vit", "v1", set2, cur, 2);
     refcache_put(f.c, cur);
     /* the next prepare frees both replaced entries (under ASan: once each) */
     int64_t set3 = put_reference(&f, "vit", "v1", 20, 0);
@@ -218,7 +207,7 @@ TEST(stored_summary_decoded)
     dd_buf_init(&bytes);
     reference_encode(&p, &bytes);
     struct writer_result res;
-    writer_submit_ref_summary(f.w, "vit", "v1", set, bytes.data, bytes.len, &res);
+    writer_submit_ref_summary(f.db.w, "vit", "v1", set, bytes.data, bytes.len, &res);
     CHECK_EQ_INT(res.rc, 0);
     struct refcache_entry *e = NULL;
     CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set, &e), 0);
@@ -226,16 +215,16 @@ TEST(stored_summary_decoded)
     refcache_put(f.c, e);
     /* a summary of another set_at is not this reference's */
     refcache_free(f.c);
-    f.c = refcache_new(f.st, f.w);
-    writer_submit_ref_summary(f.w, "vit", "v1", set - 1, bytes.data, bytes.len, &res);
+    f.c = refcache_new(f.db.st, f.db.w);
+    writer_submit_ref_summary(f.db.w, "vit", "v1", set - 1, bytes.data, bytes.len, &res);
     CHECK_EQ_INT(res.rc, 0);
     CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set, &e), 0);
     CHECK_EQ_INT(e->ref.n_events, 60);
     refcache_put(f.c, e);
     /* unreadable bytes: prepared again from the events, and stored again */
     refcache_free(f.c);
-    f.c = refcache_new(f.st, f.w);
-    writer_submit_ref_summary(f.w, "vit", "v1", set, "junk", 4, &res);
+    f.c = refcache_new(f.db.st, f.db.w);
+    writer_submit_ref_summary(f.db.w, "vit", "v1", set, "junk", 4, &res);
     CHECK_EQ_INT(res.rc, 0);
     CHECK_EQ_INT(refcache_get(f.c, "vit", "v1", set, &e), 0);
     CHECK_EQ_INT(e->ref.n_events, 60);
@@ -243,7 +232,7 @@ TEST(stored_summary_decoded)
     refcache_put(f.c, e);
     char *blob = NULL;
     size_t len = 0;
-    CHECK_EQ_INT(store_r_ref_summary(f.st, "vit", "v1", set, &blob, &len), 0);
+    CHECK_EQ_INT(store_r_ref_summary(f.db.st, "vit", "v1", set, &blob, &len), 0);
     CHECK(len > 4);
     free(blob);
     reference_release(&p);

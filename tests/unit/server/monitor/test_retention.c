@@ -17,13 +17,14 @@
 #include "server/store/store.h"
 #include "server/store/writer.h"
 #include "check.h"
+#include "server/fixture.h"
 
 #include "server/monitor/retention.c"
 
 #define DAY_MS 86400000LL
 
 struct fixture {
-    char dir[64];
+    struct tmp_store db; /* with a writer; env's store and writer */
     struct monitor_env env;
     struct retention r;
     int64_t now;
@@ -39,18 +40,11 @@ static int64_t idle(void *arg)
 static void fixture_open(struct fixture *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dd-test-retention-XXXXXX");
-    CHECK(mkdtemp(f->dir) != NULL);
-    char path[sizeof f->dir + 8], err[512] = "";
-    snprintf(path, sizeof path, "%s/t.db", f->dir);
-    struct store_options o = {path, 0, 2};
-    CHECK_EQ_INT(store_open(&o, &f->env.store, err, sizeof err), 0);
-    CHECK_EQ_INT(writer_start(f->env.store, NULL, &f->env.writer), 0);
-    f->env.defaults.alpha = 0.05;
-    snprintf(f->env.defaults.window, sizeof f->env.defaults.window, "1h");
+    tmp_store_open(&f->db, "retention", 1);
+    f->env.store = f->db.st;
+    f->env.writer = f->db.w;
+    fixture_defaults(&f->env.defaults);
     f->env.defaults.reference_size = 100;
-    f->env.defaults.settings_json = "";
-    f->env.defaults.models_json = "";
     f->env.retention_ms = DAY_MS;
     f->env.retention_interval_ms = 600000;
     f->r.env = &f->env;
@@ -61,11 +55,7 @@ static void fixture_open(struct fixture *f)
 static void fixture_close(struct fixture *f)
 {
     periodic_stop(f->r.thread);
-    writer_stop(f->env.writer);
-    store_close(f->env.store);
-    char cmd[sizeof f->dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    tmp_store_close(&f->db);
 }
 
 /* n events of model/version at ts0, ts0 + step, ... */

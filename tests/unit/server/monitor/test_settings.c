@@ -13,47 +13,30 @@
 #include "server/store/store.h"
 #include "server/store/writer.h"
 #include "check.h"
+#include "server/fixture.h"
 
 struct fixture {
-    char dir[64];
-    struct store *st;
-    struct writer *w;
+    struct tmp_store db; /* with a writer */
     struct monitor_defaults d;
 };
 
 static void fixture_open(struct fixture *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dd-test-settings-XXXXXX");
-    CHECK(mkdtemp(f->dir) != NULL);
-    char path[sizeof f->dir + 8], err[512] = "";
-    snprintf(path, sizeof path, "%s/t.db", f->dir);
-    struct store_options o = {path, 0, 2};
-    CHECK_EQ_INT(store_open(&o, &f->st, err, sizeof err), 0);
-    CHECK_EQ_INT(writer_start(f->st, NULL, &f->w), 0);
-    /* what config_defaults() gives */
-    f->d.alpha = 0.05;
-    snprintf(f->d.window, sizeof f->d.window, "1h");
-    f->d.reference_size = 1000;
-    f->d.max_sample = 50000;
-    f->d.settings_json = "";
-    f->d.models_json = "";
+    tmp_store_open(&f->db, "settings", 1);
+    fixture_defaults(&f->d);
 }
 
 static void fixture_close(struct fixture *f)
 {
-    writer_stop(f->w);
-    store_close(f->st);
-    char cmd[sizeof f->dir + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    tmp_store_close(&f->db);
 }
 
 /* Stores a settings body for model, as PUT does (through the writer). */
 static void store_settings(struct fixture *f, const char *model, const char *body)
 {
     struct writer_result res;
-    writer_submit_settings(f->w, model, body, &res);
+    writer_submit_settings(f->db.w, model, body, &res);
     CHECK_EQ_INT(res.rc, 0);
 }
 
@@ -67,7 +50,7 @@ static void put_settings(struct fixture *f, const char *model, const char *body,
     struct model_settings ms;
     char err[300];
     CHECK_EQ_INT(dd_parse_settings(body, strlen(body), in, &pe), 0);
-    CHECK_EQ_INT(settings_load(f->st, &f->d, model, &ms), 0);
+    CHECK_EQ_INT(settings_load(f->db.st, &f->d, model, &ms), 0);
     CHECK_EQ_INT(settings_apply(&ms, in, err, sizeof err), 0);
     settings_json(&ms, out);
     dd_buf_putc(out, '\0');
@@ -93,7 +76,23 @@ static unsigned methods_of(const struct model_settings *s, const char *key)
 static void load(struct fixture *f, const char *model, struct model_settings *ms)
 {
     memset(ms, 0x5a, sizeof *ms); /* nothing left from before */
-    CHECK_EQ_INT(settings_load(f->st, &f->d, model, ms), 0);
+    CHECK_EQ_INT(settings_load(f->db.st, &f->d, model, ms), 0);
+}
+
+/* Loads model's settings into ms and checks the members every layer may
+ * set: alpha, window, reference_size, and how many signal keys have
+ * methods of their own. */
+static void load_check(struct fixture *f, const char *model, struct model_settings *ms,
+                       double alpha, const char *window, long reference_size, int n_methods)
+{
+    int failures = check_failures;
+    load(f, model, ms);
+    CHECK_CLOSE(ms->alpha, alpha, 0, 0);
+    CHECK_EQ_STR(ms->window, window);
+    CHECK_EQ_INT(ms->reference_size, reference_size);
+    CHECK_EQ_INT(ms->n_methods, n_methods);
+    if (check_failures != failures)
+        fprintf(stderr, "  in the settings of '%s'\n", model);
 }
 
 /* Nothing configured, nothing stored: the config's values, no methods or
@@ -103,11 +102,7 @@ TEST(defaults_only)
     struct fixture f;
     fixture_open(&f);
     struct model_settings ms;
-    load(&f, "vit", &ms); /* a model the store does not know */
-    CHECK_CLOSE(ms.alpha, 0.05, 0, 0);
-    CHECK_EQ_STR(ms.window, "1h");
-    CHECK_EQ_INT(ms.reference_size, 1000);
-    CHECK_EQ_INT(ms.n_methods, 0);
+    load_check(&f, "vit", &ms, 0.05, "1h", 1000, 0); /* a model the store does not know */
     for (int m = 0; m < DD_M_COUNT; m++)
         CHECK_CLOSE(ms.thresholds[m], 0, 0, 0);
     /* NULL strings are "unset" too */
@@ -130,11 +125,7 @@ TEST(monitor_defaults_layer)
     snprintf(f.d.window, sizeof f.d.window, "15m");
     f.d.reference_size = 500;
     struct model_settings ms;
-    load(&f, "vit", &ms);
-    CHECK_CLOSE(ms.alpha, 0.01, 0, 0);
-    CHECK_EQ_STR(ms.window, "15m");
-    CHECK_EQ_INT(ms.reference_size, 500);
-    CHECK_EQ_INT(ms.n_methods, 0);
+    load_check(&f, "vit", &ms, 0.01, "15m", 500, 0);
     fixture_close(&f);
 }
 
@@ -149,14 +140,11 @@ TEST(settings_json_layer)
     struct model_settings ms;
     const char *models[] = {"vit", "bert"};
     for (int i = 0; i < 2; i++) {
-        load(&f, models[i], &ms);
-        CHECK_CLOSE(ms.alpha, 0.02, 0, 0);
-        CHECK_EQ_STR(ms.window, "15m");       /* not named: monitor_defaults */
-        CHECK_EQ_INT(ms.reference_size, 1000);
+        /* window not named: monitor_defaults' */
+        load_check(&f, models[i], &ms, 0.02, "15m", 1000, 1);
         CHECK_CLOSE(threshold(&ms, DD_M_PSI), 0.3, 0, 0);
         CHECK_CLOSE(threshold(&ms, DD_M_JS), 0, 0, 0);
         CHECK_EQ_INT(methods_of(&ms, "numeric"), DD_M_KS | DD_M_PSI);
-        CHECK_EQ_INT(ms.n_methods, 1);
     }
     fixture_close(&f);
 }
@@ -172,13 +160,9 @@ TEST(models_json_layer)
                       "\"numeric\":[\"wasserstein\"]}},"
                       "\"bert\":{\"alpha\":0.2,\"thresholds\":{\"psi\":0.5}}}";
     struct model_settings ms;
-    load(&f, "vit", &ms);
-    CHECK_CLOSE(ms.alpha, 0.02, 0, 0);
-    CHECK_EQ_STR(ms.window, "24h");
-    CHECK_EQ_INT(ms.reference_size, 1000);
-    CHECK_CLOSE(threshold(&ms, DD_M_PSI), 0.3, 0, 0);
     /* a key named again is replaced; a new key is added */
-    CHECK_EQ_INT(ms.n_methods, 2);
+    load_check(&f, "vit", &ms, 0.02, "24h", 1000, 2);
+    CHECK_CLOSE(threshold(&ms, DD_M_PSI), 0.3, 0, 0);
     CHECK_EQ_INT(methods_of(&ms, "numeric"), DD_M_WASSERSTEIN);
     CHECK_EQ_INT(methods_of(&ms, "confidence"), DD_M_PSI);
     load(&f, "bert", &ms);
@@ -208,19 +192,11 @@ TEST(stored_layer)
                               "\"thresholds\":{\"jensen_shannon\":0.2}}");
     store_settings(&f, "bert", "{\"window\":\"last:5000\"}");
     struct model_settings ms;
-    load(&f, "vit", &ms);
-    CHECK_CLOSE(ms.alpha, 0.02, 0, 0);
-    CHECK_EQ_STR(ms.window, "24h");
-    CHECK_EQ_INT(ms.reference_size, 200);
-    CHECK_EQ_INT(ms.n_methods, 2);
+    load_check(&f, "vit", &ms, 0.02, "24h", 200, 2);
     CHECK_EQ_INT(methods_of(&ms, "confidence"), DD_M_PSI);
     CHECK_EQ_INT(methods_of(&ms, "prediction"), DD_M_CHI2);
     CHECK_CLOSE(threshold(&ms, DD_M_JS), 0.2, 0, 0);
-    load(&f, "bert", &ms);
-    CHECK_CLOSE(ms.alpha, 0.02, 0, 0);
-    CHECK_EQ_STR(ms.window, "last:5000");
-    CHECK_EQ_INT(ms.reference_size, 1000);
-    CHECK_EQ_INT(ms.n_methods, 0);
+    load_check(&f, "bert", &ms, 0.02, "last:5000", 1000, 0);
     /* stored again: the new body replaces the old one */
     store_settings(&f, "bert", "{\"alpha\":0.1}");
     load(&f, "bert", &ms);
@@ -228,7 +204,7 @@ TEST(stored_layer)
     CHECK_EQ_STR(ms.window, "1h");
     /* a stored body that no longer parses is an error, not silent defaults */
     store_settings(&f, "bert", "{\"alpha\":7}");
-    CHECK_EQ_INT(settings_load(f.st, &f.d, "bert", &ms), DD_EIO);
+    CHECK_EQ_INT(settings_load(f.db.st, &f.d, "bert", &ms), DD_EIO);
     fixture_close(&f);
 }
 
