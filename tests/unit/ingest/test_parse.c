@@ -67,19 +67,20 @@ struct site {
     int name;
 };
 
-static int run_json(const char *s, size_t n)
+static int run_events(const char *s, size_t n, enum dd_body_format fmt)
 {
     struct dd_batch b;
-    int rc = dd_parse_events(s, n, DD_BODY_JSON, &b, &err);
+    int rc = dd_parse_events(s, n, fmt, &b, &err);
     dd_batch_release(&b);
     return rc;
 }
+static int run_json(const char *s, size_t n)
+{
+    return run_events(s, n, DD_BODY_JSON);
+}
 static int run_ndjson(const char *s, size_t n)
 {
-    struct dd_batch b;
-    int rc = dd_parse_events(s, n, DD_BODY_NDJSON, &b, &err);
-    dd_batch_release(&b);
-    return rc;
+    return run_events(s, n, DD_BODY_NDJSON);
 }
 static int run_labels(const char *s, size_t n)
 {

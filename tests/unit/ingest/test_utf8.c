@@ -218,22 +218,29 @@ int main(void)
         free(deep);
     }
 
-    /* messages */
-    char m[200];
-    struct dd_text_problem p = {DD_TEXT_BAD_UTF8, 12, 0xff, ""};
-    dd_text_describe(&p, 0, 0, m, sizeof m);
-    CHECK_EQ_STR(m, "is not valid UTF-8 (byte 0xff at offset 12 of the body)");
-    dd_text_describe(&p, 1, 100, m, sizeof m);
-    CHECK_EQ_STR(m, "a member name is not valid UTF-8 (byte 0xff at offset 112 of the body)");
-    p = (struct dd_text_problem){DD_TEXT_NUL_ESCAPE, 3, '\\', "\\u0000"};
-    dd_text_describe(&p, 0, 0, m, sizeof m);
-    CHECK_EQ_STR(m, "contains U+0000 (\\u0000), which is not allowed");
-    p = (struct dd_text_problem){DD_TEXT_NUL, 7, 0, ""};
-    dd_text_describe(&p, 0, 0, m, sizeof m);
-    CHECK_EQ_STR(m, "contains U+0000 (byte 0x00 at offset 7 of the body), which is not allowed");
-    p = (struct dd_text_problem){DD_TEXT_SURROGATE, 5, '\\', "\\uD800"};
-    dd_text_describe(&p, 1, 0, m, sizeof m);
-    CHECK_EQ_STR(m, "a member name contains a lone UTF-16 surrogate (\\uD800 at offset 5 of the "
-                    "body), which is not allowed");
+    /* messages: the problem, in a member name or not, at base + its offset */
+    static const struct {
+        struct dd_text_problem p;
+        int in_name;
+        size_t base;
+        const char *want;
+    } messages[] = {
+        {{DD_TEXT_BAD_UTF8, 12, 0xff, ""}, 0, 0,
+         "is not valid UTF-8 (byte 0xff at offset 12 of the body)"},
+        {{DD_TEXT_BAD_UTF8, 12, 0xff, ""}, 1, 100,
+         "a member name is not valid UTF-8 (byte 0xff at offset 112 of the body)"},
+        {{DD_TEXT_NUL_ESCAPE, 3, '\\', "\\u0000"}, 0, 0,
+         "contains U+0000 (\\u0000), which is not allowed"},
+        {{DD_TEXT_NUL, 7, 0, ""}, 0, 0,
+         "contains U+0000 (byte 0x00 at offset 7 of the body), which is not allowed"},
+        {{DD_TEXT_SURROGATE, 5, '\\', "\\uD800"}, 1, 0,
+         "a member name contains a lone UTF-16 surrogate (\\uD800 at offset 5 of the body), "
+         "which is not allowed"},
+    };
+    for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++) {
+        char m[200];
+        dd_text_describe(&messages[i].p, messages[i].in_name, messages[i].base, m, sizeof m);
+        CHECK_EQ_STR(m, messages[i].want);
+    }
     CHECK_DONE();
 }
