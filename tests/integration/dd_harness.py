@@ -107,6 +107,15 @@ class Server:
         return self.request("POST", f"/api/v1/models/{model}/events", {"events": events},
                             key=key, conn=conn)
 
+    def put_reference(self, model, version, events):
+        return self.request("PUT", f"/api/v1/models/{model}/versions/{version}/reference",
+                            {"events": events})
+
+    def error_of(self, method, path, body=None):
+        """(status, error code) of a request answered with an error."""
+        st, _, resp = self.request(method, path, body)
+        return st, resp["error"]["code"]
+
     def count(self, model):
         st, _, body = self.request("GET", f"/api/v1/models/{model}")
         return body["events"] if st == 200 else 0
@@ -118,13 +127,19 @@ class Server:
 
 
 class ServerTest(unittest.TestCase):
-    """A test case with one fresh server per class (args in SERVER_ARGS)."""
+    """A test case with one fresh server per class (args in SERVER_ARGS; what
+    before_start() does to it, such as creating keys, before it starts)."""
     SERVER_ARGS = ()
+
+    @classmethod
+    def before_start(cls, srv):
+        pass
 
     @classmethod
     def setUpClass(cls):
         srv = Server(*cls.SERVER_ARGS)
         try:
+            cls.before_start(srv)
             cls.srv = srv.start()
         except BaseException:
             srv.cleanup()  # tearDownClass does not run when setUpClass fails

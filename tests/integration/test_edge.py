@@ -427,8 +427,7 @@ class SlowClients(EdgeTest):
         except socket.timeout:
             self.fail("an idle connection was still open after header-timeout + 3 s")
         t = time.monotonic() - t0
-        after = c.wait_closed(CLOSE_WAIT) if resp is not None else ("reset" if c.reset else "closed")
-        c.close()
+        after = self.closing(c, resp)
         note(f"idle connection (nothing sent): after {t:.2f} s the server "
              + (f"answered {resp.status} and then {after}" if resp else f"{after} it silently"))
         self.assertLessEqual(t, HEADER_TIMEOUT + 1, "idle connection closed too late")
@@ -437,18 +436,26 @@ class SlowClients(EdgeTest):
         else:
             self.assertEqual(after, "closed", "idle connection: reset instead of closed")
 
-    def test_slow_head(self):
-        c = RawConn(self.srv.port)
-        t0 = time.monotonic()
-        head = b"GET /healthz HTTP/1.1\r\n" + HOST + b"X-Pad: " + b"a" * 64 + b"\r\n\r\n"
-        t, resp = self.dribble(c, head, t0, HEADER_TIMEOUT + 4)
+    def closing(self, c, resp):
+        """How c ends after resp (None: no answer), once closed here."""
         after = c.wait_closed(CLOSE_WAIT) if resp is not None else ("reset" if c.reset else "closed")
         c.close()
-        note(f"head at 1 byte/0.5 s: server reacted after {t:.2f} s with "
+        return after
+
+    def dribble_to_408(self, c, what, data, timeout, **verdict_kw):
+        """Dribbles data (the request's what: head or body) on c: the server answers
+        408 within timeout (+1 s) and closes."""
+        t, resp = self.dribble(c, data, time.monotonic(), timeout + 4)
+        after = self.closing(c, resp)
+        note(f"{what} at 1 byte/0.5 s: server reacted after {t:.2f} s with "
              + (f"{resp.status}, then {after}" if resp else f"no answer ({after})"))
-        self.verdict(f"slow head (reaction after {t:.2f} s)", resp, after, c.extra, 408,
-                     "request_timeout")
-        self.assertLessEqual(t, HEADER_TIMEOUT + 1, "408 came too late")
+        self.verdict(f"slow {what} (reaction after {t:.2f} s)", resp, after, c.extra, 408,
+                     "request_timeout", **verdict_kw)
+        self.assertLessEqual(t, timeout + 1, "408 came too late")
+
+    def test_slow_head(self):
+        head = b"GET /healthz HTTP/1.1\r\n" + HOST + b"X-Pad: " + b"a" * 64 + b"\r\n\r\n"
+        self.dribble_to_408(RawConn(self.srv.port), "head", head, HEADER_TIMEOUT)
 
     def test_slow_body(self):
         m = self.fresh("slowbody")
@@ -456,15 +463,7 @@ class SlowClients(EdgeTest):
         c = RawConn(self.srv.port)
         c.send(b"POST /api/v1/models/%s/events HTTP/1.1\r\n" % m.encode() + HOST +
                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
-        t0 = time.monotonic()
-        t, resp = self.dribble(c, body, t0, BODY_TIMEOUT + 4)
-        after = c.wait_closed(CLOSE_WAIT) if resp is not None else ("reset" if c.reset else "closed")
-        c.close()
-        note(f"body at 1 byte/0.5 s: server reacted after {t:.2f} s with "
-             + (f"{resp.status}, then {after}" if resp else f"no answer ({after})"))
-        self.verdict(f"slow body (reaction after {t:.2f} s)", resp, after, c.extra, 408,
-                     "request_timeout", smuggle_model=m)
-        self.assertLessEqual(t, BODY_TIMEOUT + 1, "408 came too late")
+        self.dribble_to_408(c, "body", body, BODY_TIMEOUT, smuggle_model=m)
 
     def test_zz_still_healthy(self):
         self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
@@ -1109,26 +1108,12 @@ class GracefulStop(unittest.TestCase):
 # ---------------------------------------------------------------------------------------
 # 6. Smaller items
 # ---------------------------------------------------------------------------------------
-class AuthHeaders(unittest.TestCase):
+class AuthHeaders(ServerTest):
 
     @classmethod
-    def setUpClass(cls):
-        cls.srv = Server()
-        try:
-            rc, cls.key, err = cls.srv.keys("create", "--role", "read")
-            assert rc == 0, err
-            cls.srv.start()
-        except BaseException:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.srv.stop()
-        logs = cls.srv.logs()
-        cls.srv.cleanup()
-        if code != 0 or "AddressSanitizer" in logs or "runtime error" in logs:
-            raise AssertionError(f"driftd exited with {code}:\n{logs}")
+    def before_start(cls, srv):
+        rc, cls.key, err = srv.keys("create", "--role", "read")
+        assert rc == 0, err
 
     def test_401_has_www_authenticate(self):
         for name, hdrs in [("no key", {}), ("unknown key", {"Authorization": "Bearer dd_nope"})]:

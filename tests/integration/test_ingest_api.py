@@ -89,14 +89,12 @@ class Errors(ServerTest):
         self.reject('{"events": []}', 415, "unsupported_media_type", ctype=None)
 
     def test_paths(self):
-        st, _, body = self.srv.request("GET", "/api/v1/models/nope")
-        self.assertEqual((st, body["error"]["code"]), (404, "not_found"))
-        st, _, body = self.srv.request("GET", "/api/v1/nothing")
-        self.assertEqual((st, body["error"]["code"]), (404, "not_found"))
-        st, _, body = self.srv.request("DELETE", "/api/v1/models")
-        self.assertEqual((st, body["error"]["code"]), (405, "method_not_allowed"))
-        st, _, body = self.srv.request("POST", "/api/v1/models/bad%20name/events", {"events": []})
-        self.assertEqual((st, body["error"]["code"]), (400, "invalid_query"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/nope"), (404, "not_found"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/nothing"), (404, "not_found"))
+        self.assertEqual(self.srv.error_of("DELETE", "/api/v1/models"),
+                         (405, "method_not_allowed"))
+        self.assertEqual(self.srv.error_of("POST", "/api/v1/models/bad%20name/events",
+                                           {"events": []}), (400, "invalid_query"))
 
 
 class Ingest(ServerTest):
@@ -138,11 +136,12 @@ class Ingest(ServerTest):
         st, _, body = self.srv.request("POST", "/api/v1/models/lab/labels",
                                        {"labels": [{"id": "a", "label": "cat"}, {"id": "zz", "label": 1}]})
         self.assertEqual((st, body), (200, {"updated": 1, "unknown": 1}))
-        st, _, body = self.srv.request("POST", "/api/v1/models/nolab/labels",
-                                       {"labels": [{"id": "a", "label": "cat"}]})
-        self.assertEqual((st, body["error"]["code"]), (404, "not_found"))
-        st, _, body = self.srv.request("POST", "/api/v1/models/lab/labels", {"labels": [{"id": "a"}]})
-        self.assertEqual((st, body["error"]["code"]), (400, "invalid_body"))
+        self.assertEqual(self.srv.error_of("POST", "/api/v1/models/nolab/labels",
+                                           {"labels": [{"id": "a", "label": "cat"}]}),
+                         (404, "not_found"))
+        self.assertEqual(self.srv.error_of("POST", "/api/v1/models/lab/labels",
+                                           {"labels": [{"id": "a"}]}),
+                         (400, "invalid_body"))
 
     def test_health(self):
         self.assertEqual(self.srv.request("GET", "/healthz")[0], 200)
@@ -154,8 +153,8 @@ class BodyLimit(ServerTest):
 
     def test_413(self):
         big = {"events": [{"prediction": "x" * 200, "id": str(i)} for i in range(400)]}
-        st, _, body = self.srv.request("POST", "/api/v1/models/big/events", big)
-        self.assertEqual((st, body["error"]["code"]), (413, "payload_too_large"))
+        self.assertEqual(self.srv.error_of("POST", "/api/v1/models/big/events", big),
+                         (413, "payload_too_large"))
         self.assertEqual(self.srv.count("big"), 0)
         # chunked transfer: no Content-Length, the limit still holds
         c = self.srv.conn()
@@ -200,8 +199,7 @@ class Auth(ServerTest):
         time.sleep(1.3)  # the server reloads keys every second
         for method, path, body, need in self.ROUTES:
             with self.subTest(path=path, method=method):
-                st, _, b = self.srv.request(method, path, body)
-                self.assertEqual((st, b["error"]["code"]), (401, "unauthorized"))
+                self.assertEqual(self.srv.error_of(method, path, body), (401, "unauthorized"))
                 st, _, b = self.srv.request(method, path, body, key="dd_" + "0" * 40)
                 self.assertEqual(st, 401)
                 for role, key in keys.items():

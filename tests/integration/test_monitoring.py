@@ -28,6 +28,36 @@ def events(n, shift, seed, with_ts=None):
     return out
 
 
+def wait_until(get, done=bool, timeout=15, step=0.3):
+    """get() every step seconds until done(its value) or timeout seconds have
+    passed; the last value."""
+    deadline = time.time() + timeout
+    got = get()
+    while not done(got) and time.time() < deadline:
+        time.sleep(step)
+        got = get()
+    return got
+
+
+def post_as(srv, model, version, evs):
+    """POSTs evs as events of version (set in each of them); the status."""
+    for e in evs:
+        e["version"] = version
+    return srv.post_events(model, evs)[0]
+
+
+def shifted_server(tc, args, model, ref_seed, n_cur, cur_seed):
+    """A server of its own for test case tc (args; removed after the test) with
+    model's version "v": a reference of 300 events, then n_cur events shifted
+    by 0.2; (server, those events)."""
+    srv = dd_harness.Server(*args).start()
+    tc.addCleanup(srv.cleanup)
+    tc.assertEqual(srv.put_reference(model, "v", events(300, 0, ref_seed))[0], 200)
+    cur = events(n_cur, 0.2, cur_seed)
+    tc.assertEqual(post_as(srv, model, "v", cur), 202)
+    return srv, cur
+
+
 def by_key(report):
     return {(s["signal"], s["method"]): s for s in report["signals"]}
 
@@ -43,9 +73,7 @@ class Monitoring(ServerTest):
         st, _, summary = self.srv.request("GET", "/api/v1/models/mon/versions/v1/reference")
         self.assertEqual((summary["source"], summary["events"]), ("events", 1000))
         cur = events(1500, 0.15, 2)
-        for e in cur:
-            e["version"] = "v1"
-        self.assertEqual(self.srv.post_events("mon", cur)[0], 202)
+        self.assertEqual(post_as(self.srv, "mon", "v1", cur), 202)
         st, _, rep = self.srv.request("GET", "/api/v1/models/mon/drift?version=v1&window=1h")
         self.assertEqual(st, 200, rep)
         self.assertTrue(rep["drift"])
@@ -60,27 +88,25 @@ class Monitoring(ServerTest):
 
     def test_no_shift_is_quiet_and_errors(self):
         quiet = events(1000, 0, 3) + events(1000, 0, 4)
-        for e in quiet:
-            e["version"] = "q"
-        self.assertEqual(self.srv.post_events("quiet", quiet)[0], 202)
+        self.assertEqual(post_as(self.srv, "quiet", "q", quiet), 202)
         st, _, rep = self.srv.request("GET", "/api/v1/models/quiet/drift?window=last:1000")
         self.assertEqual(st, 200, rep)
         self.assertEqual(rep["version"], "q")
         self.assertFalse(rep["drift"], rep)
-        st, _, err = self.srv.request("GET", "/api/v1/models/quiet/drift?window=fortnight")
-        self.assertEqual((st, err["error"]["code"]), (400, "invalid_query"))
-        st, _, err = self.srv.request("GET", "/api/v1/models/quiet/drift?version=nope")
-        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
-        st, _, err = self.srv.request("GET", "/api/v1/models/none/drift")
-        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
-        st, _, err = self.srv.request("PUT", "/api/v1/models/quiet/versions/q/reference",
-                                      {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
-        self.assertEqual((st, err["error"]["code"]), (400, "invalid_body"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/quiet/drift?window=fortnight"),
+                         (400, "invalid_query"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/quiet/drift?version=nope"),
+                         (404, "not_found"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/none/drift"), (404, "not_found"))
+        self.assertEqual(self.srv.error_of("PUT", "/api/v1/models/quiet/versions/q/reference",
+                                           {"from": "2026-01-02T00:00:00Z",
+                                            "to": "2026-01-01T00:00:00Z"}),
+                         (400, "invalid_body"))
         # a range needs the version's own events: an unknown version or model is 404
         for path in ("/api/v1/models/quiet/versions/nope/reference",
                      "/api/v1/models/none/versions/q/reference"):
-            st, _, err = self.srv.request("PUT", path, {"from": 0, "to": 1})
-            self.assertEqual((st, err["error"]["code"]), (404, "not_found"), path)
+            self.assertEqual(self.srv.error_of("PUT", path, {"from": 0, "to": 1}),
+                             (404, "not_found"), path)
         # a range without events is refused, and the reference stays what it was
         path = "/api/v1/models/quiet/versions/q/reference"
         before = self.srv.request("GET", path)[2]
@@ -105,8 +131,7 @@ class Monitoring(ServerTest):
         self.assertIn(out.returncode, (0, 1), out.stderr)
         offline = json.loads(out.stdout)
         self.assertEqual(out.returncode, 1 if offline["drift"] else 0)
-        self.assertEqual(self.srv.request("PUT", "/api/v1/models/agree/versions/default/reference",
-                                          {"events": ref})[0], 200)
+        self.assertEqual(self.srv.put_reference("agree", "default", ref)[0], 200)
         self.assertEqual(self.srv.post_events("agree", cur)[0], 202)
         st, _, online = self.srv.request("GET", "/api/v1/models/agree/drift?window=last:900")
         self.assertEqual(st, 200)
@@ -147,20 +172,16 @@ class Monitoring(ServerTest):
 
     def test_scheduled_evaluation_history_status(self):
         ref = events(1000, 0, 8)
-        self.assertEqual(self.srv.request("PUT", "/api/v1/models/sched/versions/v1/reference",
-                                          {"events": ref})[0], 200)
+        self.assertEqual(self.srv.put_reference("sched", "v1", ref)[0], 200)
         cur = events(1200, 0.2, 9)
-        for e in cur:
-            e["version"] = "v1"
-        self.assertEqual(self.srv.post_events("sched", cur)[0], 202)
-        deadline = time.time() + 15
-        points = []
-        while time.time() < deadline and len(points) < 3:
-            time.sleep(0.5)
+        self.assertEqual(post_as(self.srv, "sched", "v1", cur), 202)
+
+        def history():
             st, _, h = self.srv.request(
                 "GET", "/api/v1/models/sched/drift/history?version=v1&signal=confidence&method=ks")
             self.assertEqual(st, 200, h)
-            points = h["points"]
+            return h["points"]
+        points = wait_until(history, lambda p: len(p) >= 3, step=0.5)
         self.assertGreaterEqual(len(points), 3, "the evaluator stored no history")
         times = [p["t"] for p in points]
         self.assertEqual(times, sorted(times))
@@ -175,15 +196,15 @@ class Monitoring(ServerTest):
         st, _, rep = self.srv.request("GET", "/api/v1/models/sched/drift?version=v1")
         self.assertEqual(st, 200)
         self.assertIn("computed_at", rep)
-        st, _, err = self.srv.request("GET", "/api/v1/models/sched/drift/history?version=v1")
-        self.assertEqual((st, err["error"]["code"]), (400, "invalid_query"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/sched/drift/history?version=v1"),
+                         (400, "invalid_query"))
         st, _, h = self.srv.request("GET", "/api/v1/models/sched/drift/history?version=v1"
                                            "&signal=confidence&method=ks&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")
         self.assertEqual(h["points"], [])
 
     def test_settings(self):
-        st, _, err = self.srv.request("GET", "/api/v1/models/cfg/settings")
-        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/cfg/settings"),
+                         (404, "not_found"))
         put = {"alpha": 0.01, "methods": {"confidence": ["ks", "psi"], "categorical": ["chi2"]},
                "thresholds": {"psi": 0.3}, "reference_size": 200}
         st, _, s = self.srv.request("PUT", "/api/v1/models/cfg/settings", put)
@@ -249,8 +270,7 @@ class Monitoring(ServerTest):
         ref = events(400, 0, 13)
         for i, e in enumerate(ref):
             e["embedding"] = [random.Random(i).gauss(0, 1) for _ in range(4)]
-        self.assertEqual(self.srv.request("PUT", "/api/v1/models/dist/versions/default/reference",
-                                          {"events": ref})[0], 200)
+        self.assertEqual(self.srv.put_reference("dist", "default", ref)[0], 200)
         self.assertEqual(self.srv.post_events("dist", events(300, 0.2, 14))[0], 202)
         st, _, d = self.srv.request("GET", "/api/v1/models/dist/distributions?window=1h")
         self.assertEqual(st, 200, d)
@@ -270,23 +290,14 @@ class Monitoring(ServerTest):
         self.assertEqual(emb["current"], [])  # the current window has no embeddings
         st, _, one = self.srv.request("GET", "/api/v1/models/dist/distributions?signal=feature:age")
         self.assertEqual([s["signal"] for s in one["signals"]], ["feature:age"])
-        st, _, err = self.srv.request("GET", "/api/v1/models/dist/distributions?signal=nope")
-        self.assertEqual((st, err["error"]["code"]), (404, "not_found"))
+        self.assertEqual(self.srv.error_of("GET", "/api/v1/models/dist/distributions?signal=nope"),
+                         (404, "not_found"))
 
     def test_distributions_from_the_round_while_fresh(self):
-        srv = dd_harness.Server("--eval-interval", "1h").start()
-        self.addCleanup(srv.cleanup)
-        self.assertEqual(srv.request("PUT", "/api/v1/models/snap/versions/v/reference",
-                                     {"events": events(300, 0, 21)})[0], 200)
-        cur = events(200, 0.2, 22)
-        for e in cur:
-            e["version"] = "v"
-        self.assertEqual(srv.post_events("snap", cur)[0], 202)
+        srv, cur = shifted_server(self, ("--eval-interval", "1h"), "snap", 21, 200, 22)
         self.assertEqual(srv.stop(), 0)
         srv.start()  # the round at start-up takes the snapshot
-        deadline = time.time() + 15
-        while time.time() < deadline and 'rounds_total 1' not in srv.request("GET", "/metrics")[2]:
-            time.sleep(0.1)
+        wait_until(lambda: 'rounds_total 1' in srv.request("GET", "/metrics")[2], step=0.1)
         self.assertEqual(srv.post_events("snap", cur[:50])[0], 202)
         path = "/api/v1/models/snap/distributions?version=v"
         st, _, snap = srv.request("GET", path)
@@ -312,9 +323,8 @@ class Monitoring(ServerTest):
             return out
         ref, cur = labeled(500, 0.95, "r"), labeled(500, 0.70, "c")
         labels = [{"id": e["id"], "label": e.pop("_label")} for e in ref + cur]
-        self.assertEqual(self.srv.request("PUT", "/api/v1/models/perf/versions/default/reference",
-                                          {"events": [dict(e, label=l["label"]) for e, l in
-                                                      zip(ref, labels[:500])]})[0], 200)
+        labeled_ref = [dict(e, label=l["label"]) for e, l in zip(ref, labels[:500])]
+        self.assertEqual(self.srv.put_reference("perf", "default", labeled_ref)[0], 200)
         self.assertEqual(self.srv.post_events("perf", cur)[0], 202)
         st, _, body = self.srv.request("POST", "/api/v1/models/perf/labels", {"labels": labels[500:]})
         self.assertEqual((st, body["updated"]), (200, 500))
@@ -362,14 +372,11 @@ class ReferenceSummary(unittest.TestCase):
                     "features": {"region": rnd.choice(["eu", "us"]), "age": rnd.gauss(40, 9)}}
         ref = [ev(0, i) for i in range(300)]
         cur = [ev(0.5, i) for i in range(300)]
-        self.assertEqual(srv.request("PUT", "/api/v1/models/pca/versions/v/reference",
-                                     {"events": ref})[0], 200)
+        self.assertEqual(srv.put_reference("pca", "v", ref)[0], 200)
         # prepared by the PUT itself, before any evaluation
         self.assertEqual(srv.logs().count('msg="reference prepared"'), 1, srv.logs())
         self.assertIn("how=computed", srv.logs())
-        for e in cur:
-            e["version"] = "v"
-        self.assertEqual(srv.post_events("pca", cur)[0], 202)
+        self.assertEqual(post_as(srv, "pca", "v", cur), 202)
         first = srv.request("GET", "/api/v1/models/pca/drift?window=59m")[2]
         second = srv.request("GET", "/api/v1/models/pca/drift?window=58m")[2]
         self.assertEqual(first["signals"], second["signals"])
@@ -401,8 +408,7 @@ class ReferenceSummary(unittest.TestCase):
         self.assertIn("how=loaded", srv.logs()[before:])
         self.assertNotIn("how=computed", srv.logs()[before:])
         # a new reference replaces the summary
-        self.assertEqual(srv.request("PUT", "/api/v1/models/pca/versions/v/reference",
-                                     {"events": cur})[0], 200)
+        self.assertEqual(srv.put_reference("pca", "v", cur)[0], 200)
         fourth = srv.request("GET", "/api/v1/models/pca/drift?window=57m")[2]
         self.assertFalse(by_key(fourth)[("embedding", "pca_ks")]["drift"])
         self.assertFalse(by_key(fourth)[("confidence", "ks")]["drift"])
@@ -433,13 +439,10 @@ class Demo(unittest.TestCase):
     """--demo: README command one's traffic, through the real ingest path."""
 
     def wait_for(self, srv, what, check, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            got = check()
-            if got:
-                return got
-            time.sleep(0.2)
-        self.fail(f"{what} within {timeout} s:\n{srv.logs()}")
+        got = wait_until(check, timeout=timeout, step=0.2)
+        if not got:
+            self.fail(f"{what} within {timeout} s:\n{srv.logs()}")
+        return got
 
     def test_demo_traffic_references_and_drift(self):
         srv = Server("--demo", "--eval-interval", "1s").start()
@@ -492,12 +495,9 @@ class Sampling(ServerTest):
         self.assertEqual(rep["window"]["events"], 1400)
         self.assertEqual((rep["window"]["sampled"], rep["window"]["sample"]), (True, 100))
         # no shift: the scheduled evaluations stay quiet, round after round
-        deadline = time.time() + 15
-        points = []
-        while time.time() < deadline and len(points) < 3:
-            time.sleep(0.5)
-            points = self.srv.request("GET", "/api/v1/models/cap/drift/history"
-                                             "?signal=confidence&method=ks")[2]["points"]
+        points = wait_until(lambda: self.srv.request("GET", "/api/v1/models/cap/drift/history"
+                                                         "?signal=confidence&method=ks")[2]["points"],
+                            lambda p: len(p) >= 3, step=0.5)
         self.assertGreaterEqual(len(points), 3)
         self.assertFalse(any(p["drift"] for p in points), points)
         self.assertEqual(self.srv.request("GET", "/api/v1/models/cap")[2]["status"], "ok")
@@ -511,9 +511,7 @@ class Retention(ServerTest):
         old = events(300, 0, 16, now - 3 * 3600 * 1000)
         new = events(50, 0, 17, now - 1000)
         self.assertEqual(self.srv.post_events("ret", old + new)[0], 202)
-        deadline = time.time() + 15
-        while time.time() < deadline and self.srv.count("ret") != 50:
-            time.sleep(0.3)
+        wait_until(lambda: self.srv.count("ret") == 50)
         self.assertEqual(self.srv.count("ret"), 50)
         st, _, m = self.srv.request("GET", "/api/v1/models/ret")
         self.assertGreaterEqual(m["versions"][0]["first_event"], "1970")
@@ -525,18 +523,9 @@ class Retention(ServerTest):
 
 class Restart(unittest.TestCase):
     def test_restart_keeps_reference_and_history(self):
-        srv = dd_harness.Server("--eval-interval", "1s").start()
-        self.addCleanup(srv.cleanup)
-        self.assertEqual(srv.request("PUT", "/api/v1/models/rs/versions/v/reference",
-                                     {"events": events(300, 0, 10)})[0], 200)
-        cur = events(300, 0.2, 11)
-        for e in cur:
-            e["version"] = "v"
-        self.assertEqual(srv.post_events("rs", cur)[0], 202)
+        srv, _ = shifted_server(self, ("--eval-interval", "1s"), "rs", 10, 300, 11)
         path = "/api/v1/models/rs/drift/history?version=v&signal=confidence&method=ks"
-        deadline = time.time() + 15
-        while time.time() < deadline and not srv.request("GET", path)[2]["points"]:
-            time.sleep(0.3)
+        wait_until(lambda: srv.request("GET", path)[2]["points"])
         before = srv.request("GET", path)[2]["points"]
         self.assertTrue(before)
         self.assertEqual(srv.stop(), 0)

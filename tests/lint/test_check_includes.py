@@ -23,36 +23,37 @@ def write(root, path, text):
 
 
 class CheckIncludes(unittest.TestCase):
+    def assert_fails(self, files, *messages):
+        """A tree of just files ({path: text}) fails the check, naming messages."""
+        with tempfile.TemporaryDirectory() as d:
+            for path, text in files.items():
+                write(d, path, text)
+            rc, out = run(d)
+            self.assertEqual(rc, 1, out)
+            for m in messages:
+                self.assertIn(m, out)
+
     def test_tree_is_clean(self):
         rc, out = run(ROOT)
         self.assertEqual(rc, 0, out)
         self.assertIn("0 problem(s)", out)
 
     def test_back_edge_fails(self):
-        with tempfile.TemporaryDirectory() as d:
-            write(d, "base/log.h", '#include "server/store/store.h"\n')
-            write(d, "server/store/store.h", '#include "base/log.h"\n')
-            rc, out = run(d)
-            self.assertEqual(rc, 1, out)
-            self.assertIn("base/log.h:1: includes server/store/store.h (server/store), "
-                          "which base/ may not depend on", out)
+        self.assert_fails({"base/log.h": '#include "server/store/store.h"\n',
+                           "server/store/store.h": '#include "base/log.h"\n'},
+                          "base/log.h:1: includes server/store/store.h (server/store), "
+                          "which base/ may not depend on")
 
     def test_wrong_room_fails(self):
-        with tempfile.TemporaryDirectory() as d:
-            write(d, "server/monitor/evaluator.c", '#include "server/api/api.h"\n')
-            write(d, "server/api/api.h", "\n")
-            rc, out = run(d)
-            self.assertEqual(rc, 1, out)
-            self.assertIn("server/monitor/evaluator.c:1: includes server/api/api.h", out)
+        self.assert_fails({"server/monitor/evaluator.c": '#include "server/api/api.h"\n',
+                           "server/api/api.h": "\n"},
+                          "server/monitor/evaluator.c:1: includes server/api/api.h")
 
     def test_cycle_in_one_room_fails(self):
-        with tempfile.TemporaryDirectory() as d:
-            write(d, "server/monitor/a.h", '#include "server/monitor/b.h"\n')
-            write(d, "server/monitor/b.c", '#include "server/monitor/a.h"\n')
-            write(d, "server/monitor/b.h", "\n")
-            rc, out = run(d)
-            self.assertEqual(rc, 1, out)
-            self.assertIn("include cycle: server/monitor/a <-> server/monitor/b", out)
+        self.assert_fails({"server/monitor/a.h": '#include "server/monitor/b.h"\n',
+                           "server/monitor/b.c": '#include "server/monitor/a.h"\n',
+                           "server/monitor/b.h": "\n"},
+                          "include cycle: server/monitor/a <-> server/monitor/b")
 
     def test_the_tree_with_a_back_edge_fails(self):
         """The real tree plus one wrong include: the checker names it."""
