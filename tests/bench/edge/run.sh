@@ -7,10 +7,8 @@
 # after `--`, extra `driftd serve` arguments.  BENCH_KEEP=1 keeps the temp
 # folder (database and server log).
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-bash scripts/deps.sh
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDRIFTD_BENCH=ON >/dev/null
-cmake --build build-bench -j"$(nproc)" --target driftd bench_edge >/dev/null
+source "$(dirname "$0")/../common/build.sh"
+bench_build bench_edge
 tmp=$(mktemp -d /tmp/driftd-bench-edge-XXXXXX)
 if [[ -n "${BENCH_KEEP:-}" ]]; then
   trap 'echo "kept $tmp (database and server log)"' EXIT

@@ -3,8 +3,6 @@
 # build-bench/ and prints events/s of a real server next to its ceilings.
 # Arguments go to bench_ingest (--seconds S, --clients N, --case NAME).
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-bash scripts/deps.sh
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDRIFTD_BENCH=ON >/dev/null
-cmake --build build-bench -j"$(nproc)" --target driftd bench_ingest >/dev/null
+source "$(dirname "$0")/../common/build.sh"
+bench_build bench_ingest
 exec build-bench/bench_ingest --driftd build-bench/driftd "$@"

@@ -4,8 +4,6 @@
 # history and read latencies under live ingest.  Arguments go to
 # bench_monitor (see the top of tests/bench/monitor/bench_monitor.c).
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-bash scripts/deps.sh
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDRIFTD_BENCH=ON >/dev/null
-cmake --build build-bench -j"$(nproc)" --target driftd bench_monitor >/dev/null
+source "$(dirname "$0")/../common/build.sh"
+bench_build bench_monitor
 exec build-bench/bench_monitor --driftd build-bench/driftd "$@"

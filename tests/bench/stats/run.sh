@@ -9,10 +9,8 @@
 # driftd check failed, 2 a target missed (everything agreed).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-cd "$here/../../.."
-bash scripts/deps.sh --test >&2   # the --test set has python3-numpy/scipy/sklearn
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDRIFTD_BENCH=ON >/dev/null
-cmake --build build-bench -j"$(nproc)" --target driftd bench_stats_phases >/dev/null
+source "$here/../common/build.sh"
+bench_build bench_stats_phases --test >&2   # the --test set has python3-numpy/scipy/sklearn
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$(nproc)}"
 exec /usr/bin/python3 "$here/bench_stats.py" --driftd build-bench/driftd \
     --data build-bench/stats-data --phases build-bench/bench_stats_phases "$@"
