@@ -8,8 +8,6 @@
 
 #include "ingest/utf8.h"
 
-int dd_jsonfast_enabled = 1;
-
 #define NUMBER_TOKEN_MAX 40 /* longer numbers go to cJSON (it copies at most 63) */
 
 struct p {

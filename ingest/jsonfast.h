@@ -31,7 +31,4 @@
  * (or not JSON at all).  Nodes and strings are allocated in scratch. */
 cJSON *dd_jsonfast_parse(const char *s, size_t len, struct dd_arena *scratch);
 
-/* 0 turns the fast path off in dd_parse_events (tests compare both). */
-extern int dd_jsonfast_enabled;
-
 #endif

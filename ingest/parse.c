@@ -49,6 +49,7 @@ struct ctx {
     struct dd_batch *b;
     struct dd_parse_error *err;
     long index;
+    int fast;   /* try ingest/jsonfast.c first (dd_parse_options) */
 };
 
 #define FAIL(c, ...)                                                            \
@@ -407,11 +408,12 @@ static cJSON *parse_checked(const char *s, size_t len, const char *code, const c
  * JSON, or breaks the string rules (then bad->found).  The fast path takes
  * only texts that keep the rules, so both paths refuse the same texts. */
 static const cJSON *parse_tree(const char *s, size_t len, size_t base, const char *list,
-                               struct dd_arena *scratch, cJSON **owned, struct bad_text *bad)
+                               int fast, struct dd_arena *scratch, cJSON **owned,
+                               struct bad_text *bad)
 {
     *owned = NULL;
     bad->found = 0;
-    if (dd_jsonfast_enabled) {
+    if (fast) {
         dd_arena_reset(scratch);
         const cJSON *root = dd_jsonfast_parse(s, len, scratch);
         if (root)
@@ -428,7 +430,7 @@ static int parse_json_body(const char *body, size_t len, struct ctx *c)
     dd_arena_init(&scratch);
     cJSON *owned;
     struct bad_text bad;
-    const cJSON *root = parse_tree(body, len, 0, "events", &scratch, &owned, &bad);
+    const cJSON *root = parse_tree(body, len, 0, "events", c->fast, &scratch, &owned, &bad);
     int rc = DD_EINVAL;
     if (bad.found) {
         long i = bad.w.item;
@@ -505,7 +507,8 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
             continue; /* blank lines are allowed */
         cJSON *owned;
         struct bad_text bad;
-        const cJSON *obj = parse_tree(body + s, e - s, s, NULL, &scratch, &owned, &bad);
+        const cJSON *obj = parse_tree(body + s, e - s, s, NULL, c->fast, &scratch, &owned,
+                                       &bad);
         if (bad.found) {
             const char *p = bad.w.path;
             seterr(c->err, "invalid_event", c->index, "events[%ld]%s%s: %s", c->index,
@@ -535,8 +538,15 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
 int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,
                     struct dd_batch *out, struct dd_parse_error *err)
 {
+    return dd_parse_events_with(body, len, fmt, NULL, out, err);
+}
+
+int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
+                         const struct dd_parse_options *opt, struct dd_batch *out,
+                         struct dd_parse_error *err)
+{
     dd_batch_init(out);
-    struct ctx c = {out, err, -1};
+    struct ctx c = {out, err, -1, !(opt && opt->no_fast_path)};
     int rc = fmt == DD_BODY_NDJSON ? parse_ndjson_body(body, len, &c)
                                    : parse_json_body(body, len, &c);
     if (rc != 0)
@@ -581,7 +591,7 @@ int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
     dd_arena_init(&out->arena);
     struct dd_batch scratch; /* str_or_int() copies into a batch arena */
     dd_batch_init(&scratch);
-    struct ctx c = {&scratch, err, -1};
+    struct ctx c = {&scratch, err, -1, 0};
     int rc = DD_EINVAL;
     cJSON *root = parse_checked(body, len, "invalid_body", "body", "labels", err);
     if (!root)

@@ -32,6 +32,17 @@ struct dd_parse_error {
 int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,
                     struct dd_batch *out, struct dd_parse_error *err);
 
+/* How dd_parse_events_with() parses; all zero is what dd_parse_events()
+ * does.  Only tests set anything here. */
+struct dd_parse_options {
+    int no_fast_path;   /* 1: cJSON alone, without ingest/jsonfast.c, so tests
+                           can check that both paths give the same result */
+};
+/* dd_parse_events() with options (NULL: all zero). */
+int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
+                         const struct dd_parse_options *opt, struct dd_batch *out,
+                         struct dd_parse_error *err);
+
 /* Media type of a Content-Type header value: 0 and *fmt, or DD_EINVAL. */
 int dd_parse_media_type(const char *content_type, enum dd_body_format *fmt);
 

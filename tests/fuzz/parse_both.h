@@ -1,12 +1,13 @@
-/* parse_both.h — parses a body with ingest/jsonfast.c's fast path on and
- * off and says whether the two results are identical: same status, same
- * error (code, index, message), same events byte for byte.  Used by the
- * fuzz target and by tests/unit/ingest/test_jsonfast.c. */
+/* parse_both.h — parses a body with ingest/jsonfast.c's fast path on (as
+ * dd_parse_events() does) and off (dd_parse_options.no_fast_path) and says
+ * whether the two results are identical: same status, same error (code,
+ * index, message), same events byte for byte.  No global state: both
+ * parses may run on any thread.  Used by the fuzz target and by
+ * tests/unit/ingest/test_jsonfast.c. */
 #ifndef DD_PARSE_BOTH_H
 #define DD_PARSE_BOTH_H
 #include <string.h>
 
-#include "ingest/jsonfast.h"
 #include "ingest/parse.h"
 
 static int pb_str_eq(const char *a, const char *b)
@@ -40,11 +41,9 @@ static int parse_both_agree(const char *s, size_t n, enum dd_body_format fmt)
     struct dd_parse_error ef, es;
     memset(&ef, 0, sizeof ef);
     memset(&es, 0, sizeof es);
-    dd_jsonfast_enabled = 1;
+    const struct dd_parse_options cjson_only = {.no_fast_path = 1};
     int rf = dd_parse_events(s, n, fmt, &fast, &ef);
-    dd_jsonfast_enabled = 0;
-    int rs = dd_parse_events(s, n, fmt, &slow, &es);
-    dd_jsonfast_enabled = 1;
+    int rs = dd_parse_events_with(s, n, fmt, &cjson_only, &slow, &es);
     int same = rf == rs;
     if (same && rf != 0)
         same = pb_str_eq(ef.code, es.code) && ef.index == es.index &&

@@ -1,8 +1,8 @@
 /* Tests ingest/jsonfast.c: numbers convert exactly as strtod does (fixed
  * cases and 200,000 random ones), the subset is taken and everything else
  * falls back, and dd_parse_events gives identical results with the fast
- * path on and off on a table of bodies (parse_both.h, shared with the
- * fuzz target). */
+ * path on and off (dd_parse_options.no_fast_path) on a table of bodies
+ * (parse_both.h, shared with the fuzz target). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
