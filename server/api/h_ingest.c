@@ -99,7 +99,8 @@ void h_labels_post(struct http_req *r)
         goto out;
     struct dd_buf out;
     dd_buf_init(&out);
-    dd_buf_printf(&out, "{\"updated\":%zu,\"unknown\":%zu}", res.updated, res.unknown);
+    dd_buf_printf(&out, "{\"updated\":%zu,\"unknown\":%zu}", res.labels.updated,
+                  res.labels.unknown);
     http_reply_json(r, 200, &out);
     dd_buf_release(&out);
 out:

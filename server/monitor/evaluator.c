@@ -144,7 +144,7 @@ static void remember(struct evaluator *e, const char *model, const char *version
 /* Once a version has its first reference_size events, its automatic
  * reference is copied to ref_events (source "auto"): from then on it is
  * fixed, whatever arrives later with older timestamps, and retention cannot
- * move it.  Zero rows deleted: this is store_w_retention()'s first half. */
+ * move it (store_w_freeze_reference()). */
 static void freeze_auto_reference(struct evaluator *e, const char *model,
                                   const struct store_version_info *vi,
                                   const struct model_settings *set)
@@ -156,8 +156,8 @@ static void freeze_auto_reference(struct evaluator *e, const char *model,
         !exists)
         return;
     struct writer_result wr;
-    writer_submit_retention(e->env->writer, model, vi->name, INT64_MIN, 0,
-                            (size_t)set->reference_size, &wr);
+    writer_submit_freeze_reference(e->env->writer, model, vi->name, (size_t)set->reference_size,
+                                   &wr);
     if (wr.rc != 0)
         dd_warn("cannot freeze the automatic reference", "model=%s version=%s err=%s", model,
                 vi->name, dd_errname(wr.rc));

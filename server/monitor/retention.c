@@ -45,8 +45,8 @@ static void round_once(struct retention *r)
                             vs[i].version, dd_errname(res.rc));
                 break; /* busy or failing: try again next round */
             }
-            total += res.ingest.accepted;
-            if (res.ingest.accepted < RETENTION_BATCH || stopping(r))
+            total += res.retention.deleted;
+            if (res.retention.deleted < RETENTION_BATCH || stopping(r))
                 break;
         }
     }

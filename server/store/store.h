@@ -13,7 +13,13 @@
  * lack of disk space (SQLITE_FULL, or an I/O error with errno ENOSPC or
  * EDQUOT), DD_EIO for any other SQLite failure; either way the caller rolls
  * the transaction back and nothing of it is stored.  A full disk is not
- * logged per failure (the writer logs when it starts and ends).
+ * logged per failure (the writer logs when it starts and ends).  Readers
+ * answer DD_EIO for any SQLite failure.
+ *
+ * The implementation is one file per table family in server/store/ (store.c
+ * the connections and migrations, events.c, references.c, evaluations.c,
+ * admin.c), sharing the private header store_int.h; this header is the
+ * whole of the API.
  */
 #ifndef DD_STORE_H
 #define DD_STORE_H
@@ -117,8 +123,6 @@ int store_key_insert(struct store *s, const struct store_key *k);
 /* DD_ENOTFOUND when no active key has that id. */
 int store_key_revoke(struct store *s, const char *id);
 
-
-
 /* ---- references ---- */
 
 struct store_reference {
@@ -135,17 +139,32 @@ struct store_range_sample {
                       * listed by id (table order) */
     size_t n_ids;    /* 0: the range is taken whole */
 };
+struct store_reference_result {
+    size_t kept;           /* events the reference now holds */
+    long conflict_index;   /* with DD_ECONFLICT: the first event with an embedding */
+    uint32_t model_dim;    /* with DD_ECONFLICT: the model's dimension */
+};
 /* Writer thread: replaces the version's reference with a batch's events
- * (creating model and version if needed; DD_ECONFLICT and out->model_dim on
- * an embedding dimension that differs from the model's) ... */
+ * (creating model and version if needed; DD_ECONFLICT, out->conflict_index
+ * and out->model_dim on an embedding dimension that differs from the
+ * model's) ... */
 int store_w_set_reference_events(struct store *s, const char *model, const char *version,
-                                 const struct dd_batch *b, struct store_ingest_result *out);
+                                 const struct dd_batch *b, struct store_reference_result *out);
 /* ... or with the version's own events in [from, to]: the ones r lists
  * (store_r_range_sample()), or when it lists none, all of the range, at
  * most r->max (0: no cap) in time order.  DD_ENOTFOUND for an unknown model
- * or version; *events: kept. */
+ * or version; *kept: the events copied. */
 int store_w_set_reference_range(struct store *s, const char *model, const char *version,
-                                const struct store_range_sample *r, size_t *events);
+                                const struct store_range_sample *r, size_t *kept);
+/* Writer thread: fixes a version's automatic reference.  When the version
+ * has no reference yet, its first refsize events (fewer if it has fewer)
+ * are copied to ref_events as its reference (source "auto"): from then on
+ * later events with older timestamps, or retention, cannot move it.
+ * *frozen: 1 when it was fixed now, 0 when the version had a reference
+ * already; *kept: the events copied (0 then).  DD_ENOTFOUND for an unknown
+ * model or version. */
+int store_w_freeze_reference(struct store *s, const char *model, const char *version,
+                             size_t refsize, int *frozen, size_t *kept);
 /* Reader: counts the version's events in [r->from_ms, r->to_ms] and, when
  * there are more than r->max (> 0), picks every k-th of them (k = ceil(count
  * / max)) in (ts, id) order, the first always included: a sample spread
@@ -179,10 +198,11 @@ struct store_version_ref {
 int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
                                         struct store_version_ref **out, size_t *n);
 /* Writer: deletes at most `limit` events of the version older than
- * cutoff_ms (oldest first) and keeps its counters right.  A version whose
- * reference is the automatic one gets it copied to ref_events first
- * (source "auto", its first refsize events), so retention never moves a
- * reference.  *deleted gets the count.  limit 0 only freezes the reference. */
+ * cutoff_ms (oldest first) and keeps its counters right.  A version still
+ * on its automatic reference gets it frozen first, in the same transaction
+ * (store_w_freeze_reference() with refsize), so retention never moves a
+ * reference.  *deleted: the events deleted.  DD_ENOTFOUND for an unknown
+ * model or version. */
 int store_w_retention(struct store *s, const char *model, const char *version,
                       int64_t cutoff_ms, size_t limit, size_t refsize, size_t *deleted);
 

@@ -1,5 +1,9 @@
 /* writer.c — bounded queue + group-commit writer thread (writer.h).
  *
+ * A job is a tagged union: its kind, and that kind's arguments (struct
+ * job); run_job() hands each kind to its store_w_* function, job_weigh()
+ * says what it weighs in the queue.
+ *
  * A full disk: a write refused for lack of space (DD_EFULL) sets the
  * storage-full flag (readyz, metrics) and logs once; the flag clears when a
  * write succeeds and the disk has room again (store_probe_space()), or, with
@@ -19,21 +23,57 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 
-enum job_kind { JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_EVALUATION, JOB_SETTINGS, JOB_RETENTION, JOB_REF_SUMMARY };
+/* One kind per submit function; a job's union member is its kind's. */
+enum job_kind {
+    JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_REFERENCE_RANGE, JOB_FREEZE_REFERENCE,
+    JOB_EVALUATION, JOB_SETTINGS, JOB_RETENTION, JOB_REF_SUMMARY
+};
 
 struct job {
-    enum job_kind kind;
-    const char *model;
-    const struct dd_batch *batch;
-    const struct dd_labels *labels;
-    const char *version;           /* JOB_REFERENCE */
-    const struct store_range_sample *range; /* JOB_REFERENCE without a batch */
-    int64_t from_ms;               /* JOB_RETENTION, JOB_EVALUATION, JOB_REF_SUMMARY */
-    const char *window, *status, *body; /* JOB_EVALUATION */
-    const struct dd_report *report;
-    size_t limit, refsize;         /* JOB_RETENTION */
-    int64_t received_ms;
-    size_t bytes;
+    enum job_kind kind;     /* which member of the union is set */
+    const char *model;      /* every kind names its model */
+    union {
+        struct {
+            const struct dd_batch *batch;
+            int64_t received_ms;
+        } events;
+        struct {
+            const struct dd_labels *labels;
+        } labels;
+        struct {
+            const char *version;
+            const struct dd_batch *batch;
+        } reference;
+        struct {
+            const char *version;
+            const struct store_range_sample *sample;
+        } reference_range;
+        struct {
+            const char *version;
+            size_t reference_size;
+        } freeze;
+        struct {
+            const char *version, *window, *status, *body;
+            int64_t computed_ms;
+            const struct dd_report *report;
+        } evaluation;
+        struct {
+            const char *body;
+        } settings;
+        struct {
+            const char *version;
+            int64_t cutoff_ms;
+            size_t limit, reference_size;
+        } retention;
+        struct {
+            const char *version;
+            int64_t set_ms;
+            const void *summary;
+            size_t len;
+        } ref_summary;
+    };
+    /* the queue's */
+    size_t n_events, bytes; /* its weight: toward WRITER_GROUP_EVENTS, and max_bytes */
     struct writer_result *res;
     int done;               /* guarded by writer.mu */
     struct job *next;
@@ -57,31 +97,87 @@ struct writer {
     struct writer_stats stats;
 };
 
+/* Runs a job inside the open transaction; its result into j->res. */
 static int run_job(struct writer *w, struct job *j)
 {
     struct writer_result *r = j->res;
-    if (j->kind == JOB_EVENTS) {
-        r->rc = store_w_insert_batch(w->st, j->model, j->batch, j->received_ms, &r->ingest);
-    } else if (j->kind == JOB_LABELS) {
-        r->rc = store_w_apply_labels(w->st, j->model, j->labels, &r->updated, &r->unknown);
-    } else if (j->kind == JOB_REF_SUMMARY) {
-        r->rc = store_w_put_ref_summary(w->st, j->model, j->version, j->from_ms, j->body, j->limit);
-    } else if (j->kind == JOB_RETENTION) {
-        r->rc = store_w_retention(w->st, j->model, j->version, j->from_ms, j->limit, j->refsize,
-                                  &r->ingest.accepted);
-    } else if (j->kind == JOB_SETTINGS) {
-        r->rc = store_w_put_settings(w->st, j->model, j->body);
-    } else if (j->kind == JOB_EVALUATION) {
-        r->rc = store_w_insert_evaluation(w->st, j->model, j->version, j->window, j->from_ms,
-                                          j->status, j->report, j->body);
-    } else if (j->batch) {
-        r->rc = store_w_set_reference_events(w->st, j->model, j->version, j->batch, &r->ingest);
-    } else {
-        r->rc = store_w_set_reference_range(w->st, j->model, j->version, j->range,
-                                            &r->ingest.accepted);
+    switch (j->kind) {
+    case JOB_EVENTS:
+        r->rc = store_w_insert_batch(w->st, j->model, j->events.batch, j->events.received_ms,
+                                     &r->ingest);
+        break;
+    case JOB_LABELS:
+        r->rc = store_w_apply_labels(w->st, j->model, j->labels.labels, &r->labels.updated,
+                                     &r->labels.unknown);
+        break;
+    case JOB_REFERENCE:
+        r->rc = store_w_set_reference_events(w->st, j->model, j->reference.version,
+                                             j->reference.batch, &r->reference);
+        break;
+    case JOB_REFERENCE_RANGE:
+        r->rc = store_w_set_reference_range(w->st, j->model, j->reference_range.version,
+                                            j->reference_range.sample, &r->reference.kept);
+        break;
+    case JOB_FREEZE_REFERENCE:
+        r->rc = store_w_freeze_reference(w->st, j->model, j->freeze.version,
+                                         j->freeze.reference_size, &r->freeze.frozen,
+                                         &r->freeze.kept);
+        break;
+    case JOB_EVALUATION:
+        r->rc = store_w_insert_evaluation(w->st, j->model, j->evaluation.version,
+                                          j->evaluation.window, j->evaluation.computed_ms,
+                                          j->evaluation.status, j->evaluation.report,
+                                          j->evaluation.body);
+        break;
+    case JOB_SETTINGS:
+        r->rc = store_w_put_settings(w->st, j->model, j->settings.body);
+        break;
+    case JOB_RETENTION:
+        r->rc = store_w_retention(w->st, j->model, j->retention.version, j->retention.cutoff_ms,
+                                  j->retention.limit, j->retention.reference_size,
+                                  &r->retention.deleted);
+        break;
+    case JOB_REF_SUMMARY:
+        r->rc = store_w_put_ref_summary(w->st, j->model, j->ref_summary.version,
+                                        j->ref_summary.set_ms, j->ref_summary.summary,
+                                        j->ref_summary.len);
+        break;
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
+}
+
+/* A job's weight in the queue: the events it writes (1 for jobs that
+ * write no batch) and the memory it holds while queued. */
+static void job_weigh(struct job *j)
+{
+    j->n_events = 1;
+    j->bytes = 0;
+    switch (j->kind) {
+    case JOB_EVENTS:
+        j->n_events = j->events.batch->n;
+        j->bytes = j->events.batch->arena.used_total + j->events.batch->n * 64;
+        break;
+    case JOB_LABELS:
+        j->n_events = j->labels.labels->n;
+        j->bytes = j->labels.labels->arena.used_total;
+        break;
+    case JOB_REFERENCE:
+        j->n_events = j->reference.batch->n;
+        j->bytes = j->reference.batch->arena.used_total + j->reference.batch->n * 64;
+        break;
+    case JOB_REFERENCE_RANGE:
+        j->bytes = j->reference_range.sample->n_ids * sizeof *j->reference_range.sample->ids;
+        break;
+    case JOB_REF_SUMMARY:
+        j->bytes = j->ref_summary.len;
+        break;
+    case JOB_FREEZE_REFERENCE:
+    case JOB_EVALUATION:
+    case JOB_SETTINGS:
+    case JOB_RETENTION:
+        break;
+    }
 }
 
 /* What a group's commit says about the disk. */
@@ -102,6 +198,13 @@ static int failed(struct writer *w, int rc, struct outcome *o)
     return rc == DD_EFULL ? DD_EFULL : DD_EIO;
 }
 
+/* Answers a job whose transaction was rolled back: rc, and no counts (an
+ * attempt may have set some). */
+static void refuse(struct job *j, int rc)
+{
+    *j->res = (struct writer_result){.rc = rc};
+}
+
 /* One transaction for the whole group; on failure, one per job.  A full
  * disk refuses the whole group at once (and the rest of the jobs once one
  * of them hits it): retried one by one they would only fail again, slowly. */
@@ -119,13 +222,13 @@ static void commit_group(struct writer *w, struct job *group, struct outcome *o)
     rc = failed(w, rc, o);
     if (rc == DD_EFULL || !group->next) {
         for (struct job *j = group; j; j = j->next)
-            j->res->rc = rc;
+            refuse(j, rc);
         return;
     }
     dd_warn("group commit failed, retrying jobs one by one", "err=%s", dd_errname(rc));
     for (struct job *j = group; j; j = j->next) {
         if (o->full) {
-            j->res->rc = DD_EFULL;
+            refuse(j, DD_EFULL);
             continue;
         }
         int r = store_w_begin(w->st);
@@ -136,7 +239,7 @@ static void commit_group(struct writer *w, struct job *group, struct outcome *o)
         if (r == 0)
             o->wrote |= store_w_changed(w->st);
         else
-            j->res->rc = failed(w, r, o);
+            refuse(j, failed(w, r, o));
     }
 }
 
@@ -206,10 +309,9 @@ static void *writer_main(void *arg)
         struct job *group = w->head, *last = w->head;
         size_t events = 0, bytes = 0, jobs = 0;
         for (struct job *j = w->head; j; j = j->next) {
-            size_t n = j->batch ? j->batch->n : j->labels ? j->labels->n : 1;
-            if (jobs && events + n > WRITER_GROUP_EVENTS)
+            if (jobs && events + j->n_events > WRITER_GROUP_EVENTS)
                 break;
-            events += n;
+            events += j->n_events;
             bytes += j->bytes;
             jobs++;
             last = j;
@@ -288,16 +390,20 @@ void writer_stop(struct writer *w)
     free(w);
 }
 
-static void submit(struct writer *w, struct job *j)
+/* Queues j (its kind and arguments set) and waits until it is answered in
+ * out. */
+static void submit(struct writer *w, struct job *j, struct writer_result *out)
 {
-    memset(j->res, 0, sizeof *j->res);
+    memset(out, 0, sizeof *out);
+    j->res = out;
+    job_weigh(j);
     pthread_mutex_lock(&w->mu);
     /* one job always fits, however large: the body limit bounds it */
     if (w->stopping || (w->jobs && (w->jobs >= w->lim.max_jobs ||
                                     w->bytes + j->bytes > w->lim.max_bytes))) {
         w->stats.overloaded++;
         pthread_mutex_unlock(&w->mu);
-        j->res->rc = w->stopping ? DD_ESHUTDOWN : DD_EOVERLOAD;
+        out->rc = w->stopping ? DD_ESHUTDOWN : DD_EOVERLOAD;
         return;
     }
     if (w->tail)
@@ -316,48 +422,37 @@ static void submit(struct writer *w, struct job *j)
 void writer_submit_events(struct writer *w, const char *model, const struct dd_batch *b,
                           int64_t received_ms, struct writer_result *out)
 {
-    struct job j = {.kind = JOB_EVENTS,
-                    .model = model,
-                    .batch = b,
-                    .received_ms = received_ms,
-                    .bytes = b->arena.used_total + b->n * 64,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_EVENTS, .model = model, .events = {b, received_ms}};
+    submit(w, &j, out);
 }
 
 void writer_submit_labels(struct writer *w, const char *model, const struct dd_labels *l,
                           struct writer_result *out)
 {
-    struct job j = {.kind = JOB_LABELS,
-                    .model = model,
-                    .labels = l,
-                    .bytes = l->arena.used_total,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_LABELS, .model = model, .labels = {l}};
+    submit(w, &j, out);
 }
 
 void writer_submit_reference(struct writer *w, const char *model, const char *version,
                              const struct dd_batch *b, struct writer_result *out)
 {
-    struct job j = {.kind = JOB_REFERENCE,
-                    .model = model,
-                    .version = version,
-                    .batch = b,
-                    .bytes = b->arena.used_total + b->n * 64,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_REFERENCE, .model = model, .reference = {version, b}};
+    submit(w, &j, out);
 }
 
 void writer_submit_reference_range(struct writer *w, const char *model, const char *version,
                                    const struct store_range_sample *r, struct writer_result *out)
 {
-    struct job j = {.kind = JOB_REFERENCE,
-                    .model = model,
-                    .version = version,
-                    .range = r,
-                    .bytes = r->n_ids * sizeof *r->ids,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_REFERENCE_RANGE, .model = model, .reference_range = {version, r}};
+    submit(w, &j, out);
+}
+
+void writer_submit_freeze_reference(struct writer *w, const char *model, const char *version,
+                                    size_t reference_size, struct writer_result *out)
+{
+    struct job j = {.kind = JOB_FREEZE_REFERENCE, .model = model,
+                    .freeze = {version, reference_size}};
+    submit(w, &j, out);
 }
 
 void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
@@ -365,52 +460,37 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
                               const struct dd_report *rep, const char *body,
                               struct writer_result *out)
 {
-    struct job j = {.kind = JOB_EVALUATION,
-                    .model = model,
-                    .version = version,
-                    .window = window,
-                    .from_ms = computed_ms,
-                    .status = status,
-                    .report = rep,
-                    .body = body,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_EVALUATION, .model = model,
+                    .evaluation = {.version = version, .window = window, .status = status,
+                                   .body = body, .computed_ms = computed_ms, .report = rep}};
+    submit(w, &j, out);
 }
 
 void writer_submit_settings(struct writer *w, const char *model, const char *body,
                             struct writer_result *out)
 {
-    struct job j = {.kind = JOB_SETTINGS, .model = model, .body = body, .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_SETTINGS, .model = model, .settings = {body}};
+    submit(w, &j, out);
 }
 
 void writer_submit_retention(struct writer *w, const char *model, const char *version,
-                             int64_t cutoff_ms, size_t limit, size_t refsize,
+                             int64_t cutoff_ms, size_t limit, size_t reference_size,
                              struct writer_result *out)
 {
-    struct job j = {.kind = JOB_RETENTION,
-                    .model = model,
-                    .version = version,
-                    .from_ms = cutoff_ms,
-                    .limit = limit,
-                    .refsize = refsize,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_RETENTION, .model = model,
+                    .retention = {.version = version, .cutoff_ms = cutoff_ms, .limit = limit,
+                                  .reference_size = reference_size}};
+    submit(w, &j, out);
 }
 
 void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,
                                int64_t set_ms, const void *summary, size_t len,
                                struct writer_result *out)
 {
-    struct job j = {.kind = JOB_REF_SUMMARY,
-                    .model = model,
-                    .version = version,
-                    .from_ms = set_ms,
-                    .body = summary,
-                    .limit = len,
-                    .bytes = len,
-                    .res = out};
-    submit(w, &j);
+    struct job j = {.kind = JOB_REF_SUMMARY, .model = model,
+                    .ref_summary = {.version = version, .set_ms = set_ms, .summary = summary,
+                                    .len = len}};
+    submit(w, &j, out);
 }
 
 void writer_get_stats(struct writer *w, struct writer_stats *out)

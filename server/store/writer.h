@@ -1,9 +1,15 @@
 /* writer.h — the ingest queue and the one writer thread (group commit).
  *
- * Request threads submit a job (a validated batch, or labels) and block until
- * the writer has committed it: a 202 is sent only for committed events.  The
- * writer takes every queued job (up to WRITER_GROUP_EVENTS events) into one
- * transaction, so many requests share one commit.  If that transaction
+ * Request threads submit a job and block until the writer has committed it:
+ * a 202 is sent only for committed events.  One submit function per kind
+ * of job (events, labels, a reference from a batch or a range, freezing the
+ * automatic reference, an evaluation, settings, a retention batch, a
+ * reference summary); each answers rc and the counts of its own kind in
+ * struct writer_result (ingest.accepted, labels.updated, reference.kept,
+ * retention.deleted, freeze.frozen, ...), the others left 0.
+ *
+ * The writer takes every queued job (up to WRITER_GROUP_EVENTS events) into
+ * one transaction, so many requests share one commit.  If that transaction
  * fails, each job is retried alone so one bad job cannot fail the others.
  *
  * The queue is bounded in jobs and bytes: writer_submit_*() answers
@@ -52,27 +58,48 @@ int writer_start(struct store *st, const struct writer_limits *lim, struct write
 /* Drains and stops; NULL-safe. */
 void writer_stop(struct writer *w);
 
+/* What a job did.  rc for every kind; the counts of the job's own kind
+ * (the submit function's comment names them); the others stay 0. */
 struct writer_result {
     int rc;                           /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EFULL,
                                        * DD_EOVERLOAD, DD_ESHUTDOWN */
-    struct store_ingest_result ingest;
-    size_t updated, unknown;          /* labels */
+    struct store_ingest_result ingest;      /* events */
+    struct {
+        size_t updated;               /* events that got their label */
+        size_t unknown;               /* ids with no such event */
+    } labels;
+    struct store_reference_result reference; /* reference, reference_range */
+    struct {
+        size_t deleted;               /* events deleted */
+    } retention;
+    struct {
+        int frozen;                   /* 1: fixed now; 0: the version had a reference */
+        size_t kept;                  /* events in the frozen reference (0 when not now) */
+    } freeze;
 };
 
 /* Commits a batch for model (blocks until committed or refused).  The batch
- * stays the caller's. */
+ * stays the caller's.  ingest: accepted, duplicates; with DD_ECONFLICT the
+ * event and the model's dimension. */
 void writer_submit_events(struct writer *w, const char *model, const struct dd_batch *b,
                           int64_t received_ms, struct writer_result *out);
+/* Joins labels by event id.  labels: updated, unknown; DD_ENOTFOUND for an
+ * unknown model. */
 void writer_submit_labels(struct writer *w, const char *model, const struct dd_labels *l,
                           struct writer_result *out);
 /* Replaces a version's reference with a batch's events ... */
 void writer_submit_reference(struct writer *w, const char *model, const char *version,
                              const struct dd_batch *b, struct writer_result *out);
 /* ... or with the events of a range, chosen beforehand on a reader
- * (store_r_range_sample()); ingest.accepted = events kept.  r stays the
- * caller's. */
+ * (store_r_range_sample()); r stays the caller's.  Both: reference.kept
+ * (and conflict_index, model_dim with DD_ECONFLICT). */
 void writer_submit_reference_range(struct writer *w, const char *model, const char *version,
                                    const struct store_range_sample *r, struct writer_result *out);
+/* Fixes the automatic reference of a version that has none: its first
+ * reference_size events (store_w_freeze_reference()).  freeze: frozen,
+ * kept. */
+void writer_submit_freeze_reference(struct writer *w, const char *model, const char *version,
+                                    size_t reference_size, struct writer_result *out);
 /* Stores an evaluation (the evaluator's results, for history and caching). */
 void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
                               const char *window, int64_t computed_ms, const char *status,
@@ -81,10 +108,11 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
 /* Stores a model's settings JSON. */
 void writer_submit_settings(struct writer *w, const char *model, const char *body,
                             struct writer_result *out);
-/* Deletes up to `limit` old events of one version (retention.h);
- * ingest.accepted = events deleted. */
+/* Deletes up to `limit` events of one version older than cutoff_ms
+ * (retention.h), after freezing its automatic reference with
+ * reference_size events if it has none.  retention.deleted. */
 void writer_submit_retention(struct writer *w, const char *model, const char *version,
-                             int64_t cutoff_ms, size_t limit, size_t refsize,
+                             int64_t cutoff_ms, size_t limit, size_t reference_size,
                              struct writer_result *out);
 /* Stores a prepared reference's bytes (reference.h, refcache.h). */
 void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,

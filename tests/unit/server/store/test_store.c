@@ -1,6 +1,9 @@
-/* Tests server/store/store.c: migrations (fresh, reopen, newer schema refused),
- * the writer's insert path (duplicates, dimension conflicts, per-version
- * counts), labels, keys, page size and checkpoints off the writer. */
+/* Tests server/store/ (store.c and the table families it is split into):
+ * migrations (fresh, reopen, newer schema refused), the writer's insert
+ * path (duplicates, dimension conflicts, per-version counts), labels,
+ * references (range, batch, the frozen automatic one), retention,
+ * evaluations and their history, settings, keys, page size and checkpoints
+ * off the writer, and the query helper of store_int.h. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +16,9 @@
 
 #include "base/err.h"
 #include "ingest/parse.h"
+#include "analysis/eval.h"
 #include "server/store/store.h"
+#include "server/store/store_int.h"
 #include "check.h"
 
 static char dbpath[256];
@@ -65,6 +70,34 @@ static int ingest(struct store *s, const char *model, const char *body,
         store_w_rollback(s);
     dd_batch_release(&b);
     return rc;
+}
+
+/* Events of vit's version at the times given, prediction "x". */
+static void ingest_at(struct store *s, const char *version, const int64_t *ts, int n)
+{
+    struct dd_buf body;
+    dd_buf_init(&body);
+    dd_buf_puts(&body, "{\"events\":[");
+    for (int i = 0; i < n; i++)
+        dd_buf_printf(&body, "%s{\"version\":\"%s\",\"ts\":%lld,\"prediction\":\"x\"}",
+                      i ? "," : "", version, (long long)ts[i]);
+    dd_buf_puts(&body, "]}");
+    struct store_ingest_result r;
+    CHECK_EQ_INT(ingest(s, "vit", body.data, &r), 0);
+    CHECK_EQ_INT(r.accepted, n);
+    dd_buf_release(&body);
+}
+
+/* vit's version has a reference from source with that many events. */
+static void check_reference(struct store *s, const char *version, const char *source,
+                            int64_t events)
+{
+    struct store_reference ref = {0};
+    int exists = 0;
+    CHECK_EQ_INT(store_r_reference(s, "vit", version, &ref, &exists), 0);
+    CHECK(exists);
+    CHECK_EQ_STR(ref.source, source);
+    CHECK_EQ_INT(ref.events, events);
 }
 
 static char dir[64];
@@ -245,7 +278,7 @@ TEST(reference_events_and_windows)
 {
     struct store *s = open_fresh();
     seed(s);
-    struct store_ingest_result r;
+    struct store_reference_result r;
     struct store_reference ref;
     int exists = 0;
     struct dd_batch rb;
@@ -255,6 +288,7 @@ TEST(reference_events_and_windows)
     CHECK_EQ_INT(store_w_set_reference_events(s, "vit", "v2", &rb, &r), 0);
     store_w_commit(s);
     dd_batch_release(&rb);
+    CHECK_EQ_INT(r.kept, 2);
     CHECK_EQ_INT(store_r_reference(s, "vit", "v2", &ref, &exists), 0);
     CHECK_EQ_STR(ref.source, "events");
     CHECK_EQ_INT(ref.events, 2);
@@ -278,6 +312,239 @@ TEST(reference_events_and_windows)
     dd_batch_release(&rb);
     CHECK_EQ_INT(store_r_events(s, "vit", "v9", &range, &rb, &wi), DD_ENOTFOUND);
 
+    store_close(s);
+    remove_dir();
+}
+
+/* the automatic reference frozen: the first refsize events in time order,
+ * once; an explicit reference is left alone */
+TEST(freeze_reference)
+{
+    struct store *s = open_fresh();
+    seed(s);
+    int frozen = 9;
+    size_t kept = 9;
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_freeze_reference(s, "vit", "default", 2, &frozen, &kept), 0);
+    CHECK_EQ_INT(frozen, 1);
+    CHECK_EQ_INT(kept, 2);
+    CHECK_EQ_INT(store_w_freeze_reference(s, "vit", "default", 2, &frozen, &kept), 0);
+    CHECK_EQ_INT(frozen, 0);
+    CHECK_EQ_INT(kept, 0);
+    /* fewer events than asked: all of them */
+    CHECK_EQ_INT(store_w_freeze_reference(s, "bert", "default", 50, &frozen, &kept), 0);
+    CHECK_EQ_INT(frozen, 1);
+    CHECK_EQ_INT(kept, 1);
+    CHECK_EQ_INT(store_w_freeze_reference(s, "vit", "v9", 2, &frozen, &kept), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_w_freeze_reference(s, "nope", "default", 2, &frozen, &kept), DD_ENOTFOUND);
+    store_w_commit(s);
+    check_reference(s, "default", "auto", 2);
+    /* the first two in (ts, id) order: a (cat) and b (the embedding) */
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_events r JOIN versions v ON v.id = r.version_id"
+                           " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"
+                           " AND v.name = 'default' AND (r.prediction = 'cat' OR r.embedding"
+                           " IS NOT NULL)"), 2);
+    /* an explicit reference stays */
+    struct dd_batch rb;
+    const char *refbody = "{\"events\":[{\"confidence\":0.5}]}";
+    CHECK_EQ_INT(dd_parse_events(refbody, strlen(refbody), DD_BODY_JSON, &rb, &pe_store), 0);
+    struct store_reference_result rr;
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_set_reference_events(s, "vit", "v2", &rb, &rr), 0);
+    CHECK_EQ_INT(store_w_freeze_reference(s, "vit", "v2", 5, &frozen, &kept), 0);
+    CHECK_EQ_INT(frozen, 0);
+    store_w_commit(s);
+    dd_batch_release(&rb);
+    check_reference(s, "v2", "events", 1);
+    store_close(s);
+    remove_dir();
+}
+
+/* retention: old events deleted in batches with their counters, the
+ * automatic reference frozen first */
+TEST(retention)
+{
+    struct store *s = open_fresh();
+    ingest_at(s, "default", (const int64_t[]){1000, 2000, 3000, 4000}, 4);
+    struct store_version_ref *vs = NULL;
+    size_t n = 0;
+    CHECK_EQ_INT(store_r_versions_with_events_before(s, 1500, &vs, &n), 0);
+    CHECK(n == 1 && strcmp(vs[0].model, "vit") == 0 && strcmp(vs[0].version, "default") == 0);
+    free(vs);
+    CHECK_EQ_INT(store_r_versions_with_events_before(s, 1000, &vs, &n), 0);
+    CHECK_EQ_INT(n, 0);
+    free(vs);
+    size_t deleted = 9;
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_retention(s, "vit", "default", 3500, 2, 3, &deleted), 0);
+    CHECK_EQ_INT(deleted, 2);
+    CHECK_EQ_INT(store_w_retention(s, "vit", "default", 3500, 2, 3, &deleted), 0);
+    CHECK_EQ_INT(deleted, 1);
+    CHECK_EQ_INT(store_w_retention(s, "vit", "default", 3500, 2, 3, &deleted), 0);
+    CHECK_EQ_INT(deleted, 0);
+    CHECK_EQ_INT(store_w_retention(s, "vit", "v9", 3500, 2, 3, &deleted), DD_ENOTFOUND);
+    store_w_commit(s);
+    check_reference(s, "default", "auto", 3);
+    struct store_model_info *ms;
+    CHECK_EQ_INT(store_r_models(s, "vit", &ms, &n), 0);
+    CHECK_EQ_INT(ms[0].versions[0].events, 1);
+    CHECK_EQ_INT(ms[0].versions[0].first_ms, 4000);
+    store_models_free(ms, n);
+    int64_t total = 0;
+    CHECK_EQ_INT(store_r_event_count(s, &total), 0);
+    CHECK_EQ_INT(total, 1);
+    store_close(s);
+    remove_dir();
+}
+
+/* evaluations: the latest per window, the statuses of a model's versions,
+ * the history of one signal and method (oldest first, NaN for NULL) */
+TEST(evaluations_and_history)
+{
+    struct store *s = open_fresh();
+    seed(s);
+    struct dd_result res[2] = {
+        {.signal = "confidence", .method = "ks", .statistic = 0.5, .p_value = 0.01,
+         .threshold = 0.05, .drift = 1, .n_ref = 10, .n_cur = 20},
+        {.signal = "latency", .method = "ks", .status = DD_EINSUFFICIENT},
+    };
+    struct dd_report rep = {.results = res, .n_results = 2};
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "default", "1h", 1000, "drift", &rep,
+                                           "{\"n\":1}"), 0);
+    res[0].p_value = NAN;
+    res[0].drift = 0;
+    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "default", "1h", 2000, "ok", &rep,
+                                           "{\"n\":2}"), 0);
+    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "default", "2m", 1500, "ok", &rep,
+                                           "{\"n\":3}"), 0);
+    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "v9", "1h", 1000, "ok", &rep, "{}"),
+                 DD_ENOTFOUND);
+    store_w_commit(s);
+
+    int64_t at = 0;
+    char *body = NULL;
+    CHECK_EQ_INT(store_r_latest_evaluation(s, "vit", "default", "1h", &at, &body), 0);
+    CHECK_EQ_INT(at, 2000);
+    CHECK_EQ_STR(body, "{\"n\":2}");
+    free(body);
+    CHECK_EQ_INT(store_r_latest_evaluation(s, "vit", "v2", "1h", &at, &body), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_r_latest_evaluation(s, "vit", "v9", "1h", &at, &body), DD_ENOTFOUND);
+
+    struct store_model_info *ms;
+    size_t n;
+    CHECK_EQ_INT(store_r_models(s, "vit", &ms, &n), 0);
+    CHECK_EQ_INT(store_r_statuses(s, &ms[0]), 0);
+    CHECK_EQ_STR(ms[0].versions[0].status, "ok"); /* default: the latest of any window */
+    CHECK_EQ_STR(ms[0].versions[1].status, "");   /* v2: none yet */
+    store_models_free(ms, n);
+
+    struct store_point *pts = NULL;
+    CHECK_EQ_INT(store_r_history(s, "vit", "default", "confidence", "ks", 0, 1800, 10, &pts,
+                                 &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK(n == 2 && pts[0].t_ms == 1000 && pts[1].t_ms == 1500);
+    CHECK(n == 2 && pts[0].drift == 1 && pts[0].p_value == 0.01 && isnan(pts[1].p_value));
+    free(pts);
+    /* at most max_points, the most recent */
+    CHECK_EQ_INT(store_r_history(s, "vit", "default", "confidence", "ks", 0, 5000, 1, &pts, &n),
+                 0);
+    CHECK(n == 1 && pts[0].t_ms == 2000);
+    free(pts);
+    /* insufficient data is not plotted */
+    CHECK_EQ_INT(store_r_history(s, "vit", "default", "latency", "ks", 0, 5000, 10, &pts, &n), 0);
+    CHECK_EQ_INT(n, 0);
+    free(pts);
+    CHECK_EQ_INT(store_r_history(s, "vit", "v9", "confidence", "ks", 0, 5000, 10, &pts, &n),
+                 DD_ENOTFOUND);
+    store_close(s);
+    remove_dir();
+}
+
+/* settings and reference summaries: stored, replaced, read back */
+TEST(settings_and_summaries)
+{
+    struct store *s = open_fresh();
+    seed(s);
+    char *body = NULL;
+    CHECK_EQ_INT(store_r_settings(s, "vit", &body), DD_ENOTFOUND);
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_put_settings(s, "vit", "{\"window\":\"1h\"}"), 0);
+    CHECK_EQ_INT(store_w_put_settings(s, "vit", "{\"window\":\"2m\"}"), 0);
+    CHECK_EQ_INT(store_w_put_settings(s, "new", "{}"), 0); /* creates the model */
+    CHECK_EQ_INT(store_w_put_ref_summary(s, "vit", "default", 7, "\x01\x00\x02", 3), 0);
+    CHECK_EQ_INT(store_w_put_ref_summary(s, "vit", "v9", 7, "x", 1), DD_ENOTFOUND);
+    store_w_commit(s);
+    CHECK_EQ_INT(store_r_settings(s, "vit", &body), 0);
+    CHECK_EQ_STR(body, "{\"window\":\"2m\"}");
+    free(body);
+    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM models WHERE name = 'new'"), 1);
+    char *sum = NULL;
+    size_t len = 0;
+    CHECK_EQ_INT(store_r_ref_summary(s, "vit", "default", 7, &sum, &len), 0);
+    CHECK(len == 3 && sum && memcmp(sum, "\x01\x00\x02", 3) == 0);
+    free(sum);
+    CHECK_EQ_INT(store_r_ref_summary(s, "vit", "default", 8, &sum, &len), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_r_ref_summary(s, "vit", "v9", 7, &sum, &len), DD_ENOTFOUND);
+    store_close(s);
+    remove_dir();
+}
+
+static void text_rows(sqlite3_stmt *st, void *arg)
+{
+    struct dd_buf *b = arg;
+    dd_buf_printf(b, "%s;", (const char *)sqlite3_column_text(st, 0));
+}
+
+/* store__read(): the version id as ?1, the arguments after it, rows in
+ * order, one-row queries, changes, and SQLite failures as DD_EIO */
+TEST(query_helper)
+{
+    struct store *s = open_fresh();
+    seed(s);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .model = "vit", .version = "default",
+                     .sql = "SELECT event_id FROM events WHERE version_id = ?1 AND event_id"
+                            " IS NOT NULL AND event_id > ?2 ORDER BY event_id",
+                     .args = STORE__ARGS(STORE__TEXT("a")), .row = text_rows, .arg = &b}),
+                 0);
+    CHECK_EQ_STR(b.data, "b;c;");
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .model = "vit", .version = "v9",
+                     .sql = "SELECT 1", .row = text_rows, .arg = &b}),
+                 DD_ENOTFOUND);
+    int64_t v = -1;
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .sql = "SELECT ?1 + ?2",
+                     .args = STORE__ARGS(STORE__INT(40), STORE__INT(2)),
+                     .row = store__row_int64, .arg = &v, .one = 1}),
+                 0);
+    CHECK_EQ_INT(v, 42);
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .sql = "SELECT 1 WHERE 0", .one = 1}),
+                 DD_ENOTFOUND);
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .sql = "SELECT length(?1)",
+                     .args = STORE__ARGS(STORE__BLOB("abc", 3)),
+                     .row = store__row_int64, .arg = &v}),
+                 0);
+    CHECK_EQ_INT(v, 3);
+    int64_t changes = -1;
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .sql = "UPDATE events SET label = ?1 WHERE label IS NULL",
+                     .args = STORE__ARGS(STORE__TEXT("l")), .changes = &changes}),
+                 0);
+    CHECK_EQ_INT(changes, 6);
+    /* failures: a statement that does not prepare, one that fails to step */
+    CHECK_EQ_INT(store__read(s, &(struct store__query){.what = "test", .sql = "SELECT nope"}),
+                 DD_EIO);
+    CHECK_EQ_INT(store__read(s, &(struct store__query){
+                     .what = "test", .sql = "INSERT INTO models (id, name, created_at)"
+                                            " VALUES (1, 'dup', 0)"}),
+                 DD_EIO);
+    dd_buf_release(&b);
     store_close(s);
     remove_dir();
 }
@@ -382,12 +649,7 @@ TEST(page_size_and_checkpoints)
 TEST(range_sample_time_order)
 {
     struct store *s = open_fresh();
-    struct store_ingest_result r;
-    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"version\":\"rev\",\"ts\":4000,\"prediction\":\"x\"},"
-                                  "{\"version\":\"rev\",\"ts\":3000,\"prediction\":\"x\"},"
-                                  "{\"version\":\"rev\",\"ts\":2000,\"prediction\":\"x\"},"
-                                  "{\"version\":\"rev\",\"ts\":1000,\"prediction\":\"x\"}]}",
-                        &r), 0);
+    ingest_at(s, "rev", (const int64_t[]){4000, 3000, 2000, 1000}, 4);
     struct store_range_sample rev = {.from_ms = 0, .to_ms = 5000, .max = 3};
     CHECK_EQ_INT(store_r_range_sample(s, "vit", "rev", &rev), 0);
     CHECK(rev.in_range == 4 && rev.n_ids == 2);
@@ -432,6 +694,11 @@ int main(int argc, char **argv)
     RUN(labels);
     RUN(reference_range);
     RUN(reference_events_and_windows);
+    RUN(freeze_reference);
+    RUN(retention);
+    RUN(evaluations_and_history);
+    RUN(settings_and_summaries);
+    RUN(query_helper);
     RUN(keys);
     RUN(reopen_and_upgrade);
     RUN(page_size_and_checkpoints);

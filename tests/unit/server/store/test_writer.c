@@ -1,22 +1,49 @@
-/* Tests server/writer.c with server/store.c when the disk is full: which
- * SQLite failures count as a full disk, that a refused batch leaves nothing
- * behind, the storage-full flag (set by a refused write, cleared by the idle
- * writer's probe or by a write that goes through) and its counters.
+/* Tests server/store/writer.c with the store: what each kind of job
+ * answers (its named results, the freeze call), and the disk-full path:
+ * which SQLite failures count as a full disk, that a refused batch leaves
+ * nothing behind, the storage-full flag (set by a refused write, cleared by
+ * the idle writer's probe or by a write that goes through) and its counters.
  *
  * SQLite's max_page_count stands in for the full disk (cheap fault
  * injection: every write that needs a new page fails with SQLITE_FULL, as a
  * short write on a full disk does); the file system itself has room, so the
- * probe (store_probe_space()) finds it.  Includes the .c files to reach the
- * writer's connection and the static classification. */
+ * probe (store_probe_space()) finds it.  Includes store.c (the static
+ * classification; struct store, from store_int.h, for the writer's
+ * connection) and writer.c (struct job); the other store files come from
+ * dd_store. */
 #include "server/store/store.c"
 #include "server/store/writer.c"
 
 #include <sys/stat.h>
 
+#include "analysis/eval.h"
 #include "base/buf.h"
 #include "check.h"
 
 static char dbpath[256];
+static char dir[64];
+
+/* A fresh store in a new temporary folder (dbpath); close_store() removes
+ * it. */
+static struct store *open_store(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/dd-test-writer-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
+    char err[512] = "";
+    struct store *s = NULL;
+    struct store_options o = {dbpath, 0, 2};
+    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    return s;
+}
+
+static void close_store(struct store *s)
+{
+    store_close(s);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
 
 static struct dd_batch parse(const char *body)
 {
@@ -116,7 +143,8 @@ static void submit_body(struct writer *w, const char *body, struct writer_result
     dd_batch_release(&b);
 }
 
-static void test_classification(void)
+/* which SQLite failures are a full disk */
+TEST(classification)
 {
     CHECK(is_disk_full(SQLITE_FULL, 0));
     CHECK(is_disk_full(SQLITE_FULL, EIO));
@@ -135,9 +163,13 @@ static void test_classification(void)
     CHECK_EQ_STR(dd_strerror(DD_EFULL), "storage is full");
 }
 
-static void test_store(struct store *s)
+/* the store refuses a write for lack of room whole, and takes it once
+ * there is room again */
+TEST(store_full)
 {
+    struct store *s = open_store();
     struct store_ingest_result r;
+    struct store_reference_result rr;
     char *small = batch_body("s", 3), *big = batch_body("b", 200);
     CHECK_EQ_INT(ingest(s, "m", small, &r), 0);
     CHECK(store_w_changed(s));
@@ -163,7 +195,7 @@ static void test_store(struct store *s)
     /* other writes that need room are refused the same way */
     CHECK_EQ_INT(store_w_begin(s), 0);
     struct dd_batch b = parse(big);
-    int rc = store_w_set_reference_events(s, "m", "default", &b, &r);
+    int rc = store_w_set_reference_events(s, "m", "default", &b, &rr);
     if (rc == 0)
         rc = store_w_commit(s);
     char err[300];
@@ -189,10 +221,14 @@ static void test_store(struct store *s)
     CHECK_EQ_INT(events_of(s, "m"), 203);
     free(small);
     free(big);
+    close_store(s);
 }
 
-static void test_writer(struct store *s)
+/* the writer: the storage-full flag, its counters, and every refused
+ * batch stored once when retried */
+TEST(writer_full)
 {
+    struct store *s = open_store();
     struct writer *w;
     CHECK_EQ_INT(writer_start(s, NULL, &w), 0);
     struct writer_result res;
@@ -218,6 +254,7 @@ static void test_writer(struct store *s)
     for (int i = 0; i < N; i++) {
         pthread_join(sb[i].t, NULL);
         CHECK_EQ_INT(sb[i].res.rc, DD_EFULL);
+        CHECK_EQ_INT(sb[i].res.ingest.accepted, 0); /* no counts from a rolled-back try */
     }
     CHECK_EQ_INT(events_of(s, "m"), before);
     CHECK(writer_storage_full(w));
@@ -262,25 +299,182 @@ static void test_writer(struct store *s)
     CHECK_EQ_INT(events_of(s, "m"), before + N * 100);
     writer_stop(w);
     free(ok);
+    close_store(s);
 }
 
-int main(void)
+/* A fresh store with its writer; finish() stops and removes both. */
+static struct writer *start(struct store **s)
 {
-    char dir[] = "/tmp/dd-test-writer-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
-    char err[512] = "";
-    struct store *s = NULL;
-    struct store_options o = {dbpath, 0, 2};
-    CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
+    *s = open_store();
+    struct writer *w = NULL;
+    CHECK_EQ_INT(writer_start(*s, NULL, &w), 0);
+    return w;
+}
 
-    test_classification();
-    test_store(s);
-    test_writer(s);
+static void finish(struct writer *w, struct store *s)
+{
+    writer_stop(w);
+    close_store(s);
+}
 
-    store_close(s);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK_EQ_INT(system(cmd), 0);
+/* body's events as the reference of m's version */
+static void submit_reference(struct writer *w, const char *version, const char *body,
+                             struct writer_result *res)
+{
+    struct dd_batch b = parse(body);
+    writer_submit_reference(w, "m", version, &b, res);
+    dd_batch_release(&b);
+}
+
+/* each kind of job answers the counts named for it, and only those */
+TEST(named_results)
+{
+    struct store *s;
+    struct writer *w = start(&s);
+    struct writer_result res;
+    /* events: ingest */
+    submit_body(w, "{\"events\":[{\"id\":\"a\",\"ts\":1000,\"confidence\":0.1},"
+                   "{\"id\":\"b\",\"ts\":2000,\"confidence\":0.2},"
+                   "{\"id\":\"c\",\"ts\":3000,\"confidence\":0.3},"
+                   "{\"id\":\"a\",\"ts\":1000,\"confidence\":0.1}]}", &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.ingest.accepted, 3);
+    CHECK_EQ_INT(res.ingest.duplicates, 1);
+
+    /* labels: updated and unknown, nothing in ingest */
+    struct dd_labels l;
+    struct dd_parse_error pe;
+    const char *lb = "{\"labels\":[{\"id\":\"a\",\"label\":\"x\"},{\"id\":\"b\",\"label\":\"y\"},"
+                     "{\"id\":\"q\",\"label\":\"z\"}]}";
+    CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &pe), 0);
+    writer_submit_labels(w, "m", &l, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.labels.updated, 2);
+    CHECK_EQ_INT(res.labels.unknown, 1);
+    CHECK_EQ_INT(res.ingest.accepted, 0);
+    writer_submit_labels(w, "nope", &l, &res);
+    CHECK_EQ_INT(res.rc, DD_ENOTFOUND);
+    dd_labels_release(&l);
+
+    /* a reference from a batch, then from a range: reference.kept */
+    submit_reference(w, "default", "{\"events\":[{\"confidence\":0.5},{\"confidence\":0.6}]}",
+                     &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.reference.kept, 2);
+    CHECK_EQ_INT(res.ingest.accepted, 0);
+    struct store_range_sample range = {.from_ms = 0, .to_ms = 2500};
+    writer_submit_reference_range(w, "m", "default", &range, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.reference.kept, 2);
+    /* a conflicting dimension: reference.conflict_index and model_dim */
+    submit_body(w, "{\"events\":[{\"embedding\":[1,2,3]}]}", &res);
+    CHECK_EQ_INT(res.rc, 0);
+    submit_reference(w, "default", "{\"events\":[{\"confidence\":0.5},{\"embedding\":[1,2]}]}",
+                     &res);
+    CHECK_EQ_INT(res.rc, DD_ECONFLICT);
+    CHECK_EQ_INT(res.reference.conflict_index, 1);
+    CHECK_EQ_INT(res.reference.model_dim, 3);
+    CHECK_EQ_INT(res.reference.kept, 0);
+
+    /* retention: retention.deleted, not ingest.accepted */
+    writer_submit_retention(w, "m", "default", 2500, 10, 100, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.retention.deleted, 2);
+    CHECK_EQ_INT(res.ingest.accepted, 0);
+    CHECK_EQ_INT(events_of(s, "m"), 2);
+    writer_submit_retention(w, "m", "v9", 2500, 10, 100, &res);
+    CHECK_EQ_INT(res.rc, DD_ENOTFOUND);
+
+    /* jobs with no counts: rc alone */
+    writer_submit_settings(w, "m", "{\"window\":\"1h\"}", &res);
+    CHECK_EQ_INT(res.rc, 0);
+    writer_submit_ref_summary(w, "m", "default", 1, "bytes", 5, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    struct dd_report rep = {0};
+    writer_submit_evaluation(w, "m", "default", "1h", 6000, "ok", &rep, "{}", &res);
+    CHECK_EQ_INT(res.rc, 0);
+
+    /* the stats count events only from event jobs */
+    struct writer_stats ws;
+    writer_get_stats(w, &ws);
+    CHECK_EQ_INT(ws.accepted, 4);
+    CHECK_EQ_INT(ws.duplicates, 1);
+    CHECK_EQ_INT(ws.conflicts, 1);
+    CHECK_EQ_INT(ws.failures, 0);
+    finish(w, s);
+}
+
+/* the freeze call: a version without a reference gets its first
+ * reference_size events as one, once; later events, and retention, leave
+ * it as it is */
+TEST(freeze_reference)
+{
+    struct store *s;
+    struct writer *w = start(&s);
+    struct writer_result res;
+    submit_body(w, "{\"events\":[{\"ts\":3000,\"confidence\":0.3},{\"ts\":1000,\"confidence\":0.1},"
+                   "{\"ts\":2000,\"confidence\":0.2},{\"ts\":4000,\"confidence\":0.4}]}", &res);
+    CHECK_EQ_INT(res.rc, 0);
+    writer_submit_freeze_reference(w, "m", "default", 3, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.freeze.frozen, 1);
+    CHECK_EQ_INT(res.freeze.kept, 3);
+    CHECK_EQ_INT(res.retention.deleted, 0);
+    struct store_reference ref;
+    int exists = 0;
+    CHECK_EQ_INT(store_r_reference(s, "m", "default", &ref, &exists), 0);
+    CHECK_EQ_STR(ref.source, "auto");
+    CHECK_EQ_INT(ref.events, 3);
+    CHECK_EQ_INT(ref.first_ms, 1000); /* the first three in time order */
+    CHECK_EQ_INT(ref.last_ms, 3000);
+    int64_t set_ms = ref.set_ms;
+
+    /* once: an older event and a second call change nothing */
+    submit_body(w, "{\"events\":[{\"ts\":500,\"confidence\":0.9}]}", &res);
+    writer_submit_freeze_reference(w, "m", "default", 3, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.freeze.frozen, 0);
+    CHECK_EQ_INT(res.freeze.kept, 0);
+    CHECK_EQ_INT(store_r_reference(s, "m", "default", &ref, &exists), 0);
+    CHECK_EQ_INT(ref.first_ms, 1000);
+    CHECK_EQ_INT(ref.set_ms, set_ms);
+
+    /* retention deletes events, never the frozen reference */
+    writer_submit_retention(w, "m", "default", 3500, 100, 3, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.retention.deleted, 4);
+    CHECK_EQ_INT(store_r_reference(s, "m", "default", &ref, &exists), 0);
+    CHECK_EQ_INT(ref.events, 3);
+    CHECK_EQ_INT(ref.set_ms, set_ms);
+
+    /* an explicit reference is not replaced */
+    submit_body(w, "{\"events\":[{\"version\":\"v2\",\"confidence\":0.5}]}", &res);
+    submit_reference(w, "v2", "{\"events\":[{\"confidence\":0.7},{\"confidence\":0.8}]}", &res);
+    writer_submit_freeze_reference(w, "m", "v2", 1, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    CHECK_EQ_INT(res.freeze.frozen, 0);
+    CHECK_EQ_INT(store_r_reference(s, "m", "v2", &ref, &exists), 0);
+    CHECK_EQ_STR(ref.source, "events");
+    CHECK_EQ_INT(ref.events, 2);
+
+    /* unknown model or version: an answer, not a failure */
+    writer_submit_freeze_reference(w, "m", "v9", 3, &res);
+    CHECK_EQ_INT(res.rc, DD_ENOTFOUND);
+    writer_submit_freeze_reference(w, "nope", "default", 3, &res);
+    CHECK_EQ_INT(res.rc, DD_ENOTFOUND);
+    struct writer_stats ws;
+    writer_get_stats(w, &ws);
+    CHECK_EQ_INT(ws.failures, 0);
+    finish(w, s);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(classification);
+    RUN(store_full);
+    RUN(writer_full);
+    RUN(named_results);
+    RUN(freeze_reference);
     CHECK_DONE();
 }
