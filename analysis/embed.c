@@ -354,6 +354,31 @@ static double *read_doubles(struct dd_reader *rd, uint64_t count)
     return a;
 }
 
+/* A decoded PCA is used as it is: every number finite (a NaN in the sorted
+ * reference projections would stall the KS merge) and each component's
+ * projections sorted, as dd_pca_fit() leaves them. */
+static int pca_values_sane(const struct dd_pca *p)
+{
+    const double scalars[4] = {p->total_variance, p->explained, p->err_mean, p->err_sd};
+    const struct {
+        const double *v;
+        size_t n;
+    } arrays[] = {{scalars, 4},
+                  {p->mean, p->dim},
+                  {p->components, p->dim * p->k},
+                  {p->eigenvalues, p->k},
+                  {p->ref_proj, p->k_eff * p->n_ref}};
+    for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
+        for (size_t i = 0; i < arrays[a].n; i++)
+            if (!isfinite(arrays[a].v[i]))
+                return 0;
+    for (size_t c = 0; c < p->k_eff; c++)
+        for (size_t i = 1; i < p->n_ref; i++)
+            if (p->ref_proj[c * p->n_ref + i] < p->ref_proj[c * p->n_ref + i - 1])
+                return 0;
+    return 1;
+}
+
 int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out)
 {
     struct dd_reader rd;
@@ -378,7 +403,7 @@ int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out)
     out->components = out->mean ? read_doubles(&rd, sz[0] * sz[1]) : NULL;
     out->eigenvalues = out->components ? read_doubles(&rd, sz[1]) : NULL;
     out->ref_proj = out->eigenvalues ? read_doubles(&rd, sz[3] * sz[2]) : NULL;
-    if (!out->ref_proj || rd.left) {
+    if (!out->ref_proj || rd.left || !pca_values_sane(out)) {
         dd_pca_release(out);
         return DD_EINVAL;
     }

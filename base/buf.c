@@ -208,7 +208,7 @@ void dd_json_num(struct dd_buf *b, double v)
         dd_buf_append(b, "null", 4);
         return;
     }
-    if (v == (double)(int64_t)v && fabs(v) < 1e15)
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) /* range first: the cast is UB past 2^63 */
         dd_buf_printf(b, "%lld", (long long)v);
     else {
         /* shortest of %.15g/%.16g/%.17g that reads back as the same double */

@@ -291,7 +291,7 @@ static float *collect_embeddings(const struct dd_event *ev, size_t n, uint32_t d
     size_t r = 0;
     for (size_t i = 0; i < n; i++)
         r += ev[i].dim == dim;
-    float *m = dd_malloc(dd_mul(dd_mul(r ? r : 1, dim ? dim : 1), sizeof *m));
+    float *m = dd_malloc(r ? dd_mul(dd_mul(r, dim), sizeof *m) : sizeof *m);
     size_t j = 0;
     for (size_t i = 0; i < n; i++)
         if (ev[i].dim == dim)
@@ -563,6 +563,19 @@ void signals_ref_encode(const struct signals_ref *r, struct dd_buf *b)
     }
 }
 
+/* The signals whose kind is fixed by their name (the sig_get() calls above
+ * make them so); a stored summary that says otherwise is damaged, and the
+ * current side, built by name, would not match it.  Features may be either. */
+static int kind_fits_name(const char *name, enum dd_signal_kind kind)
+{
+    if (!strcmp(name, "confidence") || !strcmp(name, "latency") ||
+        !strncmp(name, "probability:", 12))
+        return kind == DD_SIGNAL_NUMERIC;
+    if (!strcmp(name, "prediction") || !strcmp(name, "performance"))
+        return kind == DD_SIGNAL_CATEGORICAL;
+    return !strncmp(name, "feature:", 8);
+}
+
 static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
 {
     uint16_t nl = 0;
@@ -576,6 +589,8 @@ static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
     s->name[nl] = 0;
     s->name_len = nl;
     s->kind = (enum dd_signal_kind)*kind;
+    if (!kind_fits_name(s->name, s->kind))
+        return DD_EINVAL;
     if (s->kind == DD_SIGNAL_NUMERIC) {
         const void *v = dd_reader_fits(rd, n, sizeof(double)) ? dd_read(rd, n * sizeof(double))
                                                                : NULL;
@@ -629,7 +644,8 @@ int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out)
     dd_read_copy(&rd, &r->dim, sizeof r->dim);
     r->n_emb = dd_read_u64(&rd);
     int rc = DD_EINVAL;
-    if (rd.bad || r->nclasses > SIGNALS_MAX_CLASSES || (!r->dim && r->n_emb))
+    if (rd.bad || r->nclasses > SIGNALS_MAX_CLASSES || (!r->dim && r->n_emb) ||
+        r->dim > DD_EMBED_DIM_MAX)
         goto fail;
     if (r->dim) {
         size_t row = (size_t)r->dim * sizeof(float);

@@ -6,16 +6,15 @@
  *   - decode answers 0 or DD_EINVAL, and on DD_EINVAL leaves nothing
  *     behind (the struct zeroed, no allocation: libFuzzer's leak check);
  *   - a successful decode encodes again to exactly the input bytes;
- *   - with DRIFTD_SUMMARY_EVAL=1 in the environment, a decoded reference
- *     can also be evaluated (drift_evaluate() and the drift body) against a
- *     current window with and without embeddings, without a crash, a hang,
- *     undefined behaviour or a leak.  Off by default, so in the smoke, while
- *     the bugs of repro_summary/ are open: dd_pca_decode() takes NaN and
- *     unsorted projections, and dd_pca_ks() then loops forever (decoded
- *     PCAs with such values are skipped here so that the search goes on
- *     past them); signals_ref_decode() takes a kind its name contradicts
- *     ("probability:1" categorical), and dd_count_categories() then reads
- *     a NULL column; dd_json_num() converts doubles beyond int64_t;
+ *   - a decoded PCA holds only finite numbers and sorted projections;
+ *   - a decoded reference can be evaluated (drift_evaluate() and the drift
+ *     body) against a current window with and without embeddings, without a
+ *     crash, a hang, undefined behaviour or a leak (DRIFTD_SUMMARY_EVAL=0
+ *     turns this off for a faster search of the decoder alone).  The inputs
+ *     of repro_summary/ once broke it: dd_pca_decode() took NaN and dd_pca_ks()
+ *     looped forever; signals_ref_decode() took a kind its name contradicts
+ *     ("probability:1" categorical) and dd_count_categories() read a NULL
+ *     column.  Both decoders refuse these now;
  *   - memory stays proportional to the input: run with -malloc_limit_mb
  *     (tests.cmake), so a length field that asks for more than its bytes
  *     hold is a failure.
@@ -38,8 +37,8 @@
 #include "server/monitor/drift.h"
 #include "server/monitor/reference.h"
 
-/* The current windows the decoded references are evaluated against, when
- * DRIFTD_SUMMARY_EVAL=1. */
+/* The current windows the decoded references are evaluated against (unless
+ * DRIFTD_SUMMARY_EVAL=0). */
 static struct dd_batch cur_emb, cur_plain;
 static int eval_on;
 
@@ -149,7 +148,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         write_seeds(dir);
         exit(0);
     }
-    eval_on = getenv("DRIFTD_SUMMARY_EVAL") && !strcmp(getenv("DRIFTD_SUMMARY_EVAL"), "1");
+    eval_on = !(getenv("DRIFTD_SUMMARY_EVAL") && !strcmp(getenv("DRIFTD_SUMMARY_EVAL"), "0"));
     batch(&cur_emb, 25, W_CONF | W_LAT | W_PRED | W_LABEL | W_FEAT | W_PROBS | W_EMB, 3, 0.3, 5);
     batch(&cur_plain, 21, W_CONF | W_PRED | W_FEAT | W_PROBS, 0, 0.3, 6);
     /* the seeds of today's encoder pass the checks (the committed corpus may be older) */
@@ -169,9 +168,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Known bug (repro_summary/pca-nan-component-ks-hangs): dd_pca_decode()
- * takes non-finite values and unsorted projections, and the KS scan of
- * dd_pca_ks() never ends on NaN.  0 for such a PCA. */
+/* What dd_pca_decode() promises (repro_summary/pca-nan-component-ks-hangs):
+ * finite numbers and sorted projections; 0 otherwise. */
 static int pca_checked_by_decode(const struct dd_pca *p)
 {
     const double *arrays[] = {p->mean, p->components, p->eigenvalues, p->ref_proj};
@@ -191,7 +189,7 @@ static int pca_checked_by_decode(const struct dd_pca *p)
 static void evaluate(const struct ref_prepared *r, const struct dd_batch *cur)
 {
     if (r->has_pca && !pca_checked_by_decode(&r->pca))
-        return;
+        abort(); /* the decoder let a damaged PCA through */
     struct dd_eval_options o;
     dd_eval_options_default(&o);
     o.mmd_permutations = 10; /* all methods, cheaply */
