@@ -41,7 +41,7 @@ static int blas_sym(void *h, const char *lib, const char *name, void *slot, char
 /* sizeof(t->fn = fn) type-checks the field against the real prototype from
  * <cblas.h> / <lapacke.h> without evaluating it (no reference to the symbol
  * reaches the linker). */
-#define BLAS_SYM(h, lib, t, fn, err, errlen)                                     \
+#define BLAS_SYM(h, lib, t, fn, err, errlen)                                                       \
     ((void)sizeof((t)->fn = fn), blas_sym(h, lib, #fn, &(t)->fn, err, errlen))
 
 /* dlopen()s the two libraries (never closed) and fills *t: 0, or DD_EIO with

@@ -38,24 +38,22 @@
 #endif
 
 struct dd_blas {
-    double (*cblas_ddot)(blasint n, const double *x, blasint incx, const double *y,
-                         blasint incy);
+    double (*cblas_ddot)(blasint n, const double *x, blasint incx, const double *y, blasint incy);
     double (*cblas_dnrm2)(blasint n, const double *x, blasint incx);
-    void (*cblas_dgemm)(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE ta,
-                        enum CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k,
-                        double alpha, const double *a, blasint lda, const double *b,
-                        blasint ldb, double beta, double *c, blasint ldc);
-    void (*cblas_dsyrk)(enum CBLAS_ORDER order, enum CBLAS_UPLO uplo,
-                        enum CBLAS_TRANSPOSE trans, blasint n, blasint k, double alpha,
-                        const double *a, blasint lda, double beta, double *c, blasint ldc);
+    void (*cblas_dgemm)(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb,
+                        blasint m, blasint n, blasint k, double alpha, const double *a, blasint lda,
+                        const double *b, blasint ldb, double beta, double *c, blasint ldc);
+    void (*cblas_dsyrk)(enum CBLAS_ORDER order, enum CBLAS_UPLO uplo, enum CBLAS_TRANSPOSE trans,
+                        blasint n, blasint k, double alpha, const double *a, blasint lda,
+                        double beta, double *c, blasint ldc);
     void (*cblas_dsymm)(enum CBLAS_ORDER order, enum CBLAS_SIDE side, enum CBLAS_UPLO uplo,
                         blasint m, blasint n, double alpha, const double *a, blasint lda,
                         const double *b, blasint ldb, double beta, double *c, blasint ldc);
     void (*openblas_set_num_threads)(int n);
     lapack_int (*LAPACKE_dsyevr)(int layout, char jobz, char range, char uplo, lapack_int n,
-                                 double *a, lapack_int lda, double vl, double vu,
-                                 lapack_int il, lapack_int iu, double abstol, lapack_int *m,
-                                 double *w, double *z, lapack_int ldz, lapack_int *isuppz);
+                                 double *a, lapack_int lda, double vl, double vu, lapack_int il,
+                                 lapack_int iu, double abstol, lapack_int *m, double *w, double *z,
+                                 lapack_int ldz, lapack_int *isuppz);
 };
 
 /* 0 and *out the loaded table (static: never freed), or DD_EIO. */

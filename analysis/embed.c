@@ -36,8 +36,7 @@ static void column_means(const float *x, size_t n, size_t dim, double *mean)
         mean[j] /= (double)n;
 }
 
-int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_t dim,
-                       double *out)
+int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_t dim, double *out)
 {
     if (dim == 0)
         return DD_EINVAL;
@@ -70,8 +69,8 @@ int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_
 }
 
 /* Rows [r0, r0+rows) of x, centred, into blk (rows × dim). */
-static void centred_block(const float *x, size_t r0, size_t rows, size_t dim,
-                          const double *mean, double *blk)
+static void centred_block(const float *x, size_t r0, size_t rows, size_t dim, const double *mean,
+                          double *blk)
 {
     for (size_t i = 0; i < rows; i++) {
         const float *row = x + (r0 + i) * dim;
@@ -82,8 +81,8 @@ static void centred_block(const float *x, size_t r0, size_t rows, size_t dim,
 }
 
 /* Projections (m × k_eff) and reconstruction errors (m) of rows x. */
-static void project_rows(const struct dd_blas *bl, const struct dd_pca *p, const float *x,
-                         size_t m, double *proj, double *err)
+static void project_rows(const struct dd_blas *bl, const struct dd_pca *p, const float *x, size_t m,
+                         double *proj, double *err)
 {
     size_t dim = p->dim, ke = p->k_eff;
     double *blk = dd_malloc(dd_mul(EMBED_BLOCK_ROWS, dim) * sizeof *blk);
@@ -168,10 +167,10 @@ int dd_pca_fit(const float *x, size_t n, size_t dim, double var_share, size_t ma
         z = dd_malloc(dd_mul(dim, kmax) * sizeof *z);
         isuppz = dd_malloc(2 * kmax * sizeof *isuppz);
         lapack_int found = 0;
-        lapack_int info = bl->LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)dim,
-                                             cov, (lapack_int)dim, 0.0, 0.0,
-                                             (lapack_int)(dim - kmax + 1), (lapack_int)dim,
-                                             0.0, &found, w, z, (lapack_int)kmax, isuppz);
+        lapack_int info =
+            bl->LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)dim, cov,
+                               (lapack_int)dim, 0.0, 0.0, (lapack_int)(dim - kmax + 1),
+                               (lapack_int)dim, 0.0, &found, w, z, (lapack_int)kmax, isuppz);
         if (info != 0 || (size_t)found != kmax) {
             rc = DD_ENUMERIC;
             goto out;
@@ -388,8 +387,9 @@ int dd_pca_decode(const void *bytes, size_t len, struct dd_pca *out)
     double sc[4];
     memset(out, 0, sizeof *out);
     if (dd_read_copy(&rd, magic, 8) || memcmp(magic, PCA_MAGIC, 8) ||
-        dd_read_copy(&rd, sz, sizeof sz) || dd_read_copy(&rd, sc, sizeof sc) || sz[0] == 0 || sz[0] > (1u << 20) || sz[1] > sz[0] ||
-        sz[3] != (sz[1] ? sz[1] : 1) || sz[2] > ((uint64_t)1 << 32))
+        dd_read_copy(&rd, sz, sizeof sz) || dd_read_copy(&rd, sc, sizeof sc) || sz[0] == 0 ||
+        sz[0] > (1u << 20) || sz[1] > sz[0] || sz[3] != (sz[1] ? sz[1] : 1) ||
+        sz[2] > ((uint64_t)1 << 32))
         return DD_EINVAL;
     out->dim = sz[0];
     out->k = sz[1];

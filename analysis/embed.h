@@ -40,26 +40,26 @@
 
 struct dd_pca {
     size_t dim;
-    size_t k;               /* components kept (0: zero-variance reference) */
+    size_t k; /* components kept (0: zero-variance reference) */
     size_t n_ref;
-    double *mean;           /* dim */
-    double *components;     /* dim × k row-major: column j is component j */
-    double *eigenvalues;    /* k, descending (sklearn explained_variance_) */
-    double total_variance;  /* trace of the covariance */
-    double explained;       /* share of total_variance in the k components */
-    double *ref_proj;       /* k_eff × n_ref, each row ascending (for KS) */
-    size_t k_eff;           /* max(k, 1): rows of ref_proj */
+    double *mean;            /* dim */
+    double *components;      /* dim × k row-major: column j is component j */
+    double *eigenvalues;     /* k, descending (sklearn explained_variance_) */
+    double total_variance;   /* trace of the covariance */
+    double explained;        /* share of total_variance in the k components */
+    double *ref_proj;        /* k_eff × n_ref, each row ascending (for KS) */
+    size_t k_eff;            /* max(k, 1): rows of ref_proj */
     double err_mean, err_sd; /* reference reconstruction errors */
 };
 
 struct dd_pca_ks_result {
-    double statistic;  /* max D over components */
-    double p_value;    /* Bonferroni: min(1, k_eff · min p) */
-    int components;    /* k */
+    double statistic; /* max D over components */
+    double p_value;   /* Bonferroni: min(1, k_eff · min p) */
+    int components;   /* k */
 };
 
 struct dd_pca_recon_result {
-    double statistic;  /* mean reconstruction error of the current rows */
+    double statistic;    /* mean reconstruction error of the current rows */
     double lower, upper; /* err_mean ∓ 3 err_sd / √m */
     int drift;
     int components;
@@ -85,8 +85,7 @@ int dd_pca_ks(const struct dd_pca *p, const float *cur, size_t m, struct dd_pca_
 int dd_pca_reconstruction(const struct dd_pca *p, const float *cur, size_t m,
                           struct dd_pca_recon_result *out);
 
-int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_t dim,
-                       double *out);
+int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_t dim, double *out);
 
 /* 1 if any value is NaN or infinite. */
 int dd_float_has_nonfinite(const float *x, size_t n);

@@ -25,8 +25,15 @@
 #define EVAL_DEFAULT_MMD_MAX 1000
 
 static const char *const method_names[DD_M_COUNT] = {
-    "ks", "chi2", "psi", "wasserstein", "jensen_shannon",
-    "cosine_centroid", "pca_ks", "pca_reconstruction", "mmd",
+    "ks",
+    "chi2",
+    "psi",
+    "wasserstein",
+    "jensen_shannon",
+    "cosine_centroid",
+    "pca_ks",
+    "pca_reconstruction",
+    "mmd",
 };
 
 /* Default effect-size thresholds by bit index (0 for tests: alpha is used). */
@@ -164,8 +171,8 @@ static unsigned next_method(unsigned *methods)
 }
 
 /* PSI or Jensen-Shannon (bit) of two count vectors over the same k bins. */
-static int binned_effect(struct dd_result *r, unsigned bit, const uint64_t *cr,
-                         const uint64_t *cc, size_t k)
+static int binned_effect(struct dd_result *r, unsigned bit, const uint64_t *cr, const uint64_t *cc,
+                         size_t k)
 {
     double v;
     int rc = bit == DD_M_PSI ? dd_psi_counts(cr, cc, k, &v) : dd_js_counts(cr, cc, k, &v);
@@ -175,8 +182,8 @@ static int binned_effect(struct dd_result *r, unsigned bit, const uint64_t *cr,
 }
 
 /* Every method of the signal answers insufficient_data. */
-static void add_insufficient(struct results *rs, const struct dd_signal_input *s,
-                             unsigned methods, const struct dd_eval_options *o)
+static void add_insufficient(struct results *rs, const struct dd_signal_input *s, unsigned methods,
+                             const struct dd_eval_options *o)
 {
     for (unsigned bit; (bit = next_method(&methods));)
         result_add(rs, s, bit, o)->status = DD_EINSUFFICIENT;
@@ -285,8 +292,7 @@ static int eval_embedding(const struct dd_signal_input *s, unsigned methods,
         dd_float_has_nonfinite(s->cur_emb, dd_mul(m, dim)))
         return DD_EINVAL;
     if ((methods & (DD_M_PCA_KS | DD_M_PCA_RECON)) && !pca) {
-        if ((rc = dd_pca_fit(s->ref_emb, n, dim, o->pca_variance, o->pca_max_components,
-                             &fitted)))
+        if ((rc = dd_pca_fit(s->ref_emb, n, dim, o->pca_variance, o->pca_max_components, &fitted)))
             return rc;
         pca = &fitted;
         own_pca = 1;
@@ -514,8 +520,8 @@ void dd_report_text(const struct dd_report *r, struct dd_buf *b)
             w = l;
     }
     int wi = (int)(w > 60 ? 60 : w);
-    dd_buf_printf(b, "%-*s  %-18s  %11s  %11s  %11s  %-17s  %8s  %8s\n", wi, "signal",
-                  "method", "statistic", "p_value", "threshold", "drift", "n_ref", "n_cur");
+    dd_buf_printf(b, "%-*s  %-18s  %11s  %11s  %11s  %-17s  %8s  %8s\n", wi, "signal", "method",
+                  "statistic", "p_value", "threshold", "drift", "n_ref", "n_cur");
     for (size_t i = 0; i < r->n_results; i++) {
         const struct dd_result *x = &r->results[i];
         char st[32], pv[32], th[32];
@@ -531,11 +537,12 @@ void dd_report_text(const struct dd_report *r, struct dd_buf *b)
             fmt_num(th, sizeof th, x->threshold);
             verdict = x->drift ? "DRIFT" : "ok";
         }
-        dd_buf_printf(b, "%-*.*s  %-18s  %11s  %11s  %11s  %-17s  %8zu  %8zu\n", wi, wi,
-                      x->signal, x->method, st, pv, th, verdict, x->n_ref, x->n_cur);
+        dd_buf_printf(b, "%-*.*s  %-18s  %11s  %11s  %11s  %-17s  %8zu  %8zu\n", wi, wi, x->signal,
+                      x->method, st, pv, th, verdict, x->n_ref, x->n_cur);
     }
-    dd_buf_printf(b, "verdict: %s (%s at alpha %g over the p-value tests; effect sizes "
-                     "flag only their own rows)\n",
+    dd_buf_printf(b,
+                  "verdict: %s (%s at alpha %g over the p-value tests; effect sizes "
+                  "flag only their own rows)\n",
                   r->drift ? "DRIFT" : "no drift", r->correction ? r->correction : "holm",
                   r->alpha);
 }

@@ -52,11 +52,11 @@ const char *dd_method_name(unsigned method_bit);
  * a shared table `categories` (n_categories names, owned by the caller), so
  * reference and current agree on what index i means. */
 struct dd_signal_input {
-    const char *name;           /* "confidence", "feature:age", "embedding", ... */
+    const char *name; /* "confidence", "feature:age", "embedding", ... */
     enum dd_signal_kind kind;
     /* numeric */
     const double *ref_num, *cur_num;
-    size_t n_ref, n_cur;        /* also counts of rows for the other kinds */
+    size_t n_ref, n_cur; /* also counts of rows for the other kinds */
     /* categorical */
     const uint32_t *ref_cat, *cur_cat;
     const char *const *categories;
@@ -65,57 +65,57 @@ struct dd_signal_input {
     const float *ref_emb, *cur_emb;
     size_t dim;
     /* Added by analysis/ (optional, zero = off): */
-    int ref_sorted;             /* ref_num is already ascending: KS and
+    int ref_sorted;               /* ref_num is already ascending: KS and
                                    Wasserstein do not re-sort the reference */
-    size_t cur_dim;             /* dimension of cur_emb if it may differ from
+    size_t cur_dim;               /* dimension of cur_emb if it may differ from
                                    dim (0 = same); a mismatch -> DD_EDIM */
-    unsigned methods;           /* DD_M_* bits for this signal (per-model settings);
+    unsigned methods;             /* DD_M_* bits for this signal (per-model settings);
                                    0 = the kind's methods from the options */
     const struct dd_pca *ref_pca; /* a PCA fitted on ref_emb with the same
                                    pca_variance/pca_max_components
                                    (analysis/embed.h), reused instead of refit */
-    const uint64_t *ref_counts; /* categorical: the reference as counts of
+    const uint64_t *ref_counts;   /* categorical: the reference as counts of
                                    categories 0..n_ref_counts-1 (the rest 0,
                                    summing to n_ref) instead of ref_cat */
     size_t n_ref_counts;
 };
 
 struct dd_eval_options {
-    double alpha;               /* family-wise error rate; default 0.05 */
-    unsigned methods[3];        /* per kind (index = enum dd_signal_kind); 0 = defaults */
+    double alpha;                 /* family-wise error rate; default 0.05 */
+    unsigned methods[3];          /* per kind (index = enum dd_signal_kind); 0 = defaults */
     double threshold[DD_M_COUNT]; /* per method bit index; 0 = default */
-    size_t min_samples;         /* fewer rows in either window -> insufficient_data; default 20 */
-    double pca_variance;        /* share of variance the PCA keeps; default 0.9 */
-    size_t pca_max_components;  /* cap; default 32 */
-    size_t mmd_permutations;    /* default 100 */
-    size_t mmd_max_samples;     /* subsample per side; default 1000 */
-    uint64_t seed;              /* for permutations and subsamples; fixed => reproducible */
+    size_t min_samples;           /* fewer rows in either window -> insufficient_data; default 20 */
+    double pca_variance;          /* share of variance the PCA keeps; default 0.9 */
+    size_t pca_max_components;    /* cap; default 32 */
+    size_t mmd_permutations;      /* default 100 */
+    size_t mmd_max_samples;       /* subsample per side; default 1000 */
+    uint64_t seed;                /* for permutations and subsamples; fixed => reproducible */
 };
 void dd_eval_options_default(struct dd_eval_options *o);
 
 struct dd_result {
     char signal[160];
-    const char *method;         /* static string, dd_method_name() */
-    int status;                 /* 0 = ok, DD_EINSUFFICIENT = insufficient_data */
+    const char *method; /* static string, dd_method_name() */
+    int status;         /* 0 = ok, DD_EINSUFFICIENT = insufficient_data */
     double statistic;
-    double p_value;             /* NaN when the method has none */
-    double threshold;           /* alpha for tests, the effect-size threshold otherwise */
+    double p_value;   /* NaN when the method has none */
+    double threshold; /* alpha for tests, the effect-size threshold otherwise */
     int drift;
     size_t n_ref, n_cur;
-    int df;                     /* chi2 degrees of freedom, -1 otherwise */
-    int components;             /* pca_*: components used, -1 otherwise */
-    const char *correction;     /* "bonferroni" for pca_ks, NULL otherwise */
+    int df;                 /* chi2 degrees of freedom, -1 otherwise */
+    int components;         /* pca_*: components used, -1 otherwise */
+    const char *correction; /* "bonferroni" for pca_ks, NULL otherwise */
     /* Added by analysis/: */
-    double lower, upper;        /* pca_reconstruction's band (NaN otherwise);
+    double lower, upper; /* pca_reconstruction's band (NaN otherwise);
                                    threshold = upper */
 };
 
 struct dd_report {
     struct dd_result *results;
     size_t n_results;
-    int drift;                  /* Holm–Bonferroni verdict at alpha */
+    int drift; /* Holm–Bonferroni verdict at alpha */
     double alpha;
-    const char *correction;     /* "holm" */
+    const char *correction; /* "holm" */
 };
 
 /* Runs every configured method on every signal.  Signals with fewer than

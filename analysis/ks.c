@@ -191,8 +191,7 @@ int dd_ks_2samp_sorted(const double *a, size_t n, const double *b, size_t m,
     return 0;
 }
 
-int dd_ks_2samp(const double *a, size_t n, const double *b, size_t m,
-                struct dd_ks_result *out)
+int dd_ks_2samp(const double *a, size_t n, const double *b, size_t m, struct dd_ks_result *out)
 {
     if (n == 0 || m == 0)
         return DD_EINSUFFICIENT;

@@ -26,8 +26,7 @@ struct dd_ks_result {
 };
 
 /* Copies and sorts both samples (analysis/sort.h), then dd_ks_2samp_sorted. */
-int dd_ks_2samp(const double *a, size_t n, const double *b, size_t m,
-                struct dd_ks_result *out);
+int dd_ks_2samp(const double *a, size_t n, const double *b, size_t m, struct dd_ks_result *out);
 
 /* Both arrays already ascending (the server keeps the reference sorted):
  * O(n + m).  Checks the order and rejects NaN/Inf in O(n + m) too. */

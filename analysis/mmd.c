@@ -47,8 +47,8 @@ static double *kernel_matrix(const struct dd_blas *bl, const double *z, size_t N
                              double *two_sigma2)
 {
     double *K = dd_calloc(dd_mul(N, N), sizeof *K);
-    bl->cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)N, (int)dim, 1.0, z,
-                    (int)dim, 0.0, K, (int)N);
+    bl->cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)N, (int)dim, 1.0, z, (int)dim,
+                    0.0, K, (int)N);
     double *sq = dd_malloc(N * sizeof *sq);
     for (size_t i = 0; i < N; i++)
         sq[i] = K[i * N + i];
@@ -151,9 +151,8 @@ static size_t *subsample(size_t n, size_t k, struct dd_rng *r)
     return idx;
 }
 
-int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim,
-                size_t permutations, size_t max_samples, uint64_t seed,
-                struct dd_mmd_result *out)
+int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim, size_t permutations,
+                size_t max_samples, uint64_t seed, struct dd_mmd_result *out)
 {
     if (dim == 0)
         return DD_EINVAL;
@@ -201,8 +200,8 @@ int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim,
     for (size_t i = 0; i < N; i++)
         L[i * C + C - 1] = 1.0;
     double *S = dd_malloc(dd_mul(N, C) * sizeof *S);
-    bl->cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)N, (int)C, 1.0, K, (int)N, L,
-                    (int)C, 0.0, S, (int)C);
+    bl->cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)N, (int)C, 1.0, K, (int)N, L, (int)C,
+                    0.0, S, (int)C);
     free(K);
     double obs = 0.0;
     size_t ge = 0;

@@ -22,15 +22,14 @@
 #include <stdint.h>
 
 struct dd_mmd_result {
-    double statistic;  /* unbiased MMD² */
+    double statistic; /* unbiased MMD² */
     double p_value;
-    double bandwidth;  /* 2σ² used in exp(-d²/2σ²) */
-    size_t n_x, n_y;   /* rows used after subsampling */
+    double bandwidth; /* 2σ² used in exp(-d²/2σ²) */
+    size_t n_x, n_y;  /* rows used after subsampling */
 };
 
-int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim,
-                size_t permutations, size_t max_samples, uint64_t seed,
-                struct dd_mmd_result *out);
+int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim, size_t permutations,
+                size_t max_samples, uint64_t seed, struct dd_mmd_result *out);
 
 /* The statistic alone for a given bandwidth (2σ²), no subsampling: the
  * reference the tests compare with numpy. */

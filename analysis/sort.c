@@ -47,7 +47,7 @@ void dd_sort_doubles(double *a, size_t n)
     }
     uint64_t *k = dd_malloc(dd_mul(n, sizeof *k));
     uint64_t *t = dd_malloc(dd_mul(n, sizeof *t));
-    size_t (*hist)[65536] = dd_calloc(4, sizeof *hist);
+    size_t(*hist)[65536] = dd_calloc(4, sizeof *hist);
     for (size_t i = 0; i < n; i++) {
         uint64_t x = key_of(a[i]);
         k[i] = x;

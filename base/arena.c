@@ -8,7 +8,7 @@
 #include "alloc.h"
 
 #define ARENA_CHUNK_MIN (64 * 1024)
-#define ARENA_HUGE (4u << 20)   /* chunks this large ask for transparent huge pages */
+#define ARENA_HUGE (4u << 20) /* chunks this large ask for transparent huge pages */
 #define HUGE_PAGE (2u << 20)
 
 struct dd_arena_chunk {

@@ -178,11 +178,21 @@ void dd_json_strn(struct dd_buf *b, const char *s, size_t n)
             continue;
         }
         switch (c) {
-        case '"': dd_buf_append(b, "\\\"", 2); break;
-        case '\\': dd_buf_append(b, "\\\\", 2); break;
-        case '\n': dd_buf_append(b, "\\n", 2); break;
-        case '\r': dd_buf_append(b, "\\r", 2); break;
-        case '\t': dd_buf_append(b, "\\t", 2); break;
+        case '"':
+            dd_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            dd_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            dd_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            dd_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            dd_buf_append(b, "\\t", 2);
+            break;
         default: {
             char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             dd_buf_append(b, e, 6);

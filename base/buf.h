@@ -20,13 +20,12 @@ struct dd_buf {
 
 void dd_buf_init(struct dd_buf *b);
 void dd_buf_release(struct dd_buf *b);
-void dd_buf_reset(struct dd_buf *b);            /* len = 0, keeps memory */
+void dd_buf_reset(struct dd_buf *b); /* len = 0, keeps memory */
 void dd_buf_reserve(struct dd_buf *b, size_t extra);
 void dd_buf_append(struct dd_buf *b, const void *p, size_t n);
 void dd_buf_puts(struct dd_buf *b, const char *s);
 void dd_buf_putc(struct dd_buf *b, char c);
-void dd_buf_printf(struct dd_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void dd_buf_printf(struct dd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dd_buf_vprintf(struct dd_buf *b, const char *fmt, va_list ap);
 /* Hands the bytes to the caller (free() them); the buffer is empty after. */
 char *dd_buf_take(struct dd_buf *b, size_t *len);

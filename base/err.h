@@ -8,20 +8,20 @@
 #ifndef DD_ERR_H
 #define DD_ERR_H
 
-#define DD_ERRNO_MAP(X)                                               \
-    X(NOMEM, -1, "out of memory")                                     \
-    X(INVAL, -2, "invalid argument")                                  \
-    X(IO, -3, "input/output error")                                   \
-    X(NOTFOUND, -4, "not found")                                      \
-    X(CONFLICT, -5, "conflict")                                       \
-    X(TOOBIG, -6, "too large")                                        \
-    X(OVERLOAD, -7, "overloaded")                                     \
-    X(INSUFFICIENT, -8, "insufficient data")                          \
-    X(DIM, -9, "dimension mismatch")                                  \
-    X(SCHEMA, -10, "unsupported database schema")                     \
-    X(NUMERIC, -11, "numerical failure")                              \
-    X(SHUTDOWN, -12, "shutting down")                                 \
-    X(INTERNAL, -13, "internal error")                                \
+#define DD_ERRNO_MAP(X)                                                                            \
+    X(NOMEM, -1, "out of memory")                                                                  \
+    X(INVAL, -2, "invalid argument")                                                               \
+    X(IO, -3, "input/output error")                                                                \
+    X(NOTFOUND, -4, "not found")                                                                   \
+    X(CONFLICT, -5, "conflict")                                                                    \
+    X(TOOBIG, -6, "too large")                                                                     \
+    X(OVERLOAD, -7, "overloaded")                                                                  \
+    X(INSUFFICIENT, -8, "insufficient data")                                                       \
+    X(DIM, -9, "dimension mismatch")                                                               \
+    X(SCHEMA, -10, "unsupported database schema")                                                  \
+    X(NUMERIC, -11, "numerical failure")                                                           \
+    X(SHUTDOWN, -12, "shutting down")                                                              \
+    X(INTERNAL, -13, "internal error")                                                             \
     X(FULL, -14, "storage is full")
 
 enum dd_err {

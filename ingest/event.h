@@ -19,9 +19,9 @@
 
 #include "base/arena.h"
 
-#define DD_NAME_MAX 128        /* model, version, feature names */
-#define DD_ID_MAX 128          /* client event ids */
-#define DD_VALUE_MAX 256       /* prediction, label and categorical feature strings */
+#define DD_NAME_MAX 128  /* model, version, feature names */
+#define DD_ID_MAX 128    /* client event ids */
+#define DD_VALUE_MAX 256 /* prediction, label and categorical feature strings */
 #define DD_EMBED_DIM_MAX 65536
 #define DD_PROBS_MAX 65536
 #define DD_FEATURES_MAX 1024
@@ -33,18 +33,18 @@ enum dd_event_has {
 };
 
 struct dd_event {
-    const char *id;            /* NULL when the client sent none */
-    const char *version;       /* never NULL: "default" when absent */
-    int64_t ts_ms;             /* valid when has & DD_HAS_TS */
-    const char *prediction;    /* NULL when absent; integers as decimal */
-    const char *label;         /* NULL when absent */
-    double confidence;         /* valid when has & DD_HAS_CONFIDENCE */
-    double latency_ms;         /* valid when has & DD_HAS_LATENCY */
+    const char *id;         /* NULL when the client sent none */
+    const char *version;    /* never NULL: "default" when absent */
+    int64_t ts_ms;          /* valid when has & DD_HAS_TS */
+    const char *prediction; /* NULL when absent; integers as decimal */
+    const char *label;      /* NULL when absent */
+    double confidence;      /* valid when has & DD_HAS_CONFIDENCE */
+    double latency_ms;      /* valid when has & DD_HAS_LATENCY */
     const float *probabilities;
     uint32_t n_probabilities;
-    const float *embedding;    /* little-endian float32 on every host we build for */
+    const float *embedding; /* little-endian float32 on every host we build for */
     uint32_t dim;
-    const uint8_t *features;   /* encoded as above, NULL when absent */
+    const uint8_t *features; /* encoded as above, NULL when absent */
     uint32_t features_len;
     uint32_t has;
 };
@@ -52,7 +52,7 @@ struct dd_event {
 struct dd_batch {
     struct dd_event *events;
     size_t n;
-    uint32_t dim;              /* the batch's embedding dimension, 0 if none */
+    uint32_t dim; /* the batch's embedding dimension, 0 if none */
     struct dd_arena arena;
 };
 

@@ -256,8 +256,9 @@ static cJSON *value(struct p *p, int depth)
         n = node(p, cJSON_Number);
         n->valuedouble = d;
         /* cJSON's saturated int view, for completeness */
-        n->valueint = d >= 2147483647.0 ? 2147483647 : d <= -2147483648.0 ? (-2147483647 - 1)
-                                                                             : (int)d;
+        n->valueint = d >= 2147483647.0    ? 2147483647
+                      : d <= -2147483648.0 ? (-2147483647 - 1)
+                                           : (int)d;
         return n;
     }
     }

@@ -30,11 +30,10 @@
 /* epoch ms bounds: 1970 .. 9999-12-31 */
 #define TS_MAX_MS 253402300799999LL
 
-static void seterr(struct dd_parse_error *err, const char *code, long index,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void seterr(struct dd_parse_error *err, const char *code, long index,
-                   const char *fmt, ...)
+static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
 {
     err->code = code;
     err->index = index;
@@ -49,15 +48,15 @@ struct ctx {
     struct dd_batch *b;
     struct dd_parse_error *err;
     long index;
-    int fast;   /* try ingest/jsonfast.c first (dd_parse_options) */
+    int fast; /* try ingest/jsonfast.c first (dd_parse_options) */
 };
 
-#define FAIL(c, ...)                                                            \
-    do {                                                                        \
-        char m_[200];                                                           \
-        snprintf(m_, sizeof m_, __VA_ARGS__);                                   \
-        seterr((c)->err, "invalid_event", (c)->index, "events[%ld].%s", (c)->index, m_); \
-        return -1;                                                              \
+#define FAIL(c, ...)                                                                               \
+    do {                                                                                           \
+        char m_[200];                                                                              \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                                      \
+        seterr((c)->err, "invalid_event", (c)->index, "events[%ld].%s", (c)->index, m_);           \
+        return -1;                                                                                 \
     } while (0)
 
 static int is_integer(const cJSON *v)
@@ -162,7 +161,8 @@ static int parse_embedding_b64(struct ctx *c, const cJSON *v, struct dd_event *e
     if (dd_base64_decode(v->valuestring, n, p, &len) != 0)
         FAIL(c, "embedding_b64: not valid base64");
     if (len == 0 || len % 4)
-        FAIL(c, "embedding_b64: must decode to a whole number of float32 values (got %zu bytes)", len);
+        FAIL(c, "embedding_b64: must decode to a whole number of float32 values (got %zu bytes)",
+             len);
     const float *f = (const float *)p;
     for (size_t i = 0; i < len / 4; i++)
         if (!isfinite(f[i]))
@@ -225,9 +225,17 @@ static int parse_features(struct ctx *c, const cJSON *v, struct dd_event *e)
 }
 
 enum field {
-    F_ID = 1 << 0, F_TS = 1 << 1, F_VERSION = 1 << 2, F_PREDICTION = 1 << 3,
-    F_CONFIDENCE = 1 << 4, F_PROBABILITIES = 1 << 5, F_EMBEDDING = 1 << 6,
-    F_EMBEDDING_B64 = 1 << 7, F_FEATURES = 1 << 8, F_LATENCY = 1 << 9, F_LABEL = 1 << 10,
+    F_ID = 1 << 0,
+    F_TS = 1 << 1,
+    F_VERSION = 1 << 2,
+    F_PREDICTION = 1 << 3,
+    F_CONFIDENCE = 1 << 4,
+    F_PROBABILITIES = 1 << 5,
+    F_EMBEDDING = 1 << 6,
+    F_EMBEDDING_B64 = 1 << 7,
+    F_FEATURES = 1 << 8,
+    F_LATENCY = 1 << 9,
+    F_LABEL = 1 << 10,
 };
 
 static const struct {
@@ -328,7 +336,8 @@ static int parse_event(struct ctx *c, const cJSON *obj, struct dd_event *e)
     if (!(seen & (F_PREDICTION | F_CONFIDENCE | F_EMBEDDING | F_EMBEDDING_B64 | F_FEATURES))) {
         seterr(c->err, "invalid_event", c->index,
                "events[%ld]: needs at least one of prediction, confidence, embedding, "
-               "embedding_b64, features", c->index);
+               "embedding_b64, features",
+               c->index);
         return -1;
     }
     if (e->dim) {
@@ -407,9 +416,8 @@ static cJSON *parse_checked(const char *s, size_t len, const char *code, const c
  * (returned in *owned too, for cJSON_Delete).  NULL when the text is not
  * JSON, or breaks the string rules (then bad->found).  The fast path takes
  * only texts that keep the rules, so both paths refuse the same texts. */
-static const cJSON *parse_tree(const char *s, size_t len, size_t base, const char *list,
-                               int fast, struct dd_arena *scratch, cJSON **owned,
-                               struct bad_text *bad)
+static const cJSON *parse_tree(const char *s, size_t len, size_t base, const char *list, int fast,
+                               struct dd_arena *scratch, cJSON **owned, struct bad_text *bad)
 {
     *owned = NULL;
     bad->found = 0;
@@ -483,8 +491,7 @@ out:
 static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
 {
     size_t lines = 1;
-    for (const char *q = body, *end = body + len; (q = memchr(q, '\n', (size_t)(end - q)));
-         q++)
+    for (const char *q = body, *end = body + len; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         lines++;
     c->b->events = dd_arena_alloc(&c->b->arena, dd_mul(lines, sizeof(struct dd_event)));
     c->index = 0;
@@ -507,8 +514,7 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
             continue; /* blank lines are allowed */
         cJSON *owned;
         struct bad_text bad;
-        const cJSON *obj = parse_tree(body + s, e - s, s, NULL, c->fast, &scratch, &owned,
-                                       &bad);
+        const cJSON *obj = parse_tree(body + s, e - s, s, NULL, c->fast, &scratch, &owned, &bad);
         if (bad.found) {
             const char *p = bad.w.path;
             seterr(c->err, "invalid_event", c->index, "events[%ld]%s%s: %s", c->index,
@@ -535,8 +541,8 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
     return rc;
 }
 
-int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,
-                    struct dd_batch *out, struct dd_parse_error *err)
+int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt, struct dd_batch *out,
+                    struct dd_parse_error *err)
 {
     return dd_parse_events_with(body, len, fmt, NULL, out, err);
 }
@@ -547,8 +553,8 @@ int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
 {
     dd_batch_init(out);
     struct ctx c = {out, err, -1, !(opt && opt->no_fast_path)};
-    int rc = fmt == DD_BODY_NDJSON ? parse_ndjson_body(body, len, &c)
-                                   : parse_json_body(body, len, &c);
+    int rc =
+        fmt == DD_BODY_NDJSON ? parse_ndjson_body(body, len, &c) : parse_json_body(body, len, &c);
     if (rc != 0)
         dd_batch_release(out);
     return rc;
@@ -583,8 +589,7 @@ void dd_labels_release(struct dd_labels *l)
     l->n = 0;
 }
 
-int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
-                    struct dd_parse_error *err)
+int dd_parse_labels(const char *body, size_t len, struct dd_labels *out, struct dd_parse_error *err)
 {
     out->items = NULL;
     out->n = 0;
@@ -617,8 +622,8 @@ int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
             goto out;
         }
         if (idn == 0 || idn > DD_ID_MAX) {
-            seterr(err, "invalid_body", i, "labels[%ld].id: must be a string of 1 to %d bytes",
-                   i, DD_ID_MAX);
+            seterr(err, "invalid_body", i, "labels[%ld].id: must be a string of 1 to %d bytes", i,
+                   DD_ID_MAX);
             goto out;
         }
         const char *label;
@@ -714,7 +719,8 @@ int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t 
         }
     }
     if (!from || !to) {
-        seterr(err, "invalid_body", -1, "body: must be {\"events\": [...]} or {\"from\": TIME, \"to\": TIME}");
+        seterr(err, "invalid_body", -1,
+               "body: must be {\"events\": [...]} or {\"from\": TIME, \"to\": TIME}");
         goto out;
     }
     if (time_value(from, from_ms) != 0) {
@@ -789,7 +795,8 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             out->has |= DD_SET_WINDOW;
         } else if (!strcmp(k, "reference_size")) {
             if (!is_integer(v) || v->valuedouble < 20 || v->valuedouble > 1000000) {
-                rc = settings_fail(err, "reference_size: must be an integer from 20 to 1000000%s", "");
+                rc = settings_fail(err, "reference_size: must be an integer from 20 to 1000000%s",
+                                   "");
                 goto out;
             }
             out->reference_size = (long)v->valuedouble;
@@ -803,8 +810,8 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
                 if (out->n_methods == DD_SETTINGS_MAX || strlen(m->string) >= 160 ||
                     !m->string[0] || !cJSON_IsArray(m) || cJSON_GetArraySize(m) < 1 ||
                     cJSON_GetArraySize(m) > 12) {
-                    rc = settings_fail(err, "methods.%.100s: must be a list of 1 to 12 method names",
-                                       m->string);
+                    rc = settings_fail(
+                        err, "methods.%.100s: must be a list of 1 to 12 method names", m->string);
                     goto out;
                 }
                 int i = out->n_methods++;
@@ -815,7 +822,8 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
                                            m->string);
                         goto out;
                     }
-                    snprintf(out->methods[i].methods[out->methods[i].n++], 24, "%s", x->valuestring);
+                    snprintf(out->methods[i].methods[out->methods[i].n++], 24, "%s",
+                             x->valuestring);
                 }
             }
             out->has |= DD_SET_METHODS;
@@ -827,7 +835,8 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             for (const cJSON *t = v->child; t; t = t->next) {
                 if (out->n_thresholds == DD_SETTINGS_MAX || strlen(t->string) >= 24 ||
                     !cJSON_IsNumber(t) || !(t->valuedouble > 0 && isfinite(t->valuedouble))) {
-                    rc = settings_fail(err, "thresholds.%.30s: must be a positive number", t->string);
+                    rc = settings_fail(err, "thresholds.%.30s: must be a positive number",
+                                       t->string);
                     goto out;
                 }
                 int i = out->n_thresholds++;
@@ -837,8 +846,10 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             }
             out->has |= DD_SET_THRESHOLDS;
         } else {
-            rc = settings_fail(err, "%.60s: unknown setting (alpha, window, reference_size, "
-                                    "methods, thresholds)", k);
+            rc = settings_fail(err,
+                               "%.60s: unknown setting (alpha, window, reference_size, "
+                               "methods, thresholds)",
+                               k);
             goto out;
         }
     }

@@ -21,21 +21,21 @@
 enum dd_body_format { DD_BODY_JSON, DD_BODY_NDJSON };
 
 struct dd_parse_error {
-    const char *code;   /* "invalid_json", "invalid_event", "invalid_body", "conflict" */
-    long index;         /* event index (NDJSON: line number from 0), -1 if none */
+    const char *code; /* "invalid_json", "invalid_event", "invalid_body", "conflict" */
+    long index;       /* event index (NDJSON: line number from 0), -1 if none */
     char message[256];
 };
 
 /* Parses and validates a batch.  0, DD_EINVAL (400) or DD_ECONFLICT (409: the
  * batch's embeddings disagree in dimension); out is initialised either way
  * and must be released by the caller. */
-int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt,
-                    struct dd_batch *out, struct dd_parse_error *err);
+int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt, struct dd_batch *out,
+                    struct dd_parse_error *err);
 
 /* How dd_parse_events_with() parses; all zero is what dd_parse_events()
  * does.  Only tests set anything here. */
 struct dd_parse_options {
-    int no_fast_path;   /* 1: cJSON alone, without ingest/jsonfast.c, so tests
+    int no_fast_path; /* 1: cJSON alone, without ingest/jsonfast.c, so tests
                            can check that both paths give the same result */
 };
 /* dd_parse_events() with options (NULL: all zero). */
@@ -79,9 +79,9 @@ enum dd_settings_has {
 };
 struct dd_settings_input {
     unsigned has;
-    double alpha;                      /* (0, 0.5] */
-    char window[32];                   /* "1h" or "last:N", unchecked */
-    long reference_size;               /* 20 .. 1,000,000 */
+    double alpha;        /* (0, 0.5] */
+    char window[32];     /* "1h" or "last:N", unchecked */
+    long reference_size; /* 20 .. 1,000,000 */
     struct {
         char signal[160];
         char methods[12][24];
@@ -90,7 +90,7 @@ struct dd_settings_input {
     int n_methods;
     struct {
         char method[24];
-        double value;                  /* > 0, finite */
+        double value; /* > 0, finite */
     } thresholds[DD_SETTINGS_MAX];
     int n_thresholds;
 };
@@ -103,7 +103,7 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
  * caller to parse further).  Arrays and null are an error.  A non-zero
  * return of fn stops the walk and is returned. */
 int dd_parse_flat_object(const char *text, size_t len,
-                         int (*fn)(const char *key, const char *value, void *ctx),
-                         void *ctx, struct dd_parse_error *err);
+                         int (*fn)(const char *key, const char *value, void *ctx), void *ctx,
+                         struct dd_parse_error *err);
 
 #endif

@@ -270,8 +270,7 @@ void dd_json_where(const char *text, size_t n, size_t off, const char *list,
             if (is_name) {
                 path_name(&pa, s, i + 1, j);
                 if (depth == 1)
-                    top_is_list = list && pa.len == strlen(list) &&
-                                  !memcmp(pa.p, list, pa.len);
+                    top_is_list = list && pa.len == strlen(list) && !memcmp(pa.p, list, pa.len);
                 expect_name = 0;
             }
             if (depth == 0)

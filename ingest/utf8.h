@@ -27,17 +27,17 @@
 int dd_utf8_valid(const char *s, size_t n);
 
 enum dd_text_kind {
-    DD_TEXT_BAD_UTF8 = 1,   /* an ill-formed UTF-8 sequence starts at offset */
-    DD_TEXT_NUL,            /* a raw 0x00 byte */
-    DD_TEXT_NUL_ESCAPE,     /* \u0000 */
-    DD_TEXT_SURROGATE,      /* \uD800..\uDFFF that is not half of a pair */
+    DD_TEXT_BAD_UTF8 = 1, /* an ill-formed UTF-8 sequence starts at offset */
+    DD_TEXT_NUL,          /* a raw 0x00 byte */
+    DD_TEXT_NUL_ESCAPE,   /* \u0000 */
+    DD_TEXT_SURROGATE,    /* \uD800..\uDFFF that is not half of a pair */
 };
 
 struct dd_text_problem {
     enum dd_text_kind kind;
-    size_t offset;          /* of the bad byte, or of the escape's backslash */
-    unsigned char byte;     /* DD_TEXT_BAD_UTF8: the first byte of the sequence */
-    char escape[7];         /* the escapes: the six bytes as written */
+    size_t offset;      /* of the bad byte, or of the escape's backslash */
+    unsigned char byte; /* DD_TEXT_BAD_UTF8: the first byte of the sequence */
+    char escape[7];     /* the escapes: the six bytes as written */
 };
 
 /* 0 when the JSON text s[0..n) breaks none of the rules; 1 and *out
@@ -47,16 +47,15 @@ int dd_text_scan(const char *s, size_t n, struct dd_text_problem *out);
 
 /* Where offset off of the JSON text s[0..n) is. */
 struct dd_json_where {
-    int in_string;          /* 0: off is in no string (the text is not JSON) */
-    int in_name;            /* off is in a member name: path is the object holding it */
-    long item;              /* the index in the array under the root member named
+    int in_string;  /* 0: off is in no string (the text is not JSON) */
+    int in_name;    /* off is in a member name: path is the object holding it */
+    long item;      /* the index in the array under the root member named
                              * `list` ("events[3]..." -> 3), -1 if off is not in one */
-    char path[128];         /* "events[3].features.country", "" for the root value;
+    char path[128]; /* "events[3].features.country", "" for the root value;
                              * member names decoded, each cut to 60 bytes, "..."
                              * ending a path that did not fit */
 };
-void dd_json_where(const char *s, size_t n, size_t off, const char *list,
-                   struct dd_json_where *w);
+void dd_json_where(const char *s, size_t n, size_t off, const char *list, struct dd_json_where *w);
 
 /* The message for a problem, without the path: "is not valid UTF-8 (byte
  * 0xff at offset 12 of the body)", "contains U+0000 (\u0000), which is not

@@ -19,12 +19,12 @@ struct demo;
 
 struct app {
     struct dd_config cfg;
-    struct monitor_env mon;    /* store, writer, refcache and the monitor's settings */
-    struct api api;            /* what the handlers see */
+    struct monitor_env mon; /* store, writer, refcache and the monitor's settings */
+    struct api api;         /* what the handlers see */
     struct auth *auth;
     struct evaluator *evaluator;
     struct retention *retention;
-    struct demo *demo;         /* NULL unless --demo */
+    struct demo *demo; /* NULL unless --demo */
     int64_t started_ms;
 };
 

@@ -18,8 +18,6 @@ int cmd_check(int argc, char **argv);
 int cli_flags(int argc, char **argv, int start, const char *const *bool_flags,
               int (*fn)(const char *name, const char *value, void *ctx), void *ctx);
 
-
-
 /* 1 when argv[start..] holds --help or -h: the command prints its usage to
  * stdout and exits 0. */
 int cli_wants_help(int argc, char **argv, int start);

@@ -36,13 +36,12 @@ struct check_opts {
 
 static int usage_to(FILE *fp, int status)
 {
-    fprintf(fp,
-            "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
-            "                    [--alpha 0.05] [--methods KIND=M1,M2 ...] [--model NAME]\n"
-            "                    [--seed N] [--mmd-sample 1000]\n"
-            "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
-            "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
-            "exit status: 0 no drift, 1 drift, 2 bad input\n");
+    fprintf(fp, "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
+                "                    [--alpha 0.05] [--methods KIND=M1,M2 ...] [--model NAME]\n"
+                "                    [--seed N] [--mmd-sample 1000]\n"
+                "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
+                "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
+                "exit status: 0 no drift, 1 drift, 2 bad input\n");
     return status;
 }
 
@@ -59,7 +58,8 @@ static int parse_methods(struct check_opts *o, const char *spec)
         return -1;
     int kind = -1;
     for (int k = 0; k < 3; k++)
-        if ((size_t)(eq - spec) == strlen(kinds[k]) && !strncmp(spec, kinds[k], (size_t)(eq - spec)))
+        if ((size_t)(eq - spec) == strlen(kinds[k]) &&
+            !strncmp(spec, kinds[k], (size_t)(eq - spec)))
             kind = k;
     if (kind < 0)
         return -1;
@@ -319,9 +319,13 @@ int cmd_check(int argc, char **argv)
                       o.ref_path, ref.n, o.cur_path, cur.n);
         dd_report_text(&rep, &out);
     } else {
-        struct drift_meta m = {.model = o.model, .version = common_version(&cur),
-                               .n_cur_total = cur.n, .n_cur = cur.n, .n_ref = ref.n,
-                               .computed_ms = -1, .ref_performance = prepared.performance,
+        struct drift_meta m = {.model = o.model,
+                               .version = common_version(&cur),
+                               .n_cur_total = cur.n,
+                               .n_cur = cur.n,
+                               .n_ref = ref.n,
+                               .computed_ms = -1,
+                               .ref_performance = prepared.performance,
                                .cur = &cur};
         time_range(&cur, &m.from_ms, &m.to_ms);
         drift_report_json(&m, &rep, &out);

@@ -14,8 +14,8 @@
 static int usage_to(FILE *fp, int status)
 {
     fprintf(fp, "usage: driftd keys create --role ingest|read|admin [--db PATH]\n"
-                    "       driftd keys list [--db PATH]\n"
-                    "       driftd keys revoke ID [--db PATH]\n");
+                "       driftd keys list [--db PATH]\n"
+                "       driftd keys revoke ID [--db PATH]\n");
     return status;
 }
 
@@ -82,8 +82,8 @@ int cmd_keys(int argc, char **argv)
             goto out;
         }
         printf("%s\n", key);
-        fprintf(stderr, "created key %s with role %s; the key above is shown only once\n",
-                k.id, store_role_name(role));
+        fprintf(stderr, "created key %s with role %s; the key above is shown only once\n", k.id,
+                store_role_name(role));
     } else if (!strcmp(sub, "list")) {
         struct store_key *ks = NULL;
         size_t n = 0;

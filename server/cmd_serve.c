@@ -67,8 +67,8 @@ static int usage(void)
             flag[j++] = *c == '_' ? '-' : *c;
         flag[j] = '\0';
         const char *def = config_key_default(i);
-        printf("  --%-22s %s%s%s%s\n", flag, config_key_help(i), def ? " [" : "",
-               def ? def : "", def ? "]" : "");
+        printf("  --%-22s %s%s%s%s\n", flag, config_key_help(i), def ? " [" : "", def ? def : "",
+               def ? "]" : "");
     }
     printf("README.md says more about each.\n");
     return 0;
@@ -157,8 +157,8 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     dd_info("listening", "listen=%s db=\"%s\" threads=%d auth=%s pid=%d", app.cfg.listen,
-            app.cfg.db, app.cfg.threads,
-            active ? "keys" : (loopback ? "open" : "insecure"), (int)getpid());
+            app.cfg.db, app.cfg.threads, active ? "keys" : (loopback ? "open" : "insecure"),
+            (int)getpid());
     if (!active)
         dd_warn("no API key configured: every request is allowed",
                 "hint=\"driftd keys create --role admin --db %s\"", app.cfg.db);
@@ -173,12 +173,12 @@ int cmd_serve(int argc, char **argv)
     dd_info("stopping", "signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     exit_code = 0;
 out:
-    demo_stop(app.demo);      /* no new demo batches */
-    http_stop(http);          /* in-flight requests finish first */
+    demo_stop(app.demo); /* no new demo batches */
+    http_stop(http);     /* in-flight requests finish first */
     evaluator_stop(app.evaluator);
     retention_stop(app.retention);
     refcache_free(app.mon.refcache);
-    writer_stop(app.mon.writer);  /* then everything queued is committed */
+    writer_stop(app.mon.writer); /* then everything queued is committed */
     auth_free(app.auth);
     store_close(app.mon.store);
     if (exit_code == 0)

@@ -46,12 +46,12 @@ enum value_kind {
 enum field_kind { F_STR, F_INT, F_LONG, F_SIZE, F_I64, F_DOUBLE };
 
 struct config_key {
-    const char *name;          /* file key; flag --name-with-dashes; env DRIFTD_NAME */
+    const char *name; /* file key; flag --name-with-dashes; env DRIFTD_NAME */
     enum value_kind kind;
     enum field_kind field;
-    size_t offset, size;       /* of the field in struct dd_config */
+    size_t offset, size; /* of the field in struct dd_config */
     long long lo, hi;
-    const char *def;           /* the default, as it would be written; NULL: unset */
+    const char *def; /* the default, as it would be written; NULL: unset */
     const char *help;
 };
 
@@ -105,12 +105,11 @@ static const struct config_key keys[] = {
      "most events a {from, to} reference keeps"},
     {"retention", V_DURATION, F_I64, FIELD(retention_ms), SECOND, 100000 * DAY, "30d",
      "raw events older than this are deleted"},
-    {"retention_interval", V_DURATION, F_I64, FIELD(retention_interval_ms), SECOND, 7 * DAY,
-     "60s", "how often retention runs"},
+    {"retention_interval", V_DURATION, F_I64, FIELD(retention_interval_ms), SECOND, 7 * DAY, "60s",
+     "how often retention runs"},
     {"settings", V_SETTINGS, F_STR, FIELD(settings_json), 0, 0, NULL,
      "a settings object for every model"},
-    {"models", V_MODELS, F_STR, FIELD(models_json), 0, 0, NULL,
-     "per-model settings objects"},
+    {"models", V_MODELS, F_STR, FIELD(models_json), 0, 0, NULL, "per-model settings objects"},
 };
 
 static const struct config_key *find_key(const char *name)
@@ -215,8 +214,9 @@ static void expected(const struct config_key *k, char *out, size_t outsz)
                  k->field == F_SIZE && k->lo >= KiB ? " (bytes; KiB, MiB, GiB suffixes)" : "");
         break;
     case V_DURATION:
-        snprintf(out, outsz, "a duration such as 500ms, 10s, 15m, 24h or 30d, from %lld ms to %lld ms",
-                 k->lo, k->hi);
+        snprintf(out, outsz,
+                 "a duration such as 500ms, 10s, 15m, 24h or 30d, from %lld ms to %lld ms", k->lo,
+                 k->hi);
         break;
     case V_MS:
         snprintf(out, outsz, "milliseconds from %lld to %lld", k->lo, k->hi);

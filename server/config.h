@@ -33,17 +33,17 @@ struct dd_config {
     int readers;               /* SQLite reader connections; 4 */
     char web_root[1024];       /* dashboard files; the source tree's web/ */
     /* defaults of the per-model settings (settings.h) */
-    double alpha;              /* 0.05 */
-    char window[32];           /* "1h" */
-    long reference_size;       /* 1000 */
-    long max_sample;           /* events of a window evaluated at most; 50000 */
-    long reference_max;        /* events a range reference keeps at most; 100000 */
+    double alpha;        /* 0.05 */
+    char window[32];     /* "1h" */
+    long reference_size; /* 1000 */
+    long max_sample;     /* events of a window evaluated at most; 50000 */
+    long reference_max;  /* events a range reference keeps at most; 100000 */
     /* "settings": a settings object (PUT .../settings schema) for every model;
      * "models": {"<model>": settings object}.  Compact JSON, "" when unset;
      * checked when set, applied by settings.c. */
     char settings_json[CONFIG_SETTINGS_MAX];
     char models_json[CONFIG_MODELS_MAX];
-    int64_t retention_ms;      /* raw events older than this are deleted; 30 d */
+    int64_t retention_ms;          /* raw events older than this are deleted; 30 d */
     int64_t retention_interval_ms; /* how often retention runs; 60 s */
 };
 
@@ -57,8 +57,7 @@ void config_http_options(const struct dd_config *c, struct http_options *o);
 void config_monitor_env(const struct dd_config *c, struct monitor_env *env);
 /* Sets one key (file-key spelling, e.g. "body_limit"); DD_EINVAL with a
  * message in err for an unknown key or a bad value. */
-int config_set(struct dd_config *c, const char *key, const char *value, char *err,
-               size_t errlen);
+int config_set(struct dd_config *c, const char *key, const char *value, char *err, size_t errlen);
 /* Reads a JSON config file of flat keys. */
 int config_load_file(struct dd_config *c, const char *path, char *err, size_t errlen);
 /* Applies DRIFTD_<KEY> variables for every known key. */

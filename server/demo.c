@@ -61,16 +61,18 @@ static void classifier_event(struct dd_buf *b, int drifted, struct dd_rng *rng)
     static const char *const country[3] = {"de", "fr", "us"};
     int truth = pick(rng, classes[drifted], CLASSES);
     /* the model is right 90% of the time on data like its training set, 70% after the drift */
-    int pred = dd_rng_uniform(rng) < (drifted ? 0.70 : 0.90) ? truth
-                                                               : (int)dd_rng_below(rng, CLASSES);
-    double conf = drifted ? 0.35 + 0.5 * dd_rng_uniform(rng) : 0.5 + 0.5 * sqrt(dd_rng_uniform(rng));
+    int pred =
+        dd_rng_uniform(rng) < (drifted ? 0.70 : 0.90) ? truth : (int)dd_rng_below(rng, CLASSES);
+    double conf =
+        drifted ? 0.35 + 0.5 * dd_rng_uniform(rng) : 0.5 + 0.5 * sqrt(dd_rng_uniform(rng));
     double p[CLASSES], rest = 0;
     for (int k = 0; k < CLASSES; k++)
         rest += p[k] = k == pred ? 0 : 0.05 + dd_rng_uniform(rng);
     for (int k = 0; k < CLASSES; k++)
         p[k] = k == pred ? conf : (1 - conf) * p[k] / rest;
-    dd_buf_printf(b, "\"prediction\":\"c%d\",\"label\":\"c%d\",\"confidence\":%.4f,"
-                     "\"latency_ms\":%.2f,\"probabilities\":[",
+    dd_buf_printf(b,
+                  "\"prediction\":\"c%d\",\"label\":\"c%d\",\"confidence\":%.4f,"
+                  "\"latency_ms\":%.2f,\"probabilities\":[",
                   pred, truth, conf, 8 + 3 * fabs(dd_rng_normal(rng)) + (drifted ? 4 : 0));
     for (int k = 0; k < CLASSES; k++)
         dd_buf_printf(b, "%s%.4f", k ? "," : "", p[k]);
@@ -87,12 +89,13 @@ static void embedder_event(struct dd_buf *b, int drifted, struct dd_rng *rng)
      * next four, which turns it by ~39 degrees (cosine distance 0.22) */
     for (int j = 0; j < DIM; j++)
         dd_buf_printf(b, "%s%.4f", j ? "," : "",
-                      dd_rng_normal(rng) + (j < 4 ? 1.0 : 0.0) + (drifted && j >= 4 && j < 8 ? 0.8 : 0));
+                      dd_rng_normal(rng) + (j < 4 ? 1.0 : 0.0) +
+                          (drifted && j >= 4 && j < 8 ? 0.8 : 0));
     dd_buf_putc(b, ']');
 }
 
-void demo_body(struct dd_buf *out, const char *model, const char *version, int drifted,
-               size_t n, struct dd_rng *rng)
+void demo_body(struct dd_buf *out, const char *model, const char *version, int drifted, size_t n,
+               struct dd_rng *rng)
 {
     int classifier = !strcmp(model, "demo-classifier");
     dd_buf_reset(out);
@@ -112,8 +115,7 @@ void demo_body(struct dd_buf *out, const char *model, const char *version, int d
 
 /* Parses body and hands it to the writer: as events, or as the version's
  * reference.  0 or the writer's error. */
-static int submit(struct app *app, const struct stream *s, const struct dd_buf *body,
-                  int reference)
+static int submit(struct app *app, const struct stream *s, const struct dd_buf *body, int reference)
 {
     struct dd_batch batch;
     struct dd_parse_error pe;
@@ -201,7 +203,8 @@ int demo_start(struct app *app, struct demo **out)
     d->phase = -1;
     dd_rng_seed(&d->rng, (uint64_t)dd_now_ms());
     dd_buf_init(&d->body);
-    dd_info("demo traffic", "models=\"demo-classifier (v1, v2), demo-embedder (v1)\" events_per_s=%d",
+    dd_info("demo traffic",
+            "models=\"demo-classifier (v1, v2), demo-embedder (v1)\" events_per_s=%d",
             DEMO_RATE * (int)N_STREAMS);
     if (periodic_start(&d->thread, demo_second, d, 0) != 0) {
         dd_buf_release(&d->body);

@@ -28,9 +28,9 @@
 #include "analysis/rng.h"
 #include "base/buf.h"
 
-#define DEMO_RATE 50       /* events per second and version */
+#define DEMO_RATE 50 /* events per second and version */
 #define DEMO_REFERENCE 1000
-#define DEMO_PHASE_S 240   /* demo-embedder: this long undrifted, then drifted */
+#define DEMO_PHASE_S 240 /* demo-embedder: this long undrifted, then drifted */
 
 struct app;
 struct demo;
@@ -41,7 +41,7 @@ void demo_stop(struct demo *d);
 
 /* The JSON body ({"events": [...]}) of n demo events of one model ("demo-
  * classifier" or "demo-embedder") and version, drifted or not; no ts. */
-void demo_body(struct dd_buf *out, const char *model, const char *version, int drifted,
-               size_t n, struct dd_rng *rng);
+void demo_body(struct dd_buf *out, const char *model, const char *version, int drifted, size_t n,
+               struct dd_rng *rng);
 
 #endif

@@ -8,24 +8,25 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
-            "driftd %s — drift monitoring for ML models in production\n"
-            "\n"
-            "usage: driftd <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  serve   run the server            driftd serve [--config FILE] [--listen ADDR:PORT]\n"
-            "                                    [--db PATH] [--eval-interval 60s] [--insecure]\n"
-            "  check   offline drift check       driftd check --reference FILE --current FILE\n"
-            "                                    [--format json|text] [--alpha 0.05]\n"
-            "  keys    API keys                  driftd keys create --role ingest|read|admin\n"
-            "                                    driftd keys list | driftd keys revoke ID\n"
-            "  help    this text\n"
-            "  version print the version\n"
-            "\n"
-            "Settings: flags win over DRIFTD_* environment variables, which win over the\n"
-            "JSON config file. See README.md and docs/api.md.\n",
-            DRIFTD_VERSION);
+    fprintf(
+        fp,
+        "driftd %s — drift monitoring for ML models in production\n"
+        "\n"
+        "usage: driftd <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  serve   run the server            driftd serve [--config FILE] [--listen ADDR:PORT]\n"
+        "                                    [--db PATH] [--eval-interval 60s] [--insecure]\n"
+        "  check   offline drift check       driftd check --reference FILE --current FILE\n"
+        "                                    [--format json|text] [--alpha 0.05]\n"
+        "  keys    API keys                  driftd keys create --role ingest|read|admin\n"
+        "                                    driftd keys list | driftd keys revoke ID\n"
+        "  help    this text\n"
+        "  version print the version\n"
+        "\n"
+        "Settings: flags win over DRIFTD_* environment variables, which win over the\n"
+        "JSON config file. See README.md and docs/api.md.\n",
+        DRIFTD_VERSION);
 }
 
 int main(int argc, char **argv)

@@ -13,16 +13,16 @@
 
 #include "server/http/http.h"
 
-#define ANSWER_RETRY_OVERLOAD_S 1  /* the queue drains within a second or so */
-#define ANSWER_RETRY_SHUTDOWN_S 5  /* another instance, or this one restarted */
-#define ANSWER_RETRY_FULL_S 10     /* someone has to free space: don't hammer */
+#define ANSWER_RETRY_OVERLOAD_S 1 /* the queue drains within a second or so */
+#define ANSWER_RETRY_SHUTDOWN_S 5 /* another instance, or this one restarted */
+#define ANSWER_RETRY_FULL_S 10    /* someone has to free space: don't hammer */
 
 struct answer_row {
-    int rc;                /* DD_E*; 0 ends the table (the default row) */
+    int rc; /* DD_E*; 0 ends the table (the default row) */
     int status;
-    const char *code;      /* docs/api.md error code */
-    int retry_after_s;     /* 0: no Retry-After header */
-    const char *message;   /* NULL: built from the path (not_found) */
+    const char *code;    /* docs/api.md error code */
+    int retry_after_s;   /* 0: no Retry-After header */
+    const char *message; /* NULL: built from the path (not_found) */
 };
 
 /* The row for a writer's rc (never 0): the default row (500 internal) for

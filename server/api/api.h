@@ -25,7 +25,7 @@ struct api {
     struct auth *auth;
     size_t body_limit;
     int64_t started_ms;
-    const char *web_root;          /* folder with the dashboard's files */
+    const char *web_root; /* folder with the dashboard's files */
 };
 
 static inline struct api *api_of(const struct http_req *r)

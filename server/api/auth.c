@@ -16,10 +16,10 @@
 struct auth {
     struct store *st;
     int loopback;
-    pthread_mutex_t mu;       /* guards everything below */
-    struct store_key *keys;   /* active keys only */
+    pthread_mutex_t mu;     /* guards everything below */
+    struct store_key *keys; /* active keys only */
     size_t n_keys;
-    int64_t loaded_ns;         /* CLOCK_MONOTONIC: a wall-clock step must not delay a reload */
+    int64_t loaded_ns; /* CLOCK_MONOTONIC: a wall-clock step must not delay a reload */
 };
 
 static void reload_locked(struct auth *a)

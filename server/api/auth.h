@@ -31,8 +31,7 @@ int auth_is_open(struct auth *a);
 enum auth_verdict { AUTH_OK = 0, AUTH_UNAUTHORIZED = -1, AUTH_FORBIDDEN = -2 };
 /* Checks an Authorization header value (may be NULL) against the role a
  * route needs; *granted gets the key's role. */
-enum auth_verdict auth_check(struct auth *a, const char *authorization, int need,
-                             int *granted);
+enum auth_verdict auth_check(struct auth *a, const char *authorization, int need, int *granted);
 
 /* Makes a new key: writes the secret into key[AUTH_KEY_LEN + 1] and fills
  * k (id, role, hash, created).  0 or DD_EIO (no randomness). */

@@ -25,7 +25,8 @@ static int pick_version_or_reply(struct http_req *r, char *out, size_t outsz)
 {
     if (http_query(r, "version", out, outsz) == 1) {
         if (!dd_name_valid(out, strlen(out))) {
-            http_reply_error(r, 400, "invalid_query", -1, "version: must match [A-Za-z0-9._-]{1,128}");
+            http_reply_error(r, 400, "invalid_query", -1,
+                             "version: must match [A-Za-z0-9._-]{1,128}");
             return -1;
         }
         return 0;
@@ -79,8 +80,8 @@ void h_drift_get(struct http_req *r)
     }
     free(cached);
     char err[256];
-    int rc = evaluate_version(api_of(r)->mon, r->params[0], version, window, now, &b, NULL, NULL, err,
-                              sizeof err);
+    int rc = evaluate_version(api_of(r)->mon, r->params[0], version, window, now, &b, NULL, NULL,
+                              err, sizeof err);
     switch (rc) {
     case 0:
         http_reply_json(r, 200, &b);
@@ -192,7 +193,8 @@ void h_distributions(struct http_req *r)
     dd_buf_init(&b);
     /* the scheduled round's snapshot of the model's own window, while fresh */
     struct model_settings ms;
-    if (!only[0] && settings_load(api_of(r)->store, &api_of(r)->mon->defaults, r->params[0], &ms) == 0 &&
+    if (!only[0] &&
+        settings_load(api_of(r)->store, &api_of(r)->mon->defaults, r->params[0], &ms) == 0 &&
         evaluator_distributions(api_of(r)->evaluator, r->params[0], version,
                                 has_window ? window : ms.window,
                                 now - api_of(r)->mon->eval_interval_ms, &b) == 0) {
@@ -202,12 +204,14 @@ void h_distributions(struct http_req *r)
     }
     struct window_data d;
     char err[256];
-    int rc = window_load(api_of(r)->mon, r->params[0], version, has_window ? window : NULL, now, &d, err,
-                       sizeof err);
+    int rc = window_load(api_of(r)->mon, r->params[0], version, has_window ? window : NULL, now, &d,
+                         err, sizeof err);
     if (rc != 0) {
         int status = rc == DD_EINVAL ? 400 : rc == DD_ENOTFOUND ? 404 : 500;
-        http_reply_error(r, status, status == 400 ? "invalid_query" : status == 404 ? "not_found"
-                                                                              : "internal",
+        http_reply_error(r, status,
+                         status == 400   ? "invalid_query"
+                         : status == 404 ? "not_found"
+                                         : "internal",
                          -1, "%s", err);
         dd_buf_release(&b);
         return;

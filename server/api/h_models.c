@@ -18,8 +18,8 @@ static const char *version_status(const struct store_version_info *v)
 }
 
 /* The reference summary of GET .../reference, short: source and events. */
-static void reference_json(struct dd_buf *b, struct store *st, const char *model,
-                           long refsize, const struct store_version_info *v)
+static void reference_json(struct dd_buf *b, struct store *st, const char *model, long refsize,
+                           const struct store_version_info *v)
 {
     struct store_reference ref;
     int exists;

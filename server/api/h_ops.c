@@ -33,8 +33,7 @@ void h_readyz(struct http_req *r)
 
 void h_static(struct http_req *r)
 {
-    if (strncmp(r->path, "/api/", 5) == 0 || strstr(r->path, "..") ||
-        strlen(r->path) > 200) {
+    if (strncmp(r->path, "/api/", 5) == 0 || strstr(r->path, "..") || strlen(r->path) > 200) {
         http_reply_error(r, 404, "not_found", -1, "no such path '%s'", r->path);
         return;
     }

@@ -39,11 +39,13 @@ void h_reference_put(struct http_req *r)
     if (fmt == DD_BODY_NDJSON || dd_body_is_events(text, body.len)) {
         int rc = dd_parse_events(text, body.len, fmt, &batch, &pe);
         if (rc != 0) {
-            http_reply_error(r, rc == DD_ECONFLICT ? 409 : 400, pe.code, pe.index, "%s", pe.message);
+            http_reply_error(r, rc == DD_ECONFLICT ? 409 : 400, pe.code, pe.index, "%s",
+                             pe.message);
             goto out;
         }
         if (batch.n == 0) {
-            http_reply_error(r, 400, "invalid_body", -1, "events: a reference needs at least one event");
+            http_reply_error(r, 400, "invalid_body", -1,
+                             "events: a reference needs at least one event");
             goto out;
         }
         for (size_t i = 0; i < batch.n; i++)
@@ -119,8 +121,8 @@ void h_reference_get(struct http_req *r)
             dd_buf_release(&b);
             return;
         }
-        dd_buf_printf(&b, "{\"source\":\"auto\",\"events\":%zu,\"complete\":%s,\"from\":",
-                      first.n, first.n >= (size_t)ms.reference_size ? "true" : "false");
+        dd_buf_printf(&b, "{\"source\":\"auto\",\"events\":%zu,\"complete\":%s,\"from\":", first.n,
+                      first.n >= (size_t)ms.reference_size ? "true" : "false");
         dd_json_time(&b, info.from_ms);
         dd_buf_puts(&b, ",\"to\":");
         dd_json_time(&b, info.to_ms);

@@ -40,7 +40,8 @@ void h_settings_put(struct http_req *r)
 {
     enum dd_body_format fmt;
     if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0 || fmt != DD_BODY_JSON) {
-        http_reply_error(r, 415, "unsupported_media_type", -1, "Content-Type must be application/json");
+        http_reply_error(r, 415, "unsupported_media_type", -1,
+                         "Content-Type must be application/json");
         return;
     }
     struct dd_buf body, out;

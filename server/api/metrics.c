@@ -8,18 +8,18 @@
 #include "server/store/writer.h"
 
 #define MAX_ROUTES METRICS_MAX_ROUTES
-static const int statuses[] = {200, 202, 400, 401, 403, 404, 405, 409,
-                               413, 415, 429, 500, 503, 0 /* other */};
+static const int statuses[] = {200, 202, 400, 401, 403, 404, 405,
+                               409, 413, 415, 429, 500, 503, 0 /* other */};
 #define N_STATUS ((int)(sizeof statuses / sizeof statuses[0]))
-static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                0.05,   0.1,   0.25,   0.5,   1,    2.5, 10};
+static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                0.1,    0.25,  0.5,    1,     2.5,  10};
 #define N_BUCKETS ((int)(sizeof bounds / sizeof bounds[0]))
 
-static const char *const reject_codes[] = {"invalid_json", "invalid_event", "invalid_body",
-                                           "conflict", "payload_too_large",
-                                           "unsupported_media_type", "overloaded",
-                                           "shutting_down", "storage_full", "unauthorized",
-                                           "forbidden", "not_found", "internal"};
+static const char *const reject_codes[] = {
+    "invalid_json",      "invalid_event",          "invalid_body", "conflict",
+    "payload_too_large", "unsupported_media_type", "overloaded",   "shutting_down",
+    "storage_full",      "unauthorized",           "forbidden",    "not_found",
+    "internal"};
 #define N_REJECT ((int)(sizeof reject_codes / sizeof reject_codes[0]))
 
 struct hist {
@@ -99,20 +99,24 @@ static void render_http(struct dd_buf *b)
             for (int k = 0; k < N_BUCKETS; k++) {
                 cum += atomic_load_explicit(&h->buckets[k], memory_order_relaxed);
                 dd_buf_printf(b,
-                              "driftd_http_request_duration_seconds_bucket{route=\"%s\",status=\"%s\",le=\"%g\"} %llu\n",
+                              "driftd_http_request_duration_seconds_bucket{route=\"%s\",status=\"%"
+                              "s\",le=\"%g\"} %llu\n",
                               route, status, bounds[k], cum);
             }
             /* count read before the buckets can be behind them; +Inf must equal _count */
             if (count < cum)
                 count = cum;
             dd_buf_printf(b,
-                          "driftd_http_request_duration_seconds_bucket{route=\"%s\",status=\"%s\",le=\"+Inf\"} %llu\n",
+                          "driftd_http_request_duration_seconds_bucket{route=\"%s\",status=\"%s\","
+                          "le=\"+Inf\"} %llu\n",
                           route, status, count);
-            dd_buf_printf(b, "driftd_http_request_duration_seconds_sum{route=\"%s\",status=\"%s\"} %.6f\n",
-                          route, status,
-                          (double)atomic_load_explicit(&h->sum_us, memory_order_relaxed) / 1e6);
-            dd_buf_printf(b, "driftd_http_request_duration_seconds_count{route=\"%s\",status=\"%s\"} %llu\n",
-                          route, status, count);
+            dd_buf_printf(
+                b, "driftd_http_request_duration_seconds_sum{route=\"%s\",status=\"%s\"} %.6f\n",
+                route, status,
+                (double)atomic_load_explicit(&h->sum_us, memory_order_relaxed) / 1e6);
+            dd_buf_printf(
+                b, "driftd_http_request_duration_seconds_count{route=\"%s\",status=\"%s\"} %llu\n",
+                route, status, count);
         }
     }
 }
@@ -131,8 +135,7 @@ void metrics_render(struct dd_buf *b, const struct writer_stats *ws)
            "Ingest requests refused, by error code.");
     for (int i = 0; i < N_REJECT; i++)
         dd_buf_printf(b, "driftd_ingest_requests_rejected_total{code=\"%s\"} %llu\n",
-                      reject_codes[i],
-                      atomic_load_explicit(&rejected[i], memory_order_relaxed));
+                      reject_codes[i], atomic_load_explicit(&rejected[i], memory_order_relaxed));
     family(b, "driftd_ingest_commits_total", "counter", "Writer transactions committed.");
     dd_buf_printf(b, "driftd_ingest_commits_total %llu\n", (unsigned long long)ws->commits);
     family(b, "driftd_ingest_queue_jobs", "gauge", "Requests waiting for the writer.");

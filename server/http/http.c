@@ -73,14 +73,14 @@
 struct dispatch_job {
     struct http_req *req;
     void (*fn)(struct http_req *r);
-    int done;                  /* guarded by http_server.mu */
+    int done; /* guarded by http_server.mu */
     struct dispatch_job *next;
 };
 
 /* A body being read, registered with the watchdog; guarded by wd_mu. */
 struct body_watch {
     pthread_t thread;
-    int64_t deadline_ns;       /* CLOCK_MONOTONIC */
+    int64_t deadline_ns; /* CLOCK_MONOTONIC */
     int64_t next_kick_ns;
     atomic_int expired;
     struct body_watch *next;
@@ -90,7 +90,7 @@ struct http_server {
     struct mg_context *ctx;
     struct http_options opt;
     struct http_hooks hooks;
-    void *user;                /* http_req.ctx of every request */
+    void *user; /* http_req.ctx of every request */
     /* handler pool; the job queue is guarded by mu */
     pthread_t *pool;
     int n_pool;
@@ -101,8 +101,8 @@ struct http_server {
     /* drain: guarded by drain_mu */
     pthread_mutex_t drain_mu;
     pthread_cond_t drained;
-    atomic_int draining;       /* written under drain_mu, read anywhere */
-    int busy;                  /* requests admitted and not yet answered */
+    atomic_int draining; /* written under drain_mu, read anywhere */
+    int busy;            /* requests admitted and not yet answered */
     /* body watchdog: guarded by wd_mu */
     pthread_mutex_t wd_mu;
     pthread_cond_t wd_cond;
@@ -110,7 +110,7 @@ struct http_server {
     int wd_stop;
     int wd_started;
     pthread_t wd_thread;
-    int quiet_fd;              /* see stop_listening() */
+    int quiet_fd; /* see stop_listening() */
 };
 
 static atomic_uint_fast64_t request_counter;
@@ -281,8 +281,8 @@ static void send_answer(struct http_req *r, int status, const char *ctype, const
     dd_buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, status_text(r->conn, status));
     if (ctype)
         dd_buf_printf(&b, "Content-Type: %s\r\n", ctype);
-    dd_buf_printf(&b, "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n",
-                  len, r->rid);
+    dd_buf_printf(&b, "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n", len,
+                  r->rid);
     if (extra_name)
         dd_buf_printf(&b, "%s: %s\r\n", extra_name, extra_value);
     if (r->close)
@@ -316,8 +316,7 @@ void http_reply(struct http_req *r, int status, const char *content_type, const 
 
 void http_reply_json(struct http_req *r, int status, const struct dd_buf *b)
 {
-    http_reply(r, status, "application/json; charset=utf-8", b->data ? b->data : "",
-               b->len);
+    http_reply(r, status, "application/json; charset=utf-8", b->data ? b->data : "", b->len);
 }
 
 static void error_body(struct dd_buf *b, const char *code, long index, const char *msg)
@@ -349,8 +348,8 @@ static void reply_error_va(struct http_req *r, int status, const char *code, lon
     dd_buf_release(&b);
 }
 
-void http_reply_error(struct http_req *r, int status, const char *code, long index,
-                      const char *fmt, ...)
+void http_reply_error(struct http_req *r, int status, const char *code, long index, const char *fmt,
+                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -369,8 +368,7 @@ void http_reply_error_retry(struct http_req *r, int status, const char *code, in
     va_end(ap);
 }
 
-void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
-                           const char *message)
+void http_reply_overloaded(struct http_req *r, int status, int retry_after_s, const char *message)
 {
     http_reply_error_retry(r, status, "overloaded", retry_after_s, "%s", message);
 }
@@ -461,8 +459,8 @@ static int check_framing_or_reply(struct http_req *r, const struct mg_request_in
     f->expect_continue = 0;
     if (ri->num_headers > HTTP_MAX_HEADER_LINES) {
         close_after_answer(r);
-        http_reply_error(r, 431, "headers_too_large", -1,
-                         "more than %d header lines", HTTP_MAX_HEADER_LINES);
+        http_reply_error(r, 431, "headers_too_large", -1, "more than %d header lines",
+                         HTTP_MAX_HEADER_LINES);
         return -1;
     }
     const char *cl = NULL, *te = NULL;
@@ -495,8 +493,7 @@ static int check_framing_or_reply(struct http_req *r, const struct mg_request_in
     else if (cl && te)
         why = "both Content-Length and Transfer-Encoding: the body's length is ambiguous";
     else if (te && strcasecmp(te, "chunked") != 0) {
-        snprintf(msg, sizeof msg, "Transfer-Encoding '%.80s' is not supported (only chunked)",
-                 te);
+        snprintf(msg, sizeof msg, "Transfer-Encoding '%.80s' is not supported (only chunked)", te);
         why = msg, status = 501, code = "not_implemented";
     } else if (cl && (!all_digits(cl) || strlen(cl) > 18)) {
         snprintf(msg, sizeof msg, "Content-Length '%.40s' is not a decimal number of bytes", cl);
@@ -627,9 +624,8 @@ static int read_body_or_reply(struct http_server *h, struct http_req *r, const s
     }
     if (!f->chunked && (long long)r->body.len != f->content_length) {
         close_after_answer(r);
-        http_reply_error(r, 400, "invalid_body",  -1,
-                         "the body ended after %zu of %lld bytes", r->body.len,
-                         f->content_length);
+        http_reply_error(r, 400, "invalid_body", -1, "the body ended after %zu of %lld bytes",
+                         r->body.len, f->content_length);
         return -1;
     }
     return 0;
@@ -694,7 +690,8 @@ static void release(struct http_server *h)
 static void discard_unread_body(struct http_server *h, struct http_req *r, const struct framing *f)
 {
     long long limit = (long long)h->opt.body_limit;
-    if (!f->expect_continue && (f->chunked || (f->content_length > 0 && f->content_length <= limit)))
+    if (!f->expect_continue &&
+        (f->chunked || (f->content_length > 0 && f->content_length <= limit)))
         discard_body(h, r, limit);
 }
 
@@ -756,8 +753,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
     char text[200];
     snprintf(text, sizeof text, "%s", msg && *msg ? msg : "bad request");
     int64_t waited_ms = (dd_mono_ns() - head_wait_since_ns) / 1000000;
-    int allowed_ms = head_is_first ? h->opt.header_timeout_ms
-                                   : h->opt.keep_alive_timeout_ms;
+    int allowed_ms = head_is_first ? h->opt.header_timeout_ms : h->opt.keep_alive_timeout_ms;
     const char *te = NULL;
     for (int i = 0; ri && i < ri->num_headers; i++)
         if (ri->http_headers[i].name && !strcasecmp(ri->http_headers[i].name, "Transfer-Encoding"))
@@ -880,17 +876,26 @@ int http_start(const struct http_options *opt, const struct http_hooks *hooks, v
     snprintf(keep_alive, sizeof keep_alive, "%d", opt->keep_alive_timeout_ms);
     snprintf(head_bytes, sizeof head_bytes, "%d", HTTP_MAX_HEAD_BYTES);
     const char *options[] = {
-        "listening_ports", opt->listen,
-        "num_threads", threads,
-        "listen_backlog", "4096",
-        "enable_keep_alive", "yes",
-        "keep_alive_timeout_ms", keep_alive,
-        "request_timeout_ms", header_timeout,
-        "max_request_size", head_bytes,
+        "listening_ports",
+        opt->listen,
+        "num_threads",
+        threads,
+        "listen_backlog",
+        "4096",
+        "enable_keep_alive",
+        "yes",
+        "keep_alive_timeout_ms",
+        keep_alive,
+        "request_timeout_ms",
+        header_timeout,
+        "max_request_size",
+        head_bytes,
         /* absolute-form targets (http://host:port/path) are served as their
          * path when the port is ours (RFC 9112 §3.2.2) */
-        "enable_auth_domain_check", "no",
-        "tcp_nodelay", "1",
+        "enable_auth_domain_check",
+        "no",
+        "tcp_nodelay",
+        "1",
         NULL,
     };
     struct mg_callbacks cb;
@@ -984,8 +989,8 @@ static void stop_listening(struct http_server *h)
  * right now: it gets an answer rather than a connection closed under it). */
 static void drain(struct http_server *h)
 {
-    int64_t wait_ms = (int64_t)h->opt.header_timeout_ms + h->opt.body_timeout_ms +
-                      HTTP_DRAIN_EXTRA_MS;
+    int64_t wait_ms =
+        (int64_t)h->opt.header_timeout_ms + h->opt.body_timeout_ms + HTTP_DRAIN_EXTRA_MS;
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += (time_t)(wait_ms / 1000);

@@ -35,31 +35,31 @@ struct http_server;
 struct mg_connection;
 
 #define HTTP_MAX_PARAMS 3
-#define HTTP_PARAM_MAX 128     /* bytes of one {param}; names are at most this long */
+#define HTTP_PARAM_MAX 128 /* bytes of one {param}; names are at most this long */
 
 struct http_req {
-    void *ctx;                   /* the user pointer given to http_start() */
+    void *ctx; /* the user pointer given to http_start() */
     struct mg_connection *conn;
     const char *method;
-    const char *path;            /* without the query string */
-    const char *query;           /* NULL when none */
+    const char *path;  /* without the query string */
+    const char *query; /* NULL when none */
     char rid[24];
     char params[HTTP_MAX_PARAMS][HTTP_PARAM_MAX + 1]; /* {model}, {version}, ... in order */
-    int role;                    /* role granted by auth (the API's), 0 before */
-    int route;                   /* the API's route index, -1 when none matched */
-    int route_role;              /* the role the matched route needs (the API's) */
-    const char *error_code;      /* set by http_reply_error(), for metrics */
-    int status;                  /* set by the reply */
-    int close;                   /* the connection closes after the answer */
+    int role;               /* role granted by auth (the API's), 0 before */
+    int route;              /* the API's route index, -1 when none matched */
+    int route_role;         /* the role the matched route needs (the API's) */
+    const char *error_code; /* set by http_reply_error(), for metrics */
+    int status;             /* set by the reply */
+    int close;              /* the connection closes after the answer */
     size_t bytes_out;
     int64_t start_ns;
-    struct dd_buf body;          /* read before the handler runs (http.c) */
+    struct dd_buf body;                  /* read before the handler runs (http.c) */
     void (*handler)(struct http_req *r); /* set by the prepare hook */
 };
 
 struct http_options {
-    char listen[128];          /* "127.0.0.1:8080" */
-    int threads;               /* connection threads */
+    char listen[128]; /* "127.0.0.1:8080" */
+    int threads;      /* connection threads */
     int handler_threads;
     size_t body_limit;
     int header_timeout_ms, body_timeout_ms, keep_alive_timeout_ms;
@@ -92,14 +92,13 @@ void http_reply(struct http_req *r, int status, const char *content_type, const 
                 size_t len);
 void http_reply_json(struct http_req *r, int status, const struct dd_buf *b);
 /* The error body of docs/api.md; index < 0 leaves it out. */
-void http_reply_error(struct http_req *r, int status, const char *code, long index,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void http_reply_error(struct http_req *r, int status, const char *code, long index, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
 /* As http_reply_error (no index), plus a Retry-After header (seconds). */
 void http_reply_error_retry(struct http_req *r, int status, const char *code, int retry_after_s,
                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* http_reply_error_retry() with code "overloaded". */
-void http_reply_overloaded(struct http_req *r, int status, int retry_after_s,
-                           const char *message);
+void http_reply_overloaded(struct http_req *r, int status, int retry_after_s, const char *message);
 /* 401 unauthorized with WWW-Authenticate: Bearer (RFC 7235). */
 void http_reply_unauthorized(struct http_req *r);
 /* Sends a file from disk with a content type guessed from its name. */

@@ -39,9 +39,7 @@ int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
     return rc;
 }
 
-
-void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
-                       struct dd_buf *out)
+void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, struct dd_buf *out)
 {
     int first = 1;
     dd_buf_putc(out, '{');

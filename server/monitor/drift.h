@@ -17,15 +17,15 @@
 #include "ingest/event.h"
 
 struct drift_meta {
-    const char *model, *version;  /* version NULL -> null */
-    int64_t from_ms, to_ms;       /* current window; -1 -> null */
-    size_t n_cur_total;           /* events in the window before sampling */
-    size_t n_cur, n_ref;          /* events evaluated */
+    const char *model, *version; /* version NULL -> null */
+    int64_t from_ms, to_ms;      /* current window; -1 -> null */
+    size_t n_cur_total;          /* events in the window before sampling */
+    size_t n_cur, n_ref;         /* events evaluated */
     int sampled;
-    int64_t computed_ms;          /* -1: leave "computed_at" out */
-    const char *ref_performance;  /* "performance" of the reference (reference.h);
+    int64_t computed_ms;         /* -1: leave "computed_at" out */
+    const char *ref_performance; /* "performance" of the reference (reference.h);
                                      NULL: no labeled reference event */
-    const struct dd_batch *cur;   /* for "performance" (labels); may be NULL */
+    const struct dd_batch *cur;  /* for "performance" (labels); may be NULL */
 };
 
 struct model_settings;
@@ -37,7 +37,6 @@ struct ref_prepared;
 int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
                    struct dd_report *rep, char *err, size_t errlen);
-void drift_report_json(const struct drift_meta *m, const struct dd_report *rep,
-                       struct dd_buf *out);
+void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, struct dd_buf *out);
 
 #endif

@@ -51,8 +51,9 @@ int evaluate_version(const struct monitor_env *env, const char *model, const cha
     drift_report_json(&m, &rep, json);
     if (dist && distributions_json(&d, model, version, NULL, now, dist, err, errlen) != 0)
         dd_buf_reset(dist); /* the drift report stands; the plot is built on demand */
-    dd_debug("evaluated", "model=%s version=%s ref=%zu cur=%zu load_ms=%.2f stats_ms=%.2f render_ms=%.2f",
-             model, version, d.ref->n_events, d.cur.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+    dd_debug("evaluated",
+             "model=%s version=%s ref=%zu cur=%zu load_ms=%.2f stats_ms=%.2f render_ms=%.2f", model,
+             version, d.ref->n_events, d.cur.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
              (double)(dd_mono_ns() - t2) / 1e6);
     if (rep_out) {
         *rep_out = rep;
@@ -77,7 +78,7 @@ static const char *eval_status(const struct dd_report *rep)
 
 /* ---- the scheduled evaluator ---- */
 
-struct latest {               /* one gauge line set */
+struct latest { /* one gauge line set */
     char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1], signal[160];
     const char *method;
     double statistic, p_value;
@@ -110,7 +111,7 @@ struct evaluator {
     size_t n_snaps;
     uint64_t rounds, evaluations;
     double last_round_s, total_s;
-    double last_round_cpu_s;   /* the evaluator thread's CPU time in the last round */
+    double last_round_cpu_s; /* the evaluator thread's CPU time in the last round */
 };
 
 /* CPU time of the calling thread, in seconds. */
@@ -152,8 +153,7 @@ static void freeze_auto_reference(struct evaluator *e, const char *model,
     struct store_reference ref;
     int exists;
     if (vi->events < set->reference_size ||
-        store_r_reference(e->env->store, model, vi->name, &ref, &exists) != DD_ENOTFOUND ||
-        !exists)
+        store_r_reference(e->env->store, model, vi->name, &ref, &exists) != DD_ENOTFOUND || !exists)
         return;
     struct writer_result wr;
     writer_submit_freeze_reference(e->env->writer, model, vi->name, (size_t)set->reference_size,
@@ -212,8 +212,8 @@ static void round_once(struct evaluator *e)
                             vi->name, dd_errname(wr.rc));
                 evaluated++;
             } else {
-                dd_warn("evaluation failed", "model=%s version=%s err=\"%s\"", ms[i].name,
-                        vi->name, err);
+                dd_warn("evaluation failed", "model=%s version=%s err=\"%s\"", ms[i].name, vi->name,
+                        err);
             }
             dd_report_release(&rep);
             dd_buf_release(&json);

@@ -38,8 +38,8 @@ struct evaluator;
  * version), DD_EDIM (reference and current embeddings differ), DD_EIO; err
  * says what. */
 int evaluate_version(const struct monitor_env *env, const char *model, const char *version,
-                     const char *window, int64_t now_ms, struct dd_buf *json,
-                     struct dd_report *rep, struct dd_buf *dist, char *err, size_t errlen);
+                     const char *window, int64_t now_ms, struct dd_buf *json, struct dd_report *rep,
+                     struct dd_buf *dist, char *err, size_t errlen);
 
 /* Starts the evaluator thread; env must outlive it. */
 int evaluator_start(const struct monitor_env *env, struct evaluator **out);

@@ -29,9 +29,9 @@ struct monitor_env {
     struct writer *writer;
     struct refcache *refcache;
     struct monitor_defaults defaults;
-    long reference_max;        /* events a range reference keeps at most */
+    long reference_max; /* events a range reference keeps at most */
     int64_t eval_interval_ms;
-    int64_t retention_ms;      /* raw events older than this are deleted */
+    int64_t retention_ms; /* raw events older than this are deleted */
     int64_t retention_interval_ms;
 };
 

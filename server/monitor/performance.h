@@ -12,7 +12,7 @@
 #include "base/buf.h"
 #include "ingest/event.h"
 
-#define PERFORMANCE_MAX_CLASSES 200  /* classes listed; the rest are counted only */
+#define PERFORMANCE_MAX_CLASSES 200 /* classes listed; the rest are counted only */
 
 /* Appends {"labeled", "accuracy", "classes": {name: {precision, recall,
  * support}}} for the events of b that have both a prediction and a label;

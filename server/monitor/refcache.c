@@ -17,7 +17,7 @@
 struct refcache {
     struct store *st;
     struct writer *w;
-    pthread_mutex_t mu;       /* guards everything below */
+    pthread_mutex_t mu; /* guards everything below */
     struct refcache_entry *entries[REFCACHE_MAX];
     int n;
     uint64_t clock;

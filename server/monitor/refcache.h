@@ -21,7 +21,7 @@
 #include "ingest/event.h"
 #include "server/monitor/reference.h"
 
-#define REFCACHE_MAX 64           /* entries kept; least recently used go first */
+#define REFCACHE_MAX 64 /* entries kept; least recently used go first */
 
 struct store;
 struct writer;

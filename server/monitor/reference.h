@@ -32,7 +32,7 @@ struct ref_prepared {
     struct signals_ref *sig;
     struct dd_pca pca;
     int has_pca;
-    char *performance;   /* JSON of "performance.reference"; NULL when no
+    char *performance; /* JSON of "performance.reference"; NULL when no
                             reference event has both a prediction and a label */
 };
 

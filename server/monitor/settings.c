@@ -62,9 +62,11 @@ int settings_apply(struct model_settings *s, const struct dd_settings_input *in,
         const char *key = in->methods[i].signal;
         unsigned allowed = allowed_for_key(key), bits = 0;
         if (!allowed) {
-            snprintf(err, errlen, "methods.%.100s: not a signal (confidence, prediction, latency, "
-                     "embedding, feature:NAME, probability:K) or kind (numeric, categorical, embedding)",
-                     key);
+            snprintf(
+                err, errlen,
+                "methods.%.100s: not a signal (confidence, prediction, latency, "
+                "embedding, feature:NAME, probability:K) or kind (numeric, categorical, embedding)",
+                key);
             return DD_EINVAL;
         }
         for (int m = 0; m < in->methods[i].n; m++) {
@@ -92,8 +94,10 @@ int settings_apply(struct model_settings *s, const struct dd_settings_input *in,
     for (int i = 0; i < in->n_thresholds; i++) {
         unsigned b = dd_method_parse(in->thresholds[i].method);
         if (!(b & THRESHOLD_METHODS)) {
-            snprintf(err, errlen, "thresholds.%s: only psi, wasserstein, jensen_shannon and "
-                     "cosine_centroid have thresholds", in->thresholds[i].method);
+            snprintf(err, errlen,
+                     "thresholds.%s: only psi, wasserstein, jensen_shannon and "
+                     "cosine_centroid have thresholds",
+                     in->thresholds[i].method);
             return DD_EINVAL;
         }
         t.thresholds[__builtin_ctz(b)] = in->thresholds[i].value;
@@ -177,7 +181,7 @@ int settings_check_body(const char *json, char *err, size_t errlen)
 }
 
 struct models_walk {
-    const char *only;           /* apply this model's object; NULL: check them all */
+    const char *only; /* apply this model's object; NULL: check them all */
     struct model_settings *out;
     char *err;
     size_t errlen;

@@ -34,7 +34,7 @@ struct model_settings {
         unsigned bits;
     } methods[DD_SETTINGS_MAX];
     int n_methods;
-    double thresholds[DD_M_COUNT];  /* 0 = the built-in default */
+    double thresholds[DD_M_COUNT]; /* 0 = the built-in default */
 };
 
 /* Every model's defaults: the config's keys and its "settings" object. */

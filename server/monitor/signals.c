@@ -20,18 +20,18 @@
 #include "base/bytes.h"
 #include "base/err.h"
 
-struct column {          /* one side of one signal */
+struct column { /* one side of one signal */
     double *num;
     uint32_t *cat;
     size_t n, cap;
 };
 
-struct catdict {         /* category name -> index, open addressing */
+struct catdict { /* category name -> index, open addressing */
     char **names;
     size_t n, cap_names;
-    uint32_t *slots;     /* index + 1; 0 = empty */
+    uint32_t *slots; /* index + 1; 0 = empty */
     size_t nslots;
-    size_t borrowed;     /* names [0, borrowed) are another dictionary's */
+    size_t borrowed; /* names [0, borrowed) are another dictionary's */
 };
 
 /* The reference side of one signal, frozen. */
@@ -47,9 +47,9 @@ struct ref_sig {
 
 struct signals_ref {
     size_t n_events, nclasses;
-    uint32_t dim;        /* embedding dimension; 0: no embeddings */
+    uint32_t dim; /* embedding dimension; 0: no embeddings */
     size_t n_emb;
-    float *emb;          /* n_emb x dim */
+    float *emb; /* n_emb x dim */
     struct ref_sig *sigs;
     size_t n;
 };
@@ -59,11 +59,11 @@ struct sig {
     char name[160];
     size_t name_len;
     enum dd_signal_kind kind;
-    int has_string;      /* features: a string value was seen -> categorical */
+    int has_string;            /* features: a string value was seen -> categorical */
     const struct ref_sig *ref; /* its reference side, if any */
-    struct column side[2]; /* 0: reference (building it, or re-read as categories) */
+    struct column side[2];     /* 0: reference (building it, or re-read as categories) */
     struct catdict dict;
-    uint64_t *counts;    /* a re-read reference side's counts */
+    uint64_t *counts; /* a re-read reference side's counts */
 };
 
 struct signal_priv {
@@ -285,8 +285,7 @@ static void collect_side(struct signal_priv *p, const struct dd_event *ev, size_
     collect(p, ev, n, side, nclasses);
 }
 
-static float *collect_embeddings(const struct dd_event *ev, size_t n, uint32_t dim,
-                                 size_t *rows)
+static float *collect_embeddings(const struct dd_event *ev, size_t n, uint32_t dim, size_t *rows)
 {
     size_t r = 0;
     for (size_t i = 0; i < n; i++)
@@ -457,8 +456,10 @@ int signals_build_cur(const struct signals_ref *r, const struct dd_event *cur, s
     out->priv = p;
     uint32_t dc = first_dim(cur, n_cur);
     if (r->dim && dc && r->dim != dc) {
-        snprintf(err, errlen, "embedding dimension %u of the current data differs from %u of "
-                 "the reference", dc, r->dim);
+        snprintf(err, errlen,
+                 "embedding dimension %u of the current data differs from %u of "
+                 "the reference",
+                 dc, r->dim);
         return DD_EDIM;
     }
     for (size_t i = 0; i < r->n; i++) {
@@ -588,12 +589,12 @@ static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
     memcpy(s->name, name, nl);
     s->name[nl] = 0;
     s->name_len = nl;
-    s->kind = (enum dd_signal_kind)*kind;
+    s->kind = (enum dd_signal_kind) * kind;
     if (!kind_fits_name(s->name, s->kind))
         return DD_EINVAL;
     if (s->kind == DD_SIGNAL_NUMERIC) {
-        const void *v = dd_reader_fits(rd, n, sizeof(double)) ? dd_read(rd, n * sizeof(double))
-                                                               : NULL;
+        const void *v =
+            dd_reader_fits(rd, n, sizeof(double)) ? dd_read(rd, n * sizeof(double)) : NULL;
         if (!v)
             return DD_EINVAL;
         s->n = n;

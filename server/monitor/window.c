@@ -8,8 +8,8 @@
 #include "base/err.h"
 #include "base/timefmt.h"
 
-int window_load(const struct monitor_env *env, const char *model, const char *version, const char *window,
-                int64_t now, struct window_data *d, char *err, size_t errlen)
+int window_load(const struct monitor_env *env, const char *model, const char *version,
+                const char *window, int64_t now, struct window_data *d, char *err, size_t errlen)
 {
     struct store *st = env->store;
     memset(d, 0, sizeof *d);
@@ -51,8 +51,9 @@ int window_load(const struct monitor_env *env, const char *model, const char *ve
     if (rc == 0)
         rc = store_r_events(st, model, version, &d->window, &d->cur, &d->cur_info);
     if (rc != 0) {
-        snprintf(err, errlen, rc == DD_ENOTFOUND ? "model '%s' has no version '%s'"
-                                                 : "cannot read events of '%s' version '%s'",
+        snprintf(err, errlen,
+                 rc == DD_ENOTFOUND ? "model '%s' has no version '%s'"
+                                    : "cannot read events of '%s' version '%s'",
                  model, version);
         window_data_release(env, d);
     }
@@ -66,4 +67,3 @@ void window_data_release(const struct monitor_env *env, struct window_data *d)
     reference_release(&d->ref_own);
     dd_batch_release(&d->cur);
 }
-

@@ -22,10 +22,10 @@
 struct window_data {
     struct model_settings settings;
     struct store_window window;
-    const struct ref_prepared *ref;    /* the cached reference, or ref_own */
-    struct ref_prepared ref_own;       /* an automatic reference not yet frozen */
+    const struct ref_prepared *ref; /* the cached reference, or ref_own */
+    struct ref_prepared ref_own;    /* an automatic reference not yet frozen */
     struct dd_batch cur;
-    struct refcache_entry *entry;      /* borrowed from env's refcache */
+    struct refcache_entry *entry; /* borrowed from env's refcache */
     struct store_window_info cur_info;
 };
 /* Loads d for one version over `window` (NULL: the model's setting): a
@@ -36,6 +36,5 @@ int window_load(const struct monitor_env *env, const char *model, const char *ve
                 const char *window, int64_t now_ms, struct window_data *d, char *err,
                 size_t errlen);
 void window_data_release(const struct monitor_env *env, struct window_data *d);
-
 
 #endif

@@ -22,9 +22,12 @@
 const char *store_role_name(int role)
 {
     switch (role) {
-    case DD_ROLE_INGEST: return "ingest";
-    case DD_ROLE_READ: return "read";
-    case DD_ROLE_ADMIN: return "admin";
+    case DD_ROLE_INGEST:
+        return "ingest";
+    case DD_ROLE_READ:
+        return "read";
+    case DD_ROLE_ADMIN:
+        return "admin";
     }
     return "?";
 }
@@ -52,10 +55,11 @@ int store_keys_list(struct store *s, struct store_key **out, size_t *n)
 {
     struct store__rows keys = {.size = sizeof **out};
     int rc = store__read(s, &(struct store__query){
-        .what = "keys list",
-        .sql = "SELECT id, role, hash, created_at, revoked_at FROM api_keys"
-               " ORDER BY created_at, id",
-        .row = key_row, .arg = &keys});
+                                .what = "keys list",
+                                .sql = "SELECT id, role, hash, created_at, revoked_at FROM api_keys"
+                                       " ORDER BY created_at, id",
+                                .row = key_row,
+                                .arg = &keys});
     if (rc != 0) {
         free(keys.items);
         return rc;
@@ -67,21 +71,23 @@ int store_keys_list(struct store *s, struct store_key **out, size_t *n)
 
 int store_key_insert(struct store *s, const struct store_key *k)
 {
-    return store__read(s, &(struct store__query){
-        .what = "key insert",
-        .sql = "INSERT INTO api_keys (id, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        .args = STORE__ARGS(STORE__TEXT(k->id), STORE__TEXT(store_role_name(k->role)),
-                            STORE__BLOB(k->hash, 32), STORE__INT(k->created_ms))});
+    return store__read(
+        s, &(struct store__query){
+               .what = "key insert",
+               .sql = "INSERT INTO api_keys (id, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+               .args = STORE__ARGS(STORE__TEXT(k->id), STORE__TEXT(store_role_name(k->role)),
+                                   STORE__BLOB(k->hash, 32), STORE__INT(k->created_ms))});
 }
 
 int store_key_revoke(struct store *s, const char *id)
 {
     int64_t changed = 0;
-    int rc = store__read(s, &(struct store__query){
-        .what = "key revoke",
-        .sql = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        .args = STORE__ARGS(STORE__TEXT(id), STORE__INT(dd_now_ms())),
-        .changes = &changed});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "key revoke",
+               .sql = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+               .args = STORE__ARGS(STORE__TEXT(id), STORE__INT(dd_now_ms())),
+               .changes = &changed});
     return rc != 0 ? rc : changed > 0 ? 0 : DD_ENOTFOUND;
 }
 
@@ -92,22 +98,27 @@ int store_w_put_settings(struct store *s, const char *model, const char *body)
     struct store__model *m = store__model_find(s, model, 1);
     if (!m)
         return store__failure_code(s->w);
-    return store__run(s->w, &(struct store__query){
-        .what = "settings put",
-        .sql = "INSERT OR REPLACE INTO model_settings (model_id, body, updated_at)"
-               " VALUES (?1, ?2, ?3)",
-        .args = STORE__ARGS(STORE__INT(m->id), STORE__TEXT(body), STORE__INT(dd_now_ms()))});
+    return store__run(
+        s->w,
+        &(struct store__query){
+            .what = "settings put",
+            .sql = "INSERT OR REPLACE INTO model_settings (model_id, body, updated_at)"
+                   " VALUES (?1, ?2, ?3)",
+            .args = STORE__ARGS(STORE__INT(m->id), STORE__TEXT(body), STORE__INT(dd_now_ms()))});
 }
 
 int store_r_settings(struct store *s, const char *model, char **body)
 {
     struct store__bytes text = {0};
-    int rc = store__read(s, &(struct store__query){
-        .what = "settings get",
-        .sql = "SELECT ms.body FROM model_settings ms JOIN models m ON m.id = ms.model_id"
-               " WHERE m.name = ?1",
-        .args = STORE__ARGS(STORE__TEXT(model)),
-        .row = store__row_bytes, .arg = &text, .one = 1});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "settings get",
+               .sql = "SELECT ms.body FROM model_settings ms JOIN models m ON m.id = ms.model_id"
+                      " WHERE m.name = ?1",
+               .args = STORE__ARGS(STORE__TEXT(model)),
+               .row = store__row_bytes,
+               .arg = &text,
+               .one = 1});
     if (rc == 0)
         *body = text.data;
     return rc;
@@ -127,12 +138,14 @@ int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
 {
     struct store__rows versions = {.size = sizeof **out};
     /* first_ts is kept by the writer: no event scan */
-    int rc = store__read(s, &(struct store__query){
-        .what = "retention versions",
-        .sql = "SELECT m.name, v.name FROM versions v JOIN models m ON m.id = v.model_id"
-               " WHERE v.events > 0 AND v.first_ts < ?1",
-        .args = STORE__ARGS(STORE__INT(cutoff_ms)),
-        .row = version_ref_row, .arg = &versions});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "retention versions",
+               .sql = "SELECT m.name, v.name FROM versions v JOIN models m ON m.id = v.model_id"
+                      " WHERE v.events > 0 AND v.first_ts < ?1",
+               .args = STORE__ARGS(STORE__INT(cutoff_ms)),
+               .row = version_ref_row,
+               .arg = &versions});
     if (rc != 0) {
         free(versions.items);
         return rc;
@@ -142,8 +155,8 @@ int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
     return 0;
 }
 
-int store_w_retention(struct store *s, const char *model, const char *version,
-                      int64_t cutoff_ms, size_t limit, size_t refsize, size_t *deleted)
+int store_w_retention(struct store *s, const char *model, const char *version, int64_t cutoff_ms,
+                      size_t limit, size_t refsize, size_t *deleted)
 {
     *deleted = 0;
     int64_t vid = store__version_id(s, model, version);
@@ -154,20 +167,23 @@ int store_w_retention(struct store *s, const char *model, const char *version,
     if (rc != 0 || limit == 0)
         return rc;
     int64_t n = 0;
-    rc = store__run(s->w, &(struct store__query){
-        .what = "retention delete",
-        .sql = "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE version_id = ?1"
-               " AND ts < ?2 ORDER BY ts LIMIT ?3)",
-        .args = STORE__ARGS(STORE__INT(vid), STORE__INT(cutoff_ms), STORE__INT(limit)),
-        .changes = &n});
+    rc = store__run(
+        s->w,
+        &(struct store__query){
+            .what = "retention delete",
+            .sql = "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE version_id = ?1"
+                   " AND ts < ?2 ORDER BY ts LIMIT ?3)",
+            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(cutoff_ms), STORE__INT(limit)),
+            .changes = &n});
     if (rc != 0 || n == 0)
         return rc;
-    rc = store__run(s->w, &(struct store__query){
-        .what = "retention counts",
-        .sql = "UPDATE versions SET events = events - ?2,"
-               " first_ts = (SELECT MIN(ts) FROM events WHERE version_id = ?1),"
-               " last_ts = CASE WHEN events - ?2 > 0 THEN last_ts END WHERE id = ?1",
-        .args = STORE__ARGS(STORE__INT(vid), STORE__INT(n))});
+    rc = store__run(
+        s->w, &(struct store__query){
+                  .what = "retention counts",
+                  .sql = "UPDATE versions SET events = events - ?2,"
+                         " first_ts = (SELECT MIN(ts) FROM events WHERE version_id = ?1),"
+                         " last_ts = CASE WHEN events - ?2 > 0 THEN last_ts END WHERE id = ?1",
+                  .args = STORE__ARGS(STORE__INT(vid), STORE__INT(n))});
     if (rc == 0)
         *deleted = (size_t)n;
     return rc;

@@ -33,12 +33,13 @@ int store_w_insert_evaluation(struct store *s, const char *model, const char *ve
     int64_t vid = store__version_id(s, model, version);
     if (vid < 0)
         return DD_ENOTFOUND;
-    int rc = store__run(s->w, &(struct store__query){
-        .what = "evaluation insert",
-        .sql = "INSERT INTO evaluations (version_id, window, computed_at, status, body)"
-               " VALUES (?1, ?2, ?3, ?4, ?5)",
-        .args = STORE__ARGS(STORE__INT(vid), STORE__TEXT(window), STORE__INT(computed_ms),
-                            STORE__TEXT(status), STORE__TEXT(body))});
+    int rc = store__run(
+        s->w, &(struct store__query){
+                  .what = "evaluation insert",
+                  .sql = "INSERT INTO evaluations (version_id, window, computed_at, status, body)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5)",
+                  .args = STORE__ARGS(STORE__INT(vid), STORE__TEXT(window), STORE__INT(computed_ms),
+                                      STORE__TEXT(status), STORE__TEXT(body))});
     if (rc != 0)
         return rc;
     int64_t eid = sqlite3_last_insert_rowid(s->w);
@@ -90,13 +91,17 @@ int store_r_latest_evaluation(struct store *s, const char *model, const char *ve
                               const char *window, int64_t *computed_ms, char **body)
 {
     struct latest_row x = {0};
-    int rc = store__read(s, &(struct store__query){
-        .what = "latest evaluation",
-        .sql = "SELECT body, computed_at FROM evaluations WHERE version_id = ?1"
-               " AND window = ?2 ORDER BY computed_at DESC LIMIT 1",
-        .model = model, .version = version,
-        .args = STORE__ARGS(STORE__TEXT(window)),
-        .row = latest_row, .arg = &x, .one = 1});
+    int rc =
+        store__read(s, &(struct store__query){
+                           .what = "latest evaluation",
+                           .sql = "SELECT body, computed_at FROM evaluations WHERE version_id = ?1"
+                                  " AND window = ?2 ORDER BY computed_at DESC LIMIT 1",
+                           .model = model,
+                           .version = version,
+                           .args = STORE__ARGS(STORE__TEXT(window)),
+                           .row = latest_row,
+                           .arg = &x,
+                           .one = 1});
     if (rc != 0)
         return rc;
     *computed_ms = x.computed_ms;
@@ -117,13 +122,15 @@ static void status_row(sqlite3_stmt *st, void *arg)
 int store_r_statuses(struct store *s, struct store_model_info *m)
 {
     /* one row per version of the model: its latest status, NULL without one */
-    return store__read(s, &(struct store__query){
-        .what = "statuses",
-        .sql = "SELECT v.name, (SELECT e.status FROM evaluations e WHERE e.version_id = v.id"
-               " ORDER BY e.computed_at DESC LIMIT 1)"
-               " FROM versions v JOIN models mo ON mo.id = v.model_id WHERE mo.name = ?1",
-        .args = STORE__ARGS(STORE__TEXT(m->name)),
-        .row = status_row, .arg = m});
+    return store__read(
+        s, &(struct store__query){
+               .what = "statuses",
+               .sql = "SELECT v.name, (SELECT e.status FROM evaluations e WHERE e.version_id = v.id"
+                      " ORDER BY e.computed_at DESC LIMIT 1)"
+                      " FROM versions v JOIN models mo ON mo.id = v.model_id WHERE mo.name = ?1",
+               .args = STORE__ARGS(STORE__TEXT(m->name)),
+               .row = status_row,
+               .arg = m});
 }
 
 static double col_double_or_nan(sqlite3_stmt *st, int i)
@@ -140,20 +147,23 @@ static void history_row(sqlite3_stmt *st, void *arg)
     p->drift = sqlite3_column_int(st, 3);
 }
 
-int store_r_history(struct store *s, const char *model, const char *version,
-                    const char *signal, const char *method, int64_t from_ms, int64_t to_ms,
-                    size_t max_points, struct store_point **out, size_t *n)
+int store_r_history(struct store *s, const char *model, const char *version, const char *signal,
+                    const char *method, int64_t from_ms, int64_t to_ms, size_t max_points,
+                    struct store_point **out, size_t *n)
 {
     struct store__rows points = {.size = sizeof **out};
-    int rc = store__read(s, &(struct store__query){
-        .what = "history",
-        .sql = "SELECT computed_at, statistic, p_value, drift FROM drift_results"
-               " WHERE version_id = ?1 AND signal = ?2 AND method = ?3"
-               " AND computed_at BETWEEN ?4 AND ?5 ORDER BY computed_at DESC LIMIT ?6",
-        .model = model, .version = version,
-        .args = STORE__ARGS(STORE__TEXT(signal), STORE__TEXT(method), STORE__INT(from_ms),
-                            STORE__INT(to_ms), STORE__INT(max_points)),
-        .row = history_row, .arg = &points});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "history",
+               .sql = "SELECT computed_at, statistic, p_value, drift FROM drift_results"
+                      " WHERE version_id = ?1 AND signal = ?2 AND method = ?3"
+                      " AND computed_at BETWEEN ?4 AND ?5 ORDER BY computed_at DESC LIMIT ?6",
+               .model = model,
+               .version = version,
+               .args = STORE__ARGS(STORE__TEXT(signal), STORE__TEXT(method), STORE__INT(from_ms),
+                                   STORE__INT(to_ms), STORE__INT(max_points)),
+               .row = history_row,
+               .arg = &points});
     if (rc != 0) {
         free(points.items);
         return rc;

@@ -21,8 +21,7 @@
 /* ---- writer ---- */
 
 int store__model_for_batch(struct store *s, const char *model, const struct dd_batch *b,
-                           struct store__model **out, long *conflict_index,
-                           uint32_t *model_dim)
+                           struct store__model **out, long *conflict_index, uint32_t *model_dim)
 {
     struct store__model *m = store__model_find(s, model, 1);
     if (!m)
@@ -38,8 +37,9 @@ int store__model_for_batch(struct store *s, const char *model, const struct dd_b
     }
     if (b->dim && !m->dim) {
         int rc = store__run(s->w, &(struct store__query){
-            .what = "model dim", .stmt = s->w_model_dim,
-            .args = STORE__ARGS(STORE__INT(m->id), STORE__INT(b->dim))});
+                                      .what = "model dim",
+                                      .stmt = s->w_model_dim,
+                                      .args = STORE__ARGS(STORE__INT(m->id), STORE__INT(b->dim))});
         if (rc != 0)
             return rc;
         m->dim = b->dim;
@@ -130,11 +130,13 @@ int store_w_apply_labels(struct store *s, const char *model, const struct dd_lab
     size_t up = 0, unk = 0;
     for (size_t i = 0; i < l->n; i++) {
         int64_t changed = 0;
-        int rc = store__run(s->w, &(struct store__query){
-            .what = "label", .stmt = s->w_label,
-            .args = STORE__ARGS(STORE__INT(m->id), STORE__TEXT(l->items[i].id),
-                                STORE__TEXT(l->items[i].label)),
-            .changes = &changed});
+        int rc =
+            store__run(s->w, &(struct store__query){
+                                 .what = "label",
+                                 .stmt = s->w_label,
+                                 .args = STORE__ARGS(STORE__INT(m->id), STORE__TEXT(l->items[i].id),
+                                                     STORE__TEXT(l->items[i].label)),
+                                 .changes = &changed});
         if (rc != 0)
             return rc;
         if (changed > 0)
@@ -179,13 +181,15 @@ static void model_row(sqlite3_stmt *st, void *arg)
 int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n)
 {
     struct store__rows models = {.size = sizeof **out};
-    int rc = store__read(s, &(struct store__query){
-        .what = "models",
-        .sql = "SELECT m.name, COALESCE(m.embedding_dim, 0), v.name, v.events, v.first_ts,"
-               " v.last_ts FROM models m LEFT JOIN versions v ON v.model_id = m.id"
-               " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, v.name",
-        .args = STORE__ARGS(STORE__TEXT(only)),
-        .row = model_row, .arg = &models});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "models",
+               .sql = "SELECT m.name, COALESCE(m.embedding_dim, 0), v.name, v.events, v.first_ts,"
+                      " v.last_ts FROM models m LEFT JOIN versions v ON v.model_id = m.id"
+                      " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, v.name",
+               .args = STORE__ARGS(STORE__TEXT(only)),
+               .row = model_row,
+               .arg = &models});
     if (rc == 0 && only && models.n == 0)
         rc = DD_ENOTFOUND;
     if (rc != 0) {
@@ -206,10 +210,12 @@ void store_models_free(struct store_model_info *m, size_t n)
 
 int store_r_event_count(struct store *s, int64_t *out)
 {
-    return store__read(s, &(struct store__query){
-        .what = "event count",
-        .sql = "SELECT COALESCE(SUM(events), 0) FROM versions",
-        .row = store__row_int64, .arg = out, .one = 1});
+    return store__read(
+        s, &(struct store__query){.what = "event count",
+                                  .sql = "SELECT COALESCE(SUM(events), 0) FROM versions",
+                                  .row = store__row_int64,
+                                  .arg = out,
+                                  .one = 1});
 }
 
 /* ---- event windows ---- */
@@ -233,8 +239,8 @@ static const char *arena_text(struct dd_arena *a, sqlite3_stmt *st, int col)
 
 struct window_rows {
     struct dd_batch *out;
-    const char *version;        /* in out's arena */
-    struct dd_event *ev;        /* grown here, moved to the arena at the end */
+    const char *version; /* in out's arena */
+    struct dd_event *ev; /* grown here, moved to the arena at the end */
     size_t n, alloc;
     struct store_window_info *info;
 };
@@ -279,8 +285,9 @@ static void event_row(sqlite3_stmt *st, void *arg)
         info->to_ms = e->ts_ms;
 }
 
-#define EVENT_COLUMNS "ts, prediction, confidence, latency_ms, label, probabilities," \
-                      " embedding, features"
+#define EVENT_COLUMNS                                                                              \
+    "ts, prediction, confidence, latency_ms, label, probabilities,"                                \
+    " embedding, features"
 
 int store_r_events(struct store *s, const char *model, const char *version,
                    const struct store_window *w, struct dd_batch *out,
@@ -313,10 +320,14 @@ int store_r_events(struct store *s, const char *model, const char *version,
               " AND ts BETWEEN ?3 AND ?4 ORDER BY ts DESC, id DESC LIMIT ?2";
     }
     int rc = store__read(s, &(struct store__query){
-        .what = "events window", .sql = sql, .model = model, .version = version,
-        .args = STORE__ARGS(STORE__INT(cap == SIZE_MAX ? -1 : (int64_t)cap),
-                            STORE__INT(w->from_ms), STORE__INT(w->to_ms)),
-        .row = event_row, .arg = &r});
+                                .what = "events window",
+                                .sql = sql,
+                                .model = model,
+                                .version = version,
+                                .args = STORE__ARGS(STORE__INT(cap == SIZE_MAX ? -1 : (int64_t)cap),
+                                                    STORE__INT(w->from_ms), STORE__INT(w->to_ms)),
+                                .row = event_row,
+                                .arg = &r});
     if (rc != 0) {
         free(r.ev);
         dd_batch_release(out);
@@ -333,12 +344,16 @@ int store_r_events(struct store *s, const char *model, const char *version,
         /* the cap was reached: count the whole window for the report (on
          * a failure the report says the window had what was read) */
         int64_t total = (int64_t)r.n;
-        store__read(s, &(struct store__query){
-            .what = "events window count",
-            .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-            .model = model, .version = version,
-            .args = STORE__ARGS(STORE__INT(w->from_ms), STORE__INT(w->to_ms)),
-            .row = store__row_int64, .arg = &total});
+        store__read(
+            s,
+            &(struct store__query){
+                .what = "events window count",
+                .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+                .model = model,
+                .version = version,
+                .args = STORE__ARGS(STORE__INT(w->from_ms), STORE__INT(w->to_ms)),
+                .row = store__row_int64,
+                .arg = &total});
         info->total = (size_t)total;
         info->sampled = info->total > r.n;
     }

@@ -17,28 +17,31 @@
 #include "server/store/store_int.h"
 
 /* ref_events' columns, which events has too under the same names */
-#define REF_COLUMNS "version_id, ts, prediction, confidence, latency_ms, label, probabilities," \
-                    " embedding, features"
+#define REF_COLUMNS                                                                                \
+    "version_id, ts, prediction, confidence, latency_ms, label, probabilities,"                    \
+    " embedding, features"
 
 /* Replaces the refs row from what ref_events now holds for the version. */
 static int refs_update(struct store *s, int64_t vid, const char *source)
 {
-    return store__run(s->w, &(struct store__query){
-        .what = "refs update",
-        .sql = "INSERT OR REPLACE INTO refs (version_id, source, events, first_ts, last_ts,"
-               " set_at) SELECT ?1, ?3, COUNT(*), MIN(ts), MAX(ts),"
-               /* strictly increasing: set_at identifies a reference (refcache.h) */
-               " MAX(?2, COALESCE((SELECT set_at + 1 FROM refs WHERE version_id = ?1), 0))"
-               " FROM ref_events WHERE version_id = ?1",
-        .args = STORE__ARGS(STORE__INT(vid), STORE__INT(dd_now_ms()), STORE__TEXT(source))});
+    return store__run(
+        s->w,
+        &(struct store__query){
+            .what = "refs update",
+            .sql = "INSERT OR REPLACE INTO refs (version_id, source, events, first_ts, last_ts,"
+                   " set_at) SELECT ?1, ?3, COUNT(*), MIN(ts), MAX(ts),"
+                   /* strictly increasing: set_at identifies a reference (refcache.h) */
+                   " MAX(?2, COALESCE((SELECT set_at + 1 FROM refs WHERE version_id = ?1), 0))"
+                   " FROM ref_events WHERE version_id = ?1",
+            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(dd_now_ms()), STORE__TEXT(source))});
 }
 
 static int ref_events_clear(struct store *s, int64_t vid)
 {
-    return store__run(s->w, &(struct store__query){
-        .what = "ref events delete",
-        .sql = "DELETE FROM ref_events WHERE version_id = ?1",
-        .args = STORE__ARGS(STORE__INT(vid))});
+    return store__run(s->w,
+                      &(struct store__query){.what = "ref events delete",
+                                             .sql = "DELETE FROM ref_events WHERE version_id = ?1",
+                                             .args = STORE__ARGS(STORE__INT(vid))});
 }
 
 /* ---- writer ---- */
@@ -91,14 +94,16 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
         return rc;
     if (!r->n_ids) {
         int64_t n = 0;
-        rc = store__run(s->w, &(struct store__query){
-            .what = "ref range",
-            .sql = "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
-                   " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
-                   " ORDER BY ts, id LIMIT ?4",
-            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(r->from_ms), STORE__INT(r->to_ms),
-                                STORE__INT(r->max ? (int64_t)r->max : -1)),
-            .changes = &n});
+        rc = store__run(
+            s->w,
+            &(struct store__query){
+                .what = "ref range",
+                .sql = "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
+                       " FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
+                       " ORDER BY ts, id LIMIT ?4",
+                .args = STORE__ARGS(STORE__INT(vid), STORE__INT(r->from_ms), STORE__INT(r->to_ms),
+                                    STORE__INT(r->max ? (int64_t)r->max : -1)),
+                .changes = &n});
         if (rc != 0)
             return rc;
         *kept = (size_t)n;
@@ -125,20 +130,22 @@ int store_w_set_reference_range(struct store *s, const char *model, const char *
     return rc != 0 ? rc : refs_update(s, vid, "range");
 }
 
-int store__freeze_reference(struct store *s, int64_t vid, size_t refsize, int *frozen,
-                            size_t *kept)
+int store__freeze_reference(struct store *s, int64_t vid, size_t refsize, int *frozen, size_t *kept)
 {
-    int rc = store__run(s->w, &(struct store__query){
-        .what = "ref exists",
-        .sql = "SELECT 1 FROM refs WHERE version_id = ?1",
-        .args = STORE__ARGS(STORE__INT(vid)), .one = 1});
+    int rc =
+        store__run(s->w, &(struct store__query){.what = "ref exists",
+                                                .sql = "SELECT 1 FROM refs WHERE version_id = ?1",
+                                                .args = STORE__ARGS(STORE__INT(vid)),
+                                                .one = 1});
     int64_t n = 0;
     if (rc == DD_ENOTFOUND) {
-        rc = store__run(s->w, &(struct store__query){
-            .what = "ref freeze",
-            .sql = "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
-                   " FROM events WHERE version_id = ?1 ORDER BY ts, id LIMIT ?2",
-            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(refsize)), .changes = &n});
+        rc = store__run(s->w,
+                        &(struct store__query){
+                            .what = "ref freeze",
+                            .sql = "INSERT INTO ref_events (" REF_COLUMNS ") SELECT " REF_COLUMNS
+                                   " FROM events WHERE version_id = ?1 ORDER BY ts, id LIMIT ?2",
+                            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(refsize)),
+                            .changes = &n});
         if (rc != 0)
             return rc;
         if ((rc = refs_update(s, vid, "auto")) != 0)
@@ -161,17 +168,19 @@ int store_w_freeze_reference(struct store *s, const char *model, const char *ver
     return vid < 0 ? DD_ENOTFOUND : store__freeze_reference(s, vid, refsize, frozen, kept);
 }
 
-int store_w_put_ref_summary(struct store *s, const char *model, const char *version,
-                            int64_t set_ms, const void *summary, size_t len)
+int store_w_put_ref_summary(struct store *s, const char *model, const char *version, int64_t set_ms,
+                            const void *summary, size_t len)
 {
     int64_t vid = store__version_id(s, model, version);
     if (vid < 0)
         return DD_ENOTFOUND;
-    return store__run(s->w, &(struct store__query){
-        .what = "ref summary put",
-        .sql = "INSERT OR REPLACE INTO ref_summaries (version_id, set_at, summary)"
-               " VALUES (?1, ?2, ?3)",
-        .args = STORE__ARGS(STORE__INT(vid), STORE__INT(set_ms), STORE__BLOB(summary, len))});
+    return store__run(
+        s->w,
+        &(struct store__query){
+            .what = "ref summary put",
+            .sql = "INSERT OR REPLACE INTO ref_summaries (version_id, set_at, summary)"
+                   " VALUES (?1, ?2, ?3)",
+            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(set_ms), STORE__BLOB(summary, len))});
 }
 
 /* ---- readers ---- */
@@ -203,12 +212,15 @@ int store_r_range_sample(struct store *s, const char *model, const char *version
     /* both statements read the (version_id, ts) index alone: its entries
      * carry the id */
     int64_t n = 0;
-    int rc = store__read(s, &(struct store__query){
-        .what = "range count",
-        .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-        .model = model, .version = version,
-        .args = STORE__ARGS(STORE__INT(r->from_ms), STORE__INT(r->to_ms)),
-        .row = store__row_int64, .arg = &n});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "range count",
+               .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+               .model = model,
+               .version = version,
+               .args = STORE__ARGS(STORE__INT(r->from_ms), STORE__INT(r->to_ms)),
+               .row = store__row_int64,
+               .arg = &n});
     if (rc != 0)
         return rc;
     r->in_range = (size_t)n;
@@ -216,13 +228,16 @@ int store_r_range_sample(struct store *s, const char *model, const char *version
         return 0;
     struct sample_rows x = {.r = r, .step = (n + (int64_t)r->max - 1) / (int64_t)r->max};
     r->ids = dd_malloc(r->max * sizeof *r->ids);
-    rc = store__read(s, &(struct store__query){
-        .what = "range sample",
-        .sql = "SELECT id FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
-               " ORDER BY ts, id",
-        .model = model, .version = version,
-        .args = STORE__ARGS(STORE__INT(r->from_ms), STORE__INT(r->to_ms)),
-        .row = sample_row, .arg = &x});
+    rc = store__read(
+        s, &(struct store__query){
+               .what = "range sample",
+               .sql = "SELECT id FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3"
+                      " ORDER BY ts, id",
+               .model = model,
+               .version = version,
+               .args = STORE__ARGS(STORE__INT(r->from_ms), STORE__INT(r->to_ms)),
+               .row = sample_row,
+               .arg = &x});
     if (rc != 0) {
         store_range_sample_release(r);
         return rc;
@@ -262,13 +277,15 @@ int store_r_reference(struct store *s, const char *model, const char *version,
                       struct store_reference *out, int *version_exists)
 {
     struct reference_row x = {0};
-    int rc = store__read(s, &(struct store__query){
-        .what = "reference",
-        .sql = "SELECT r.source, r.events, r.first_ts, r.last_ts, r.set_at FROM versions v"
-               " JOIN models m ON m.id = v.model_id LEFT JOIN refs r ON r.version_id = v.id"
-               " WHERE m.name = ?1 AND v.name = ?2",
-        .args = STORE__ARGS(STORE__TEXT(model), STORE__TEXT(version)),
-        .row = reference_row, .arg = &x});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "reference",
+               .sql = "SELECT r.source, r.events, r.first_ts, r.last_ts, r.set_at FROM versions v"
+                      " JOIN models m ON m.id = v.model_id LEFT JOIN refs r ON r.version_id = v.id"
+                      " WHERE m.name = ?1 AND v.name = ?2",
+               .args = STORE__ARGS(STORE__TEXT(model), STORE__TEXT(version)),
+               .row = reference_row,
+               .arg = &x});
     *version_exists = x.exists;
     if (rc != 0)
         return rc;
@@ -278,16 +295,20 @@ int store_r_reference(struct store *s, const char *model, const char *version,
     return 0;
 }
 
-int store_r_ref_summary(struct store *s, const char *model, const char *version,
-                        int64_t set_ms, char **summary, size_t *len)
+int store_r_ref_summary(struct store *s, const char *model, const char *version, int64_t set_ms,
+                        char **summary, size_t *len)
 {
     struct store__bytes x = {0};
-    int rc = store__read(s, &(struct store__query){
-        .what = "ref summary get",
-        .sql = "SELECT summary FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
-        .model = model, .version = version,
-        .args = STORE__ARGS(STORE__INT(set_ms)),
-        .row = store__row_bytes, .arg = &x, .one = 1});
+    int rc = store__read(
+        s, &(struct store__query){
+               .what = "ref summary get",
+               .sql = "SELECT summary FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
+               .model = model,
+               .version = version,
+               .args = STORE__ARGS(STORE__INT(set_ms)),
+               .row = store__row_bytes,
+               .arg = &x,
+               .one = 1});
     if (rc != 0)
         return rc;
     *summary = x.data;

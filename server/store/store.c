@@ -94,10 +94,10 @@ static const char *const migrations[] = {
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
 
-#define CACHE_MAX 4096 /* entries per name cache before it is flushed */
-#define PAGE_SIZE 16384 /* for new databases; an existing file keeps its own */
-#define CKPT_SOFT_PAGES 1024  /* 16 MiB of WAL: wake the checkpointer */
-#define CKPT_HARD_PAGES 8192  /* 128 MiB: the writer finishes the checkpoint */
+#define CACHE_MAX 4096              /* entries per name cache before it is flushed */
+#define PAGE_SIZE 16384             /* for new databases; an existing file keeps its own */
+#define CKPT_SOFT_PAGES 1024        /* 16 MiB of WAL: wake the checkpointer */
+#define CKPT_HARD_PAGES 8192        /* 128 MiB: the writer finishes the checkpoint */
 #define WAL_SIZE_LIMIT (64LL << 20) /* the WAL file is cut back to this */
 #define PROBE_BYTES (1LL << 20)     /* free space store_probe_space() asks for */
 
@@ -116,8 +116,7 @@ static int is_disk_full(int extended_code, int sys_errno)
 
 int store__failure_code(sqlite3 *db)
 {
-    return is_disk_full(sqlite3_extended_errcode(db), sqlite3_system_errno(db)) ? DD_EFULL
-                                                                               : DD_EIO;
+    return is_disk_full(sqlite3_extended_errcode(db), sqlite3_system_errno(db)) ? DD_EFULL : DD_EIO;
 }
 
 int store__sqlerr(sqlite3 *db, const char *what)
@@ -139,8 +138,7 @@ static int exec(sqlite3 *db, const char *sql)
 
 /* ---- open ---- */
 
-static int open_conn(const char *path, int sync_full, sqlite3 **out, char *errmsg,
-                     size_t errlen)
+static int open_conn(const char *path, int sync_full, sqlite3 **out, char *errmsg, size_t errlen)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -175,9 +173,10 @@ static int migrate(sqlite3 *db, const char *path, char *errmsg, size_t errlen)
         goto fail;
     int64_t current = 0;
     if (store__run(db, &(struct store__query){
-            .what = "schema version",
-            .sql = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            .row = store__row_int64, .arg = &current}) != 0)
+                           .what = "schema version",
+                           .sql = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                           .row = store__row_int64,
+                           .arg = &current}) != 0)
         goto fail;
     if (current > N_MIGRATIONS) {
         snprintf(errmsg, errlen,
@@ -191,9 +190,9 @@ static int migrate(sqlite3 *db, const char *path, char *errmsg, size_t errlen)
             goto fail;
         if (exec(db, migrations[v - 1]) != 0 ||
             store__run(db, &(struct store__query){
-                .what = "schema migrations",
-                .sql = "INSERT INTO schema_migrations VALUES (?1, ?2)",
-                .args = STORE__ARGS(STORE__INT(v), STORE__INT(dd_now_ms()))}) != 0) {
+                               .what = "schema migrations",
+                               .sql = "INSERT INTO schema_migrations VALUES (?1, ?2)",
+                               .args = STORE__ARGS(STORE__INT(v), STORE__INT(dd_now_ms()))}) != 0) {
             exec(db, "ROLLBACK");
             goto fail;
         }
@@ -229,8 +228,8 @@ static void *checkpointer_main(void *arg)
         s->ckpt_pending = 0;
         pthread_mutex_unlock(&s->ckpt_mu);
         int log_pages = 0, done = 0;
-        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                           &log_pages, &done);
+        int rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_pages,
+                                           &done);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY && store__failure_code(s->ckpt_db) == DD_EFULL) {
             /* the WAL keeps the pages; the next wake-up tries again */
             if (!full)
@@ -289,8 +288,7 @@ static void checkpointer_stop(struct store *s)
     s->ckpt_db = NULL;
 }
 
-int store_open(const struct store_options *o, struct store **out, char *errmsg,
-               size_t errlen)
+int store_open(const struct store_options *o, struct store **out, char *errmsg, size_t errlen)
 {
     struct store *s = dd_calloc(1, sizeof *s);
     int rc;
@@ -312,8 +310,7 @@ int store_open(const struct store_options *o, struct store **out, char *errmsg,
                 &s->w_insert) ||
         prepare(s->w, "SELECT id, COALESCE(embedding_dim, 0) FROM models WHERE name = ?1",
                 &s->w_model_get) ||
-        prepare(s->w, "INSERT INTO models (name, created_at) VALUES (?1, ?2)",
-                &s->w_model_new) ||
+        prepare(s->w, "INSERT INTO models (name, created_at) VALUES (?1, ?2)", &s->w_model_new) ||
         prepare(s->w, "UPDATE models SET embedding_dim = ?2 WHERE id = ?1", &s->w_model_dim) ||
         prepare(s->w, "SELECT id FROM versions WHERE model_id = ?1 AND name = ?2",
                 &s->w_version_get) ||
@@ -350,9 +347,8 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
-    sqlite3_stmt *sts[] = {s->w_insert,      s->w_model_get,     s->w_model_new,
-                           s->w_model_dim,   s->w_version_get,   s->w_version_new,
-                           s->w_version_stats, s->w_label};
+    sqlite3_stmt *sts[] = {s->w_insert,      s->w_model_get,   s->w_model_new,     s->w_model_dim,
+                           s->w_version_get, s->w_version_new, s->w_version_stats, s->w_label};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
     for (int i = 0; i < s->n_readers; i++)
@@ -393,10 +389,12 @@ static int flush_version_stats(struct store *s)
         struct store__version *v = &s->versions[i];
         if (!v->add_events)
             continue;
-        int rc = store__run(s->w, &(struct store__query){
-            .what = "version stats", .stmt = s->w_version_stats,
-            .args = STORE__ARGS(STORE__INT(v->id), STORE__INT(v->add_events),
-                                STORE__INT(v->min_ts), STORE__INT(v->max_ts))});
+        int rc = store__run(s->w,
+                            &(struct store__query){
+                                .what = "version stats",
+                                .stmt = s->w_version_stats,
+                                .args = STORE__ARGS(STORE__INT(v->id), STORE__INT(v->add_events),
+                                                    STORE__INT(v->min_ts), STORE__INT(v->max_ts))});
         if (rc != 0)
             return rc;
         v->add_events = 0;
@@ -443,15 +441,18 @@ struct store__model *store__model_find(struct store *s, const char *name, int cr
         if (strcmp(s->models[i].name, name) == 0)
             return &s->models[i];
     struct store__model found = {.id = -1};
-    if (store__run(s->w, &(struct store__query){
-            .what = "model get", .stmt = s->w_model_get,
-            .args = STORE__ARGS(STORE__TEXT(name)), .row = model_get_row, .arg = &found}) != 0)
+    if (store__run(s->w, &(struct store__query){.what = "model get",
+                                                .stmt = s->w_model_get,
+                                                .args = STORE__ARGS(STORE__TEXT(name)),
+                                                .row = model_get_row,
+                                                .arg = &found}) != 0)
         return NULL;
     if (found.id < 0) {
-        if (!create ||
-            store__run(s->w, &(struct store__query){
-                .what = "model new", .stmt = s->w_model_new,
-                .args = STORE__ARGS(STORE__TEXT(name), STORE__INT(dd_now_ms()))}) != 0)
+        if (!create || store__run(s->w, &(struct store__query){
+                                            .what = "model new",
+                                            .stmt = s->w_model_new,
+                                            .args = STORE__ARGS(STORE__TEXT(name),
+                                                                STORE__INT(dd_now_ms()))}) != 0)
             return NULL;
         found.id = sqlite3_last_insert_rowid(s->w);
     }
@@ -470,10 +471,12 @@ struct store__model *store__model_find(struct store *s, const char *name, int cr
 static int version_get(struct store *s, int64_t model_id, const char *name, int64_t *id)
 {
     *id = -1;
-    return store__run(s->w, &(struct store__query){
-        .what = "version get", .stmt = s->w_version_get,
-        .args = STORE__ARGS(STORE__INT(model_id), STORE__TEXT(name)),
-        .row = store__row_int64, .arg = id});
+    return store__run(
+        s->w, &(struct store__query){.what = "version get",
+                                     .stmt = s->w_version_get,
+                                     .args = STORE__ARGS(STORE__INT(model_id), STORE__TEXT(name)),
+                                     .row = store__row_int64,
+                                     .arg = id});
 }
 
 struct store__version *store__version_find(struct store *s, int64_t model_id, const char *name)
@@ -486,9 +489,10 @@ struct store__version *store__version_find(struct store *s, int64_t model_id, co
         return NULL;
     if (id < 0) {
         if (store__run(s->w, &(struct store__query){
-                .what = "version new", .stmt = s->w_version_new,
-                .args = STORE__ARGS(STORE__INT(model_id), STORE__TEXT(name),
-                                    STORE__INT(dd_now_ms()))}) != 0)
+                                 .what = "version new",
+                                 .stmt = s->w_version_new,
+                                 .args = STORE__ARGS(STORE__INT(model_id), STORE__TEXT(name),
+                                                     STORE__INT(dd_now_ms()))}) != 0)
             return NULL;
         id = sqlite3_last_insert_rowid(s->w);
     }
@@ -575,21 +579,31 @@ int64_t store__col_time(sqlite3_stmt *st, int col)
  * store__version_id()). */
 static int version_id_on(sqlite3 *db, const char *model, const char *version, int64_t *out)
 {
-    return store__run(db, &(struct store__query){
-        .what = "version id",
-        .sql = "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id"
-               " WHERE m.name = ?1 AND v.name = ?2",
-        .args = STORE__ARGS(STORE__TEXT(model), STORE__TEXT(version)),
-        .row = store__row_int64, .arg = out, .one = 1});
+    return store__run(db,
+                      &(struct store__query){
+                          .what = "version id",
+                          .sql = "SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id"
+                                 " WHERE m.name = ?1 AND v.name = ?2",
+                          .args = STORE__ARGS(STORE__TEXT(model), STORE__TEXT(version)),
+                          .row = store__row_int64,
+                          .arg = out,
+                          .one = 1});
 }
 
 static void bind_arg(sqlite3_stmt *st, int i, const struct store__arg *a)
 {
     switch (a->type) {
-    case STORE__INT_ARG: sqlite3_bind_int64(st, i, a->i); break;
-    case STORE__TEXT_ARG: sqlite3_bind_text(st, i, a->p, -1, SQLITE_STATIC); break;
-    case STORE__BLOB_ARG: sqlite3_bind_blob64(st, i, a->p, a->len, SQLITE_STATIC); break;
-    case STORE__END: break;
+    case STORE__INT_ARG:
+        sqlite3_bind_int64(st, i, a->i);
+        break;
+    case STORE__TEXT_ARG:
+        sqlite3_bind_text(st, i, a->p, -1, SQLITE_STATIC);
+        break;
+    case STORE__BLOB_ARG:
+        sqlite3_bind_blob64(st, i, a->p, a->len, SQLITE_STATIC);
+        break;
+    case STORE__END:
+        break;
     }
 }
 

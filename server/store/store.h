@@ -35,14 +35,13 @@ struct store;
 
 struct store_options {
     const char *path;
-    int synchronous_full;  /* 1: synchronous=FULL (power-loss safe); 0: NORMAL */
-    int readers;           /* reader connections; default 4 */
+    int synchronous_full; /* 1: synchronous=FULL (power-loss safe); 0: NORMAL */
+    int readers;          /* reader connections; default 4 */
 };
 
 /* Opens (creating if needed) and migrates.  On failure a message naming the
  * file is written to errmsg. */
-int store_open(const struct store_options *o, struct store **out, char *errmsg,
-               size_t errlen);
+int store_open(const struct store_options *o, struct store **out, char *errmsg, size_t errlen);
 void store_close(struct store *s);
 
 /* ---- writer thread only ---- */
@@ -69,8 +68,8 @@ int store_probe_space(struct store *s);
 
 struct store_ingest_result {
     size_t accepted, duplicates;
-    long conflict_index;   /* with DD_ECONFLICT: the first event with an embedding */
-    uint32_t model_dim;    /* with DD_ECONFLICT: the model's dimension */
+    long conflict_index; /* with DD_ECONFLICT: the first event with an embedding */
+    uint32_t model_dim;  /* with DD_ECONFLICT: the model's dimension */
 };
 /* Inserts a validated batch inside the open transaction.  DD_ECONFLICT when
  * the batch's embedding dimension differs from the model's (nothing of the
@@ -86,8 +85,8 @@ int store_w_apply_labels(struct store *s, const char *model, const struct dd_lab
 
 struct store_version_info {
     char name[DD_NAME_MAX + 1];
-    int64_t events, first_ms, last_ms;   /* -1 times when no events */
-    char status[20];                     /* store_r_statuses(); "" before */
+    int64_t events, first_ms, last_ms; /* -1 times when no events */
+    char status[20];                   /* store_r_statuses(); "" before */
 };
 struct store_model_info {
     char name[DD_NAME_MAX + 1];
@@ -97,8 +96,7 @@ struct store_model_info {
     size_t n_versions;
 };
 /* All models (name order), or the one named (DD_ENOTFOUND). */
-int store_r_models(struct store *s, const char *only, struct store_model_info **out,
-                   size_t *n);
+int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n);
 void store_models_free(struct store_model_info *m, size_t n);
 /* Total events stored (all models). */
 int store_r_event_count(struct store *s, int64_t *out);
@@ -110,13 +108,13 @@ int store_r_event_count(struct store *s, int64_t *out);
  * compares them.  admin may do everything. */
 enum dd_role { DD_ROLE_NONE = 0, DD_ROLE_INGEST = 1, DD_ROLE_READ = 2, DD_ROLE_ADMIN = 3 };
 const char *store_role_name(int role);
-int store_role_parse(const char *s);  /* 0 if unknown */
+int store_role_parse(const char *s); /* 0 if unknown */
 
 struct store_key {
     char id[40];
     int role;
     uint8_t hash[32];
-    int64_t created_ms, revoked_ms;      /* revoked_ms -1 when active */
+    int64_t created_ms, revoked_ms; /* revoked_ms -1 when active */
 };
 int store_keys_list(struct store *s, struct store_key **out, size_t *n);
 int store_key_insert(struct store *s, const struct store_key *k);
@@ -126,8 +124,8 @@ int store_key_revoke(struct store *s, const char *id);
 /* ---- references ---- */
 
 struct store_reference {
-    char source[8];           /* "events" (PUT body), "range" (PUT from/to), "auto" */
-    int64_t events, first_ms, last_ms, set_ms;  /* times -1 when unknown */
+    char source[8]; /* "events" (PUT body), "range" (PUT from/to), "auto" */
+    int64_t events, first_ms, last_ms, set_ms; /* times -1 when unknown */
 };
 /* A range reference is chosen on a reader, so that the writer thread (and
  * with it all ingest) never scans a range, only copies at most max events. */
@@ -140,9 +138,9 @@ struct store_range_sample {
     size_t n_ids;    /* 0: the range is taken whole */
 };
 struct store_reference_result {
-    size_t kept;           /* events the reference now holds */
-    long conflict_index;   /* with DD_ECONFLICT: the first event with an embedding */
-    uint32_t model_dim;    /* with DD_ECONFLICT: the model's dimension */
+    size_t kept;         /* events the reference now holds */
+    long conflict_index; /* with DD_ECONFLICT: the first event with an embedding */
+    uint32_t model_dim;  /* with DD_ECONFLICT: the model's dimension */
 };
 /* Writer thread: replaces the version's reference with a batch's events
  * (creating model and version if needed; DD_ECONFLICT, out->conflict_index
@@ -182,12 +180,12 @@ int store_r_reference(struct store *s, const char *model, const char *version,
 
 /* Writer: stores the encoded prepared reference (reference_encode()) of the
  * reference set at set_ms. */
-int store_w_put_ref_summary(struct store *s, const char *model, const char *version,
-                            int64_t set_ms, const void *summary, size_t len);
+int store_w_put_ref_summary(struct store *s, const char *model, const char *version, int64_t set_ms,
+                            const void *summary, size_t len);
 /* Reader: the stored summary of that reference; DD_ENOTFOUND when none (or
  * one of another set_at).  *summary is the caller's (free()). */
-int store_r_ref_summary(struct store *s, const char *model, const char *version,
-                        int64_t set_ms, char **summary, size_t *len);
+int store_r_ref_summary(struct store *s, const char *model, const char *version, int64_t set_ms,
+                        char **summary, size_t *len);
 
 /* ---- retention ---- */
 
@@ -203,8 +201,8 @@ int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
  * (store_w_freeze_reference() with refsize), so retention never moves a
  * reference.  *deleted: the events deleted.  DD_ENOTFOUND for an unknown
  * model or version. */
-int store_w_retention(struct store *s, const char *model, const char *version,
-                      int64_t cutoff_ms, size_t limit, size_t refsize, size_t *deleted);
+int store_w_retention(struct store *s, const char *model, const char *version, int64_t cutoff_ms,
+                      size_t limit, size_t refsize, size_t *deleted);
 
 /* ---- per-model settings ---- */
 
@@ -233,28 +231,28 @@ int store_r_statuses(struct store *s, struct store_model_info *m);
 
 struct store_point {
     int64_t t_ms;
-    double statistic, p_value;  /* NaN when NULL */
+    double statistic, p_value; /* NaN when NULL */
     int drift;
 };
 /* Reader: the stored results of one signal and method in [from, to],
  * oldest first, at most max_points (the most recent). */
-int store_r_history(struct store *s, const char *model, const char *version,
-                    const char *signal, const char *method, int64_t from_ms, int64_t to_ms,
-                    size_t max_points, struct store_point **out, size_t *n);
+int store_r_history(struct store *s, const char *model, const char *version, const char *signal,
+                    const char *method, int64_t from_ms, int64_t to_ms, size_t max_points,
+                    struct store_point **out, size_t *n);
 
 /* ---- event windows (readers, any thread) ---- */
 
 struct store_window {
-    int64_t from_ms, to_ms;   /* time range, inclusive; ignored with last_n */
-    size_t last_n;            /* > 0: the last N events of the version instead */
-    size_t first_n;           /* > 0: the first N events (the automatic reference) */
-    size_t max_sample;        /* at most this many events (the most recent); 0 = no cap */
-    int reference;            /* 1: the version's explicit reference (set with PUT) */
+    int64_t from_ms, to_ms; /* time range, inclusive; ignored with last_n */
+    size_t last_n;          /* > 0: the last N events of the version instead */
+    size_t first_n;         /* > 0: the first N events (the automatic reference) */
+    size_t max_sample;      /* at most this many events (the most recent); 0 = no cap */
+    int reference;          /* 1: the version's explicit reference (set with PUT) */
 };
 struct store_window_info {
-    int64_t from_ms, to_ms;   /* of the events returned; -1 when none */
-    size_t total;             /* events in the window before sampling */
-    int sampled;              /* 1 when max_sample cut the window */
+    int64_t from_ms, to_ms; /* of the events returned; -1 when none */
+    size_t total;           /* events in the window before sampling */
+    int sampled;            /* 1 when max_sample cut the window */
 };
 /* Reads a version's events in a window into out (its arena owns them).
  * DD_ENOTFOUND for an unknown model or version. */

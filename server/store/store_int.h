@@ -35,7 +35,7 @@
 struct store__model {
     char name[DD_NAME_MAX + 1];
     int64_t id;
-    uint32_t dim;       /* embedding dimension; 0 = none yet */
+    uint32_t dim; /* embedding dimension; 0 = none yet */
 };
 struct store__version {
     int64_t model_id, id;
@@ -54,7 +54,7 @@ struct store {
     size_t n_models;
     struct store__version *versions;
     size_t n_versions;
-    int64_t w_changes0;    /* sqlite3_total_changes64() at store_w_begin() */
+    int64_t w_changes0; /* sqlite3_total_changes64() at store_w_begin() */
     /* checkpointer: its own connection; ckpt_* guarded by ckpt_mu */
     sqlite3 *ckpt_db;
     pthread_t ckpt_thread;
@@ -84,8 +84,8 @@ int store__sqlerr(sqlite3 *db, const char *what);
 struct store__arg {
     enum { STORE__END, STORE__INT_ARG, STORE__TEXT_ARG, STORE__BLOB_ARG } type;
     int64_t i;
-    const void *p;      /* text (NULL binds NULL) or blob; the caller's until the call returns */
-    size_t len;         /* blob */
+    const void *p; /* text (NULL binds NULL) or blob; the caller's until the call returns */
+    size_t len;    /* blob */
 };
 #define STORE__INT(v) ((struct store__arg){.type = STORE__INT_ARG, .i = (int64_t)(v)})
 #define STORE__TEXT(s) ((struct store__arg){.type = STORE__TEXT_ARG, .p = (s)})
@@ -96,18 +96,18 @@ struct store__arg {
 /* One statement: prepared (or one of the writer's, reused), bound, stepped
  * row by row, finalized (reset). */
 struct store__query {
-    const char *what;                 /* names it in the log line of a failure */
+    const char *what; /* names it in the log line of a failure */
     const char *sql;
-    sqlite3_stmt *stmt;               /* instead of sql: one of the writer's statements,
+    sqlite3_stmt *stmt;                       /* instead of sql: one of the writer's statements,
                                        * prepared once; reset instead of finalized */
-    const char *model, *version;      /* version not NULL: ?1 is that version's id,
+    const char *model, *version;              /* version not NULL: ?1 is that version's id,
                                        * and args start at ?2; DD_ENOTFOUND when the
                                        * model or version does not exist */
-    const struct store__arg *args;    /* STORE__ARGS(...); NULL: none */
+    const struct store__arg *args;            /* STORE__ARGS(...); NULL: none */
     void (*row)(sqlite3_stmt *st, void *arg); /* each result row; NULL: ignore rows */
     void *arg;
-    int one;                          /* 1: it answers one row; DD_ENOTFOUND when none */
-    int64_t *changes;                 /* not NULL: the rows it inserted, updated or
+    int one;          /* 1: it answers one row; DD_ENOTFOUND when none */
+    int64_t *changes; /* not NULL: the rows it inserted, updated or
                                        * deleted (sqlite3_changes()) */
 };
 /* Runs q on a connection the caller holds (the writer's, s->w, on the
@@ -132,7 +132,7 @@ void store__row_bytes(sqlite3_stmt *st, void *arg);
  * the next element, zeroed.  items is the caller's (free()). */
 struct store__rows {
     void *items;
-    size_t n, cap, size;              /* size: of one element; set it first */
+    size_t n, cap, size; /* size: of one element; set it first */
 };
 void *store__rows_push(struct store__rows *r);
 /* A time column: -1 for NULL. */
@@ -155,8 +155,7 @@ int64_t store__version_id(struct store *s, const char *model, const char *versio
  * first event with an embedding, the model's dimension) when they differ;
  * or a failure code. */
 int store__model_for_batch(struct store *s, const char *model, const struct dd_batch *b,
-                           struct store__model **out, long *conflict_index,
-                           uint32_t *model_dim);
+                           struct store__model **out, long *conflict_index, uint32_t *model_dim);
 /* events.c: binds an event to the events table's parameter numbers ?1..?12
  * (model id, version id, event id, ts, received_at, prediction, confidence,
  * latency_ms, label, probabilities, embedding, features); other statements

@@ -25,13 +25,20 @@
 
 /* One kind per submit function; a job's union member is its kind's. */
 enum job_kind {
-    JOB_EVENTS, JOB_LABELS, JOB_REFERENCE, JOB_REFERENCE_RANGE, JOB_FREEZE_REFERENCE,
-    JOB_EVALUATION, JOB_SETTINGS, JOB_RETENTION, JOB_REF_SUMMARY
+    JOB_EVENTS,
+    JOB_LABELS,
+    JOB_REFERENCE,
+    JOB_REFERENCE_RANGE,
+    JOB_FREEZE_REFERENCE,
+    JOB_EVALUATION,
+    JOB_SETTINGS,
+    JOB_RETENTION,
+    JOB_REF_SUMMARY
 };
 
 struct job {
-    enum job_kind kind;     /* which member of the union is set */
-    const char *model;      /* every kind names its model */
+    enum job_kind kind; /* which member of the union is set */
+    const char *model;  /* every kind names its model */
     union {
         struct {
             const struct dd_batch *batch;
@@ -75,7 +82,7 @@ struct job {
     /* the queue's */
     size_t n_events, bytes; /* its weight: toward WRITER_GROUP_EVENTS, and max_bytes */
     struct writer_result *res;
-    int done;               /* guarded by writer.mu */
+    int done; /* guarded by writer.mu */
     struct job *next;
 };
 
@@ -83,14 +90,14 @@ struct writer {
     struct store *st;
     struct writer_limits lim;
     pthread_t thread;
-    atomic_int full;        /* storage full: written by the writer thread, read by any */
+    atomic_int full; /* storage full: written by the writer thread, read by any */
     /* writer thread only */
     int64_t full_since_ns, next_probe_ns;
     uint64_t refused_before; /* stats.full_refused when the flag was set */
     /* everything below is guarded by mu */
     pthread_mutex_t mu;
-    pthread_cond_t work;    /* writer waits for jobs; on CLOCK_MONOTONIC */
-    pthread_cond_t done;    /* submitters wait for their job */
+    pthread_cond_t work; /* writer waits for jobs; on CLOCK_MONOTONIC */
+    pthread_cond_t done; /* submitters wait for their job */
     struct job *head, *tail;
     size_t jobs, bytes;
     int stopping;
@@ -119,15 +126,14 @@ static int run_job(struct writer *w, struct job *j)
                                             j->reference_range.sample, &r->reference.kept);
         break;
     case JOB_FREEZE_REFERENCE:
-        r->rc = store_w_freeze_reference(w->st, j->model, j->freeze.version,
-                                         j->freeze.reference_size, &r->freeze.frozen,
-                                         &r->freeze.kept);
+        r->rc =
+            store_w_freeze_reference(w->st, j->model, j->freeze.version, j->freeze.reference_size,
+                                     &r->freeze.frozen, &r->freeze.kept);
         break;
     case JOB_EVALUATION:
-        r->rc = store_w_insert_evaluation(w->st, j->model, j->evaluation.version,
-                                          j->evaluation.window, j->evaluation.computed_ms,
-                                          j->evaluation.status, j->evaluation.report,
-                                          j->evaluation.body);
+        r->rc = store_w_insert_evaluation(
+            w->st, j->model, j->evaluation.version, j->evaluation.window, j->evaluation.computed_ms,
+            j->evaluation.status, j->evaluation.report, j->evaluation.body);
         break;
     case JOB_SETTINGS:
         r->rc = store_w_put_settings(w->st, j->model, j->settings.body);
@@ -138,9 +144,9 @@ static int run_job(struct writer *w, struct job *j)
                                   &r->retention.deleted);
         break;
     case JOB_REF_SUMMARY:
-        r->rc = store_w_put_ref_summary(w->st, j->model, j->ref_summary.version,
-                                        j->ref_summary.set_ms, j->ref_summary.summary,
-                                        j->ref_summary.len);
+        r->rc =
+            store_w_put_ref_summary(w->st, j->model, j->ref_summary.version, j->ref_summary.set_ms,
+                                    j->ref_summary.summary, j->ref_summary.len);
         break;
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
@@ -182,9 +188,9 @@ static void job_weigh(struct job *j)
 
 /* What a group's commit says about the disk. */
 struct outcome {
-    int full;        /* a transaction failed for lack of space */
-    int wrote;       /* a transaction that changed rows committed */
-    char err[300];   /* with full: SQLite's error, for the log */
+    int full;      /* a transaction failed for lack of space */
+    int wrote;     /* a transaction that changed rows committed */
+    char err[300]; /* with full: SQLite's error, for the log */
 };
 
 /* Rolls back a failed transaction; the code its jobs are answered. */
@@ -399,8 +405,8 @@ static void submit(struct writer *w, struct job *j, struct writer_result *out)
     job_weigh(j);
     pthread_mutex_lock(&w->mu);
     /* one job always fits, however large: the body limit bounds it */
-    if (w->stopping || (w->jobs && (w->jobs >= w->lim.max_jobs ||
-                                    w->bytes + j->bytes > w->lim.max_bytes))) {
+    if (w->stopping ||
+        (w->jobs && (w->jobs >= w->lim.max_jobs || w->bytes + j->bytes > w->lim.max_bytes))) {
         w->stats.overloaded++;
         pthread_mutex_unlock(&w->mu);
         out->rc = w->stopping ? DD_ESHUTDOWN : DD_EOVERLOAD;
@@ -450,8 +456,8 @@ void writer_submit_reference_range(struct writer *w, const char *model, const ch
 void writer_submit_freeze_reference(struct writer *w, const char *model, const char *version,
                                     size_t reference_size, struct writer_result *out)
 {
-    struct job j = {.kind = JOB_FREEZE_REFERENCE, .model = model,
-                    .freeze = {version, reference_size}};
+    struct job j = {
+        .kind = JOB_FREEZE_REFERENCE, .model = model, .freeze = {version, reference_size}};
     submit(w, &j, out);
 }
 
@@ -460,9 +466,14 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
                               const struct dd_report *rep, const char *body,
                               struct writer_result *out)
 {
-    struct job j = {.kind = JOB_EVALUATION, .model = model,
-                    .evaluation = {.version = version, .window = window, .status = status,
-                                   .body = body, .computed_ms = computed_ms, .report = rep}};
+    struct job j = {.kind = JOB_EVALUATION,
+                    .model = model,
+                    .evaluation = {.version = version,
+                                   .window = window,
+                                   .status = status,
+                                   .body = body,
+                                   .computed_ms = computed_ms,
+                                   .report = rep}};
     submit(w, &j, out);
 }
 
@@ -477,8 +488,11 @@ void writer_submit_retention(struct writer *w, const char *model, const char *ve
                              int64_t cutoff_ms, size_t limit, size_t reference_size,
                              struct writer_result *out)
 {
-    struct job j = {.kind = JOB_RETENTION, .model = model,
-                    .retention = {.version = version, .cutoff_ms = cutoff_ms, .limit = limit,
+    struct job j = {.kind = JOB_RETENTION,
+                    .model = model,
+                    .retention = {.version = version,
+                                  .cutoff_ms = cutoff_ms,
+                                  .limit = limit,
                                   .reference_size = reference_size}};
     submit(w, &j, out);
 }
@@ -487,9 +501,10 @@ void writer_submit_ref_summary(struct writer *w, const char *model, const char *
                                int64_t set_ms, const void *summary, size_t len,
                                struct writer_result *out)
 {
-    struct job j = {.kind = JOB_REF_SUMMARY, .model = model,
-                    .ref_summary = {.version = version, .set_ms = set_ms, .summary = summary,
-                                    .len = len}};
+    struct job j = {
+        .kind = JOB_REF_SUMMARY,
+        .model = model,
+        .ref_summary = {.version = version, .set_ms = set_ms, .summary = summary, .len = len}};
     submit(w, &j, out);
 }
 

@@ -43,15 +43,15 @@
 struct writer;
 
 struct writer_limits {
-    size_t max_jobs;    /* queued requests; default 256 */
-    size_t max_bytes;   /* queued batch memory; default 512 MiB */
+    size_t max_jobs;  /* queued requests; default 256 */
+    size_t max_bytes; /* queued batch memory; default 512 MiB */
 };
 
-struct writer_stats {   /* monotonic counters since start */
+struct writer_stats { /* monotonic counters since start */
     uint64_t accepted, duplicates, commits, conflicts, failures, overloaded;
-    uint64_t full_refused;  /* jobs answered DD_EFULL (also in failures) */
+    uint64_t full_refused; /* jobs answered DD_EFULL (also in failures) */
     size_t queue_jobs, queue_bytes;
-    int storage_full;       /* writer_storage_full() */
+    int storage_full; /* writer_storage_full() */
 };
 
 int writer_start(struct store *st, const struct writer_limits *lim, struct writer **out);
@@ -61,20 +61,20 @@ void writer_stop(struct writer *w);
 /* What a job did.  rc for every kind; the counts of the job's own kind
  * (the submit function's comment names them); the others stay 0. */
 struct writer_result {
-    int rc;                           /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EFULL,
+    int rc;                            /* 0, DD_ECONFLICT, DD_ENOTFOUND, DD_EIO, DD_EFULL,
                                        * DD_EOVERLOAD, DD_ESHUTDOWN */
-    struct store_ingest_result ingest;      /* events */
+    struct store_ingest_result ingest; /* events */
     struct {
-        size_t updated;               /* events that got their label */
-        size_t unknown;               /* ids with no such event */
+        size_t updated; /* events that got their label */
+        size_t unknown; /* ids with no such event */
     } labels;
     struct store_reference_result reference; /* reference, reference_range */
     struct {
-        size_t deleted;               /* events deleted */
+        size_t deleted; /* events deleted */
     } retention;
     struct {
-        int frozen;                   /* 1: fixed now; 0: the version had a reference */
-        size_t kept;                  /* events in the frozen reference (0 when not now) */
+        int frozen;  /* 1: fixed now; 0: the version had a reference */
+        size_t kept; /* events in the frozen reference (0 when not now) */
     } freeze;
 };
 

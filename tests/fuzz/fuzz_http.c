@@ -61,8 +61,8 @@
 #include "server/store/store.h"
 #include "server/store/writer.h"
 
-#define FUZZ_HTTP_RECV_MS 2000    /* one recv() waits at most this long */
-#define FUZZ_HTTP_TOTAL_MS 10000  /* the whole answer arrives within this */
+#define FUZZ_HTTP_RECV_MS 2000   /* one recv() waits at most this long */
+#define FUZZ_HTTP_TOTAL_MS 10000 /* the whole answer arrives within this */
 #define FUZZ_HTTP_MAX_ANSWER (64u << 20)
 #define CANARY "driftd-fuzz-canary-7f3b9c"
 
@@ -155,7 +155,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     set("log_level", getenv("FUZZ_HTTP_LOG") ? getenv("FUZZ_HTTP_LOG") : "error", 0);
     set("threads", "8", 0);
     set("readers", "2", 0);
-    set("body_limit", "8KiB", 0);       /* 413 within reach of small inputs */
+    set("body_limit", "8KiB", 0); /* 413 within reach of small inputs */
     set("queue_max_jobs", "16", 0);
     set("request_timeout_ms", "1000", 0); /* CivetWeb's; header_timeout in the new http.c */
     /* keys of the stricter server/http.c, ignored by a config.c without them:
@@ -171,7 +171,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     g_app.started_ms = dd_now_ms();
 
     char err[512];
-    struct store_options so = {.path = g_app.cfg.db, .synchronous_full = g_app.cfg.synchronous_full,
+    struct store_options so = {.path = g_app.cfg.db,
+                               .synchronous_full = g_app.cfg.synchronous_full,
                                .readers = g_app.cfg.readers};
     if (store_open(&so, &g_app.mon.store, err, sizeof err) != 0)
         die(err);
@@ -208,8 +209,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void violation(const char *what, const char *ans, size_t len, size_t at)
 {
-    fprintf(stderr, "fuzz_http: INVARIANT: %s (answer byte %zu of %zu)\n--- answer ---\n",
-            what, at, len);
+    fprintf(stderr, "fuzz_http: INVARIANT: %s (answer byte %zu of %zu)\n--- answer ---\n", what, at,
+            len);
     fwrite(ans, 1, len < 4096 ? len : 4096, stderr);
     fprintf(stderr, "\n--- end ---\n");
     abort();
@@ -251,8 +252,7 @@ static int utf8_valid(const unsigned char *s, size_t n)
 
 /* The value of header `name` in head[0, len) (case-insensitive name);
  * *count gets how many times it occurs.  NULL when absent. */
-static const char *header(const char *head, size_t len, const char *name, size_t *vlen,
-                          int *count)
+static const char *header(const char *head, size_t len, const char *name, size_t *vlen, int *count)
 {
     const char *found = NULL;
     size_t nl = strlen(name);
@@ -284,8 +284,8 @@ static const char *header(const char *head, size_t len, const char *name, size_t
     return found;
 }
 
-static void check_json_body(int status, const char *body, size_t blen, const char *ans,
-                            size_t alen, size_t at)
+static void check_json_body(int status, const char *body, size_t blen, const char *ans, size_t alen,
+                            size_t at)
 {
     if (!skip_utf8 && !utf8_valid((const unsigned char *)body, blen))
         violation("JSON body is not valid UTF-8", ans, alen, at);
@@ -296,8 +296,7 @@ static void check_json_body(int status, const char *body, size_t blen, const cha
         violation("JSON body does not parse", ans, alen, at);
     if (status >= 400) {
         cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-        if (!cJSON_IsObject(e) ||
-            !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "code")) ||
+        if (!cJSON_IsObject(e) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "code")) ||
             !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "message")))
             violation("error body lacks {\"error\": {\"code\", \"message\"}}", ans, alen, at);
     }
@@ -340,8 +339,8 @@ static void check_answers(const char *ans, size_t len, int may_head, int reset)
         if (left < 12 || memcmp(a, "HTTP/1.1 ", 9) != 0 || a[9] < '1' || a[9] > '5' ||
             a[10] < '0' || a[10] > '9' || a[11] < '0' || a[11] > '9' ||
             (left > 12 && a[12] != ' ' && a[12] != '\r'))
-            violation("answer does not start with \"HTTP/1.1 \" and a 3-digit status", ans,
-                      len, at);
+            violation("answer does not start with \"HTTP/1.1 \" and a 3-digit status", ans, len,
+                      at);
         int status = (a[9] - '0') * 100 + (a[10] - '0') * 10 + (a[11] - '0');
         const char *eoh = NULL;
         for (size_t i = 0; i + 3 < left; i++)
@@ -366,8 +365,8 @@ static void check_answers(const char *ans, size_t len, int may_head, int reset)
             break;
         }
         if (!cl || count != 1)
-            violation(cl ? "several Content-Length headers" : "no Content-Length header", ans,
-                      len, at);
+            violation(cl ? "several Content-Length headers" : "no Content-Length header", ans, len,
+                      at);
         size_t n = 0;
         if (vlen == 0 || vlen > 12)
             violation("bad Content-Length value", ans, len, at);
@@ -377,8 +376,8 @@ static void check_answers(const char *ans, size_t len, int may_head, int reset)
             n = n * 10 + (size_t)(cl[i] - '0');
         }
         size_t rest = left - hlen;
-        int bodiless = may_head && n > 0 &&
-                       (rest == 0 || (rest >= 9 && memcmp(eoh, "HTTP/1.1 ", 9) == 0));
+        int bodiless =
+            may_head && n > 0 && (rest == 0 || (rest >= 9 && memcmp(eoh, "HTTP/1.1 ", 9) == 0));
         if (bodiless) {
             at += hlen;
             continue;
@@ -418,7 +417,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0)
         die("socket");
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)g_port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct timeval tv = {FUZZ_HTTP_RECV_MS / 1000, (FUZZ_HTTP_RECV_MS % 1000) * 1000};
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -487,8 +487,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* EINTR: libFuzzer's SIGALRM restarts SO_RCVTIMEO, so time it here */
         if (errno == EAGAIN || errno == EWOULDBLOCK ||
             (errno == EINTR && now - last >= FUZZ_HTTP_RECV_MS)) {
-            fprintf(stderr, "fuzz_http: HANG: no answer or close within %d ms; "
-                            "received %zu bytes:\n", FUZZ_HTTP_RECV_MS, len);
+            fprintf(stderr,
+                    "fuzz_http: HANG: no answer or close within %d ms; "
+                    "received %zu bytes:\n",
+                    FUZZ_HTTP_RECV_MS, len);
             fwrite(ans, 1, len < 2048 ? len : 2048, stderr);
             fputc('\n', stderr);
             abort();

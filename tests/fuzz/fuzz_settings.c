@@ -40,9 +40,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     struct monitor_defaults d = {
-        .alpha = 0.05, .window = "1h", .reference_size = 1000, .max_sample = 50000,
-        .settings_json = "{\"methods\":{\"numeric\":[\"ks\",\"psi\"],\"feature:age\":[\"wasserstein\"],"
-                         "\"embedding\":[\"mmd\"]},\"thresholds\":{\"psi\":0.3}}",
+        .alpha = 0.05,
+        .window = "1h",
+        .reference_size = 1000,
+        .max_sample = 50000,
+        .settings_json =
+            "{\"methods\":{\"numeric\":[\"ks\",\"psi\"],\"feature:age\":[\"wasserstein\"],"
+            "\"embedding\":[\"mmd\"]},\"thresholds\":{\"psi\":0.3}}",
         .models_json = ""};
     settings_defaults(&d, &base);
     d.settings_json = "";

@@ -205,9 +205,16 @@ static void evaluate(const struct ref_prepared *r, const struct dd_batch *cur)
             abort();
         return;
     }
-    struct drift_meta m = {.model = "m", .version = "v", .from_ms = -1, .to_ms = -1,
-                           .n_cur_total = cur->n, .n_cur = cur->n, .n_ref = r->n_events,
-                           .computed_ms = -1, .ref_performance = r->performance, .cur = cur};
+    struct drift_meta m = {.model = "m",
+                           .version = "v",
+                           .from_ms = -1,
+                           .to_ms = -1,
+                           .n_cur_total = cur->n,
+                           .n_cur = cur->n,
+                           .n_ref = r->n_events,
+                           .computed_ms = -1,
+                           .ref_performance = r->performance,
+                           .cur = cur};
     struct dd_buf json;
     dd_buf_init(&json);
     drift_report_json(&m, &rep, &json);

@@ -22,8 +22,8 @@ static int pb_mem_eq(const void *a, const void *b, size_t n)
 
 static int pb_events_eq(const struct dd_event *a, const struct dd_event *b)
 {
-    return pb_str_eq(a->id, b->id) && pb_str_eq(a->version, b->version) &&
-           a->has == b->has && (!(a->has & DD_HAS_TS) || a->ts_ms == b->ts_ms) &&
+    return pb_str_eq(a->id, b->id) && pb_str_eq(a->version, b->version) && a->has == b->has &&
+           (!(a->has & DD_HAS_TS) || a->ts_ms == b->ts_ms) &&
            pb_str_eq(a->prediction, b->prediction) && pb_str_eq(a->label, b->label) &&
            (!(a->has & DD_HAS_CONFIDENCE) || !memcmp(&a->confidence, &b->confidence, 8)) &&
            (!(a->has & DD_HAS_LATENCY) || !memcmp(&a->latency_ms, &b->latency_ms, 8)) &&
@@ -46,8 +46,8 @@ static int parse_both_agree(const char *s, size_t n, enum dd_body_format fmt)
     int rs = dd_parse_events_with(s, n, fmt, &cjson_only, &slow, &es);
     int same = rf == rs;
     if (same && rf != 0)
-        same = pb_str_eq(ef.code, es.code) && ef.index == es.index &&
-               !strcmp(ef.message, es.message);
+        same =
+            pb_str_eq(ef.code, es.code) && ef.index == es.index && !strcmp(ef.message, es.message);
     if (same && rf == 0) {
         same = fast.n == slow.n && fast.dim == slow.dim;
         for (size_t i = 0; same && i < fast.n; i++)

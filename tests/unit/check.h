@@ -33,48 +33,47 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        check_count++;                                                           \
-        if (!(cond)) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-            check_failures++;                                                    \
-        }                                                                        \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                       \
-    do {                                                                         \
-        long long va_ = (long long)(a), vb_ = (long long)(b);                   \
-        check_count++;                                                           \
-        if (va_ != vb_) {                                                        \
-            fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,  \
-                    __LINE__, #a, #b, va_, vb_);                                 \
-            check_failures++;                                                    \
-        }                                                                        \
+#define CHECK_EQ_INT(a, b)                                                                         \
+    do {                                                                                           \
+        long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
+        check_count++;                                                                             \
+        if (va_ != vb_) {                                                                          \
+            fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, #b,  \
+                    va_, vb_);                                                                     \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                       \
-    do {                                                                         \
-        const char *sa_ = (a), *sb_ = (b);                                       \
-        check_count++;                                                           \
-        if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0) {                             \
-            fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n",        \
-                    __FILE__, __LINE__, #a, #b, sa_ ? sa_ : "(null)",            \
-                    sb_ ? sb_ : "(null)");                                       \
-            check_failures++;                                                    \
-        }                                                                        \
+#define CHECK_EQ_STR(a, b)                                                                         \
+    do {                                                                                           \
+        const char *sa_ = (a), *sb_ = (b);                                                         \
+        check_count++;                                                                             \
+        if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0) {                                               \
+            fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a,  \
+                    #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
 /* |a - b| <= abs_tol + rel_tol * |b| */
-#define CHECK_CLOSE(a, b, rel_tol, abs_tol)                                      \
-    do {                                                                         \
-        double va_ = (a), vb_ = (b);                                             \
-        check_count++;                                                           \
-        if (!(fabs(va_ - vb_) <= (abs_tol) + (rel_tol) * fabs(vb_))) {           \
-            fprintf(stderr, "%s:%d: %s ~= %s failed: %.17g vs %.17g\n", __FILE__, \
-                    __LINE__, #a, #b, va_, vb_);                                 \
-            check_failures++;                                                    \
-        }                                                                        \
+#define CHECK_CLOSE(a, b, rel_tol, abs_tol)                                                        \
+    do {                                                                                           \
+        double va_ = (a), vb_ = (b);                                                               \
+        check_count++;                                                                             \
+        if (!(fabs(va_ - vb_) <= (abs_tol) + (rel_tol)*fabs(vb_))) {                               \
+            fprintf(stderr, "%s:%d: %s ~= %s failed: %.17g vs %.17g\n", __FILE__, __LINE__, #a,    \
+                    #b, va_, vb_);                                                                 \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
 /* ---- named cases ---- */
@@ -82,10 +81,10 @@ static int check_count;
 #define CHECK_MAX_ARGS 64
 #define CHECK_MAX_CASES 256
 
-static int check_argc_;            /* names asked for on the command line */
+static int check_argc_; /* names asked for on the command line */
 static char **check_argv_;
 static int check_asked_[CHECK_MAX_ARGS]; /* how often each name matched a case */
-static int check_list_;            /* --list: print names, run nothing */
+static int check_list_;                  /* --list: print names, run nothing */
 static int check_bad_args_;
 static const char *check_cases_[CHECK_MAX_CASES];
 static int check_n_cases_;
@@ -150,14 +149,14 @@ static inline int check_unknown_(void)
     return bad ? 2 : 0;
 }
 
-#define CHECK_DONE()                                                             \
-    do {                                                                         \
-        if (check_unknown_())                                                    \
-            return 2;                                                            \
-        if (check_list_)                                                         \
-            return 0;                                                            \
-        fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);  \
-        return check_failures ? 1 : 0;                                           \
+#define CHECK_DONE()                                                                               \
+    do {                                                                                           \
+        if (check_unknown_())                                                                      \
+            return 2;                                                                              \
+        if (check_list_)                                                                           \
+            return 0;                                                                              \
+        fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures);                    \
+        return check_failures ? 1 : 0;                                                             \
     } while (0)
 
 #endif

@@ -123,8 +123,7 @@ static void fd_limit(pid_t pid, char *out, size_t outsz)
         return;
     while (fgets(line, sizeof line, f)) {
         long soft, hard;
-        if (!strncmp(line, "Max open files", 14) &&
-            sscanf(line + 14, "%ld %ld", &soft, &hard) == 2)
+        if (!strncmp(line, "Max open files", 14) && sscanf(line + 14, "%ld %ld", &soft, &hard) == 2)
             snprintf(out, outsz, "%ld (hard %ld)", soft, hard);
     }
     fclose(f);
@@ -182,15 +181,15 @@ done:
 /* ---- the hostile connections ---------------------------------------------- */
 
 struct hconn {
-    int fd;          /* -1: down, reopened at `next` */
+    int fd; /* -1: down, reopened at `next` */
     int kind;
     int connected;
-    unsigned gen;    /* tells a stale epoll event from the slot's new socket */
-    double opened;   /* connect() called */
-    double next;     /* next drip byte, or the reopen */
-    double phase;    /* where in the second this slot drips */
-    size_t sent;     /* drip bytes sent */
-    int answered;    /* the server wrote something on this socket */
+    unsigned gen;  /* tells a stale epoll event from the slot's new socket */
+    double opened; /* connect() called */
+    double next;   /* next drip byte, or the reopen */
+    double phase;  /* where in the second this slot drips */
+    size_t sent;   /* drip bytes sent */
+    int answered;  /* the server wrote something on this socket */
 };
 
 struct flood {
@@ -504,8 +503,7 @@ static double exchange(CURL *c, const char *url, const struct dd_buf *post, long
     return ms;
 }
 
-static void lat_add(struct lat *l, double ms, long code, long want, int timed_out,
-                    long timeout_ms)
+static void lat_add(struct lat *l, double ms, long code, long want, int timed_out, long timeout_ms)
 {
     if (timed_out) {
         l->timeouts++;
@@ -557,10 +555,10 @@ static double median_of(double *v, size_t n)
 struct level_result {
     int level;
     struct lat get, post;
-    double connect_s;  /* until every hostile connection was established */
-    int established;   /* hostile connections established at the start of the hold */
-    int held_min;      /* fewest established during the hold */
-    double recover_s;  /* after the hostile ones closed, until /healthz answered */
+    double connect_s; /* until every hostile connection was established */
+    int established;  /* hostile connections established at the start of the hold */
+    int held_min;     /* fewest established during the hold */
+    double recover_s; /* after the hostile ones closed, until /healthz answered */
     struct flood f;
 };
 
@@ -578,8 +576,8 @@ static void row(const char *label, const char *value, const char *p50, const cha
     puts(line);
 }
 
-static int print_latency_row(const char *what, const struct level_result *r,
-                             const struct lat *l, int planned, long timeout_ms)
+static int print_latency_row(const char *what, const struct level_result *r, const struct lat *l,
+                             int planned, long timeout_ms)
 {
     char label[64], value[32], a[16], b[16], c[16], target[160] = "";
     snprintf(label, sizeof label, "%s, %d hostile", what, r->level);
@@ -592,8 +590,8 @@ static int print_latency_row(const char *what, const struct level_result *r,
     int missed = 0;
     char notes[96] = "";
     if (l->timeouts || l->bad || l->sent < planned)
-        snprintf(notes, sizeof notes, " (%d sent, %d timed out, %d bad%s%ld)", l->sent,
-                 l->timeouts, l->bad, l->bad ? " e.g. " : "", l->bad ? l->bad_code : 0L);
+        snprintf(notes, sizeof notes, " (%d sent, %d timed out, %d bad%s%ld)", l->sent, l->timeouts,
+                 l->bad, l->bad ? " e.g. " : "", l->bad ? l->bad_code : 0L);
     if (l->bad == 0 && notes[0])
         snprintf(notes, sizeof notes, " (%d sent, %d timed out)", l->sent, l->timeouts);
     if (r->level >= TARGET_LEVEL) {
@@ -726,9 +724,8 @@ int main(int argc, char **argv)
            "hold %.0f s per level; healthy client: %d GET /healthz + %d POST of 1000 events,"
            " fresh connections, timeout %ld ms\n",
            REOPEN_S, hold, requests, requests, timeout_ms);
-    printf("server: pid %d, max open files %s; this process %llu (shell %llu)\n",
-           (int)srv.pid, srv_limit, (unsigned long long)rl.rlim_cur,
-           (unsigned long long)shell_soft);
+    printf("server: pid %d, max open files %s; this process %llu (shell %llu)\n", (int)srv.pid,
+           srv_limit, (unsigned long long)rl.rlim_cur, (unsigned long long)shell_soft);
     if (nextra) {
         printf("serve args:");
         for (int i = 0; i < nextra; i++)
@@ -853,8 +850,8 @@ int main(int argc, char **argv)
             o += (size_t)snprintf(notes + o, sizeof notes - o, " fewest held %d", r->held_min);
             if (r->established < r->level)
                 o += (size_t)snprintf(notes + o, sizeof notes - o,
-                                      "; %d still connecting after %.0f s", r->level - r->established,
-                                      r->connect_s);
+                                      "; %d still connecting after %.0f s",
+                                      r->level - r->established, r->connect_s);
             snprintf(notes + o, sizeof notes - o, ")");
             snprintf(label, sizeof label, "hostile connections held, %d", r->level);
             snprintf(value, sizeof value, "%d", r->established);
@@ -877,7 +874,8 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "RSS growth, %d -> %d hostile", lo->level, hi->level);
         snprintf(value, sizeof value, "%+.1f MB", grow_kb / 1024);
         int dn = hi->level - lo->level;
-        snprintf(notes, sizeof notes, "(%.1f KiB per hostile connection; threads %ld -> %ld: for scale)",
+        snprintf(notes, sizeof notes,
+                 "(%.1f KiB per hostile connection; threads %ld -> %ld: for scale)",
                  dn ? grow_kb / dn : 0.0, lo->f.max.threads, hi->f.max.threads);
         row(label, value, "", "", "", notes);
     }

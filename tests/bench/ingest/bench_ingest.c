@@ -46,10 +46,10 @@
 struct bench_case {
     const char *name;
     const char *label;
-    size_t batch;   /* events per request */
-    int embed;      /* 0 none, 1 JSON floats, 2 base64 */
-    double target_evs;    /* absolute target, 0 if none */
-    double target_ratio;  /* of the cJSON ceiling, 0 if none */
+    size_t batch;        /* events per request */
+    int embed;           /* 0 none, 1 JSON floats, 2 base64 */
+    double target_evs;   /* absolute target, 0 if none */
+    double target_ratio; /* of the cJSON ceiling, 0 if none */
 };
 
 static const struct bench_case cases[] = {
@@ -220,20 +220,23 @@ static double bench_sqlite(struct body *b, const char *dir, double seconds)
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
         bench_die("sqlite open");
-    sql_ok(db, sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                "PRAGMA cache_size=-65536;"
-                                "INSERT INTO models (id, name, created_at) VALUES (1,'m',0);"
-                                "INSERT INTO versions (id, model_id, name, created_at)"
-                                " VALUES (1,1,'v1',0);",
-                            NULL, NULL, NULL),
+    sql_ok(db,
+           sqlite3_exec(db,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                        "PRAGMA cache_size=-65536;"
+                        "INSERT INTO models (id, name, created_at) VALUES (1,'m',0);"
+                        "INSERT INTO versions (id, model_id, name, created_at)"
+                        " VALUES (1,1,'v1',0);",
+                        NULL, NULL, NULL),
            "setup");
     sqlite3_stmt *ins;
-    sql_ok(db, sqlite3_prepare_v2(db,
-                                  "INSERT OR IGNORE INTO events (model_id, version_id, event_id,"
-                                  " ts, received_at, prediction, confidence, latency_ms, label,"
-                                  " probabilities, embedding, features)"
-                                  " VALUES (1, 1, ?1, ?2, ?2, ?3, ?4, NULL, NULL, NULL, ?5, ?6)",
-                                  -1, &ins, NULL),
+    sql_ok(db,
+           sqlite3_prepare_v2(db,
+                              "INSERT OR IGNORE INTO events (model_id, version_id, event_id,"
+                              " ts, received_at, prediction, confidence, latency_ms, label,"
+                              " probabilities, embedding, features)"
+                              " VALUES (1, 1, ?1, ?2, ?2, ?3, ?4, NULL, NULL, NULL, ?5, ?6)",
+                              -1, &ins, NULL),
            "prepare");
     struct dd_batch batch;
     struct dd_parse_error pe;
@@ -289,9 +292,9 @@ struct client {
     const char *url;
     char letter;
     double until;
-    size_t events;   /* acknowledged */
+    size_t events; /* acknowledged */
     size_t overloaded;
-    long failure;    /* first unexpected status, 0 if none */
+    long failure; /* first unexpected status, 0 if none */
 };
 
 static void *client_main(void *arg)
@@ -366,8 +369,8 @@ static double bench_server(const struct bench_case *c, const char *driftd, const
     struct client *cl = calloc((size_t)clients, sizeof *cl);
     double t0 = bench_now_s();
     for (int i = 0; i < clients; i++) {
-        cl[i] = (struct client){.c = c, .url = url, .letter = (char)('a' + i),
-                                .until = t0 + seconds};
+        cl[i] =
+            (struct client){.c = c, .url = url, .letter = (char)('a' + i), .until = t0 + seconds};
         pthread_create(&cl[i].th, NULL, client_main, &cl[i]);
     }
     size_t events = 0;
@@ -413,7 +416,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--case") && i + 1 < argc)
             only = argv[++i];
         else
-            bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
+            bench_die(
+                "usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
     }
     if (!driftd || seconds <= 0 || clients < 1 || clients > 26)
         bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");

@@ -84,7 +84,8 @@ static void make_batch(struct dd_buf *b, struct dd_rng *rng, int64_t lo, int64_t
         int cls = (int)(dd_rng_uniform(rng) * (shift ? 6 : 10));
         dd_buf_printf(b, "%s{\"version\":\"v1\",", i ? "," : "");
         if (lo)
-            dd_buf_printf(b, "\"ts\":%lld,", (long long)(lo + (int64_t)(dd_rng_uniform(rng) * (double)(hi - lo))));
+            dd_buf_printf(b, "\"ts\":%lld,",
+                          (long long)(lo + (int64_t)(dd_rng_uniform(rng) * (double)(hi - lo))));
         dd_buf_printf(b,
                       "\"prediction\":\"c%d\",\"confidence\":%.4f,\"latency_ms\":%.2f,"
                       "\"features\":{\"age\":%.2f,\"income\":%.1f,\"country\":\"%s\"}}",
@@ -223,8 +224,12 @@ static double load(const struct bench_server *srv, long per_model, int64_t lo, i
     struct loader l[LOADERS];
     double t0 = bench_now_s();
     for (int i = 0; i < LOADERS; i++) {
-        l[i] = (struct loader){.srv = srv, .index = i, .per_model = per_model / LOADERS,
-                               .lo = lo, .hi = hi, .window = window};
+        l[i] = (struct loader){.srv = srv,
+                               .index = i,
+                               .per_model = per_model / LOADERS,
+                               .lo = lo,
+                               .hi = hi,
+                               .window = window};
         pthread_create(&l[i].th, NULL, loader_main, &l[i]);
     }
     return loaders_join(l, t0, "loading").rate;
@@ -234,15 +239,14 @@ static double load(const struct bench_server *srv, long per_model, int64_t lo, i
 static void live_start(struct loader *l, const struct bench_server *srv, double rate, double until)
 {
     for (int i = 0; i < LOADERS; i++) {
-        l[i] = (struct loader){.srv = srv, .index = 10 + i, .rate = rate / LOADERS,
-                               .until = until};
+        l[i] = (struct loader){.srv = srv, .index = 10 + i, .rate = rate / LOADERS, .until = until};
         pthread_create(&l[i].th, NULL, loader_main, &l[i]);
     }
 }
 
 /* PUT of a range reference; returns the HTTP status, the answer in out. */
-static long put_range(const struct bench_server *srv, const char *model, int64_t from,
-                      int64_t to, struct dd_buf *out)
+static long put_range(const struct bench_server *srv, const char *model, int64_t from, int64_t to,
+                      struct dd_buf *out)
 {
     char url[200], body[100];
     snprintf(url, sizeof url, "%s/api/v1/models/%s/versions/v1/reference", srv->base, model);
@@ -305,8 +309,7 @@ static void wait_round(const struct bench_server *srv, double *seen, double *wal
  * cpu[side][i]: round i of a side; lag[i]: seconds from a's round i to b's,
  * as polled. */
 static void time_pairs(const struct bench_server *a, const struct bench_server *b, double seen[2],
-                       int skip[2], double wall[2][PAIRS], double cpu[2][PAIRS],
-                       double lag[PAIRS])
+                       int skip[2], double wall[2][PAIRS], double cpu[2][PAIRS], double lag[PAIRS])
 {
     const struct bench_server *srv[2] = {a, b};
     double w, c, at[2][PAIRS];
@@ -535,7 +538,8 @@ int main(int argc, char **argv)
                wall[side][PAIRS - 1], drifting[side], names[side]);
     printf("%d of %d pairs differ by more than 1.3x (a slow spell began or ended between"
            " their rounds); the large history's round came %.2f s (median) after the small"
-           " one's\n\n", slow, PAIRS, median(lag, PAIRS));
+           " one's\n\n",
+           slow, PAIRS, median(lag, PAIRS));
     fflush(stdout);
 
     /* 3. reads under live ingest, default eval interval */
@@ -593,12 +597,12 @@ int main(int argc, char **argv)
     bench_server_stop(&srv);
 
     int ok_round = fabs(ratio - 1) <= 0.10;
-    printf("%-48s %10s %10s %10s %10s %8s  %s\n", "measure", "value", "p50 ms", "p95 ms",
-           "p99 ms", "n", "target");
-    printf("%-48s %9.3fs %10s %10s %10s %8s\n", "evaluation round, small history", med_a, "",
-           "", "", "");
-    printf("%-48s %9.3fs %10s %10s %10s %8s\n", "evaluation round, 10x history", med_b, "", "",
+    printf("%-48s %10s %10s %10s %10s %8s  %s\n", "measure", "value", "p50 ms", "p95 ms", "p99 ms",
+           "n", "target");
+    printf("%-48s %9.3fs %10s %10s %10s %8s\n", "evaluation round, small history", med_a, "", "",
            "", "");
+    printf("%-48s %9.3fs %10s %10s %10s %8s\n", "evaluation round, 10x history", med_b, "", "", "",
+           "");
     printf("%-48s %9.1f%% %10s %10s %10s %8s  within 10%% %s\n",
            "round time, 10x vs 1x history (paired)", 100 * (ratio - 1), "", "", "", "",
            ok_round ? "PASS" : "MISS");
@@ -623,8 +627,9 @@ int main(int argc, char **argv)
             missed += !ok;
         printf("%-48s %10s %10.2f %10.2f %10.2f %8zu  %s\n", kind_label[k], "",
                pct(lat[k], n[k], 0.50), pct(lat[k], n[k], 0.95), p99, n[k],
-               !kind_target[k] ? "(no target: for scale)" : ok ? "p99 <= 25 ms PASS"
-                                                                 : "p99 <= 25 ms MISS");
+               !kind_target[k] ? "(no target: for scale)"
+               : ok            ? "p99 <= 25 ms PASS"
+                               : "p99 <= 25 ms MISS");
         free(lat[k]);
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, dir_b);

@@ -124,10 +124,15 @@ int main(int argc, char **argv)
     signals_release(&set);
     struct dd_buf out;
     dd_buf_init(&out);
-    struct drift_meta m = {.model = "check", .n_cur_total = cur.n, .n_cur = cur.n,
-                           .n_ref = ref.n, .computed_ms = -1,
-                           .ref_performance = prepared.performance, .cur = &cur,
-                           .from_ms = -1, .to_ms = -1};
+    struct drift_meta m = {.model = "check",
+                           .n_cur_total = cur.n,
+                           .n_cur = cur.n,
+                           .n_ref = ref.n,
+                           .computed_ms = -1,
+                           .ref_performance = prepared.performance,
+                           .cur = &cur,
+                           .from_ms = -1,
+                           .to_ms = -1};
     drift_report_json(&m, &rep, &out);
     double t3 = now();
     reference_release(&prepared);

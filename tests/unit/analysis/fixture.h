@@ -118,8 +118,8 @@ static inline int fixture_next_counts(FILE *f, struct fixture_counts *c)
 {
     char line[8192], sr[4000], sc[4000];
     while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%63s %3999s %3999s %lf %d %lf %lf %lf", c->name, sr, sc, &c->stat,
-                   &c->df, &c->p, &c->psi, &c->js) != 8)
+        if (sscanf(line, "%63s %3999s %3999s %lf %d %lf %lf %lf", c->name, sr, sc, &c->stat, &c->df,
+                   &c->p, &c->psi, &c->js) != 8)
             continue;
         c->k = fixture_counts_of(sr, c->ref);
         c->k_cur = fixture_counts_of(sc, c->cur);

@@ -51,17 +51,24 @@ int main(void)
             for (int i = 0; i < N_CUR; i++)
                 cur[k][i] = dd_rng_normal(&r) * (k + 1);
             snprintf(names[k], sizeof names[k], "feature:x%d", k);
-            s[k] = (struct dd_signal_input){.name = names[k], .kind = DD_SIGNAL_NUMERIC,
-                                            .ref_num = ref[k], .cur_num = cur[k],
-                                            .n_ref = N_REF, .n_cur = N_CUR};
+            s[k] = (struct dd_signal_input){.name = names[k],
+                                            .kind = DD_SIGNAL_NUMERIC,
+                                            .ref_num = ref[k],
+                                            .cur_num = cur[k],
+                                            .n_ref = N_REF,
+                                            .n_cur = N_CUR};
         }
         for (int i = 0; i < N_REF; i++)
             cref[i] = draw_cat(&r);
         for (int i = 0; i < N_CUR; i++)
             ccur[i] = draw_cat(&r);
-        s[N_NUM] = (struct dd_signal_input){.name = "prediction", .kind = DD_SIGNAL_CATEGORICAL,
-                                            .ref_cat = cref, .cur_cat = ccur, .n_ref = N_REF,
-                                            .n_cur = N_CUR, .categories = cats,
+        s[N_NUM] = (struct dd_signal_input){.name = "prediction",
+                                            .kind = DD_SIGNAL_CATEGORICAL,
+                                            .ref_cat = cref,
+                                            .cur_cat = ccur,
+                                            .n_ref = N_REF,
+                                            .n_cur = N_CUR,
+                                            .categories = cats,
                                             .n_categories = 5};
         struct dd_report rep;
         CHECK_EQ_INT(dd_eval_run(s, N_NUM + 1, &o, &rep), 0);
@@ -81,8 +88,9 @@ int main(void)
     }
     double alpha = o.alpha, half = 3.29 * sqrt(alpha * (1 - alpha) / DRAWS);
     double rate = (double)corrected / DRAWS, raw = (double)uncorrected / DRAWS;
-    fprintf(stderr, "false alarms: holm %.4f, uncorrected %.4f, interval [%.4f, %.4f]; "
-                    "effect-size flags (not in the verdict): %d\n",
+    fprintf(stderr,
+            "false alarms: holm %.4f, uncorrected %.4f, interval [%.4f, %.4f]; "
+            "effect-size flags (not in the verdict): %d\n",
             rate, raw, alpha - half, alpha + half, effect_flags);
     CHECK(rate >= alpha - half && rate <= alpha + half);
     CHECK(raw > alpha + half); /* without the correction this test would fail */

@@ -42,7 +42,8 @@ static void test_fixtures(void)
             CHECK_EQ_INT(dd_pca_fit(ref, n, dim, var, maxk, &p), 0);
             CHECK_EQ_INT(p.k, k);
             for (size_t c = 0; c < k; c++)
-                CHECK_CLOSE(p.eigenvalues[c], strtod(strtok_r(NULL, " ", &save), NULL), 1e-8, 1e-12);
+                CHECK_CLOSE(p.eigenvalues[c], strtod(strtok_r(NULL, " ", &save), NULL), 1e-8,
+                            1e-12);
             double *proj = malloc(m * p.k_eff * sizeof *proj);
             CHECK_EQ_INT(dd_pca_project(&p, cur, m, proj), 0);
             double want[3][64];

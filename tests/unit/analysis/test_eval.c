@@ -22,7 +22,7 @@ int main(void)
     struct dd_rng r;
     dd_rng_seed(&r, 5);
     for (int i = 0; i < 300; i++) {
-        rc_[i] = (uint32_t)dd_rng_below(&r, 3);   /* never "fish" */
+        rc_[i] = (uint32_t)dd_rng_below(&r, 3); /* never "fish" */
         cc_[i] = (uint32_t)dd_rng_below(&r, 3);
     }
     float *eref = fixture_embed("104:300:16:0", &n, &dim);
@@ -30,16 +30,33 @@ int main(void)
 
     struct dd_signal_input s[4];
     memset(s, 0, sizeof s);
-    s[0] = (struct dd_signal_input){.name = "confidence", .kind = DD_SIGNAL_NUMERIC,
-                                    .ref_num = ref, .cur_num = cur, .n_ref = 500, .n_cur = 400};
-    s[1] = (struct dd_signal_input){.name = "prediction", .kind = DD_SIGNAL_CATEGORICAL,
-                                    .ref_cat = rc_, .cur_cat = cc_, .n_ref = 300, .n_cur = 300,
-                                    .categories = cats, .n_categories = 4};
-    s[2] = (struct dd_signal_input){.name = "embedding", .kind = DD_SIGNAL_EMBEDDING,
-                                    .ref_emb = eref, .cur_emb = ecur, .n_ref = 300,
-                                    .n_cur = 200, .dim = 16};
-    s[3] = (struct dd_signal_input){.name = "feature:age", .kind = DD_SIGNAL_NUMERIC,
-                                    .ref_num = ref, .cur_num = few, .n_ref = 500, .n_cur = 5};
+    s[0] = (struct dd_signal_input){.name = "confidence",
+                                    .kind = DD_SIGNAL_NUMERIC,
+                                    .ref_num = ref,
+                                    .cur_num = cur,
+                                    .n_ref = 500,
+                                    .n_cur = 400};
+    s[1] = (struct dd_signal_input){.name = "prediction",
+                                    .kind = DD_SIGNAL_CATEGORICAL,
+                                    .ref_cat = rc_,
+                                    .cur_cat = cc_,
+                                    .n_ref = 300,
+                                    .n_cur = 300,
+                                    .categories = cats,
+                                    .n_categories = 4};
+    s[2] = (struct dd_signal_input){.name = "embedding",
+                                    .kind = DD_SIGNAL_EMBEDDING,
+                                    .ref_emb = eref,
+                                    .cur_emb = ecur,
+                                    .n_ref = 300,
+                                    .n_cur = 200,
+                                    .dim = 16};
+    s[3] = (struct dd_signal_input){.name = "feature:age",
+                                    .kind = DD_SIGNAL_NUMERIC,
+                                    .ref_num = ref,
+                                    .cur_num = few,
+                                    .n_ref = 500,
+                                    .n_cur = 5};
     struct dd_eval_options o;
     dd_eval_options_default(&o);
     CHECK(o.alpha == 0.05 && o.min_samples == 20 && o.mmd_permutations == 100);
@@ -65,11 +82,13 @@ int main(void)
     struct dd_buf b;
     dd_buf_init(&b);
     dd_report_json_members(&rep, &b);
-    CHECK(strncmp(b.data, "\"drift\":true,\"correction\":\"holm\",\"alpha\":0.05,\"signals\":[", 56) == 0);
+    CHECK(strncmp(b.data, "\"drift\":true,\"correction\":\"holm\",\"alpha\":0.05,\"signals\":[",
+                  56) == 0);
     CHECK(strstr(b.data, "{\"signal\":\"confidence\",\"method\":\"ks\",\"statistic\":") != NULL);
     CHECK(strstr(b.data, "\"method\":\"chi2\"") && strstr(b.data, "\"df\":2"));
     CHECK(strstr(b.data, "\"components\":") && strstr(b.data, "\"correction\":\"bonferroni\""));
-    CHECK(strstr(b.data, "{\"signal\":\"feature:age\",\"method\":\"ks\",\"status\":\"insufficient_data\",\"n_ref\":500,\"n_cur\":5}") != NULL);
+    CHECK(strstr(b.data, "{\"signal\":\"feature:age\",\"method\":\"ks\",\"status\":\"insufficient_"
+                         "data\",\"n_ref\":500,\"n_cur\":5}") != NULL);
     /* effect sizes have no p_value member */
     const char *w = strstr(b.data, "\"method\":\"wasserstein\"");
     const char *p_after = w ? strstr(w, "p_value") : NULL;

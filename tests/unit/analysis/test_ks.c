@@ -34,15 +34,15 @@ static void test_kstwo(void)
     fclose(f);
 }
 
-static void check_case(const char *name, double *a, size_t n, double *b, size_t m,
-                       double d, double p)
+static void check_case(const char *name, double *a, size_t n, double *b, size_t m, double d,
+                       double p)
 {
     struct dd_ks_result r;
     int rc = dd_ks_2samp(a, n, b, m, &r);
     CHECK_EQ_INT(rc, 0);
     if (fabs(r.statistic - d) > 1e-9 || fabs(r.p_value - p) > 1e-12 + 1e-6 * p)
-        fprintf(stderr, "ks %s (n=%zu m=%zu): got D=%.17g p=%.17g want D=%.17g p=%.17g\n",
-                name, n, m, r.statistic, r.p_value, d, p);
+        fprintf(stderr, "ks %s (n=%zu m=%zu): got D=%.17g p=%.17g want D=%.17g p=%.17g\n", name, n,
+                m, r.statistic, r.p_value, d, p);
     CHECK_CLOSE(r.statistic, d, 0, 1e-9);
     CHECK_CLOSE(r.p_value, p, 1e-6, p < 1e-12 ? 1e-300 : 1e-12);
     if (p < 1e-12) /* tiny p: both absolute 1e-12 and relative 1e-6 */

@@ -58,7 +58,9 @@ static void utf8_output(void)
     CHECK_EQ_STR(JSTR(&b, "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"),
                  "\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80\"");
     CHECK_EQ_STR(JSTR(&b, "\xff\xfe"), "\"" FFFD FFFD "\"");
-    CHECK_EQ_STR(JSTR(&b, "a\xc0\xaf" "b"), "\"a" FFFD FFFD "b\"");
+    CHECK_EQ_STR(JSTR(&b, "a\xc0\xaf"
+                          "b"),
+                 "\"a" FFFD FFFD "b\"");
     CHECK_EQ_STR(JSTR(&b, "\xed\xa0\x80"), "\"" FFFD FFFD FFFD "\"");
     CHECK_EQ_STR(JSTR(&b, "\xf4\x90\x80\x80"), "\"" FFFD FFFD FFFD FFFD "\"");
     CHECK_EQ_STR(JSTR(&b, "ab\xe6\x97"), "\"ab" FFFD "\"");

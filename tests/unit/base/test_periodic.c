@@ -13,7 +13,7 @@ struct job {
     struct periodic *p;
     atomic_int calls;
     int64_t wait_ms;
-    int long_round;        /* spin until stopping */
+    int long_round; /* spin until stopping */
     atomic_int saw_stopping;
 };
 

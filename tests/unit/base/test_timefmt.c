@@ -20,9 +20,9 @@ int main(void)
     CHECK_EQ_INT(parse("2026-11-22T11:00:00+01:00"), 1795341600000LL);
     CHECK_EQ_INT(parse("2026-11-22t10:00:00.5z"), 1795341600500LL);
     CHECK_EQ_INT(parse("2024-02-29T00:00:00Z"), 1709164800000LL);
-    CHECK_EQ_INT(parse("2023-02-29T00:00:00Z"), -1);   /* not a leap year */
+    CHECK_EQ_INT(parse("2023-02-29T00:00:00Z"), -1); /* not a leap year */
     CHECK_EQ_INT(parse("2026-13-01T00:00:00Z"), -1);
-    CHECK_EQ_INT(parse("2026-11-22T10:00:00"), -1);    /* offset required */
+    CHECK_EQ_INT(parse("2026-11-22T10:00:00"), -1); /* offset required */
     CHECK_EQ_INT(parse("2026-11-22T10:00:00Zjunk"), -1);
     CHECK_EQ_INT(parse("yesterday"), -1);
     CHECK_EQ_INT(parse(""), -1);

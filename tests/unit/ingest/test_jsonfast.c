@@ -48,10 +48,33 @@ int main(void)
 {
     dd_arena_init(&scratch);
     const char *numbers[] = {
-        "0", "-0", "1", "-1", "0.1", "0.30000000000000004", "1e22", "1e23", "9007199254740993",
-        "123456789012345678", "1234567890123456789012", "0.000001234", "1.5e-7", "-12.5e+3",
-        "1E5", "2.2250738585072014e-308", "5e-324", "1.7976931348623157e308", "1e400", "1e-400",
-        "0.1234567890123456789", "3.141592653589793", "0.812345", "1.0", "100", "4.35", "0.7",
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "0.1",
+        "0.30000000000000004",
+        "1e22",
+        "1e23",
+        "9007199254740993",
+        "123456789012345678",
+        "1234567890123456789012",
+        "0.000001234",
+        "1.5e-7",
+        "-12.5e+3",
+        "1E5",
+        "2.2250738585072014e-308",
+        "5e-324",
+        "1.7976931348623157e308",
+        "1e400",
+        "1e-400",
+        "0.1234567890123456789",
+        "3.141592653589793",
+        "0.812345",
+        "1.0",
+        "100",
+        "4.35",
+        "0.7",
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
         if (!same_as_strtod(numbers[i])) {
@@ -86,10 +109,21 @@ int main(void)
         dd_arena_reset(&scratch);
         CHECK(dd_jsonfast_parse(taken[i], strlen(taken[i]), &scratch) != NULL);
     }
-    const char *fallback[] = {"{\"a\":\"\\n\"}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}",
-                              "{\"a\":+1}", "{\"a\":1} x", "\"s\"", "5", "", "{\"a\":\"\x01\"}",
-                              "{\"a\":[1,]}", "{\"a\" 1}", "{\"a\":tru}",
-                              "[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]", "{\"a\":1e}"};
+    const char *fallback[] = {"{\"a\":\"\\n\"}",
+                              "{\"a\":01}",
+                              "{\"a\":1.}",
+                              "{\"a\":.5}",
+                              "{\"a\":+1}",
+                              "{\"a\":1} x",
+                              "\"s\"",
+                              "5",
+                              "",
+                              "{\"a\":\"\x01\"}",
+                              "{\"a\":[1,]}",
+                              "{\"a\" 1}",
+                              "{\"a\":tru}",
+                              "[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]",
+                              "{\"a\":1e}"};
     for (size_t i = 0; i < sizeof fallback / sizeof fallback[0]; i++) {
         dd_arena_reset(&scratch);
         if (dd_jsonfast_parse(fallback[i], strlen(fallback[i]), &scratch) != NULL) {
@@ -146,9 +180,13 @@ int main(void)
         dd_arena_reset(&scratch);
         CHECK(dd_jsonfast_parse(taken_text[i], strlen(taken_text[i]), &scratch) != NULL);
     }
-    const char *refused_text[] = {"{\"a\":\"\xff\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"\xc0\xaf\":1}",
-                                  "[\"abcdefgh\xc3\"]", "[\"0123456789abcdef\xf4\x90\x80\x80\"]",
-                                  "{\"a\":1}\xff", "[\xc3\xa9]"};
+    const char *refused_text[] = {"{\"a\":\"\xff\"}",
+                                  "{\"a\":\"\xed\xa0\x80\"}",
+                                  "{\"\xc0\xaf\":1}",
+                                  "[\"abcdefgh\xc3\"]",
+                                  "[\"0123456789abcdef\xf4\x90\x80\x80\"]",
+                                  "{\"a\":1}\xff",
+                                  "[\xc3\xa9]"};
     for (size_t i = 0; i < sizeof refused_text / sizeof refused_text[0]; i++) {
         dd_arena_reset(&scratch);
         if (dd_jsonfast_parse(refused_text[i], strlen(refused_text[i]), &scratch) != NULL) {
@@ -159,15 +197,20 @@ int main(void)
     static const struct {
         const char *s;
         size_t n;
-    } forms[] = {{"\xff\xfe", 2}, {"\xc0\xaf", 2}, {"\xed\xa0\x80", 3}, {"\xf4\x90\x80\x80", 4},
-                 {"ab\xc3", 3}, {"a\\u0000b", 8}, {"\\ud800", 6}, {"a\0b", 3},
-                 {"a\\\\u0000b", 9}, {"caf\xc3\xa9", 5}, {"\xf0\x9f\x98\x80", 4},
-                 {"\\ud83d\\ude00", 12}};
+    } forms[] = {
+        {"\xff\xfe", 2},    {"\xc0\xaf", 2},    {"\xed\xa0\x80", 3},     {"\xf4\x90\x80\x80", 4},
+        {"ab\xc3", 3},      {"a\\u0000b", 8},   {"\\ud800", 6},          {"a\0b", 3},
+        {"a\\\\u0000b", 9}, {"caf\xc3\xa9", 5}, {"\xf0\x9f\x98\x80", 4}, {"\\ud83d\\ude00", 12}};
     const char *places[] = {
-        "{\"prediction\":1,\"id\":\"@\"}", "{\"prediction\":1,\"version\":\"@\"}",
-        "{\"prediction\":\"@\"}", "{\"prediction\":1,\"label\":\"@\"}",
-        "{\"features\":{\"country\":\"@\"}}", "{\"features\":{\"co@\":1}}",
-        "{\"prediction\":1,\"x@\":1}", "{\"embedding_b64\":\"@\"}", "{\"prediction\":1}@",
+        "{\"prediction\":1,\"id\":\"@\"}",
+        "{\"prediction\":1,\"version\":\"@\"}",
+        "{\"prediction\":\"@\"}",
+        "{\"prediction\":1,\"label\":\"@\"}",
+        "{\"features\":{\"country\":\"@\"}}",
+        "{\"features\":{\"co@\":1}}",
+        "{\"prediction\":1,\"x@\":1}",
+        "{\"embedding_b64\":\"@\"}",
+        "{\"prediction\":1}@",
     };
     for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++)
         for (size_t k = 0; k < sizeof places / sizeof places[0]; k++)
@@ -175,14 +218,15 @@ int main(void)
                 char body[256];
                 const char *at = strchr(places[k], '@');
                 size_t n = (size_t)snprintf(body, sizeof body, "%s%.*s",
-                                            nd ? "{\"prediction\":2}\n" : "{\"events\":[{\"prediction\":2},",
+                                            nd ? "{\"prediction\":2}\n"
+                                               : "{\"events\":[{\"prediction\":2},",
                                             (int)(at - places[k]), places[k]);
                 memcpy(body + n, forms[f].s, forms[f].n);
                 n += forms[f].n;
                 n += (size_t)snprintf(body + n, sizeof body - n, "%s%s", at + 1, nd ? "\n" : "]}");
                 if (!parse_both_agree(body, n, nd ? DD_BODY_NDJSON : DD_BODY_JSON)) {
-                    fprintf(stderr, "form %zu at place %zu (%s) differs between the paths\n", f,
-                            k, nd ? "NDJSON" : "JSON");
+                    fprintf(stderr, "form %zu at place %zu (%s) differs between the paths\n", f, k,
+                            nd ? "NDJSON" : "JSON");
                     CHECK(0);
                 }
             }
@@ -203,7 +247,8 @@ int main(void)
         size_t n = fread(buf, 1, sizeof buf, fp);
         fclose(fp);
         files++;
-        if (n > 0 && !parse_both_agree(buf + 1, n - 1, (buf[0] & 1) ? DD_BODY_NDJSON : DD_BODY_JSON)) {
+        if (n > 0 &&
+            !parse_both_agree(buf + 1, n - 1, (buf[0] & 1) ? DD_BODY_NDJSON : DD_BODY_JSON)) {
             fprintf(stderr, "corpus file %s differs between the paths\n", de->d_name);
             CHECK(0);
         }

@@ -27,8 +27,8 @@ static void expect_bad_event(const char *ev, const char *code, const char *path,
     int rc = parse(body, DD_BODY_JSON, &b);
     check_count++;
     if (rc == 0 || strcmp(err.code, code) != 0 || strncmp(err.message, path, strlen(path)) != 0) {
-        fprintf(stderr, "line %d: %s -> rc=%d code=%s message=%s (wanted %s %s)\n", line, ev,
-                rc, rc ? err.code : "-", rc ? err.message : "-", code, path);
+        fprintf(stderr, "line %d: %s -> rc=%d code=%s message=%s (wanted %s %s)\n", line, ev, rc,
+                rc ? err.code : "-", rc ? err.message : "-", code, path);
         check_failures++;
     }
     dd_batch_release(&b);
@@ -49,7 +49,8 @@ static const struct bad_form bad_forms[] = {
     {"\xc0\xaf", 2, 0, "is not valid UTF-8 (byte 0xc0 at offset %zu of the body)"},
     {"\xed\xa0\x80", 3, 0, "is not valid UTF-8 (byte 0xed at offset %zu of the body)"},
     {"\xf4\x90\x80\x80", 4, 0, "is not valid UTF-8 (byte 0xf4 at offset %zu of the body)"},
-    {"ab\xc3", 3, 2, "is not valid UTF-8 (byte 0xc3 at offset %zu of the body)"}, /* cut at the end */
+    {"ab\xc3", 3, 2,
+     "is not valid UTF-8 (byte 0xc3 at offset %zu of the body)"}, /* cut at the end */
     {"a\\u0000b", 8, 1, "contains U+0000 (\\u0000), which is not allowed"},
     {"\\ud800", 6, 0,
      "contains a lone UTF-16 surrogate (\\ud800 at offset %zu of the body), which is not allowed"},
@@ -133,8 +134,9 @@ static void bad_strings(const char *kind, int (*run)(const char *, size_t), cons
             check_count++;
             if (rc != DD_EINVAL || !err.code || strcmp(err.code, code) != 0 ||
                 err.index != sites[i].index || strcmp(err.message, want) != 0) {
-                fprintf(stderr, "%s site %zu form %zu: rc=%d code=%s index=%ld message=%s\n"
-                                "  wanted %s %ld %s\n",
+                fprintf(stderr,
+                        "%s site %zu form %zu: rc=%d code=%s index=%ld message=%s\n"
+                        "  wanted %s %ld %s\n",
                         kind, i, f, rc, err.code ? err.code : "-", err.index, err.message, code,
                         sites[i].index, want);
                 check_failures++;
@@ -191,7 +193,8 @@ static void bad_strings_in_other_bodies(void)
          "labels[1].id", 1, 0},
         {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"label\":\"@\"}]}",
          "labels[1].label", 1, 0},
-        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"l@\":\"b\"}]}", "labels[1]", 1, 1},
+        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"l@\":\"b\"}]}", "labels[1]",
+         1, 1},
         {"{\"labels@\":[]}", "body", -1, 1},
     };
     bad_strings("labels", run_labels, "invalid_body", labels, sizeof labels / sizeof labels[0]);
@@ -222,12 +225,13 @@ static void good_strings(void)
 {
     struct dd_batch b;
     const char *emoji = "\xf0\x9f\x98\x80";
-    CHECK_EQ_INT(parse("{\"events\":[{\"id\":\"caf\xc3\xa9\",\"prediction\":\"\xe6\x97\xa5\xe6\x9c\xac\","
-                       "\"label\":\"\xf0\x9f\x98\x80\",\"features\":{\"country\":\"\\ud83d\\ude00\"}},"
-                       "{\"prediction\":\"\\uD83D\\uDE00\",\"label\":\"\\u00e9\",\"id\":\"a\\\\u0000b\"},"
-                       "{\"prediction\":\"x\\u0001\\\\\\\"\\/\\u007f\\u0080\\uffff\"}]}",
-                       DD_BODY_JSON, &b),
-                 0);
+    CHECK_EQ_INT(
+        parse("{\"events\":[{\"id\":\"caf\xc3\xa9\",\"prediction\":\"\xe6\x97\xa5\xe6\x9c\xac\","
+              "\"label\":\"\xf0\x9f\x98\x80\",\"features\":{\"country\":\"\\ud83d\\ude00\"}},"
+              "{\"prediction\":\"\\uD83D\\uDE00\",\"label\":\"\\u00e9\",\"id\":\"a\\\\u0000b\"},"
+              "{\"prediction\":\"x\\u0001\\\\\\\"\\/\\u007f\\u0080\\uffff\"}]}",
+              DD_BODY_JSON, &b),
+        0);
     CHECK_EQ_INT(b.n, 3);
     if (b.n == 3) {
         CHECK_EQ_STR(b.events[0].id, "caf\xc3\xa9");
@@ -268,38 +272,48 @@ static void good_strings(void)
 
     /* the issue's cases: each refused now, with its path */
     CHECK_EQ_INT(parse("{\"events\":[{\"id\":\"n\\u00001\",\"prediction\":1},"
-                       "{\"id\":\"n\\u00002\",\"prediction\":1}]}", DD_BODY_JSON, &b), DD_EINVAL);
+                       "{\"id\":\"n\\u00002\",\"prediction\":1}]}",
+                       DD_BODY_JSON, &b),
+                 DD_EINVAL);
     CHECK_EQ_STR(err.message, "events[0].id: contains U+0000 (\\u0000), which is not allowed");
     CHECK_EQ_INT(err.index, 0);
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1},{\"prediction\":1},{\"prediction\":1},"
-                       "{\"prediction\":\"a\\u0000b\"}]}", DD_BODY_JSON, &b), DD_EINVAL);
-    CHECK_EQ_STR(err.message, "events[3].prediction: contains U+0000 (\\u0000), which is not allowed");
+                       "{\"prediction\":\"a\\u0000b\"}]}",
+                       DD_BODY_JSON, &b),
+                 DD_EINVAL);
+    CHECK_EQ_STR(err.message,
+                 "events[3].prediction: contains U+0000 (\\u0000), which is not allowed");
     CHECK_EQ_INT(err.index, 3);
     CHECK_EQ_STR(err.code, "invalid_event");
-    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"version\":\"v1\\u0000zz\"}]}", DD_BODY_JSON, &b),
-                 DD_EINVAL);
+    CHECK_EQ_INT(
+        parse("{\"events\":[{\"prediction\":1,\"version\":\"v1\\u0000zz\"}]}", DD_BODY_JSON, &b),
+        DD_EINVAL);
     CHECK_EQ_STR(err.message, "events[0].version: contains U+0000 (\\u0000), which is not allowed");
-    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"confidence\\u0000x\":0.5}]}", DD_BODY_JSON, &b),
-                 DD_EINVAL);
+    CHECK_EQ_INT(
+        parse("{\"events\":[{\"prediction\":1,\"confidence\\u0000x\":0.5}]}", DD_BODY_JSON, &b),
+        DD_EINVAL);
     CHECK_EQ_STR(err.message,
                  "events[0]: a member name contains U+0000 (\\u0000), which is not allowed");
     /* bytes outside any string are not JSON, as before */
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1}\xff]}", DD_BODY_JSON, &b), DD_EINVAL);
     CHECK_EQ_STR(err.code, "invalid_json");
-    CHECK_EQ_INT(parse("{\"prediction\":1}\n{\"prediction\":1,\xff}\n", DD_BODY_NDJSON, &b), DD_EINVAL);
+    CHECK_EQ_INT(parse("{\"prediction\":1}\n{\"prediction\":1,\xff}\n", DD_BODY_NDJSON, &b),
+                 DD_EINVAL);
     CHECK_EQ_STR(err.code, "invalid_json");
     CHECK_EQ_STR(err.message, "events[1] (line 2): not valid JSON");
     /* a 0x00 byte where cJSON would take it for white space, before a bad string */
     const char nul_space[] = "{\"prediction\":1}\n{\t\0\0\"prediction\":\"c\xc6\"}\n";
     memset(&err, 0, sizeof err);
-    CHECK_EQ_INT(dd_parse_events(nul_space, sizeof nul_space - 1, DD_BODY_NDJSON, &b, &err), DD_EINVAL);
+    CHECK_EQ_INT(dd_parse_events(nul_space, sizeof nul_space - 1, DD_BODY_NDJSON, &b, &err),
+                 DD_EINVAL);
     CHECK_EQ_STR(err.message, "events[1] (line 2): not valid JSON");
     CHECK_EQ_INT(dd_parse_events(nul_space + 17, sizeof nul_space - 18, DD_BODY_JSON, &b, &err),
                  DD_EINVAL);
     CHECK_EQ_STR(err.code, "invalid_json");
     /* the first bad string of the body is the one named */
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":\"\\ud800\"},{\"prediction\":\"\xff\"}]}",
-                       DD_BODY_JSON, &b), DD_EINVAL);
+                       DD_BODY_JSON, &b),
+                 DD_EINVAL);
     CHECK_EQ_INT(err.index, 0);
 
     /* names "." and ".." are paths, not names */
@@ -348,13 +362,15 @@ int main(void)
 
     /* defaults: version "default", no ts, integer prediction as decimal */
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":42},{\"confidence\":0},{\"confidence\":1}]}",
-                       DD_BODY_JSON, &b), 0);
+                       DD_BODY_JSON, &b),
+                 0);
     CHECK_EQ_STR(b.events[0].version, "default");
     CHECK_EQ_STR(b.events[0].prediction, "42");
     CHECK(!(b.events[0].has & DD_HAS_TS));
     CHECK_EQ_INT(b.n, 3);
     dd_batch_release(&b);
-    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"ts\":1795341600123}]}", DD_BODY_JSON, &b), 0);
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"ts\":1795341600123}]}", DD_BODY_JSON, &b),
+                 0);
     CHECK_EQ_INT(b.events[0].ts_ms, 1795341600123LL);
     dd_batch_release(&b);
     CHECK_EQ_INT(parse("{\"events\":[]}", DD_BODY_JSON, &b), 0);
@@ -374,7 +390,7 @@ int main(void)
     dd_base64_encode((const uint8_t *)nan4, 4, b64);
     snprintf(body, sizeof body, "{\"embedding_b64\":\"%s\"}", b64);
     BAD(body, "events[0].embedding_b64[0]");
-    BAD("{\"embedding_b64\":\"AAA=\"}", "events[0].embedding_b64");   /* 2 bytes */
+    BAD("{\"embedding_b64\":\"AAA=\"}", "events[0].embedding_b64"); /* 2 bytes */
     BAD("{\"embedding_b64\":\"!!!!\"}", "events[0].embedding_b64");
     BAD("{\"embedding_b64\":5}", "events[0].embedding_b64");
     BAD("{\"embedding\":[1],\"embedding_b64\":\"AACAPw==\"}", "events[0].embedding_b64");
@@ -421,7 +437,9 @@ int main(void)
 
     /* the index of the bad event, and nothing returned */
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1},{\"prediction\":1},{\"prediction\":1},"
-                       "{\"confidence\":2},{\"prediction\":1}]}", DD_BODY_JSON, &b), DD_EINVAL);
+                       "{\"confidence\":2},{\"prediction\":1}]}",
+                       DD_BODY_JSON, &b),
+                 DD_EINVAL);
     CHECK_EQ_INT(err.index, 3);
     CHECK_EQ_STR(err.message, "events[3].confidence: must be a number in [0,1]");
     CHECK(b.n == 0 && b.events == NULL);
@@ -441,18 +459,22 @@ int main(void)
     CHECK_EQ_INT(err.index, -1);
 
     /* dimension conflict inside one batch: 409 with the index */
-    CHECK_EQ_INT(parse("{\"events\":[{\"embedding\":[1,2]},{\"prediction\":1},{\"embedding\":[1,2,3]}]}",
-                       DD_BODY_JSON, &b), DD_ECONFLICT);
+    CHECK_EQ_INT(
+        parse("{\"events\":[{\"embedding\":[1,2]},{\"prediction\":1},{\"embedding\":[1,2,3]}]}",
+              DD_BODY_JSON, &b),
+        DD_ECONFLICT);
     CHECK_EQ_STR(err.code, "conflict");
     CHECK_EQ_INT(err.index, 2);
 
     /* NDJSON: blank lines and CRLF allowed; index counts events */
     CHECK_EQ_INT(parse("{\"prediction\":1}\r\n\n  \n{\"prediction\":\"b\",\"version\":\"v2\"}\n",
-                       DD_BODY_NDJSON, &b), 0);
+                       DD_BODY_NDJSON, &b),
+                 0);
     CHECK_EQ_INT(b.n, 2);
     CHECK_EQ_STR(b.events[1].version, "v2");
     dd_batch_release(&b);
-    CHECK_EQ_INT(parse("{\"prediction\":1}\n\n{\"confidence\":3}\n", DD_BODY_NDJSON, &b), DD_EINVAL);
+    CHECK_EQ_INT(parse("{\"prediction\":1}\n\n{\"confidence\":3}\n", DD_BODY_NDJSON, &b),
+                 DD_EINVAL);
     CHECK_EQ_INT(err.index, 1);
     CHECK_EQ_STR(err.message, "events[1].confidence: must be a number in [0,1]");
     CHECK_EQ_INT(parse("{\"prediction\":1}\n{oops\n", DD_BODY_NDJSON, &b), DD_EINVAL);
@@ -471,7 +493,8 @@ int main(void)
 
     /* labels */
     struct dd_labels l;
-    const char *lb = "{\"labels\":[{\"id\":\"e-17\",\"label\":\"cat\"},{\"id\":\"e-18\",\"label\":3}]}";
+    const char *lb =
+        "{\"labels\":[{\"id\":\"e-17\",\"label\":\"cat\"},{\"id\":\"e-18\",\"label\":3}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), 0);
     CHECK_EQ_INT(l.n, 2);
     CHECK_EQ_STR(l.items[1].label, "3");

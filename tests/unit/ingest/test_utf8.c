@@ -83,7 +83,7 @@ static void where(const char *s, const char *list, int in_string, int in_name, l
         check_failures++;
     }
 }
-#define WHERE(s, list, in_string, in_name, item, path) \
+#define WHERE(s, list, in_string, in_name, item, path)                                             \
     where(s, list, in_string, in_name, item, path, __LINE__)
 
 int main(void)
@@ -93,18 +93,18 @@ int main(void)
     VALID("plain ascii text, longer than eight bytes", 1);
     VALID("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80", 1);
     VALID("\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", 1);
-    VALID("\xed\x9f\xbf\xee\x80\x80", 1);   /* U+D7FF, U+E000 */
+    VALID("\xed\x9f\xbf\xee\x80\x80", 1); /* U+D7FF, U+E000 */
     VALID("\xff\xfe", 0);
-    VALID("\xc0\xaf", 0);                   /* overlong '/' */
+    VALID("\xc0\xaf", 0); /* overlong '/' */
     VALID("\xc1\xbf", 0);
-    VALID("\xe0\x9f\xbf", 0);               /* overlong 3-byte */
-    VALID("\xf0\x8f\xbf\xbf", 0);           /* overlong 4-byte */
-    VALID("\xed\xa0\x80", 0);               /* U+D800 */
-    VALID("\xed\xbf\xbf", 0);               /* U+DFFF */
-    VALID("\xf4\x90\x80\x80", 0);           /* U+110000 */
+    VALID("\xe0\x9f\xbf", 0);     /* overlong 3-byte */
+    VALID("\xf0\x8f\xbf\xbf", 0); /* overlong 4-byte */
+    VALID("\xed\xa0\x80", 0);     /* U+D800 */
+    VALID("\xed\xbf\xbf", 0);     /* U+DFFF */
+    VALID("\xf4\x90\x80\x80", 0); /* U+110000 */
     VALID("\xf5\x80\x80\x80", 0);
     VALID("\x80", 0);
-    VALID("abcdefgh\xc3", 0);               /* cut at the end */
+    VALID("abcdefgh\xc3", 0); /* cut at the end */
     VALID("abcdefgh\xe6\x97", 0);
     VALID("abcdefgh\xf0\x9f\x98", 0);
     VALID("\xc3(", 0);
@@ -118,9 +118,12 @@ int main(void)
         size_t n = (size_t)(next() % 41);
         for (size_t i = 0; i < n; i++) {
             uint64_t r = next();
-            b[i] = r % 4 == 0 ? (unsigned char)(0x80 + (r >> 8) % 128)
-                   : r % 4 == 1 ? (unsigned char)"\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xc0\x80\xbf\x9f\x8f\x90\xa0"[(r >> 8) % 15]
-                                : (unsigned char)(0x20 + (r >> 8) % 95);
+            b[i] =
+                r % 4 == 0 ? (unsigned char)(0x80 + (r >> 8) % 128)
+                : r % 4 == 1
+                    ? (unsigned char)"\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xc0\x80\xbf\x9f\x8f\x90\xa0"
+                          [(r >> 8) % 15]
+                    : (unsigned char)(0x20 + (r >> 8) % 95);
         }
         if (dd_utf8_valid((const char *)b, n) != ref_valid(b, n) && bad++ < 5) {
             fprintf(stderr, "random bytes differ from the reference:");
@@ -139,7 +142,7 @@ int main(void)
     SCAN("{\"a\":\"\xf4\x90\x80\x80\"}", DD_TEXT_BAD_UTF8, 6);
     SCAN("{\"a\":\"ab\xc3\"}", DD_TEXT_BAD_UTF8, 8);
     SCAN("{\"a\":\"x\\u0000\"}", DD_TEXT_NUL_ESCAPE, 7);
-    SCAN("{\"a\":\"x\\U0000\"}", 0, 0);                  /* not JSON: cJSON's to refuse */
+    SCAN("{\"a\":\"x\\U0000\"}", 0, 0); /* not JSON: cJSON's to refuse */
     SCAN("{\"a\":\"\\ud800\"}", DD_TEXT_SURROGATE, 6);
     SCAN("{\"a\":\"\\uDBFFx\"}", DD_TEXT_SURROGATE, 6);
     SCAN("{\"a\":\"\\udc00\\ud800\"}", DD_TEXT_SURROGATE, 6);
@@ -147,11 +150,11 @@ int main(void)
     SCAN("{\"a\":\"\\ud800\\ud800\"}", DD_TEXT_SURROGATE, 6);
     SCAN("{\"a\":\"\\ud83d\\ude00\"}", 0, 0);
     SCAN("{\"a\":\"\\uD83D\\uDE00 \\u00e9 \\uffff\"}", 0, 0);
-    SCAN("{\"a\":\"\\\\u0000\"}", 0, 0);                 /* "\\" then "u0000" */
+    SCAN("{\"a\":\"\\\\u0000\"}", 0, 0);                    /* "\\" then "u0000" */
     SCAN("{\"a\":\"\\\\\\u0000\"}", DD_TEXT_NUL_ESCAPE, 8); /* "\\" then \u0000 */
     SCAN("{\"a\":\"\\\"\\u0000\"}", DD_TEXT_NUL_ESCAPE, 8);
     SCAN("{\"a\":\"\\u00\"}", 0, 0);
-    SCAN("{\"a\":\"\\ud800", DD_TEXT_SURROGATE, 6);      /* at the very end */
+    SCAN("{\"a\":\"\\ud800", DD_TEXT_SURROGATE, 6); /* at the very end */
     CHECK_EQ_INT(dd_text_scan("{\"a\":\"x\0\"}", 10, &(struct dd_text_problem){0}), 1);
     {
         struct dd_text_problem p;
@@ -194,14 +197,14 @@ int main(void)
     WHERE("{\"x\\ud83d\\ude00y\":\"@\"}", NULL, 1, 0, -1, "x\xf0\x9f\x98\x80y");
     WHERE("{\"a,]}\":\"@\"}", NULL, 1, 0, -1, "a,]}");
     WHERE("\"@\"", NULL, 1, 0, -1, "");
-    WHERE("{\"a\":1}\"@\"", NULL, 0, 0, -1, "");        /* after the root value */
-    WHERE("{\"a\":1@}", NULL, 0, 0, -1, "");            /* in no string */
+    WHERE("{\"a\":1}\"@\"", NULL, 0, 0, -1, ""); /* after the root value */
+    WHERE("{\"a\":1@}", NULL, 0, 0, -1, "");     /* in no string */
     WHERE("{\"labels\":[{\"id\":\"a\",\"label\":\"@\"}]}", "labels", 1, 0, 0, "labels[0].label");
     {
         /* names are cut to 60 bytes on a character boundary; long paths end in "..." */
         char t[600], name[200] = "";
         for (int i = 0; i < 40; i++)
-            strcat(name, "\xc3\xa9");           /* 80 bytes */
+            strcat(name, "\xc3\xa9"); /* 80 bytes */
         snprintf(t, sizeof t, "{\"%s\":{\"%s\":{\"%s\":\"@\"}}}", name, name, name);
         struct dd_json_where w;
         dd_json_where(t, strlen(t), (size_t)(strchr(t, '@') - t), NULL, &w);
@@ -225,15 +228,25 @@ int main(void)
         size_t base;
         const char *want;
     } messages[] = {
-        {{DD_TEXT_BAD_UTF8, 12, 0xff, ""}, 0, 0,
+        {{DD_TEXT_BAD_UTF8, 12, 0xff, ""},
+         0,
+         0,
          "is not valid UTF-8 (byte 0xff at offset 12 of the body)"},
-        {{DD_TEXT_BAD_UTF8, 12, 0xff, ""}, 1, 100,
+        {{DD_TEXT_BAD_UTF8, 12, 0xff, ""},
+         1,
+         100,
          "a member name is not valid UTF-8 (byte 0xff at offset 112 of the body)"},
-        {{DD_TEXT_NUL_ESCAPE, 3, '\\', "\\u0000"}, 0, 0,
+        {{DD_TEXT_NUL_ESCAPE, 3, '\\', "\\u0000"},
+         0,
+         0,
          "contains U+0000 (\\u0000), which is not allowed"},
-        {{DD_TEXT_NUL, 7, 0, ""}, 0, 0,
+        {{DD_TEXT_NUL, 7, 0, ""},
+         0,
+         0,
          "contains U+0000 (byte 0x00 at offset 7 of the body), which is not allowed"},
-        {{DD_TEXT_SURROGATE, 5, '\\', "\\uD800"}, 1, 0,
+        {{DD_TEXT_SURROGATE, 5, '\\', "\\uD800"},
+         1,
+         0,
          "a member name contains a lone UTF-16 surrogate (\\uD800 at offset 5 of the body), "
          "which is not allowed"},
     };

@@ -16,7 +16,7 @@
 #include "server/store/writer.h"
 
 struct tmp_store {
-    char dir[64];     /* /tmp/dd-test-<name>-XXXXXX, removed by tmp_store_close() */
+    char dir[64]; /* /tmp/dd-test-<name>-XXXXXX, removed by tmp_store_close() */
     struct store *st;
     struct writer *w; /* NULL unless opened with a writer */
 };

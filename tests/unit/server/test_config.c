@@ -50,9 +50,12 @@ TEST(values)
         size_t off, size;
         long long want;
     } defaults[] = {
-        {MEMBER(header_timeout_ms), 10000}, {MEMBER(body_timeout_ms), 60000},
-        {MEMBER(keep_alive_timeout_ms), 30000}, {MEMBER(threads), 4096},
-        {MEMBER(handler_threads), 64}, {MEMBER(reference_max), 100000},
+        {MEMBER(header_timeout_ms), 10000},
+        {MEMBER(body_timeout_ms), 60000},
+        {MEMBER(keep_alive_timeout_ms), 30000},
+        {MEMBER(threads), 4096},
+        {MEMBER(handler_threads), 64},
+        {MEMBER(reference_max), 100000},
         {MEMBER(demo), 0}, /* --demo: off by default, a boolean like insecure */
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
@@ -90,7 +93,8 @@ TEST(values)
     } bad[] = {
         {"body_limit", "lots",
          "invalid value 'lots': expected a whole number from 1024 to 2147483648 "
-         "(bytes; KiB, MiB, GiB suffixes)", NULL},
+         "(bytes; KiB, MiB, GiB suffixes)",
+         NULL},
         {"eval_interval", "60", NULL, "invalid value '60': expected a duration such as"},
         {"body_timeout", "2h", NULL, NULL},
         {"eval_interval", "5ms", NULL, NULL},
@@ -183,9 +187,10 @@ TEST(settings_and_models)
     char err[256];
     char path[] = "/tmp/dd-test-config-XXXXXX";
     temp_file(path);
-    write_file(path,
-               "{\"alpha\": 0.05, \"settings\": {\"alpha\": 0.01, \"thresholds\": {\"psi\": 0.3}},"
-               " \"models\": {\"vit\": {\"window\": \"15m\", \"methods\": {\"confidence\": [\"ks\"]}}}}");
+    write_file(
+        path,
+        "{\"alpha\": 0.05, \"settings\": {\"alpha\": 0.01, \"thresholds\": {\"psi\": 0.3}},"
+        " \"models\": {\"vit\": {\"window\": \"15m\", \"methods\": {\"confidence\": [\"ks\"]}}}}");
     config_defaults(&c);
     CHECK_EQ_INT(config_load_file(&c, path, err, sizeof err), 0);
     struct model_settings ms;

@@ -170,14 +170,14 @@ TEST(bearer_spelling)
     fixture_with_key(&f, DD_ROLE_READ, 0);
     const char *key = f.key;
     char h[80];
-    const char *ok[] = {"Bearer %s", "bearer %s", "BEARER %s", "bEaReR %s", "Bearer   %s",
-                        "Bearer\t%s", "Bearer \t %s"};
+    const char *ok[] = {"Bearer %s",   "bearer %s",  "BEARER %s",   "bEaReR %s",
+                        "Bearer   %s", "Bearer\t%s", "Bearer \t %s"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         snprintf(h, sizeof h, ok[i], key);
         check_auth(f.auth, h, DD_ROLE_READ, AUTH_OK, DD_ROLE_READ);
     }
-    const char *refused[] = {"Basic %s", "Basic eHl6", "Bearer%s", "Bearerx %s", "Token %s",
-                             " Bearer %s", "Bearer: %s"};
+    const char *refused[] = {"Basic %s", "Basic eHl6", "Bearer%s",  "Bearerx %s",
+                             "Token %s", " Bearer %s", "Bearer: %s"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         snprintf(h, sizeof h, refused[i], key);
         check_auth(f.auth, h, DD_ROLE_READ, AUTH_UNAUTHORIZED, 0);

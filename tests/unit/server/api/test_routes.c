@@ -22,7 +22,7 @@
 /* ---- stubs: what routes_prepare() answered, and what auth says ---- */
 
 static struct {
-    int status;           /* 0: no answer */
+    int status; /* 0: no answer */
     char code[64];
     char message[512];
     int answers;
@@ -35,8 +35,8 @@ static struct {
     const char *authorization; /* the request's Authorization header */
 } auth_stub;
 
-void stub_reply_error(struct http_req *r, int status, const char *code, long index,
-                      const char *fmt, ...)
+void stub_reply_error(struct http_req *r, int status, const char *code, long index, const char *fmt,
+                      ...)
 {
     (void)r;
     (void)index;
@@ -63,8 +63,7 @@ const char *stub_header(const struct http_req *r, const char *name)
     return strcmp(name, "Authorization") == 0 ? auth_stub.authorization : NULL;
 }
 
-enum auth_verdict stub_auth_check(struct auth *a, const char *authorization, int need,
-                                  int *granted)
+enum auth_verdict stub_auth_check(struct auth *a, const char *authorization, int need, int *granted)
 {
     (void)a;
     (void)authorization;
@@ -209,7 +208,8 @@ TEST(params_in_order)
     struct http_req r;
     memset(&r, 0, sizeof r);
     CHECK_EQ_INT(match("/api/v1/models/{model}/versions/{version}/reference",
-                       "/api/v1/models/vit-b.16/versions/2024_01/reference", &r), 1);
+                       "/api/v1/models/vit-b.16/versions/2024_01/reference", &r),
+                 1);
     CHECK_EQ_STR(r.params[0], "vit-b.16");
     CHECK_EQ_STR(r.params[1], "2024_01");
     CHECK_EQ_STR(r.params[2], "");
@@ -327,8 +327,10 @@ TEST(bad_names)
     struct http_req r;
     auth_grants(AUTH_OK, DD_ROLE_ADMIN);
     /* (http.c gives the path uncleaned: "." and ".." segments get here) */
-    const char *bad[] = {"/api/v1/models/a~b/drift", "/api/v1/models/../drift",
-                         "/api/v1/models/./settings", "/api/v1/models/a b/events",
+    const char *bad[] = {"/api/v1/models/a~b/drift",
+                         "/api/v1/models/../drift",
+                         "/api/v1/models/./settings",
+                         "/api/v1/models/a b/events",
                          "/api/v1/models/m/versions/v%/reference",
                          "/api/v1/models/m/versions/../reference",
                          "/api/v1/models/\xc3\xa9/settings"};
@@ -355,12 +357,14 @@ TEST(no_params_left_from_other_routes)
     struct http_req r;
     memset(&r, 0, sizeof r);
     CHECK_EQ_INT(match("/api/v1/models/{model}/versions/{version}/reference",
-                       "/api/v1/models/a/versions/b/nothing", &r), 0);
+                       "/api/v1/models/a/versions/b/nothing", &r),
+                 0);
     CHECK_EQ_INT(match("/*", "/api/v1/models/a/versions/b/nothing", &r), 1);
     CHECK_EQ_STR(r.params[0], "");
     CHECK_EQ_STR(r.params[1], "");
     CHECK_EQ_INT(match("/api/v1/models/{model}/versions/{version}/reference",
-                       "/api/v1/models/a/versions/b/reference", &r), 1);
+                       "/api/v1/models/a/versions/b/reference", &r),
+                 1);
     CHECK_EQ_INT(match("/api/v1/models/{model}/settings", "/api/v1/models/c/settings", &r), 1);
     CHECK_EQ_STR(r.params[0], "c");
     CHECK_EQ_STR(r.params[1], "");

@@ -86,8 +86,8 @@ static int has_summary(struct fixture *f, const char *model, const char *version
 
 /* Another get of model/version at set gives e again, borrowed by the given
  * number, this get included; the get is put back. */
-static void check_same_entry(struct fixture *f, const char *model, const char *version,
-                             int64_t set, struct refcache_entry *e, int borrowers)
+static void check_same_entry(struct fixture *f, const char *model, const char *version, int64_t set,
+                             struct refcache_entry *e, int borrowers)
 {
     struct refcache_entry *again = NULL;
     CHECK_EQ_INT(refcache_get(f->c, model, version, set, &again), 0);

@@ -23,28 +23,35 @@ static void make(struct dd_batch *b, int n, double shift, unsigned seed)
         double u[6];
         for (int j = 0; j < 6; j++)
             u[j] = (double)rand() / RAND_MAX * (1 + j) + shift;
-        dd_buf_printf(&s, "{\"prediction\":\"%s\",\"label\":\"%s\",\"confidence\":%.6f,"
-                      "\"features\":{\"region\":\"r%d\"},\"embedding\":[%.6f,%.6f,%.6f,%.6f,%.6f,%.6f]}\n",
-                      i % 3 ? "cat" : "dog", i % 5 ? "cat" : "dog",
-                      (double)rand() / RAND_MAX * 0.5 + shift / 4, i % 4, u[0], u[1], u[2], u[3],
-                      u[4], u[5]);
+        dd_buf_printf(
+            &s,
+            "{\"prediction\":\"%s\",\"label\":\"%s\",\"confidence\":%.6f,"
+            "\"features\":{\"region\":\"r%d\"},\"embedding\":[%.6f,%.6f,%.6f,%.6f,%.6f,%.6f]}\n",
+            i % 3 ? "cat" : "dog", i % 5 ? "cat" : "dog",
+            (double)rand() / RAND_MAX * 0.5 + shift / 4, i % 4, u[0], u[1], u[2], u[3], u[4], u[5]);
     }
     struct dd_parse_error pe;
     CHECK_EQ_INT(dd_parse_events(s.data, s.len, DD_BODY_NDJSON, b, &pe), 0);
     dd_buf_release(&s);
 }
 
-static void report_of(const struct ref_prepared *r, const struct dd_batch *cur,
-                      struct dd_buf *json)
+static void report_of(const struct ref_prepared *r, const struct dd_batch *cur, struct dd_buf *json)
 {
     struct dd_eval_options o;
     dd_eval_options_default(&o);
     struct dd_report rep;
     char err[200];
     CHECK_EQ_INT(drift_evaluate(r, cur, &o, NULL, &rep, err, sizeof err), 0);
-    struct drift_meta m = {.model = "m", .version = "v", .from_ms = -1, .to_ms = -1,
-                           .n_cur_total = cur->n, .n_cur = cur->n, .n_ref = r->n_events,
-                           .computed_ms = -1, .ref_performance = r->performance, .cur = cur};
+    struct drift_meta m = {.model = "m",
+                           .version = "v",
+                           .from_ms = -1,
+                           .to_ms = -1,
+                           .n_cur_total = cur->n,
+                           .n_cur = cur->n,
+                           .n_ref = r->n_events,
+                           .computed_ms = -1,
+                           .ref_performance = r->performance,
+                           .cur = cur};
     drift_report_json(&m, &rep, json);
     dd_report_release(&rep);
 }

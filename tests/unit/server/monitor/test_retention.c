@@ -59,8 +59,8 @@ static void fixture_close(struct fixture *f)
 }
 
 /* n events of model/version at ts0, ts0 + step, ... */
-static void ingest(struct fixture *f, const char *model, const char *version, int n,
-                   int64_t ts0, int64_t step)
+static void ingest(struct fixture *f, const char *model, const char *version, int n, int64_t ts0,
+                   int64_t step)
 {
     struct dd_buf s;
     dd_buf_init(&s);
@@ -90,8 +90,8 @@ static const struct store_version_info *version_of(const struct store_model_info
 }
 
 /* The store's counters for one version: events, first and last ts. */
-static void check_version(struct fixture *f, const char *model, const char *version,
-                          int64_t events, int64_t first_ms, int64_t last_ms)
+static void check_version(struct fixture *f, const char *model, const char *version, int64_t events,
+                          int64_t first_ms, int64_t last_ms)
 {
     struct store_model_info *ms = NULL;
     size_t n = 0;

@@ -42,8 +42,7 @@ static void store_settings(struct fixture *f, const char *model, const char *bod
 
 /* What PUT .../settings does: the effective settings with body applied,
  * stored; out gets the JSON it answers. */
-static void put_settings(struct fixture *f, const char *model, const char *body,
-                         struct dd_buf *out)
+static void put_settings(struct fixture *f, const char *model, const char *body, struct dd_buf *out)
 {
     struct dd_settings_input *in = calloc(1, sizeof *in);
     struct dd_parse_error pe;
@@ -188,8 +187,9 @@ TEST(stored_layer)
     fixture_open(&f);
     f.d.settings_json = "{\"alpha\":0.02}";
     f.d.models_json = "{\"vit\":{\"window\":\"24h\",\"methods\":{\"confidence\":[\"psi\"]}}}";
-    store_settings(&f, "vit", "{\"reference_size\":200,\"methods\":{\"prediction\":[\"chi2\"]},"
-                              "\"thresholds\":{\"jensen_shannon\":0.2}}");
+    store_settings(&f, "vit",
+                   "{\"reference_size\":200,\"methods\":{\"prediction\":[\"chi2\"]},"
+                   "\"thresholds\":{\"jensen_shannon\":0.2}}");
     store_settings(&f, "bert", "{\"window\":\"last:5000\"}");
     struct model_settings ms;
     load_check(&f, "vit", &ms, 0.02, "24h", 200, 2);
@@ -285,9 +285,10 @@ TEST(parse_window)
     CHECK(w.from_ms == 0 && w.to_ms == 0);
     CHECK_EQ_INT(settings_parse_window("last:1", 0, &w), 0);
     CHECK_EQ_INT(settings_parse_window("last:10000000", 0, &w), 0);
-    const char *bad[] = {"", "junk", "0", "0m", "-5m", "15", "15 m", "15m ", "m", "1.5h",
-                         "1y", "last:0", "last:", "last:x", "last:5x", "last:-1",
-                         "last:10000001", "last", "LAST:5", "15m,1h"};
+    const char *bad[] = {"",        "junk",          "0",     "0m",     "-5m",
+                         "15",      "15 m",          "15m ",  "m",      "1.5h",
+                         "1y",      "last:0",        "last:", "last:x", "last:5x",
+                         "last:-1", "last:10000001", "last",  "LAST:5", "15m,1h"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         w.last_n = 77;
         int rc = settings_parse_window(bad[i], 1000, &w);

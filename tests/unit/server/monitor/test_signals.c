@@ -66,10 +66,13 @@ static void check_same(const struct signal_set *a, const struct signal_set *b)
 TEST(prepared_reference)
 {
     struct dd_batch ref, cur;
-    load("{\"prediction\":\"b\",\"confidence\":0.9,\"features\":{\"age\":30,\"f\":1},\"embedding\":[1,0]}\n"
-         "{\"prediction\":\"a\",\"confidence\":0.1,\"features\":{\"age\":20,\"f\":2},\"embedding\":[0,1],"
+    load("{\"prediction\":\"b\",\"confidence\":0.9,\"features\":{\"age\":30,\"f\":1},\"embedding\":"
+         "[1,0]}\n"
+         "{\"prediction\":\"a\",\"confidence\":0.1,\"features\":{\"age\":20,\"f\":2},\"embedding\":"
+         "[0,1],"
          "\"label\":\"a\"}\n"
-         "{\"prediction\":\"b\",\"confidence\":0.5,\"features\":{\"age\":25,\"f\":1},\"embedding\":[1,1],"
+         "{\"prediction\":\"b\",\"confidence\":0.5,\"features\":{\"age\":25,\"f\":1},\"embedding\":"
+         "[1,1],"
          "\"label\":\"a\"}\n",
          &ref);
     load("{\"prediction\":\"c\",\"confidence\":0.2,\"features\":{\"age\":1,\"f\":\"x\",\"new\":3},"
@@ -96,8 +99,8 @@ TEST(prepared_reference)
     const struct dd_signal_input *f = find(&a, "feature:f");
     CHECK(f && f->kind == DD_SIGNAL_CATEGORICAL && f->n_ref == 3 && f->n_cur == 1);
     /* order: the reference's features, then the new one, then performance */
-    const char *order[] = {"confidence", "prediction", "embedding", "feature:age", "feature:f",
-                           "feature:new", "performance"};
+    const char *order[] = {"confidence", "prediction",  "embedding",  "feature:age",
+                           "feature:f",  "feature:new", "performance"};
     CHECK_EQ_INT(a.n, 7);
     for (size_t i = 0; i < a.n && i < 7; i++)
         CHECK_EQ_STR(a.inputs[i].name, order[i]);
@@ -161,8 +164,9 @@ TEST(signal_arrays)
     struct signals_ref *r = signals_ref_build(ref.events, ref.n);
     CHECK_EQ_INT(signals_build_cur(r, cur.events, cur.n, &s, err, sizeof err), 0);
     /* report order: fixed signals, embedding, features, probability classes */
-    const char *order[] = {"confidence", "prediction", "latency", "embedding", "feature:age",
-                           "feature:country", "feature:mixed", "probability:0", "probability:1"};
+    const char *order[] = {"confidence",    "prediction",    "latency",
+                           "embedding",     "feature:age",   "feature:country",
+                           "feature:mixed", "probability:0", "probability:1"};
     CHECK_EQ_INT(s.n, 9);
     for (size_t i = 0; i < s.n && i < 9; i++)
         CHECK_EQ_STR(s.inputs[i].name, order[i]);
@@ -175,7 +179,8 @@ TEST(signal_arrays)
     const struct dd_signal_input *p = find(&s, "prediction");
     CHECK(p && p->kind == DD_SIGNAL_CATEGORICAL && p->n_ref == 3 && p->n_cur == 1);
     CHECK(p && p->n_categories == 3);
-    CHECK(p && !p->ref_cat && ref_count(p, "dog") == 1 && !strcmp(p->categories[p->cur_cat[0]], "dog"));
+    CHECK(p && !p->ref_cat && ref_count(p, "dog") == 1 &&
+          !strcmp(p->categories[p->cur_cat[0]], "dog"));
     CHECK(p && ref_count(p, "7") == 1 && ref_count(p, "cat") == 1);
 
     const struct dd_signal_input *age = find(&s, "feature:age");

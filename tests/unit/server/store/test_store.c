@@ -131,10 +131,14 @@ static void seed(struct store *s)
     CHECK_EQ_INT(ingest(s, "vit",
                         "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
                         "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
-                        "\"ts\":1795341500000}]}", &r), 0);
-    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
-                                  "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
-                        &r), 0);
+                        "\"ts\":1795341500000}]}",
+                        &r),
+                 0);
+    CHECK_EQ_INT(ingest(s, "vit",
+                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
+                        "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
+                        &r),
+                 0);
     CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
 }
 
@@ -157,20 +161,27 @@ TEST(insert_and_counts)
     CHECK_EQ_INT(ingest(s, "vit",
                         "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
                         "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
-                        "\"ts\":1795341500000}]}", &r), 0);
+                        "\"ts\":1795341500000}]}",
+                        &r),
+                 0);
     CHECK_EQ_INT(r.accepted, 3);
     CHECK_EQ_INT(r.duplicates, 0);
-    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
-                                  "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
-                        &r), 0);
+    CHECK_EQ_INT(ingest(s, "vit",
+                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
+                        "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
+                        &r),
+                 0);
     CHECK_EQ_INT(r.accepted, 2);
     CHECK_EQ_INT(r.duplicates, 1);
     /* the same id in another model is another event */
     CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
     CHECK_EQ_INT(r.accepted, 1);
     /* dimension fixed by the first embedding: nothing of a conflicting batch is stored */
-    CHECK_EQ_INT(ingest(s, "vit", "{\"events\":[{\"id\":\"z\",\"prediction\":\"q\"},"
-                                  "{\"embedding\":[1,2]}]}", &r), DD_ECONFLICT);
+    CHECK_EQ_INT(ingest(s, "vit",
+                        "{\"events\":[{\"id\":\"z\",\"prediction\":\"q\"},"
+                        "{\"embedding\":[1,2]}]}",
+                        &r),
+                 DD_ECONFLICT);
     CHECK_EQ_INT(r.conflict_index, 1);
     CHECK_EQ_INT(r.model_dim, 3);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE event_id = 'z'"), 0);
@@ -202,7 +213,8 @@ TEST(labels)
     seed(s);
     struct dd_labels l;
     struct dd_parse_error pe;
-    const char *lb = "{\"labels\":[{\"id\":\"a\",\"label\":\"cat\"},{\"id\":\"q\",\"label\":\"x\"}]}";
+    const char *lb =
+        "{\"labels\":[{\"id\":\"a\",\"label\":\"cat\"},{\"id\":\"q\",\"label\":\"x\"}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &pe), 0);
     size_t up = 9, unk = 9;
     store_w_begin(s);
@@ -227,9 +239,10 @@ TEST(reference_range)
     struct store_range_sample rs = {.from_ms = 0, .to_ms = 1795341600000LL, .max = 3};
     CHECK_EQ_INT(store_r_range_sample(s, "vit", "default", &rs), 0);
     CHECK(rs.in_range == 4 && rs.n_ids == 2);
-#define VIT_DEFAULT_IDS "SELECT e.id FROM events e JOIN versions v ON v.id = e.version_id" \
-                        " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"       \
-                        " AND v.name = 'default' ORDER BY e.ts, e.id"
+#define VIT_DEFAULT_IDS                                                                            \
+    "SELECT e.id FROM events e JOIN versions v ON v.id = e.version_id"                             \
+    " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"                                     \
+    " AND v.name = 'default' ORDER BY e.ts, e.id"
     CHECK_EQ_INT(rs.ids[0], query_int(VIT_DEFAULT_IDS " LIMIT 1"));
     CHECK_EQ_INT(rs.ids[1], query_int(VIT_DEFAULT_IDS " LIMIT 1 OFFSET 2"));
     store_w_begin(s);
@@ -241,7 +254,8 @@ TEST(reference_range)
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_events"), 2);
     /* the first event in time order is always kept */
     CHECK_EQ_INT(query_int("SELECT MIN(r.ts) = (SELECT MIN(ts) FROM events WHERE version_id ="
-                           " r.version_id) FROM ref_events r"), 1);
+                           " r.version_id) FROM ref_events r"),
+                 1);
     /* under the cap: nothing chosen, the writer takes the range whole ... */
     rs.max = 4;
     CHECK_EQ_INT(store_r_range_sample(s, "vit", "default", &rs), 0);
@@ -282,7 +296,8 @@ TEST(reference_events_and_windows)
     struct store_reference ref;
     int exists = 0;
     struct dd_batch rb;
-    const char *refbody = "{\"events\":[{\"confidence\":0.5},{\"confidence\":0.6,\"embedding\":[1,2,3]}]}";
+    const char *refbody =
+        "{\"events\":[{\"confidence\":0.5},{\"confidence\":0.6,\"embedding\":[1,2,3]}]}";
     CHECK_EQ_INT(dd_parse_events(refbody, strlen(refbody), DD_BODY_JSON, &rb, &pe_store), 0);
     store_w_begin(s);
     CHECK_EQ_INT(store_w_set_reference_events(s, "vit", "v2", &rb, &r), 0);
@@ -340,10 +355,12 @@ TEST(freeze_reference)
     store_w_commit(s);
     check_reference(s, "default", "auto", 2);
     /* the first two in (ts, id) order: a (cat) and b (the embedding) */
-    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_events r JOIN versions v ON v.id = r.version_id"
-                           " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"
-                           " AND v.name = 'default' AND (r.prediction = 'cat' OR r.embedding"
-                           " IS NOT NULL)"), 2);
+    CHECK_EQ_INT(
+        query_int("SELECT COUNT(*) FROM ref_events r JOIN versions v ON v.id = r.version_id"
+                  " JOIN models m ON m.id = v.model_id WHERE m.name = 'vit'"
+                  " AND v.name = 'default' AND (r.prediction = 'cat' OR r.embedding"
+                  " IS NOT NULL)"),
+        2);
     /* an explicit reference stays */
     struct dd_batch rb;
     const char *refbody = "{\"events\":[{\"confidence\":0.5}]}";
@@ -404,20 +421,26 @@ TEST(evaluations_and_history)
     struct store *s = open_fresh();
     seed(s);
     struct dd_result res[2] = {
-        {.signal = "confidence", .method = "ks", .statistic = 0.5, .p_value = 0.01,
-         .threshold = 0.05, .drift = 1, .n_ref = 10, .n_cur = 20},
+        {.signal = "confidence",
+         .method = "ks",
+         .statistic = 0.5,
+         .p_value = 0.01,
+         .threshold = 0.05,
+         .drift = 1,
+         .n_ref = 10,
+         .n_cur = 20},
         {.signal = "latency", .method = "ks", .status = DD_EINSUFFICIENT},
     };
     struct dd_report rep = {.results = res, .n_results = 2};
     store_w_begin(s);
-    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "default", "1h", 1000, "drift", &rep,
-                                           "{\"n\":1}"), 0);
+    CHECK_EQ_INT(
+        store_w_insert_evaluation(s, "vit", "default", "1h", 1000, "drift", &rep, "{\"n\":1}"), 0);
     res[0].p_value = NAN;
     res[0].drift = 0;
-    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "default", "1h", 2000, "ok", &rep,
-                                           "{\"n\":2}"), 0);
-    CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "default", "2m", 1500, "ok", &rep,
-                                           "{\"n\":3}"), 0);
+    CHECK_EQ_INT(
+        store_w_insert_evaluation(s, "vit", "default", "1h", 2000, "ok", &rep, "{\"n\":2}"), 0);
+    CHECK_EQ_INT(
+        store_w_insert_evaluation(s, "vit", "default", "2m", 1500, "ok", &rep, "{\"n\":3}"), 0);
     CHECK_EQ_INT(store_w_insert_evaluation(s, "vit", "v9", "1h", 1000, "ok", &rep, "{}"),
                  DD_ENOTFOUND);
     store_w_commit(s);
@@ -440,15 +463,14 @@ TEST(evaluations_and_history)
     store_models_free(ms, n);
 
     struct store_point *pts = NULL;
-    CHECK_EQ_INT(store_r_history(s, "vit", "default", "confidence", "ks", 0, 1800, 10, &pts,
-                                 &n), 0);
+    CHECK_EQ_INT(store_r_history(s, "vit", "default", "confidence", "ks", 0, 1800, 10, &pts, &n),
+                 0);
     CHECK_EQ_INT(n, 2);
     CHECK(n == 2 && pts[0].t_ms == 1000 && pts[1].t_ms == 1500);
     CHECK(n == 2 && pts[0].drift == 1 && pts[0].p_value == 0.01 && isnan(pts[1].p_value));
     free(pts);
     /* at most max_points, the most recent */
-    CHECK_EQ_INT(store_r_history(s, "vit", "default", "confidence", "ks", 0, 5000, 1, &pts, &n),
-                 0);
+    CHECK_EQ_INT(store_r_history(s, "vit", "default", "confidence", "ks", 0, 5000, 1, &pts, &n), 0);
     CHECK(n == 1 && pts[0].t_ms == 2000);
     free(pts);
     /* insufficient data is not plotted */
@@ -504,46 +526,63 @@ TEST(query_helper)
     seed(s);
     struct dd_buf b;
     dd_buf_init(&b);
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .model = "vit", .version = "default",
-                     .sql = "SELECT event_id FROM events WHERE version_id = ?1 AND event_id"
-                            " IS NOT NULL AND event_id > ?2 ORDER BY event_id",
-                     .args = STORE__ARGS(STORE__TEXT("a")), .row = text_rows, .arg = &b}),
-                 0);
+    CHECK_EQ_INT(
+        store__read(s,
+                    &(struct store__query){
+                        .what = "test",
+                        .model = "vit",
+                        .version = "default",
+                        .sql = "SELECT event_id FROM events WHERE version_id = ?1 AND event_id"
+                               " IS NOT NULL AND event_id > ?2 ORDER BY event_id",
+                        .args = STORE__ARGS(STORE__TEXT("a")),
+                        .row = text_rows,
+                        .arg = &b}),
+        0);
     CHECK_EQ_STR(b.data, "b;c;");
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .model = "vit", .version = "v9",
-                     .sql = "SELECT 1", .row = text_rows, .arg = &b}),
+    CHECK_EQ_INT(store__read(s, &(struct store__query){.what = "test",
+                                                       .model = "vit",
+                                                       .version = "v9",
+                                                       .sql = "SELECT 1",
+                                                       .row = text_rows,
+                                                       .arg = &b}),
                  DD_ENOTFOUND);
     int64_t v = -1;
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .sql = "SELECT ?1 + ?2",
-                     .args = STORE__ARGS(STORE__INT(40), STORE__INT(2)),
-                     .row = store__row_int64, .arg = &v, .one = 1}),
-                 0);
+    CHECK_EQ_INT(
+        store__read(s, &(struct store__query){.what = "test",
+                                              .sql = "SELECT ?1 + ?2",
+                                              .args = STORE__ARGS(STORE__INT(40), STORE__INT(2)),
+                                              .row = store__row_int64,
+                                              .arg = &v,
+                                              .one = 1}),
+        0);
     CHECK_EQ_INT(v, 42);
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .sql = "SELECT 1 WHERE 0", .one = 1}),
-                 DD_ENOTFOUND);
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .sql = "SELECT length(?1)",
-                     .args = STORE__ARGS(STORE__BLOB("abc", 3)),
-                     .row = store__row_int64, .arg = &v}),
+    CHECK_EQ_INT(
+        store__read(s, &(struct store__query){.what = "test", .sql = "SELECT 1 WHERE 0", .one = 1}),
+        DD_ENOTFOUND);
+    CHECK_EQ_INT(store__read(s, &(struct store__query){.what = "test",
+                                                       .sql = "SELECT length(?1)",
+                                                       .args = STORE__ARGS(STORE__BLOB("abc", 3)),
+                                                       .row = store__row_int64,
+                                                       .arg = &v}),
                  0);
     CHECK_EQ_INT(v, 3);
     int64_t changes = -1;
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .sql = "UPDATE events SET label = ?1 WHERE label IS NULL",
-                     .args = STORE__ARGS(STORE__TEXT("l")), .changes = &changes}),
-                 0);
+    CHECK_EQ_INT(
+        store__read(
+            s, &(struct store__query){.what = "test",
+                                      .sql = "UPDATE events SET label = ?1 WHERE label IS NULL",
+                                      .args = STORE__ARGS(STORE__TEXT("l")),
+                                      .changes = &changes}),
+        0);
     CHECK_EQ_INT(changes, 6);
     /* failures: a statement that does not prepare, one that fails to step */
     CHECK_EQ_INT(store__read(s, &(struct store__query){.what = "test", .sql = "SELECT nope"}),
                  DD_EIO);
-    CHECK_EQ_INT(store__read(s, &(struct store__query){
-                     .what = "test", .sql = "INSERT INTO models (id, name, created_at)"
-                                            " VALUES (1, 'dup', 0)"}),
-                 DD_EIO);
+    CHECK_EQ_INT(
+        store__read(s, &(struct store__query){.what = "test",
+                                              .sql = "INSERT INTO models (id, name, created_at)"
+                                                     " VALUES (1, 'dup', 0)"}),
+        DD_EIO);
     dd_buf_release(&b);
     store_close(s);
     remove_dir();
@@ -595,11 +634,14 @@ TEST(reopen_and_upgrade)
     /* a version-5 database (PCA-only summaries) gets whole prepared
      * references: the old rows go, they are prepared again on first use */
     exec_sql("DROP TABLE ref_summaries; CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY,"
-             " set_at INTEGER NOT NULL, pca BLOB NOT NULL); INSERT INTO ref_summaries VALUES (1, 2, x'00');"
+             " set_at INTEGER NOT NULL, pca BLOB NOT NULL); INSERT INTO ref_summaries VALUES (1, "
+             "2, x'00');"
              "DELETE FROM schema_migrations WHERE version >= 6");
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
-    CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM pragma_table_info('ref_summaries') WHERE name = 'summary'"), 1);
+    CHECK_EQ_INT(
+        query_int("SELECT COUNT(*) FROM pragma_table_info('ref_summaries') WHERE name = 'summary'"),
+        1);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_summaries"), 0);
     store_close(s);
     remove_dir();

@@ -333,10 +333,12 @@ TEST(named_results)
     struct writer *w = start(&s);
     struct writer_result res;
     /* events: ingest */
-    submit_body(w, "{\"events\":[{\"id\":\"a\",\"ts\":1000,\"confidence\":0.1},"
-                   "{\"id\":\"b\",\"ts\":2000,\"confidence\":0.2},"
-                   "{\"id\":\"c\",\"ts\":3000,\"confidence\":0.3},"
-                   "{\"id\":\"a\",\"ts\":1000,\"confidence\":0.1}]}", &res);
+    submit_body(w,
+                "{\"events\":[{\"id\":\"a\",\"ts\":1000,\"confidence\":0.1},"
+                "{\"id\":\"b\",\"ts\":2000,\"confidence\":0.2},"
+                "{\"id\":\"c\",\"ts\":3000,\"confidence\":0.3},"
+                "{\"id\":\"a\",\"ts\":1000,\"confidence\":0.1}]}",
+                &res);
     CHECK_EQ_INT(res.rc, 0);
     CHECK_EQ_INT(res.ingest.accepted, 3);
     CHECK_EQ_INT(res.ingest.duplicates, 1);
@@ -412,8 +414,10 @@ TEST(freeze_reference)
     struct store *s;
     struct writer *w = start(&s);
     struct writer_result res;
-    submit_body(w, "{\"events\":[{\"ts\":3000,\"confidence\":0.3},{\"ts\":1000,\"confidence\":0.1},"
-                   "{\"ts\":2000,\"confidence\":0.2},{\"ts\":4000,\"confidence\":0.4}]}", &res);
+    submit_body(w,
+                "{\"events\":[{\"ts\":3000,\"confidence\":0.3},{\"ts\":1000,\"confidence\":0.1},"
+                "{\"ts\":2000,\"confidence\":0.2},{\"ts\":4000,\"confidence\":0.4}]}",
+                &res);
     CHECK_EQ_INT(res.rc, 0);
     writer_submit_freeze_reference(w, "m", "default", 3, &res);
     CHECK_EQ_INT(res.rc, 0);
