@@ -1,6 +1,9 @@
 /* answer.c — a writer's error code as an HTTP answer (answer.h). */
 #include "server/api/answer.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "base/err.h"
 
 static const struct answer_row rows[] = {
@@ -12,6 +15,12 @@ static const struct answer_row rows[] = {
      "storage is full: the disk holding the database has no space left; nothing was stored,"
      " retry after the Retry-After delay"},
     {DD_ENOTFOUND, 404, "not_found", 0, NULL},
+    /* what reads answer (a window or parameter they cannot use, data that
+     * cannot be compared); writes never see these */
+    {DD_EINVAL, 400, "invalid_query", 0, "invalid request"},
+    {DD_EDIM, 409, "conflict", 0, "embedding dimensions differ"},
+    {DD_ECONFLICT, 409, "conflict", 0, "conflict"},
+    {DD_ETOOBIG, 413, "payload_too_large", 0, "too large"},
     {0, 500, "internal", 0, "could not store the request"},
 };
 
@@ -21,6 +30,20 @@ const struct answer_row *answer_lookup(int rc)
     while (row->rc != 0 && row->rc != rc)
         row++;
     return row;
+}
+
+void answer_error(struct http_req *r, int rc, const char *fmt, ...)
+{
+    const struct answer_row *row = answer_lookup(rc);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (row->retry_after_s > 0)
+        http_reply_error_retry(r, row->status, row->code, row->retry_after_s, "%s", msg);
+    else
+        http_reply_error(r, row->status, row->code, -1, "%s", msg);
 }
 
 void answer_writer_error(struct http_req *r, int rc)

@@ -1,10 +1,12 @@
-/* answer.h — the one mapping from a writer's error code to its HTTP answer.
+/* answer.h — the one mapping from an error code (DD_E*) to its HTTP answer.
  *
  * Every handler that writes through the writer (events, labels, reference
- * PUT, settings PUT) answers a failed job with answer_writer_error(), so the
- * same failure gets the same status, API error code, Retry-After and
- * message everywhere.  A 409 conflict needs the batch (which event, which
- * dimension): handlers answer it themselves before calling this.
+ * PUT, settings PUT) answers a failed job with answer_writer_error(), and a
+ * failed read or evaluation with answer_error(), so the same failure gets
+ * the same status, API error code and Retry-After everywhere.  A 409
+ * conflict of a batch needs the batch (which event, which dimension):
+ * handlers answer it themselves before calling this.  (Parse errors carry
+ * their own code from ingest/parse.h.)
  *
  * Threading: read-only table; any thread.
  */
@@ -28,7 +30,12 @@ struct answer_row {
 /* The row for a writer's rc (never 0): the default row (500 internal) for
  * a code not in the table. */
 const struct answer_row *answer_lookup(int rc);
-/* Sends the answer of answer_lookup(rc); the caller just returns. */
+/* Sends the answer of answer_lookup(rc) with the caller's message (e.g. the
+ * evaluator's error text); the caller just returns. */
+void answer_error(struct http_req *r, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Sends the answer of answer_lookup(rc) with the table's message; the
+ * caller just returns. */
 void answer_writer_error(struct http_req *r, int rc);
 
 #endif

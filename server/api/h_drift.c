@@ -13,6 +13,7 @@
 
 #include "base/err.h"
 #include "base/timefmt.h"
+#include "server/api/answer.h"
 #include "server/api/api.h"
 #include "server/monitor/distributions.h"
 #include "server/monitor/evaluator.h"
@@ -82,22 +83,10 @@ void h_drift_get(struct http_req *r)
     char err[256];
     int rc = evaluate_version(api_of(r)->mon, r->params[0], version, window, now, &b, NULL, NULL,
                               err, sizeof err);
-    switch (rc) {
-    case 0:
+    if (rc == 0)
         http_reply_json(r, 200, &b);
-        break;
-    case DD_EINVAL:
-        http_reply_error(r, 400, "invalid_query", -1, "%s", err);
-        break;
-    case DD_ENOTFOUND:
-        http_reply_error(r, 404, "not_found", -1, "%s", err);
-        break;
-    case DD_EDIM:
-        http_reply_error(r, 409, "conflict", -1, "%s", err);
-        break;
-    default:
-        http_reply_error(r, 500, "internal", -1, "%s", err);
-    }
+    else
+        answer_error(r, rc, "%s", err);
     dd_buf_release(&b);
 }
 
@@ -207,12 +196,7 @@ void h_distributions(struct http_req *r)
     int rc = window_load(api_of(r)->mon, r->params[0], version, has_window ? window : NULL, now, &d,
                          err, sizeof err);
     if (rc != 0) {
-        int status = rc == DD_EINVAL ? 400 : rc == DD_ENOTFOUND ? 404 : 500;
-        http_reply_error(r, status,
-                         status == 400   ? "invalid_query"
-                         : status == 404 ? "not_found"
-                                         : "internal",
-                         -1, "%s", err);
+        answer_error(r, rc, "%s", err);
         dd_buf_release(&b);
         return;
     }
@@ -223,7 +207,7 @@ void h_distributions(struct http_req *r)
     else if (rc == DD_ENOTFOUND)
         http_reply_error(r, 404, "not_found", -1, "no signal '%s' in this window", only);
     else
-        http_reply_error(r, 409, "conflict", -1, "%s", err);
+        answer_error(r, rc, "%s", err);
     dd_buf_release(&b);
     window_data_release(api_of(r)->mon, &d);
 }

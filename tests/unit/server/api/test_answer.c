@@ -30,8 +30,18 @@ int main(void)
     CHECK_EQ_STR(a->code, "not_found");
     CHECK_EQ_INT(a->retry_after_s, 0);
 
+    /* what reads answer: a window they cannot use, data that cannot be compared */
+    a = answer_lookup(DD_EINVAL);
+    CHECK_EQ_INT(a->status, 400);
+    CHECK_EQ_STR(a->code, "invalid_query");
+    a = answer_lookup(DD_EDIM);
+    CHECK_EQ_INT(a->status, 409);
+    CHECK_EQ_STR(a->code, "conflict");
+    a = answer_lookup(DD_ETOOBIG);
+    CHECK_EQ_INT(a->status, 413);
+
     /* anything else is a bug: 500 internal, no Retry-After */
-    const int others[] = {DD_EIO, DD_ENOMEM, DD_EINTERNAL, DD_EINVAL, -999};
+    const int others[] = {DD_EIO, DD_ENOMEM, DD_EINTERNAL, -999};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         a = answer_lookup(others[i]);
         CHECK_EQ_INT(a->status, 500);
