@@ -38,6 +38,11 @@ class Server:
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
         cmd = [DRIFTD, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db] + self.args
+        if not any(a == "--threads" or a.startswith("--threads=") for a in self.args):
+            # 256 connection threads unless a test asks for more (the flood does): ctest runs
+            # two suites at once, and several 4,096-thread servers (ASan ones above all) can
+            # run the machine out of threads
+            cmd += ["--threads", "256"]
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, env=self.env)
         if wait:
             deadline = time.time() + 20

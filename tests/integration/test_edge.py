@@ -618,6 +618,7 @@ class FloodDriver(threading.Thread):
 
 
 class Flood(EdgeTest):
+    SERVER_ARGS = ("--threads", "4096")  # the default; the harness gives others 256
 
     @classmethod
     def setUpClass(cls):
