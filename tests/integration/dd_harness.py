@@ -56,6 +56,10 @@ class Server:
                 except OSError:
                     pass
                 time.sleep(0.05)
+            # a server left behind keeps its threads (4,096 by default): kill it first
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
             raise RuntimeError("driftd did not become ready:\n" + self.logs())
         return self
 
