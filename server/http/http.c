@@ -576,12 +576,17 @@ static int read_body_or_reply(struct http_server *h, struct http_req *r, const s
         return -1;
     }
     if (!f->chunked)
-        dd_buf_reserve(&r->body, (size_t)f->content_length + 1);
+        dd_buf_reserve(&r->body, (size_t)f->content_length);
     struct body_watch w;
     watch_begin(h, &w, h->opt.body_timeout_ms);
     int failed = 0;
     for (;;) {
-        dd_buf_reserve(&r->body, 65536);
+        /* a known length is read into its one buffer and no further: growing it
+         * for one more read that returns 0 copied every body once more */
+        if (!f->chunked && (long long)r->body.len == f->content_length)
+            break;
+        if (f->chunked)
+            dd_buf_reserve(&r->body, 65536);
         size_t room = r->body.cap - r->body.len - 1;
         int n = mg_read(r->conn, r->body.data + r->body.len, room);
         if (atomic_load(&w.expired))
