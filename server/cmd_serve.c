@@ -23,7 +23,6 @@
 #include "server/demo.h"
 #include "server/monitor/evaluator.h"
 #include "server/http/http.h"
-#include "server/api/metrics.h"
 #include "server/monitor/refcache.h"
 #include "server/monitor/retention.h"
 #include "server/api/routes.h"
@@ -143,12 +142,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the retention thread\n");
         goto out;
     }
-    int nroutes;
-    const struct route *rt = routes_table(&nroutes);
-    static const char *patterns[METRICS_MAX_ROUTES];
-    for (int i = 0; i < nroutes && i < METRICS_MAX_ROUTES; i++)
-        patterns[i] = rt[i].pattern;
-    metrics_init(patterns, nroutes);
+    routes_metrics_init();
     app_fill_api(&app);
     struct http_options ho;
     config_http_options(&app.cfg, &ho);

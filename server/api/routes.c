@@ -34,6 +34,14 @@ static const struct route routes[] = {
 _Static_assert(sizeof routes / sizeof routes[0] <= METRICS_MAX_ROUTES,
                "every route needs its own request-metrics row (metrics.h)");
 
+void routes_metrics_init(void)
+{
+    static const char *patterns[sizeof routes / sizeof routes[0]];
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        patterns[i] = routes[i].pattern;
+    metrics_init(patterns, (int)(sizeof routes / sizeof routes[0]));
+}
+
 const struct route *routes_table(int *n)
 {
     *n = (int)(sizeof routes / sizeof routes[0]);

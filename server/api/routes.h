@@ -27,6 +27,9 @@ int routes_prepare(struct http_req *r);
 /* The hooks for http_start(): routes_prepare(), and request metrics
  * (metrics.h) for every answer. */
 extern const struct http_hooks routes_http_hooks;
+/* Gives metrics.h the route patterns (one histogram row each); once, before
+ * http_start(). */
+void routes_metrics_init(void);
 /* The table, for tests and docs; *n gets its length. */
 const struct route *routes_table(int *n);
 

@@ -55,7 +55,6 @@
 #include "server/api/auth.h"
 #include "server/config.h"
 #include "server/http/http.h"
-#include "server/api/metrics.h"
 #include "server/monitor/refcache.h"
 #include "server/api/routes.h"
 #include "server/store/store.h"
@@ -184,12 +183,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     g_app.mon.refcache = refcache_new(g_app.mon.store, g_app.mon.writer);
     config_monitor_env(&g_app.cfg, &g_app.mon);
     app_fill_api(&g_app);
-    int nroutes;
-    const struct route *rt = routes_table(&nroutes);
-    static const char *patterns[64];
-    for (int i = 0; i < nroutes && i < 64; i++)
-        patterns[i] = rt[i].pattern;
-    metrics_init(patterns, nroutes < 64 ? nroutes : 64);
+    routes_metrics_init();
 
     for (int attempt = 0;; attempt++) {
         g_port = free_port();
