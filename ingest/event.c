@@ -32,12 +32,19 @@ int dd_features_next(const uint8_t *p, size_t len, size_t *pos, struct dd_featur
         return DD_EINVAL;
     uint8_t type = p[i], nlen = p[i + 1];
     i += 2;
-    if (type > 1 || len - i < nlen)
+    if (type > 2 || len - i < nlen)
         return DD_EINVAL;
     f->name = (const char *)p + i;
     f->name_len = nlen;
     i += nlen;
-    if (type == 0) {
+    f->is_missing = 0;
+    if (type == 2) {
+        f->is_missing = 1;
+        f->is_string = 0;
+        f->num = 0;
+        f->str = NULL;
+        f->str_len = 0;
+    } else if (type == 0) {
         if (len - i < 8)
             return DD_EINVAL;
         memcpy(&f->num, p + i, 8);

@@ -7,9 +7,10 @@
  *
  * Features are kept encoded (the same bytes the store writes to its BLOB
  * column), so the hot path copies them once:
- *   per feature: u8 type (0 number, 1 string), u8 name_len, name bytes, then
- *   a little-endian f64 (number) or u16 len + bytes (string); features_len
- *   marks the end.
+ *   per feature: u8 type (0 number, 1 string, 2 missing), u8 name_len, name
+ *   bytes, then a little-endian f64 (number), u16 len + bytes (string) or
+ *   nothing (missing: JSON null, an empty CSV cell); features_len marks the
+ *   end.
  * dd_features_next() walks them.
  */
 #ifndef DD_EVENT_H
@@ -30,6 +31,10 @@ enum dd_event_has {
     DD_HAS_TS = 1u << 0,
     DD_HAS_CONFIDENCE = 1u << 1,
     DD_HAS_LATENCY = 1u << 2,
+    DD_HAS_PREDICTION_NUM = 1u << 3, /* the prediction was a JSON number with a
+                                        fraction or exponent (a regression
+                                        model): prediction_num holds it and
+                                        prediction its %.17g text */
 };
 
 struct dd_event {
@@ -37,6 +42,7 @@ struct dd_event {
     const char *version;    /* never NULL: "default" when absent */
     int64_t ts_ms;          /* valid when has & DD_HAS_TS */
     const char *prediction; /* NULL when absent; integers as decimal */
+    double prediction_num;  /* valid when has & DD_HAS_PREDICTION_NUM */
     const char *label;      /* NULL when absent */
     double confidence;      /* valid when has & DD_HAS_CONFIDENCE */
     double latency_ms;      /* valid when has & DD_HAS_LATENCY */
@@ -64,7 +70,8 @@ void dd_batch_release(struct dd_batch *b);
 struct dd_feature {
     const char *name;
     size_t name_len;
-    int is_string;
+    int is_string;  /* 1: str/str_len hold the value */
+    int is_missing; /* 1: null / empty cell, neither num nor str is set */
     double num;
     const char *str;
     size_t str_len;
