@@ -3,6 +3,10 @@
  * Each failing check prints file, line, the expression and both values,
  * counts the failure and goes on; CHECK_DONE() returns the exit status
  * (libuv's ASSERT_EQ, but non-fatal so one run shows every failure).
+ * Compare with the typed checks (CHECK_EQ_INT, _STR, _DBL, _PTR, _MEM,
+ * CHECK_CLOSE, CHECK_CMP_INT/_DBL, CHECK_CONTAINS, CHECK_STARTS_WITH) so
+ * that a failure shows both sides; plain CHECK() is for conditions with no
+ * two values to show (a flag, a predicate).
  *
  * Named cases (libuv's TEST_IMPL), each runnable on its own:
  *
@@ -72,6 +76,98 @@ static int check_count;
         if (!(fabs(va_ - vb_) <= (abs_tol) + (rel_tol)*fabs(vb_))) {                               \
             fprintf(stderr, "%s:%d: %s ~= %s failed: %.17g vs %.17g\n", __FILE__, __LINE__, #a,    \
                     #b, va_, vb_);                                                                 \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* a OP b on integers, printing both: CHECK_CMP_INT(n, <=, 31) */
+#define CHECK_CMP_INT(a, op, b)                                                                    \
+    do {                                                                                           \
+        long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
+        check_count++;                                                                             \
+        if (!(va_ op vb_)) {                                                                       \
+            fprintf(stderr, "%s:%d: %s %s %s failed: %lld vs %lld\n", __FILE__, __LINE__, #a, #op, \
+                    #b, va_, vb_);                                                                 \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* a OP b on doubles, printing both: CHECK_CMP_DBL(p, <, 1e-6).  NaN fails
+ * every comparison but != (as in C). */
+#define CHECK_CMP_DBL(a, op, b)                                                                    \
+    do {                                                                                           \
+        double va_ = (a), vb_ = (b);                                                               \
+        check_count++;                                                                             \
+        if (!(va_ op vb_)) {                                                                       \
+            fprintf(stderr, "%s:%d: %s %s %s failed: %.17g vs %.17g\n", __FILE__, __LINE__, #a,    \
+                    #op, #b, va_, vb_);                                                            \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* exactly equal doubles (infinities too; NaN never) */
+#define CHECK_EQ_DBL(a, b) CHECK_CMP_DBL(a, ==, b)
+
+#define CHECK_EQ_PTR(a, b)                                                                         \
+    do {                                                                                           \
+        const void *pa_ = (a), *pb_ = (b);                                                         \
+        check_count++;                                                                             \
+        if (pa_ != pb_) {                                                                          \
+            fprintf(stderr, "%s:%d: %s == %s failed: %p != %p\n", __FILE__, __LINE__, #a, #b, pa_, \
+                    pb_);                                                                          \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* n bytes at a and b are equal; a failure prints the first difference and
+ * up to 16 bytes of each side from there, in hex */
+#define CHECK_EQ_MEM(a, b, n) check_eq_mem_((a), (b), (n), #a, #b, __FILE__, __LINE__)
+
+static inline void check_eq_mem_(const void *a, const void *b, size_t n, const char *ea,
+                                 const char *eb, const char *file, int line)
+{
+    const unsigned char *pa = a, *pb = b;
+    check_count++;
+    if (!pa || !pb) {
+        fprintf(stderr, "%s:%d: %s == %s failed: %s is NULL\n", file, line, ea, eb, pa ? eb : ea);
+        check_failures++;
+        return;
+    }
+    size_t i = 0;
+    while (i < n && pa[i] == pb[i])
+        i++;
+    if (i == n)
+        return;
+    fprintf(stderr, "%s:%d: %s == %s (%zu bytes) failed at byte %zu:", file, line, ea, eb, n, i);
+    for (int side = 0; side < 2; side++) {
+        fputs(side ? " vs" : "", stderr);
+        for (size_t k = i; k < n && k < i + 16; k++)
+            fprintf(stderr, " %02x", (side ? pb : pa)[k]);
+    }
+    fprintf(stderr, "\n");
+    check_failures++;
+}
+
+/* s contains part (strstr); a failure prints both */
+#define CHECK_CONTAINS(s, part)                                                                    \
+    do {                                                                                           \
+        const char *sa_ = (s), *sb_ = (part);                                                      \
+        check_count++;                                                                             \
+        if (!sa_ || !sb_ || !strstr(sa_, sb_)) {                                                   \
+            fprintf(stderr, "%s:%d: %s contains %s failed: \"%s\" lacks \"%s\"\n", __FILE__,       \
+                    __LINE__, #s, #part, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");              \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* s starts with prefix; a failure prints both */
+#define CHECK_STARTS_WITH(s, prefix)                                                               \
+    do {                                                                                           \
+        const char *sa_ = (s), *sb_ = (prefix);                                                    \
+        check_count++;                                                                             \
+        if (!sa_ || !sb_ || strncmp(sa_, sb_, strlen(sb_)) != 0) {                                 \
+            fprintf(stderr, "%s:%d: %s starts with %s failed: \"%s\" vs \"%s\"\n", __FILE__,       \
+                    __LINE__, #s, #prefix, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");            \
             check_failures++;                                                                      \
         }                                                                                          \
     } while (0)

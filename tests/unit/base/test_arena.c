@@ -6,7 +6,7 @@
 #include "base/arena.h"
 #include "check.h"
 
-int main(void)
+TEST(strndup_and_alignment)
 {
     struct dd_arena a;
     dd_arena_init(&a);
@@ -14,23 +14,39 @@ int main(void)
     CHECK_EQ_STR(s, "hello");
     for (int i = 0; i < 1000; i++) {
         void *p = dd_arena_alloc(&a, (size_t)i % 37 + 1);
-        CHECK(((uintptr_t)p & 15) == 0);
+        CHECK_EQ_INT((uintptr_t)p & 15, 0);
     }
-    /* a chunk far above the huge-page threshold: usable to its last byte */
+    dd_arena_release(&a);
+}
+
+/* a chunk far above the huge-page threshold: usable to its last byte; a
+ * reset counts nothing and reuses the newest chunk for the next allocation */
+TEST(big_chunk_and_reset)
+{
+    struct dd_arena a;
+    dd_arena_init(&a);
+    dd_arena_alloc(&a, 100);
     size_t big = (size_t)40 << 20;
     unsigned char *b = dd_arena_alloc(&a, big);
-    CHECK(((uintptr_t)b & 15) == 0);
+    CHECK_EQ_INT((uintptr_t)b & 15, 0);
     memset(b, 0xab, big);
-    CHECK(b[0] == 0xab && b[big - 1] == 0xab);
-    CHECK(a.used_total >= big);
-    /* reset: nothing counted, the newest chunk reused for the next allocation */
+    CHECK_EQ_INT(b[0], 0xab);
+    CHECK_EQ_INT(b[big - 1], 0xab);
+    CHECK_CMP_INT(a.used_total, >=, big);
     dd_arena_reset(&a);
     CHECK_EQ_INT(a.used_total, 0);
     unsigned char *again = dd_arena_alloc(&a, 64);
-    CHECK(again == b);
+    CHECK_EQ_PTR(again, b);
     dd_arena_reset(&a);
     dd_arena_release(&a);
-    CHECK(a.head == NULL);
+    CHECK_EQ_PTR(a.head, NULL);
     dd_arena_reset(&a); /* an empty arena: no-op */
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(strndup_and_alignment);
+    RUN(big_chunk_and_reset);
     CHECK_DONE();
 }

@@ -15,7 +15,7 @@ static const char *dec(const char *s, size_t *n)
     return (const char *)out;
 }
 
-int main(void)
+TEST(rfc4648_vectors)
 {
     const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
     const char *coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
@@ -27,13 +27,20 @@ int main(void)
         CHECK_EQ_STR(dec(coded[i], &n), plain[i]);
         CHECK_EQ_INT(n, strlen(plain[i]));
     }
-    size_t n;
-    CHECK(dec("Zm9", &n) == NULL);      /* length not a multiple of 4 */
-    CHECK(dec("Zm9v!A==", &n) == NULL); /* bad character */
-    CHECK(dec("Z===", &n) == NULL);     /* too much padding */
-    CHECK(dec("Zg==Zm9v", &n) == NULL); /* padding in the middle */
-    CHECK(dec("Zm=v", &n) == NULL);
+}
 
+TEST(bad_input)
+{
+    size_t n;
+    CHECK_EQ_PTR(dec("Zm9", &n), NULL);      /* length not a multiple of 4 */
+    CHECK_EQ_PTR(dec("Zm9v!A==", &n), NULL); /* bad character */
+    CHECK_EQ_PTR(dec("Z===", &n), NULL);     /* too much padding */
+    CHECK_EQ_PTR(dec("Zg==Zm9v", &n), NULL); /* padding in the middle */
+    CHECK_EQ_PTR(dec("Zm=v", &n), NULL);
+}
+
+TEST(round_trips)
+{
     uint8_t raw[3000], back[3003];
     char enc[4100];
     srand(7);
@@ -43,9 +50,17 @@ int main(void)
         dd_base64_encode(raw, len, enc);
         CHECK_EQ_INT(strlen(enc), DD_BASE64_ENCODED_LEN(len));
         size_t got;
-        CHECK(dd_base64_decode(enc, strlen(enc), back, &got) == 0);
+        CHECK_EQ_INT(dd_base64_decode(enc, strlen(enc), back, &got), 0);
         CHECK_EQ_INT(got, len);
-        CHECK(memcmp(raw, back, len) == 0);
+        CHECK_EQ_MEM(raw, back, len);
     }
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(rfc4648_vectors);
+    RUN(bad_input);
+    RUN(round_trips);
     CHECK_DONE();
 }

@@ -13,7 +13,7 @@ static int64_t parse(const char *s)
     return ms;
 }
 
-int main(void)
+TEST(time_parse)
 {
     CHECK_EQ_INT(parse("1970-01-01T00:00:00Z"), 0);
     CHECK_EQ_INT(parse("2026-11-22T10:00:00.000Z"), 1795341600000LL);
@@ -26,7 +26,10 @@ int main(void)
     CHECK_EQ_INT(parse("2026-11-22T10:00:00Zjunk"), -1);
     CHECK_EQ_INT(parse("yesterday"), -1);
     CHECK_EQ_INT(parse(""), -1);
+}
 
+TEST(time_format_round_trip)
+{
     char out[DD_TIME_STRLEN];
     dd_time_format(1795341600123LL, out);
     CHECK_EQ_STR(out, "2026-11-22T10:00:00.123Z");
@@ -37,16 +40,34 @@ int main(void)
         dd_time_format(ms, out);
         CHECK_EQ_INT(parse(out), ms);
     }
+}
 
-    int64_t d;
-    CHECK(dd_duration_parse("15m", &d) == 0 && d == 900000);
-    CHECK(dd_duration_parse("1h", &d) == 0 && d == 3600000);
-    CHECK(dd_duration_parse("24h", &d) == 0 && d == 86400000);
-    CHECK(dd_duration_parse("500ms", &d) == 0 && d == 500);
-    CHECK(dd_duration_parse("7d", &d) == 0 && d == 7 * 86400000LL);
-    CHECK_EQ_INT(dd_duration_parse("0s", &d), DD_EINVAL);
-    CHECK_EQ_INT(dd_duration_parse("-1h", &d), DD_EINVAL);
-    CHECK_EQ_INT(dd_duration_parse("1y", &d), DD_EINVAL);
-    CHECK_EQ_INT(dd_duration_parse("h", &d), DD_EINVAL);
+/* dd_duration_parse(s) in ms, or its error code */
+static int64_t duration(const char *s)
+{
+    int64_t d = -42;
+    int rc = dd_duration_parse(s, &d);
+    return rc ? rc : d;
+}
+
+TEST(duration_parse)
+{
+    CHECK_EQ_INT(duration("15m"), 900000);
+    CHECK_EQ_INT(duration("1h"), 3600000);
+    CHECK_EQ_INT(duration("24h"), 86400000);
+    CHECK_EQ_INT(duration("500ms"), 500);
+    CHECK_EQ_INT(duration("7d"), 7 * 86400000LL);
+    CHECK_EQ_INT(duration("0s"), DD_EINVAL);
+    CHECK_EQ_INT(duration("-1h"), DD_EINVAL);
+    CHECK_EQ_INT(duration("1y"), DD_EINVAL);
+    CHECK_EQ_INT(duration("h"), DD_EINVAL);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(time_parse);
+    RUN(time_format_round_trip);
+    RUN(duration_parse);
     CHECK_DONE();
 }
