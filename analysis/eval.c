@@ -438,59 +438,42 @@ static void result_json(const struct dd_result *r, struct dd_buf *b)
 {
     int first = 1;
     dd_buf_putc(b, '{');
-    dd_json_key(b, "signal", &first);
-    dd_json_str(b, r->signal);
-    dd_json_key(b, "method", &first);
-    dd_json_str(b, r->method);
+    dd_json_kstr(b, &first, "signal", r->signal);
+    dd_json_kstr(b, &first, "method", r->method);
     if (r->status == DD_EINSUFFICIENT) {
-        dd_json_key(b, "status", &first);
-        dd_json_str(b, "insufficient_data");
+        dd_json_kstr(b, &first, "status", "insufficient_data");
     } else {
-        dd_json_key(b, "statistic", &first);
-        dd_json_num(b, r->statistic);
+        dd_json_knum(b, &first, "statistic", r->statistic);
         if (!isnan(r->p_value)) {
-            dd_json_key(b, "p_value", &first);
-            dd_json_num(b, r->p_value);
+            dd_json_knum(b, &first, "p_value", r->p_value);
         }
         if (r->df >= 0) {
-            dd_json_key(b, "df", &first);
-            dd_json_int(b, r->df);
+            dd_json_kint(b, &first, "df", r->df);
         }
         if (r->components >= 0) {
-            dd_json_key(b, "components", &first);
-            dd_json_int(b, r->components);
+            dd_json_kint(b, &first, "components", r->components);
         }
         if (r->correction) {
-            dd_json_key(b, "correction", &first);
-            dd_json_str(b, r->correction);
+            dd_json_kstr(b, &first, "correction", r->correction);
         }
         if (!isnan(r->lower)) {
-            dd_json_key(b, "lower", &first);
-            dd_json_num(b, r->lower);
-            dd_json_key(b, "upper", &first);
-            dd_json_num(b, r->upper);
+            dd_json_knum(b, &first, "lower", r->lower);
+            dd_json_knum(b, &first, "upper", r->upper);
         }
-        dd_json_key(b, "threshold", &first);
-        dd_json_num(b, r->threshold);
-        dd_json_key(b, "drift", &first);
-        dd_buf_puts(b, r->drift ? "true" : "false");
+        dd_json_knum(b, &first, "threshold", r->threshold);
+        dd_json_kbool(b, &first, "drift", r->drift);
     }
-    dd_json_key(b, "n_ref", &first);
-    dd_json_int(b, (int64_t)r->n_ref);
-    dd_json_key(b, "n_cur", &first);
-    dd_json_int(b, (int64_t)r->n_cur);
+    dd_json_kint(b, &first, "n_ref", (int64_t)r->n_ref);
+    dd_json_kint(b, &first, "n_cur", (int64_t)r->n_cur);
     dd_buf_putc(b, '}');
 }
 
 void dd_report_json_members(const struct dd_report *r, struct dd_buf *b)
 {
     int first = 1;
-    dd_json_key(b, "drift", &first);
-    dd_buf_puts(b, r->drift ? "true" : "false");
-    dd_json_key(b, "correction", &first);
-    dd_json_str(b, r->correction ? r->correction : "holm");
-    dd_json_key(b, "alpha", &first);
-    dd_json_num(b, r->alpha);
+    dd_json_kbool(b, &first, "drift", r->drift);
+    dd_json_kstr(b, &first, "correction", r->correction ? r->correction : "holm");
+    dd_json_knum(b, &first, "alpha", r->alpha);
     dd_json_key(b, "signals", &first);
     dd_buf_putc(b, '[');
     for (size_t i = 0; i < r->n_results; i++) {

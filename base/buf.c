@@ -247,6 +247,36 @@ void dd_json_key(struct dd_buf *b, const char *key, int *first)
     dd_buf_putc(b, ':');
 }
 
+void dd_json_kstr(struct dd_buf *b, int *first, const char *key, const char *s)
+{
+    dd_json_key(b, key, first);
+    dd_json_str(b, s);
+}
+
+void dd_json_knum(struct dd_buf *b, int *first, const char *key, double v)
+{
+    dd_json_key(b, key, first);
+    dd_json_num(b, v);
+}
+
+void dd_json_kint(struct dd_buf *b, int *first, const char *key, int64_t v)
+{
+    dd_json_key(b, key, first);
+    dd_json_int(b, v);
+}
+
+void dd_json_kbool(struct dd_buf *b, int *first, const char *key, int v)
+{
+    dd_json_key(b, key, first);
+    dd_buf_puts(b, v ? "true" : "false");
+}
+
+void dd_json_ktime(struct dd_buf *b, int *first, const char *key, int64_t ms)
+{
+    dd_json_key(b, key, first);
+    dd_json_time(b, ms);
+}
+
 void dd_json_time(struct dd_buf *b, int64_t ms)
 {
     if (ms < 0) {

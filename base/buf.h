@@ -43,6 +43,13 @@ void dd_json_int(struct dd_buf *b, int64_t v);
 void dd_json_key(struct dd_buf *b, const char *key, int *first);
 /* Epoch milliseconds as an RFC 3339 UTC string in quotes, null for < 0. */
 void dd_json_time(struct dd_buf *b, int64_t ms);
+/* One object member: dd_json_key() then the value, so an object reads as one
+ * line a member. */
+void dd_json_kstr(struct dd_buf *b, int *first, const char *key, const char *s);
+void dd_json_knum(struct dd_buf *b, int *first, const char *key, double v);
+void dd_json_kint(struct dd_buf *b, int *first, const char *key, int64_t v);
+void dd_json_kbool(struct dd_buf *b, int *first, const char *key, int v);
+void dd_json_ktime(struct dd_buf *b, int *first, const char *key, int64_t ms);
 
 /* The UTF-8 sequence at s[0..n), n >= 1, per RFC 3629 (no overlongs, no
  * surrogates, nothing above U+10FFFF): its length 1..4 when well formed,

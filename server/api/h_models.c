@@ -42,18 +42,13 @@ static void version_json(struct dd_buf *b, struct store *st, const char *model, 
 {
     int first = 1;
     dd_buf_putc(b, '{');
-    dd_json_key(b, "name", &first);
-    dd_json_str(b, v->name);
-    dd_json_key(b, "events", &first);
-    dd_json_int(b, v->events);
-    dd_json_key(b, "first_event", &first);
-    dd_json_time(b, v->first_ms);
-    dd_json_key(b, "last_event", &first);
-    dd_json_time(b, v->last_ms);
+    dd_json_kstr(b, &first, "name", v->name);
+    dd_json_kint(b, &first, "events", v->events);
+    dd_json_ktime(b, &first, "first_event", v->first_ms);
+    dd_json_ktime(b, &first, "last_event", v->last_ms);
     dd_json_key(b, "reference", &first);
     reference_json(b, st, model, refsize, v);
-    dd_json_key(b, "status", &first);
-    dd_json_str(b, version_status(v));
+    dd_json_kstr(b, &first, "status", version_status(v));
     dd_buf_putc(b, '}');
 }
 
@@ -88,8 +83,7 @@ void h_models_list(struct http_req *r)
         const struct store_model_info *m = &ms[i];
         int first = 1;
         dd_buf_puts(&b, i ? ",{" : "{");
-        dd_json_key(&b, "name", &first);
-        dd_json_str(&b, m->name);
+        dd_json_kstr(&b, &first, "name", m->name);
         dd_json_key(&b, "versions", &first);
         dd_buf_putc(&b, '[');
         for (size_t v = 0; v < m->n_versions; v++) {
@@ -98,12 +92,9 @@ void h_models_list(struct http_req *r)
             dd_json_str(&b, m->versions[v].name);
         }
         dd_buf_putc(&b, ']');
-        dd_json_key(&b, "events", &first);
-        dd_json_int(&b, m->events);
-        dd_json_key(&b, "last_event", &first);
-        dd_json_time(&b, m->last_ms);
-        dd_json_key(&b, "status", &first);
-        dd_json_str(&b, model_status(m));
+        dd_json_kint(&b, &first, "events", m->events);
+        dd_json_ktime(&b, &first, "last_event", m->last_ms);
+        dd_json_kstr(&b, &first, "status", model_status(m));
         dd_buf_putc(&b, '}');
     }
     dd_buf_puts(&b, "]}");
@@ -133,19 +124,15 @@ void h_model_get(struct http_req *r)
     dd_buf_init(&b);
     int first = 1;
     dd_buf_putc(&b, '{');
-    dd_json_key(&b, "name", &first);
-    dd_json_str(&b, m->name);
-    dd_json_key(&b, "events", &first);
-    dd_json_int(&b, m->events);
+    dd_json_kstr(&b, &first, "name", m->name);
+    dd_json_kint(&b, &first, "events", m->events);
     dd_json_key(&b, "embedding_dim", &first);
     if (m->embedding_dim)
         dd_json_int(&b, m->embedding_dim);
     else
         dd_buf_puts(&b, "null");
-    dd_json_key(&b, "last_event", &first);
-    dd_json_time(&b, m->last_ms);
-    dd_json_key(&b, "status", &first);
-    dd_json_str(&b, model_status(m));
+    dd_json_ktime(&b, &first, "last_event", m->last_ms);
+    dd_json_kstr(&b, &first, "status", model_status(m));
     dd_json_key(&b, "versions", &first);
     dd_buf_putc(&b, '[');
     for (size_t v = 0; v < m->n_versions; v++) {

@@ -43,10 +43,8 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, 
 {
     int first = 1;
     dd_buf_putc(out, '{');
-    dd_json_key(out, "model", &first);
-    dd_json_str(out, m->model);
-    dd_json_key(out, "version", &first);
-    dd_json_str(out, m->version);
+    dd_json_kstr(out, &first, "model", m->model);
+    dd_json_kstr(out, &first, "version", m->version);
     dd_json_key(out, "window", &first);
     dd_buf_puts(out, "{\"from\":");
     dd_json_time(out, m->from_ms);
@@ -59,8 +57,7 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, 
     dd_json_key(out, "reference", &first);
     dd_buf_printf(out, "{\"events\":%zu}", m->n_ref);
     if (m->computed_ms >= 0) {
-        dd_json_key(out, "computed_at", &first);
-        dd_json_time(out, m->computed_ms);
+        dd_json_ktime(out, &first, "computed_at", m->computed_ms);
     }
     static const struct dd_batch none;
     struct dd_buf cur_perf;
