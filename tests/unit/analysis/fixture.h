@@ -91,6 +91,34 @@ static inline FILE *fixture_open(const char *name)
     return f;
 }
 
+/* Calls fn(rest) for each line of the fixture file `name` whose first word
+ * is `kind`, rest being the words after it (its newline removed); returns
+ * how many lines that was. */
+static inline int fixture_each_line(const char *name, const char *kind, void (*fn)(char *rest))
+{
+    FILE *f = fixture_open(name);
+    char line[16384];
+    size_t k = strlen(kind);
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, kind, k) != 0 || line[k] != ' ')
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        fn(line + k + 1);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The next space-separated word of a strtok_r() scan as a number (NaN when
+ * the line has no more words). */
+static inline double fixture_next_num(char **save)
+{
+    const char *w = strtok_r(NULL, " ", save);
+    return w ? strtod(w, NULL) : NAN;
+}
+
 /* One case of chi2.txt: "NAME REF CUR STAT DF P PSI JS", the two count
  * vectors comma-separated (chi2_contingency's statistic, p and dof, then
  * PSI and Jensen-Shannon of the same counts). */

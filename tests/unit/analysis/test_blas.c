@@ -8,38 +8,33 @@
 
 #include "check.h"
 
-static int contains(const char *s, const char *part)
-{
-    return strstr(s, part) != NULL;
-}
-
-static void test_not_linked(void)
+TEST(not_linked)
 {
     /* RTLD_NOLOAD: a handle only if the library is already in the process */
-    CHECK(dlopen(DD_BLAS_OPENBLAS_LIB, RTLD_NOW | RTLD_NOLOAD) == NULL);
-    CHECK(dlopen(DD_BLAS_LAPACKE_LIB, RTLD_NOW | RTLD_NOLOAD) == NULL);
+    CHECK_EQ_PTR(dlopen(DD_BLAS_OPENBLAS_LIB, RTLD_NOW | RTLD_NOLOAD), NULL);
+    CHECK_EQ_PTR(dlopen(DD_BLAS_LAPACKE_LIB, RTLD_NOW | RTLD_NOLOAD), NULL);
 }
 
-static void test_load_errors(void)
+TEST(load_errors)
 {
     struct dd_blas t;
     char err[512];
     CHECK_EQ_INT(blas_load("libdd-no-such-blas.so.0", DD_BLAS_LAPACKE_LIB, &t, err, sizeof err),
                  DD_EIO);
     fprintf(stderr, "message: %s\n", err);
-    CHECK(contains(err, "cannot load 'libdd-no-such-blas.so.0': "));
-    CHECK(contains(err, "cannot open shared object file")); /* dlerror()'s text */
+    CHECK_CONTAINS(err, "cannot load 'libdd-no-such-blas.so.0': ");
+    CHECK_CONTAINS(err, "cannot open shared object file"); /* dlerror()'s text */
     /* a library without the functions */
     CHECK_EQ_INT(blas_load("libm.so.6", DD_BLAS_LAPACKE_LIB, &t, err, sizeof err), DD_EIO);
     fprintf(stderr, "message: %s\n", err);
-    CHECK(contains(err, "cannot load 'cblas_ddot' from 'libm.so.6': "));
-    CHECK(contains(err, "undefined symbol"));
+    CHECK_CONTAINS(err, "cannot load 'cblas_ddot' from 'libm.so.6': ");
+    CHECK_CONTAINS(err, "undefined symbol");
     CHECK_EQ_INT(blas_load(DD_BLAS_OPENBLAS_LIB, "liblapacke-no-such.so.3", &t, err, sizeof err),
                  DD_EIO);
-    CHECK(contains(err, "cannot load 'liblapacke-no-such.so.3': "));
+    CHECK_CONTAINS(err, "cannot load 'liblapacke-no-such.so.3': ");
 }
 
-static void test_load(void)
+TEST(load)
 {
     dd_blas__set_threads(0); /* before the load: kept (as 1), applied at load */
     const struct dd_blas *bl = NULL;
@@ -63,13 +58,14 @@ static void test_load(void)
         CHECK_EQ_INT(get_threads(), 1);
     const struct dd_blas *again = NULL;
     CHECK_EQ_INT(dd_blas__get(&again), 0);
-    CHECK(again == bl);
+    CHECK_EQ_PTR(again, bl);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_not_linked();
-    test_load_errors();
-    test_load();
+    CHECK_ARGS(argc, argv);
+    RUN(not_linked);
+    RUN(load_errors);
+    RUN(load);
     CHECK_DONE();
 }

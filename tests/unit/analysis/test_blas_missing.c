@@ -10,26 +10,47 @@
 
 #include "check.h"
 
-int main(void)
+enum { N = 20, DIM = 4 };
+
+static void rows(float a[N * DIM], float b[N * DIM])
 {
-    enum { N = 20, DIM = 4 };
-    float a[N * DIM], b[N * DIM];
     for (int i = 0; i < N * DIM; i++) {
         a[i] = (float)((i * 7) % 11);
         b[i] = (float)((i * 5) % 13);
     }
+}
+
+/* bad arguments get their own codes before BLAS is needed */
+TEST(argument_errors)
+{
+    float a[N * DIM], b[N * DIM];
+    rows(a, b);
+    double d = -1;
+    struct dd_pca p;
+    CHECK_EQ_INT(dd_cosine_centroid(a, 0, b, N, DIM, &d), DD_EINSUFFICIENT);
+    CHECK_EQ_INT(dd_cosine_centroid(a, N, b, N, 0, &d), DD_EINVAL);
+    CHECK_EQ_INT(dd_pca_fit(a, 1, DIM, 0.9, 8, &p), DD_EINSUFFICIENT);
+}
+
+TEST(methods_need_blas)
+{
+    float a[N * DIM], b[N * DIM];
+    rows(a, b);
     double d = -1;
     struct dd_pca p;
     struct dd_mmd_result r;
     dd_blas_set_threads(1); /* kept for a load that never succeeds */
-    CHECK_EQ_INT(dd_cosine_centroid(a, 0, b, N, DIM, &d), DD_EINSUFFICIENT);
-    CHECK_EQ_INT(dd_cosine_centroid(a, N, b, N, 0, &d), DD_EINVAL);
     CHECK_EQ_INT(dd_cosine_centroid(a, N, b, N, DIM, &d), DD_EIO);
-    CHECK_EQ_INT(dd_pca_fit(a, 1, DIM, 0.9, 8, &p), DD_EINSUFFICIENT);
     CHECK_EQ_INT(dd_pca_fit(a, N, DIM, 0.9, 8, &p), DD_EIO);
     CHECK_EQ_INT(dd_mmd_test(a, N, b, N, DIM, 10, 100, 1, &r), DD_EIO);
     CHECK_EQ_INT(dd_mmd2_unbiased(a, N, b, N, DIM, 1.0, &d), DD_EIO);
-    /* a PCA decoded from bytes needs BLAS to project */
+}
+
+/* a PCA decoded from bytes needs BLAS to project */
+TEST(decoded_pca_needs_blas)
+{
+    float a[N * DIM], b[N * DIM];
+    rows(a, b);
     struct dd_pca q = {0};
     q.dim = DIM;
     q.k = 0;
@@ -46,5 +67,13 @@ int main(void)
     CHECK_EQ_INT(dd_pca_project(&q, a, N, proj), DD_EIO);
     CHECK_EQ_INT(dd_pca_ks(&q, a, N, &ks), DD_EIO);
     CHECK_EQ_INT(dd_pca_reconstruction(&q, a, N, &rr), DD_EIO);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(argument_errors);
+    RUN(methods_need_blas);
+    RUN(decoded_pca_needs_blas);
     CHECK_DONE();
 }

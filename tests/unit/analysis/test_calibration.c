@@ -32,7 +32,7 @@ static uint32_t draw_cat(struct dd_rng *r)
     return k;
 }
 
-int main(void)
+TEST(false_alarm_rate)
 {
     struct dd_rng r;
     dd_rng_seed(&r, 2024);
@@ -92,7 +92,14 @@ int main(void)
             "false alarms: holm %.4f, uncorrected %.4f, interval [%.4f, %.4f]; "
             "effect-size flags (not in the verdict): %d\n",
             rate, raw, alpha - half, alpha + half, effect_flags);
-    CHECK(rate >= alpha - half && rate <= alpha + half);
-    CHECK(raw > alpha + half); /* without the correction this test would fail */
+    CHECK_CMP_DBL(rate, >=, alpha - half);
+    CHECK_CMP_DBL(rate, <=, alpha + half);
+    CHECK_CMP_DBL(raw, >, alpha + half); /* without the correction this test would fail */
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(false_alarm_rate);
     CHECK_DONE();
 }

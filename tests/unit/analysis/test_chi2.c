@@ -9,7 +9,7 @@
 #include "check.h"
 #include "fixture.h"
 
-int main(void)
+TEST(fixtures)
 {
     FILE *f = fixture_open("chi2.txt");
     struct fixture_counts t;
@@ -29,20 +29,34 @@ int main(void)
         cases++;
     }
     fclose(f);
-    CHECK(cases >= 8);
+    CHECK_CMP_INT(cases, >=, 8);
+}
 
-    /* degenerate: empty row, nothing observed, index out of range */
+/* degenerate: empty row, nothing observed, index out of range */
+TEST(degenerate)
+{
     uint64_t z[3] = {0, 0, 0}, a[3] = {1, 2, 3};
     struct dd_chi2_result res;
     CHECK_EQ_INT(dd_chi2_homogeneity(z, a, 3, &res), DD_EINSUFFICIENT);
     CHECK_EQ_INT(dd_chi2_homogeneity(a, z, 3, &res), DD_EINSUFFICIENT);
     uint64_t one_r[3] = {0, 7, 0}, one_c[3] = {0, 3, 0};
     CHECK_EQ_INT(dd_chi2_homogeneity(one_r, one_c, 3, &res), 0);
-    CHECK(res.statistic == 0 && res.p_value == 1 && res.df == 0);
+    CHECK_EQ_DBL(res.statistic, 0);
+    CHECK_EQ_DBL(res.p_value, 1);
+    CHECK_EQ_INT(res.df, 0);
     uint32_t idx[4] = {0, 1, 2, 3};
     uint64_t cnt[3];
     CHECK_EQ_INT(dd_count_categories(idx, 3, cnt, 3), 0);
-    CHECK(cnt[0] == 1 && cnt[1] == 1 && cnt[2] == 1);
+    CHECK_EQ_INT(cnt[0], 1);
+    CHECK_EQ_INT(cnt[1], 1);
+    CHECK_EQ_INT(cnt[2], 1);
     CHECK_EQ_INT(dd_count_categories(idx, 4, cnt, 3), DD_EINVAL);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(fixtures);
+    RUN(degenerate);
     CHECK_DONE();
 }

@@ -12,7 +12,7 @@
 #include "check.h"
 #include "fixture.h"
 
-static void test_counts(void)
+TEST(counts)
 {
     FILE *f = fixture_open("chi2.txt");
     struct fixture_counts t;
@@ -26,7 +26,7 @@ static void test_counts(void)
     fclose(f);
 }
 
-static void test_numeric(void)
+TEST(numeric)
 {
     FILE *f = fixture_open("numeric_dist.txt");
     char name[64], sa[256], sb[256];
@@ -57,26 +57,27 @@ static void test_numeric(void)
     CHECK_EQ_INT(cases, 4);
 }
 
-static void test_degenerate(void)
+TEST(degenerate)
 {
     uint64_t z[2] = {0, 0}, a[2] = {3, 4};
     double out = -1;
     CHECK_EQ_INT(dd_psi_counts(z, a, 2, &out), DD_EINSUFFICIENT);
     CHECK_EQ_INT(dd_js_counts(a, z, 2, &out), DD_EINSUFFICIENT);
     CHECK_EQ_INT(dd_js_counts(a, a, 2, &out), 0);
-    CHECK(out == 0);
+    CHECK_EQ_DBL(out, 0);
     double k[3] = {2, 2, 2};
     CHECK_EQ_INT(dd_wasserstein_norm_sorted(k, 3, k, 3, &out), 0);
-    CHECK(out == 0);
+    CHECK_EQ_DBL(out, 0);
     CHECK_EQ_INT(dd_wasserstein_norm_sorted(k, 0, k, 3, &out), DD_EINSUFFICIENT);
     double e[9];
     CHECK_EQ_INT(dd_numeric_bins(k, 3, 10, e), 1); /* constant: one edge, two bins */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_counts();
-    test_numeric();
-    test_degenerate();
+    CHECK_ARGS(argc, argv);
+    RUN(counts);
+    RUN(numeric);
+    RUN(degenerate);
     CHECK_DONE();
 }

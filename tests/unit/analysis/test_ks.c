@@ -17,7 +17,7 @@
 #include "check.h"
 #include "fixture.h"
 
-static void test_kstwo(void)
+TEST(kstwo)
 {
     FILE *f = fixture_open("kstwo.txt");
     long n;
@@ -30,7 +30,7 @@ static void test_kstwo(void)
             fprintf(stderr, "kstwo n=%ld x=%.17g: got %.17g want %.17g\n", n, x, got, sf);
         CHECK_CLOSE(got, sf, 1e-6, 1e-300);
     }
-    CHECK(lines > 300);
+    CHECK_CMP_INT(lines, >, 300);
     fclose(f);
 }
 
@@ -54,10 +54,11 @@ static void check_case(const char *name, double *a, size_t n, double *b, size_t 
     dd_sort_doubles(b, m);
     struct dd_ks_result s;
     CHECK_EQ_INT(dd_ks_2samp_sorted(a, n, b, m, &s), 0);
-    CHECK(s.statistic == r.statistic && s.p_value == r.p_value);
+    CHECK_EQ_DBL(s.statistic, r.statistic);
+    CHECK_EQ_DBL(s.p_value, r.p_value);
 }
 
-static void test_ks_fixtures(void)
+TEST(ks_fixtures)
 {
     FILE *f = fixture_open("ks.txt");
     char line[8192], kind[16], name[64], sa[4096], sb[4096];
@@ -80,11 +81,11 @@ static void test_ks_fixtures(void)
         free(b);
         cases++;
     }
-    CHECK(cases >= 20);
+    CHECK_CMP_INT(cases, >=, 20);
     fclose(f);
 }
 
-static void test_sort(void)
+TEST(sort)
 {
     struct dd_rng r;
     dd_rng_seed(&r, 42);
@@ -97,14 +98,18 @@ static void test_sort(void)
     a[7] = INFINITY;
     dd_sort_doubles(a, n);
     CHECK(dd_is_sorted(a, n));
-    CHECK(a[0] == -INFINITY && a[n - 1] == INFINITY);
+    CHECK_EQ_DBL(a[0], -INFINITY);
+    CHECK_EQ_DBL(a[n - 1], INFINITY);
     double small[5] = {3, -1, 2, 2, -7};
     dd_sort_doubles(small, 5);
-    CHECK(small[0] == -7 && small[1] == -1 && small[2] == 2 && small[4] == 3);
+    CHECK_EQ_DBL(small[0], -7);
+    CHECK_EQ_DBL(small[1], -1);
+    CHECK_EQ_DBL(small[2], 2);
+    CHECK_EQ_DBL(small[4], 3);
     free(a);
 }
 
-static void test_degenerate(void)
+TEST(degenerate)
 {
     struct dd_ks_result r;
     double a[3] = {1, 2, 3}, b[3] = {1, NAN, 3}, c[2] = {5, 4};
@@ -120,20 +125,24 @@ static void test_degenerate(void)
     for (size_t i = 0; i < big; i++)
         k1[i] = 0.25;
     CHECK_EQ_INT(dd_ks_2samp(k1, big, k1, big / 2, &r), 0);
-    CHECK(r.statistic == 0 && r.p_value == 1);
+    CHECK_EQ_DBL(r.statistic, 0);
+    CHECK_EQ_DBL(r.p_value, 1);
     CHECK_EQ_INT(dd_ks_2samp(k1, 30, k1, 40, &r), 0);
-    CHECK(r.statistic == 0 && r.p_value == 1);
+    CHECK_EQ_DBL(r.statistic, 0);
+    CHECK_EQ_DBL(r.p_value, 1);
     free(k1);
     /* p is always a number in [0, 1] */
-    CHECK(dd_kolmogn_sf(1, 0.7) >= 0 && dd_kolmogn_sf(1, 0.7) <= 1);
+    CHECK_CMP_DBL(dd_kolmogn_sf(1, 0.7), >=, 0);
+    CHECK_CMP_DBL(dd_kolmogn_sf(1, 0.7), <=, 1);
     CHECK(isnan(dd_kolmogn_sf(0, 0.5)));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_sort();
-    test_kstwo();
-    test_ks_fixtures();
-    test_degenerate();
+    CHECK_ARGS(argc, argv);
+    RUN(sort);
+    RUN(kstwo);
+    RUN(ks_fixtures);
+    RUN(degenerate);
     CHECK_DONE();
 }

@@ -10,35 +10,36 @@
 #include "check.h"
 #include "fixture.h"
 
-static void test_fixtures(void)
+/* "mmd X Y BANDWIDTH MMD2": the unbiased MMD² at that bandwidth, and the
+ * test's median-heuristic bandwidth and statistic */
+static void mmd_line(char *rest)
 {
-    FILE *f = fixture_open("embed.txt");
-    char kind[8], sx[64], sy[64];
-    char line[16384];
+    char sx[64], sy[64];
     double bw, want;
-    int cases = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, "%7s %63s %63s %lf %lf", kind, sx, sy, &bw, &want) != 5 ||
-            strcmp(kind, "mmd") != 0)
-            continue;
-        size_t n, m, dim, d2;
-        float *x = fixture_embed(sx, &n, &dim), *y = fixture_embed(sy, &m, &d2);
-        double got;
-        CHECK_EQ_INT(dd_mmd2_unbiased(x, n, y, m, dim, bw, &got), 0);
-        CHECK_CLOSE(got, want, 1e-8, 1e-12);
-        struct dd_mmd_result r;
-        CHECK_EQ_INT(dd_mmd_test(x, n, y, m, dim, 100, 1000, 7, &r), 0);
-        CHECK_CLOSE(r.bandwidth, bw, 1e-9, 0); /* the median heuristic */
-        CHECK_CLOSE(r.statistic, want, 1e-8, 1e-12);
-        free(x);
-        free(y);
-        cases++;
+    if (sscanf(rest, "%63s %63s %lf %lf", sx, sy, &bw, &want) != 4) {
+        fprintf(stderr, "bad mmd line '%s'\n", rest);
+        CHECK(0);
+        return;
     }
-    fclose(f);
-    CHECK_EQ_INT(cases, 2);
+    size_t n, m, dim, d2;
+    float *x = fixture_embed(sx, &n, &dim), *y = fixture_embed(sy, &m, &d2);
+    double got;
+    CHECK_EQ_INT(dd_mmd2_unbiased(x, n, y, m, dim, bw, &got), 0);
+    CHECK_CLOSE(got, want, 1e-8, 1e-12);
+    struct dd_mmd_result r;
+    CHECK_EQ_INT(dd_mmd_test(x, n, y, m, dim, 100, 1000, 7, &r), 0);
+    CHECK_CLOSE(r.bandwidth, bw, 1e-9, 0); /* the median heuristic */
+    CHECK_CLOSE(r.statistic, want, 1e-8, 1e-12);
+    free(x);
+    free(y);
 }
 
-static void test_pvalues(void)
+TEST(fixtures)
+{
+    CHECK_EQ_INT(fixture_each_line("embed.txt", "mmd", mmd_line), 2);
+}
+
+TEST(pvalues)
 {
     size_t n, m, dim, d2;
     float *x = fixture_embed("91:300:16:0", &n, &dim);
@@ -46,17 +47,20 @@ static void test_pvalues(void)
     float *shifted = fixture_embed("93:300:16:0.3", &m, &d2);
     struct dd_mmd_result a, b;
     CHECK_EQ_INT(dd_mmd_test(x, n, shifted, m, dim, 100, 1000, 1, &a), 0);
-    CHECK(a.p_value <= 2.0 / 101);
-    CHECK(a.statistic > 0);
+    CHECK_CMP_DBL(a.p_value, <=, 2.0 / 101);
+    CHECK_CMP_DBL(a.statistic, >, 0);
     CHECK_EQ_INT(dd_mmd_test(x, n, same, m, dim, 100, 1000, 1, &a), 0);
-    CHECK(a.p_value > 0.05);
+    CHECK_CMP_DBL(a.p_value, >, 0.05);
     /* the seed fixes the answer */
     CHECK_EQ_INT(dd_mmd_test(x, n, same, m, dim, 100, 1000, 1, &b), 0);
-    CHECK(a.p_value == b.p_value && a.statistic == b.statistic);
+    CHECK_EQ_DBL(a.p_value, b.p_value);
+    CHECK_EQ_DBL(a.statistic, b.statistic);
     /* subsample bound */
     CHECK_EQ_INT(dd_mmd_test(x, n, shifted, m, dim, 50, 120, 3, &a), 0);
-    CHECK(a.n_x == 120 && a.n_y == 120);
-    CHECK(a.p_value >= 1.0 / 51 && a.p_value <= 1);
+    CHECK_EQ_INT(a.n_x, 120);
+    CHECK_EQ_INT(a.n_y, 120);
+    CHECK_CMP_DBL(a.p_value, >=, 1.0 / 51);
+    CHECK_CMP_DBL(a.p_value, <=, 1);
 
     /* p-values are roughly uniform under no shift: not too many small ones */
     int small = 0;
@@ -71,31 +75,34 @@ static void test_pvalues(void)
         small += a.p_value <= 0.05;
         free(y);
     }
-    CHECK(small <= 8);
+    CHECK_CMP_INT(small, <=, 8);
     free(x8);
     free(x);
     free(same);
     free(shifted);
 }
 
-static void test_degenerate(void)
+TEST(degenerate)
 {
     float c[40];
     for (int i = 0; i < 40; i++)
         c[i] = 1.0f;
     struct dd_mmd_result r;
     CHECK_EQ_INT(dd_mmd_test(c, 10, c, 10, 4, 20, 1000, 1, &r), 0); /* all equal */
-    CHECK(r.statistic == 0 && r.p_value == 1 && isfinite(r.bandwidth));
+    CHECK_EQ_DBL(r.statistic, 0);
+    CHECK_EQ_DBL(r.p_value, 1);
+    CHECK(isfinite(r.bandwidth));
     CHECK_EQ_INT(dd_mmd_test(c, 1, c, 10, 4, 20, 1000, 1, &r), DD_EINSUFFICIENT);
     CHECK_EQ_INT(dd_mmd_test(c, 10, c, 10, 0, 20, 1000, 1, &r), DD_EINVAL);
     c[5] = NAN;
     CHECK_EQ_INT(dd_mmd_test(c, 10, c, 10, 4, 20, 1000, 1, &r), DD_EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_fixtures();
-    test_pvalues();
-    test_degenerate();
+    CHECK_ARGS(argc, argv);
+    RUN(fixtures);
+    RUN(pvalues);
+    RUN(degenerate);
     CHECK_DONE();
 }
