@@ -552,6 +552,10 @@ int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
                          struct dd_parse_error *err)
 {
     dd_batch_init(out);
+    if (fmt == DD_BODY_CSV) { /* ingest/csv.h has its own entry point */
+        seterr(err, "invalid_body", -1, "body: CSV is parsed by dd_parse_csv()");
+        return DD_EINVAL;
+    }
     struct ctx c = {out, err, -1, !(opt && opt->no_fast_path)};
     int rc =
         fmt == DD_BODY_NDJSON ? parse_ndjson_body(body, len, &c) : parse_json_body(body, len, &c);
@@ -562,21 +566,26 @@ int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
 
 int dd_parse_media_type(const char *ct, enum dd_body_format *fmt)
 {
+    static const struct {
+        const char *name;
+        enum dd_body_format fmt;
+    } types[] = {
+        {"application/json", DD_BODY_JSON},
+        {"application/x-ndjson", DD_BODY_NDJSON},
+        {"application/jsonlines", DD_BODY_NDJSON},
+        {"application/jsonl+json", DD_BODY_NDJSON},
+        {"text/csv", DD_BODY_CSV},
+    };
     if (!ct)
         return DD_EINVAL;
     while (*ct == ' ')
         ct++;
     size_t n = strcspn(ct, "; ");
-    if ((n == 16 && strncasecmp(ct, "application/json", 16) == 0)) {
-        *fmt = DD_BODY_JSON;
-        return 0;
-    }
-    if ((n == 20 && strncasecmp(ct, "application/x-ndjson", 20) == 0) ||
-        (n == 20 && strncasecmp(ct, "application/jsonlines", 20) == 0) ||
-        (n == 20 && strncasecmp(ct, "application/jsonl+json", 20) == 0)) {
-        *fmt = DD_BODY_NDJSON;
-        return 0;
-    }
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strlen(types[i].name) == n && strncasecmp(ct, types[i].name, n) == 0) {
+            *fmt = types[i].fmt;
+            return 0;
+        }
     return DD_EINVAL;
 }
 

@@ -18,7 +18,7 @@
 
 #include "ingest/event.h"
 
-enum dd_body_format { DD_BODY_JSON, DD_BODY_NDJSON };
+enum dd_body_format { DD_BODY_JSON, DD_BODY_NDJSON, DD_BODY_CSV };
 
 struct dd_parse_error {
     const char *code; /* "invalid_json", "invalid_event", "invalid_body", "conflict" */
@@ -43,7 +43,10 @@ int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
                          const struct dd_parse_options *opt, struct dd_batch *out,
                          struct dd_parse_error *err);
 
-/* Media type of a Content-Type header value: 0 and *fmt, or DD_EINVAL. */
+/* Media type of a Content-Type header value: 0 and *fmt, or DD_EINVAL.
+ * application/json; application/x-ndjson (also application/jsonlines and
+ * application/jsonl+json); text/csv.  Whether the endpoint takes it is the
+ * caller's question. */
 int dd_parse_media_type(const char *content_type, enum dd_body_format *fmt);
 
 struct dd_label {

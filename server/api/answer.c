@@ -61,3 +61,25 @@ void answer_writer_error(struct http_req *r, int rc)
         http_reply_error(r, row->status, row->code, -1, "%s (%s)", row->message, dd_strerror(rc));
     }
 }
+
+int answer_body_format(struct http_req *r, unsigned accepted, enum dd_body_format *fmt)
+{
+    static const char *const names[] = {
+        [DD_BODY_JSON] = "application/json",
+        [DD_BODY_NDJSON] = "application/x-ndjson",
+        [DD_BODY_CSV] = "text/csv",
+    };
+    if (dd_parse_media_type(http_header(r, "Content-Type"), fmt) == 0 && (accepted >> *fmt & 1))
+        return 0;
+    char list[96] = "";
+    size_t n = 0, count = 0, total = (size_t)__builtin_popcount(accepted);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!(accepted >> i & 1))
+            continue;
+        const char *sep = count == 0 ? "" : count + 1 == total ? " or " : ", ";
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", sep, names[i]);
+        count++;
+    }
+    http_reply_error(r, 415, "unsupported_media_type", -1, "Content-Type must be %s", list);
+    return DD_EINVAL;
+}

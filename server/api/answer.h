@@ -13,6 +13,7 @@
 #ifndef DD_ANSWER_H
 #define DD_ANSWER_H
 
+#include "ingest/parse.h"
 #include "server/http/http.h"
 
 #define ANSWER_RETRY_OVERLOAD_S 1 /* the queue drains within a second or so */
@@ -37,5 +38,15 @@ void answer_error(struct http_req *r, int rc, const char *fmt, ...)
 /* Sends the answer of answer_lookup(rc) with the table's message; the
  * caller just returns. */
 void answer_writer_error(struct http_req *r, int rc);
+
+/* Bits of answer_body_format()'s accepted set. */
+#define ANSWER_JSON (1u << DD_BODY_JSON)
+#define ANSWER_NDJSON (1u << DD_BODY_NDJSON)
+#define ANSWER_CSV (1u << DD_BODY_CSV)
+/* The request's body format from its Content-Type: 0 and *fmt when it is one
+ * of the accepted set, else answers 415 unsupported_media_type naming the
+ * types this endpoint takes, and returns DD_EINVAL (the caller just
+ * returns). */
+int answer_body_format(struct http_req *r, unsigned accepted, enum dd_body_format *fmt);
 
 #endif

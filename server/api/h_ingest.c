@@ -28,11 +28,8 @@ static int writer_failed_or_reply(struct http_req *r, const struct writer_result
 void h_events_post(struct http_req *r)
 {
     enum dd_body_format fmt;
-    if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0) {
-        http_reply_error(r, 415, "unsupported_media_type", -1,
-                         "Content-Type must be application/json or application/x-ndjson");
+    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
         return;
-    }
     int64_t received = dd_now_ms();
     struct dd_buf body;
     dd_buf_init(&body);
@@ -64,12 +61,8 @@ void h_events_post(struct http_req *r)
     }
     if (writer_failed_or_reply(r, &res))
         goto out;
-    struct dd_buf out;
-    dd_buf_init(&out);
-    dd_buf_printf(&out, "{\"accepted\":%zu,\"duplicates\":%zu}", res.ingest.accepted,
-                  res.ingest.duplicates);
-    http_reply_json(r, 202, &out);
-    dd_buf_release(&out);
+    http_reply_jsonf(r, 202, "{\"accepted\":%zu,\"duplicates\":%zu}", res.ingest.accepted,
+                     res.ingest.duplicates);
 out:
     dd_buf_release(&body);
     dd_batch_release(&batch);
@@ -78,11 +71,8 @@ out:
 void h_labels_post(struct http_req *r)
 {
     enum dd_body_format fmt;
-    if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0 || fmt != DD_BODY_JSON) {
-        http_reply_error(r, 415, "unsupported_media_type", -1,
-                         "Content-Type must be application/json");
+    if (answer_body_format(r, ANSWER_JSON, &fmt) != 0)
         return;
-    }
     struct dd_buf body;
     dd_buf_init(&body);
     struct dd_labels labels = {0};
@@ -97,12 +87,8 @@ void h_labels_post(struct http_req *r)
     writer_submit_labels(api_of(r)->writer, r->params[0], &labels, &res);
     if (writer_failed_or_reply(r, &res))
         goto out;
-    struct dd_buf out;
-    dd_buf_init(&out);
-    dd_buf_printf(&out, "{\"updated\":%zu,\"unknown\":%zu}", res.labels.updated,
-                  res.labels.unknown);
-    http_reply_json(r, 200, &out);
-    dd_buf_release(&out);
+    http_reply_jsonf(r, 200, "{\"updated\":%zu,\"unknown\":%zu}", res.labels.updated,
+                     res.labels.unknown);
 out:
     dd_buf_release(&body);
     dd_labels_release(&labels);

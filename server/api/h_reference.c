@@ -21,11 +21,8 @@ void h_reference_put(struct http_req *r)
 {
     const char *model = r->params[0], *version = r->params[1];
     enum dd_body_format fmt;
-    if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0) {
-        http_reply_error(r, 415, "unsupported_media_type", -1,
-                         "Content-Type must be application/json or application/x-ndjson");
+    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
         return;
-    }
     struct dd_buf body;
     dd_buf_init(&body);
     struct dd_batch batch;

@@ -39,11 +39,8 @@ void h_settings_get(struct http_req *r)
 void h_settings_put(struct http_req *r)
 {
     enum dd_body_format fmt;
-    if (dd_parse_media_type(http_header(r, "Content-Type"), &fmt) != 0 || fmt != DD_BODY_JSON) {
-        http_reply_error(r, 415, "unsupported_media_type", -1,
-                         "Content-Type must be application/json");
+    if (answer_body_format(r, ANSWER_JSON, &fmt) != 0)
         return;
-    }
     struct dd_buf body, out;
     dd_buf_init(&body);
     dd_buf_init(&out);

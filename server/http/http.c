@@ -319,6 +319,18 @@ void http_reply_json(struct http_req *r, int status, const struct dd_buf *b)
     http_reply(r, status, "application/json; charset=utf-8", b->data ? b->data : "", b->len);
 }
 
+void http_reply_jsonf(struct http_req *r, int status, const char *fmt, ...)
+{
+    struct dd_buf b;
+    dd_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    dd_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    http_reply_json(r, status, &b);
+    dd_buf_release(&b);
+}
+
 static void error_body(struct dd_buf *b, const char *code, long index, const char *msg)
 {
     dd_buf_puts(b, "{\"error\":{\"code\":");

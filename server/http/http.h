@@ -91,6 +91,9 @@ int http_query(const struct http_req *r, const char *name, char *out, size_t out
 void http_reply(struct http_req *r, int status, const char *content_type, const void *body,
                 size_t len);
 void http_reply_json(struct http_req *r, int status, const struct dd_buf *b);
+/* A small JSON answer written by printf (the caller escapes what it puts in). */
+void http_reply_jsonf(struct http_req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The error body of docs/api.md; index < 0 leaves it out. */
 void http_reply_error(struct http_req *r, int status, const char *code, long index, const char *fmt,
                       ...) __attribute__((format(printf, 5, 6)));
