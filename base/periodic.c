@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/err.h"
+#include "base/thread.h"
 
 struct periodic {
     pthread_t thread;
@@ -45,11 +46,7 @@ int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stac
     p->fn = fn;
     p->arg = arg;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    dd_cond_init_monotonic(&p->cv);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     if (stack_bytes)
@@ -79,11 +76,7 @@ void periodic_stop(struct periodic *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->mu);
-    p->stopping = 1;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, NULL);
+    dd_thread_stop(p->thread, &p->mu, &p->cv, &p->stopping);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p);

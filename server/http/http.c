@@ -47,6 +47,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/timefmt.h"
 
 #define HTTP_HANDLER_STACK (8u << 20)
@@ -865,11 +866,7 @@ int http_start(const struct http_options *opt, const struct http_hooks *hooks, v
     pthread_mutex_init(&h->drain_mu, NULL);
     pthread_cond_init(&h->drained, NULL);
     pthread_mutex_init(&h->wd_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->wd_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    dd_cond_init_monotonic(&h->wd_cond);
     if (pthread_create(&h->wd_thread, NULL, watchdog_main, h) == 0)
         h->wd_started = 1;
     h->pool = dd_calloc((size_t)opt->handler_threads, sizeof *h->pool);
@@ -1042,11 +1039,7 @@ void http_stop(struct http_server *h)
     for (int i = 0; i < h->n_pool; i++)
         pthread_join(h->pool[i], NULL);
     if (h->wd_started) {
-        pthread_mutex_lock(&h->wd_mu);
-        h->wd_stop = 1;
-        pthread_cond_signal(&h->wd_cond);
-        pthread_mutex_unlock(&h->wd_mu);
-        pthread_join(h->wd_thread, NULL);
+        dd_thread_stop(h->wd_thread, &h->wd_mu, &h->wd_cond, &h->wd_stop);
     }
     free(h->pool);
     pthread_mutex_destroy(&h->mu);

@@ -31,6 +31,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/timefmt.h"
 #include "server/store/store_int.h"
 
@@ -277,11 +278,7 @@ static void checkpointer_start(struct store *s, int sync_full)
 static void checkpointer_stop(struct store *s)
 {
     if (s->ckpt_started) {
-        pthread_mutex_lock(&s->ckpt_mu);
-        s->ckpt_stop = 1;
-        pthread_cond_signal(&s->ckpt_cv);
-        pthread_mutex_unlock(&s->ckpt_mu);
-        pthread_join(s->ckpt_thread, NULL);
+        dd_thread_stop(s->ckpt_thread, &s->ckpt_mu, &s->ckpt_cv, &s->ckpt_stop);
         s->ckpt_started = 0;
     }
     sqlite3_close(s->ckpt_db);

@@ -21,6 +21,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/timefmt.h"
 
 /* One kind per submit function; a job's union member is its kind's. */
@@ -364,11 +365,7 @@ int writer_start(struct store *st, const struct writer_limits *lim, struct write
     w->lim.max_bytes = lim && lim->max_bytes ? lim->max_bytes : (size_t)512 << 20;
     atomic_init(&w->full, 0);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->work, &ca);
-    pthread_condattr_destroy(&ca);
+    dd_cond_init_monotonic(&w->work);
     pthread_cond_init(&w->done, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         pthread_mutex_destroy(&w->mu);
@@ -385,11 +382,7 @@ void writer_stop(struct writer *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->mu);
-    w->stopping = 1;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
+    dd_thread_stop(w->thread, &w->mu, &w->work, &w->stopping);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->done);
