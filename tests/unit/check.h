@@ -46,64 +46,63 @@ static int check_count;
         }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                         \
+/* the integer checks: va_ OP vb_, else print both */
+#define CHECK_INT_OP_(a, op, b, ea, eb)                                                            \
     do {                                                                                           \
         long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
         check_count++;                                                                             \
-        if (va_ != vb_) {                                                                          \
-            fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a, #b,  \
-                    va_, vb_);                                                                     \
+        if (!(va_ op vb_)) {                                                                       \
+            fprintf(stderr, "%s:%d: %s %s %s failed: %lld vs %lld\n", __FILE__, __LINE__, ea, #op, \
+                    eb, va_, vb_);                                                                 \
             check_failures++;                                                                      \
         }                                                                                          \
     } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                                         \
+/* the string checks: both non-NULL and ok (on sa_, sb_), else print both */
+#define CHECK_STR_OP_(a, b, ok, ea, what, eb)                                                      \
     do {                                                                                           \
         const char *sa_ = (a), *sb_ = (b);                                                         \
         check_count++;                                                                             \
-        if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0) {                                               \
-            fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a,  \
-                    #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                               \
+        if (!sa_ || !sb_ || !(ok)) {                                                               \
+            fprintf(stderr, "%s:%d: %s %s %s failed: \"%s\" vs \"%s\"\n", __FILE__, __LINE__, ea,  \
+                    what, eb, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                         \
             check_failures++;                                                                      \
         }                                                                                          \
     } while (0)
+
+/* the double checks: ok (on va_, vb_), else print both */
+#define CHECK_DBL_OP_(a, b, ok, ea, what, eb)                                                      \
+    do {                                                                                           \
+        double va_ = (a), vb_ = (b);                                                               \
+        check_count++;                                                                             \
+        if (!(ok)) {                                                                               \
+            fprintf(stderr, "%s:%d: %s %s %s failed: %.17g vs %.17g\n", __FILE__, __LINE__, ea,    \
+                    what, eb, va_, vb_);                                                           \
+            check_failures++;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_EQ_INT(a, b) CHECK_INT_OP_(a, ==, b, #a, #b)
+
+/* a OP b on integers, printing both: CHECK_CMP_INT(n, <=, 31) */
+#define CHECK_CMP_INT(a, op, b) CHECK_INT_OP_(a, op, b, #a, #b)
+
+#define CHECK_EQ_STR(a, b) CHECK_STR_OP_(a, b, strcmp(sa_, sb_) == 0, #a, "==", #b)
+
+/* s contains part (strstr) */
+#define CHECK_CONTAINS(s, part) CHECK_STR_OP_(s, part, strstr(sa_, sb_), #s, "contains", #part)
+
+/* s starts with prefix */
+#define CHECK_STARTS_WITH(s, prefix)                                                               \
+    CHECK_STR_OP_(s, prefix, strncmp(sa_, sb_, strlen(sb_)) == 0, #s, "starts with", #prefix)
 
 /* |a - b| <= abs_tol + rel_tol * |b| */
 #define CHECK_CLOSE(a, b, rel_tol, abs_tol)                                                        \
-    do {                                                                                           \
-        double va_ = (a), vb_ = (b);                                                               \
-        check_count++;                                                                             \
-        if (!(fabs(va_ - vb_) <= (abs_tol) + (rel_tol)*fabs(vb_))) {                               \
-            fprintf(stderr, "%s:%d: %s ~= %s failed: %.17g vs %.17g\n", __FILE__, __LINE__, #a,    \
-                    #b, va_, vb_);                                                                 \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
-
-/* a OP b on integers, printing both: CHECK_CMP_INT(n, <=, 31) */
-#define CHECK_CMP_INT(a, op, b)                                                                    \
-    do {                                                                                           \
-        long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
-        check_count++;                                                                             \
-        if (!(va_ op vb_)) {                                                                       \
-            fprintf(stderr, "%s:%d: %s %s %s failed: %lld vs %lld\n", __FILE__, __LINE__, #a, #op, \
-                    #b, va_, vb_);                                                                 \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
+    CHECK_DBL_OP_(a, b, fabs(va_ - vb_) <= (abs_tol) + (rel_tol)*fabs(vb_), #a, "~=", #b)
 
 /* a OP b on doubles, printing both: CHECK_CMP_DBL(p, <, 1e-6).  NaN fails
  * every comparison but != (as in C). */
-#define CHECK_CMP_DBL(a, op, b)                                                                    \
-    do {                                                                                           \
-        double va_ = (a), vb_ = (b);                                                               \
-        check_count++;                                                                             \
-        if (!(va_ op vb_)) {                                                                       \
-            fprintf(stderr, "%s:%d: %s %s %s failed: %.17g vs %.17g\n", __FILE__, __LINE__, #a,    \
-                    #op, #b, va_, vb_);                                                            \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
+#define CHECK_CMP_DBL(a, op, b) CHECK_DBL_OP_(a, b, va_ op vb_, #a, #op, #b)
 
 /* exactly equal doubles (infinities too; NaN never) */
 #define CHECK_EQ_DBL(a, b) CHECK_CMP_DBL(a, ==, b)
@@ -147,30 +146,6 @@ static inline void check_eq_mem_(const void *a, const void *b, size_t n, const c
     fprintf(stderr, "\n");
     check_failures++;
 }
-
-/* s contains part (strstr); a failure prints both */
-#define CHECK_CONTAINS(s, part)                                                                    \
-    do {                                                                                           \
-        const char *sa_ = (s), *sb_ = (part);                                                      \
-        check_count++;                                                                             \
-        if (!sa_ || !sb_ || !strstr(sa_, sb_)) {                                                   \
-            fprintf(stderr, "%s:%d: %s contains %s failed: \"%s\" lacks \"%s\"\n", __FILE__,       \
-                    __LINE__, #s, #part, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");              \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
-
-/* s starts with prefix; a failure prints both */
-#define CHECK_STARTS_WITH(s, prefix)                                                               \
-    do {                                                                                           \
-        const char *sa_ = (s), *sb_ = (prefix);                                                    \
-        check_count++;                                                                             \
-        if (!sa_ || !sb_ || strncmp(sa_, sb_, strlen(sb_)) != 0) {                                 \
-            fprintf(stderr, "%s:%d: %s starts with %s failed: \"%s\" vs \"%s\"\n", __FILE__,       \
-                    __LINE__, #s, #prefix, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");            \
-            check_failures++;                                                                      \
-        }                                                                                          \
-    } while (0)
 
 /* ---- named cases ---- */
 

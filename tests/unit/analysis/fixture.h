@@ -81,6 +81,19 @@ static inline float *fixture_embed(const char *spec, size_t *n_out, size_t *dim_
     return v;
 }
 
+/* fixture_embed()'s rows with their count and dimension (free(rows.v)). */
+struct fixture_rows {
+    float *v;
+    size_t n, dim;
+};
+
+static inline struct fixture_rows fixture_rows(const char *spec)
+{
+    struct fixture_rows r;
+    r.v = fixture_embed(spec, &r.n, &r.dim);
+    return r;
+}
+
 static inline FILE *fixture_open(const char *name)
 {
     FILE *f = fopen(name, "r");

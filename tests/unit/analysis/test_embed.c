@@ -26,11 +26,6 @@ static void cos_line(char *rest)
     free(b);
 }
 
-TEST(cosine_fixtures)
-{
-    CHECK_EQ_INT(fixture_each_line("embed.txt", "cos", cos_line), 3);
-}
-
 /* "pca REF CUR VAR MAXK k ev.. proj.. D p": the fit's eigenvalues, the
  * projection of the first three current rows (up to each component's sign)
  * and the KS test per component */
@@ -72,8 +67,10 @@ static void pca_line(char *rest)
     free(cur);
 }
 
-TEST(pca_fixtures)
+/* every "cos" and "pca" line of embed.txt */
+TEST(fixtures)
 {
+    CHECK_EQ_INT(fixture_each_line("embed.txt", "cos", cos_line), 3);
     CHECK_EQ_INT(fixture_each_line("embed.txt", "pca", pca_line), 3);
 }
 
@@ -193,8 +190,7 @@ int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
     RUN(encode_decode);
-    RUN(cosine_fixtures);
-    RUN(pca_fixtures);
+    RUN(fixtures);
     RUN(reconstruction);
     RUN(degenerate);
     CHECK_DONE();

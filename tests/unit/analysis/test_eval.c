@@ -23,6 +23,29 @@ static struct dd_signal_input numeric(const char *name, const double *ref, size_
                                     .n_cur = n_cur};
 }
 
+static struct dd_signal_input categorical(const char *name, const uint32_t *ref, size_t n_ref,
+                                          const uint32_t *cur, size_t n_cur)
+{
+    struct dd_signal_input s = {.name = name, .kind = DD_SIGNAL_CATEGORICAL, .n_ref = n_ref};
+    s.ref_cat = ref;
+    s.cur_cat = cur;
+    s.n_cur = n_cur;
+    s.categories = cats;
+    s.n_categories = 4;
+    return s;
+}
+
+static struct dd_signal_input embedding(const char *name, const float *ref, size_t n_ref,
+                                        const float *cur, size_t n_cur, size_t dim)
+{
+    struct dd_signal_input s = {.name = name, .kind = DD_SIGNAL_EMBEDDING, .dim = dim};
+    s.ref_emb = ref;
+    s.cur_emb = cur;
+    s.n_ref = n_ref;
+    s.n_cur = n_cur;
+    return s;
+}
+
 /* The four signals every case starts from: confidence shifted by one sigma,
  * a prediction over 3 of 4 categories (never "fish"), a 16-d embedding, and
  * a feature with only 5 current values (insufficient). */
@@ -49,21 +72,8 @@ static void inputs_init(struct inputs *in)
     in->eref = fixture_embed("104:300:16:0", &n, &dim);
     in->ecur = fixture_embed("105:200:16:0", &m, &d2);
     in->s[0] = numeric("confidence", in->ref, 500, in->cur, 400);
-    in->s[1] = (struct dd_signal_input){.name = "prediction",
-                                        .kind = DD_SIGNAL_CATEGORICAL,
-                                        .ref_cat = in->rc,
-                                        .cur_cat = in->cc,
-                                        .n_ref = 300,
-                                        .n_cur = 300,
-                                        .categories = cats,
-                                        .n_categories = 4};
-    in->s[2] = (struct dd_signal_input){.name = "embedding",
-                                        .kind = DD_SIGNAL_EMBEDDING,
-                                        .ref_emb = in->eref,
-                                        .cur_emb = in->ecur,
-                                        .n_ref = 300,
-                                        .n_cur = 200,
-                                        .dim = 16};
+    in->s[1] = categorical("prediction", in->rc, 300, in->cc, 300);
+    in->s[2] = embedding("embedding", in->eref, 300, in->ecur, 200, 16);
     in->s[3] = numeric("feature:age", in->ref, 500, in->few, 5);
 }
 

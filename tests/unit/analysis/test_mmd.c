@@ -39,47 +39,50 @@ TEST(fixtures)
     CHECK_EQ_INT(fixture_each_line("embed.txt", "mmd", mmd_line), 2);
 }
 
+/* a shift gets a small p-value and none a large one; the seed fixes the
+ * answer; the subsample bound holds */
 TEST(pvalues)
 {
-    size_t n, m, dim, d2;
-    float *x = fixture_embed("91:300:16:0", &n, &dim);
-    float *same = fixture_embed("92:300:16:0", &m, &d2);
-    float *shifted = fixture_embed("93:300:16:0.3", &m, &d2);
+    struct fixture_rows x = fixture_rows("91:300:16:0"), same = fixture_rows("92:300:16:0"),
+                        shifted = fixture_rows("93:300:16:0.3");
+    size_t dim = x.dim;
     struct dd_mmd_result a, b;
-    CHECK_EQ_INT(dd_mmd_test(x, n, shifted, m, dim, 100, 1000, 1, &a), 0);
+    CHECK_EQ_INT(dd_mmd_test(x.v, x.n, shifted.v, shifted.n, dim, 100, 1000, 1, &a), 0);
     CHECK_CMP_DBL(a.p_value, <=, 2.0 / 101);
     CHECK_CMP_DBL(a.statistic, >, 0);
-    CHECK_EQ_INT(dd_mmd_test(x, n, same, m, dim, 100, 1000, 1, &a), 0);
+    CHECK_EQ_INT(dd_mmd_test(x.v, x.n, same.v, same.n, dim, 100, 1000, 1, &a), 0);
     CHECK_CMP_DBL(a.p_value, >, 0.05);
     /* the seed fixes the answer */
-    CHECK_EQ_INT(dd_mmd_test(x, n, same, m, dim, 100, 1000, 1, &b), 0);
+    CHECK_EQ_INT(dd_mmd_test(x.v, x.n, same.v, same.n, dim, 100, 1000, 1, &b), 0);
     CHECK_EQ_DBL(a.p_value, b.p_value);
     CHECK_EQ_DBL(a.statistic, b.statistic);
     /* subsample bound */
-    CHECK_EQ_INT(dd_mmd_test(x, n, shifted, m, dim, 50, 120, 3, &a), 0);
+    CHECK_EQ_INT(dd_mmd_test(x.v, x.n, shifted.v, shifted.n, dim, 50, 120, 3, &a), 0);
     CHECK_EQ_INT(a.n_x, 120);
     CHECK_EQ_INT(a.n_y, 120);
     CHECK_CMP_DBL(a.p_value, >=, 1.0 / 51);
     CHECK_CMP_DBL(a.p_value, <=, 1);
+    free(x.v);
+    free(same.v);
+    free(shifted.v);
+}
 
-    /* p-values are roughly uniform under no shift: not too many small ones */
+/* p-values are roughly uniform under no shift: not too many small ones */
+TEST(pvalues_without_shift)
+{
+    struct fixture_rows x = fixture_rows("94:60:8:0");
+    struct dd_mmd_result a;
     int small = 0;
-    size_t n8, dim8;
-    float *x8 = fixture_embed("94:60:8:0", &n8, &dim8);
     for (int t = 0; t < 40; t++) {
         char spec[64];
         snprintf(spec, sizeof spec, "%d:60:8:0", 1000 + t);
-        size_t k, dk;
-        float *y = fixture_embed(spec, &k, &dk);
-        CHECK_EQ_INT(dd_mmd_test(x8, n8, y, k, dim8, 50, 1000, (uint64_t)t, &a), 0);
+        struct fixture_rows y = fixture_rows(spec);
+        CHECK_EQ_INT(dd_mmd_test(x.v, x.n, y.v, y.n, x.dim, 50, 1000, (uint64_t)t, &a), 0);
         small += a.p_value <= 0.05;
-        free(y);
+        free(y.v);
     }
     CHECK_CMP_INT(small, <=, 8);
-    free(x8);
-    free(x);
-    free(same);
-    free(shifted);
+    free(x.v);
 }
 
 TEST(degenerate)
@@ -103,6 +106,7 @@ int main(int argc, char **argv)
     CHECK_ARGS(argc, argv);
     RUN(fixtures);
     RUN(pvalues);
+    RUN(pvalues_without_shift);
     RUN(degenerate);
     CHECK_DONE();
 }

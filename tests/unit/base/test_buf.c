@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "check.h"
+#include "xorshift.h"
 
 /* dd_json_strn(s[0..n)) as a C string in *b (reset first). */
 static const char *jstr(struct dd_buf *b, const char *s, size_t n)
@@ -26,15 +27,6 @@ static int all_valid(const char *s, size_t n)
         i += (size_t)k;
     }
     return 1;
-}
-
-static unsigned long long rng = 0x2545f4914f6cdd1dull;
-static unsigned long long next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
 }
 
 #define FFFD "\xef\xbf\xbd"
@@ -99,19 +91,22 @@ TEST(json_string_special_bytes)
     dd_buf_release(&b);
 }
 
+/* two in three printable ASCII, else any byte */
+static unsigned char mostly_ascii(uint64_t r)
+{
+    return r % 3 ? (unsigned char)(0x20 + (r >> 8) % 95) : (unsigned char)(r >> 8);
+}
+
 /* random bytes: always valid UTF-8 out, valid text kept as it is */
 TEST(json_string_random_bytes)
 {
     struct dd_buf b;
     dd_buf_init(&b);
+    uint64_t rng = 0x2545f4914f6cdd1dull;
     int bad = 0;
     for (int k = 0; k < 100000; k++) {
         unsigned char in[24];
-        size_t n = (size_t)(next() % 25);
-        for (size_t i = 0; i < n; i++) {
-            unsigned long long r = next();
-            in[i] = r % 3 ? (unsigned char)(0x20 + (r >> 8) % 95) : (unsigned char)(r >> 8);
-        }
+        size_t n = xorshift64_bytes(&rng, in, sizeof in, mostly_ascii);
         jstr(&b, (const char *)in, n);
         if (!all_valid(b.data, b.len) && bad++ < 3)
             fprintf(stderr, "invalid UTF-8 out of %zu random bytes\n", n);

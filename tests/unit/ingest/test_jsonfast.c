@@ -13,6 +13,7 @@
 #include "ingest/jsonfast.h"
 #include "parse_both.h"
 #include "check.h"
+#include "xorshift.h"
 
 static struct dd_arena scratch;
 
@@ -29,24 +30,35 @@ static int fast_number(const char *t, double *out)
     return 0;
 }
 
-static int same_as_strtod(const char *t)
+/* 1 if the fast path gives number text t exactly the double strtod gives;
+ * else 0, after printing both values if `say` */
+static int same_as_strtod(const char *t, int say)
 {
-    double f, s = strtod(t, NULL);
-    return fast_number(t, &f) == 0 && memcmp(&f, &s, sizeof f) == 0;
+    double f = NAN, s = strtod(t, NULL);
+    if (fast_number(t, &f) == 0 && memcmp(&f, &s, sizeof f) == 0)
+        return 1;
+    if (say)
+        fprintf(stderr, "number %s: fast path %.17g, strtod %.17g\n", t, f, s);
+    return 0;
 }
 
-static uint64_t rng = 88172645463325252ull;
-static uint64_t next(void)
+/* Each body of bodies[0..n) parses to the same result with the fast path
+ * on and off. */
+static void expect_agree(const char *const *bodies, size_t n, enum dd_body_format fmt)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    for (size_t i = 0; i < n; i++) {
+        int agree = parse_both_agree(bodies[i], strlen(bodies[i]), fmt);
+        if (!agree)
+            fprintf(stderr, "%s body %zu differs between the paths: %s\n",
+                    fmt == DD_BODY_NDJSON ? "NDJSON" : "JSON", i, bodies[i]);
+        CHECK_EQ_INT(agree, 1);
+    }
 }
 
-int main(void)
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+TEST(numbers_fixed)
 {
-    dd_arena_init(&scratch);
     const char *numbers[] = {
         "0",
         "-0",
@@ -76,63 +88,89 @@ int main(void)
         "4.35",
         "0.7",
     };
-    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
-        if (!same_as_strtod(numbers[i])) {
-            fprintf(stderr, "number %s differs from strtod\n", numbers[i]);
-            CHECK(0);
-        }
-    /* random decimals: mantissas of 1..20 digits, point anywhere, exponents -30..30 */
+    for (size_t i = 0; i < COUNT(numbers); i++)
+        CHECK_EQ_INT(same_as_strtod(numbers[i], 1), 1);
+}
+
+/* random decimals: mantissas of 1..20 digits, point anywhere, exponents -30..30 */
+TEST(numbers_random)
+{
+    uint64_t rng = 88172645463325252ull;
     int bad = 0;
     for (int k = 0; k < 200000; k++) {
         char t[64];
-        int digits = 1 + (int)(next() % 20), point = (int)(next() % (unsigned)(digits + 1));
+        int digits = 1 + (int)(xorshift64(&rng) % 20),
+            point = (int)(xorshift64(&rng) % (unsigned)(digits + 1));
         size_t n = 0;
-        if (next() & 1)
+        if (xorshift64(&rng) & 1)
             t[n++] = '-';
         for (int d = 0; d < digits; d++) {
             if (d == point && d > 0)
                 t[n++] = '.';
-            t[n++] = (char)('0' + (d == 0 ? 1 + next() % 9 : next() % 10));
+            t[n++] = (char)('0' + (d == 0 ? 1 + xorshift64(&rng) % 9 : xorshift64(&rng) % 10));
         }
-        if (next() % 3 == 0)
-            n += (size_t)snprintf(t + n, sizeof t - n, "e%d", (int)(next() % 61) - 30);
+        if (xorshift64(&rng) % 3 == 0)
+            n += (size_t)snprintf(t + n, sizeof t - n, "e%d", (int)(xorshift64(&rng) % 61) - 30);
         t[n] = '\0';
-        if (!same_as_strtod(t) && bad++ < 5)
-            fprintf(stderr, "random number %s differs from strtod\n", t);
+        if (!same_as_strtod(t, bad < 5))
+            bad++;
     }
     CHECK_EQ_INT(bad, 0);
+}
 
-    /* the subset is taken; the rest falls back (NULL) */
-    const char *taken[] = {"{\"confidence\":0.5}", " [1, -2.5e3, true, false, null, \"x\", {}] ",
-                           "{\"a\":{\"b\":[[]]}}"};
-    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
-        dd_arena_reset(&scratch);
-        CHECK(dd_jsonfast_parse(taken[i], strlen(taken[i]), &scratch) != NULL);
-    }
-    const char *fallback[] = {"{\"a\":\"\\n\"}",
-                              "{\"a\":01}",
-                              "{\"a\":1.}",
-                              "{\"a\":.5}",
-                              "{\"a\":+1}",
-                              "{\"a\":1} x",
-                              "\"s\"",
-                              "5",
-                              "",
-                              "{\"a\":\"\x01\"}",
-                              "{\"a\":[1,]}",
-                              "{\"a\" 1}",
-                              "{\"a\":tru}",
-                              "[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]",
-                              "{\"a\":1e}"};
-    for (size_t i = 0; i < sizeof fallback / sizeof fallback[0]; i++) {
-        dd_arena_reset(&scratch);
-        if (dd_jsonfast_parse(fallback[i], strlen(fallback[i]), &scratch) != NULL) {
-            fprintf(stderr, "fast path took %s\n", fallback[i]);
-            CHECK(0);
-        }
-    }
+/* What the fast path takes (1) and what it leaves to the checked cJSON path
+ * (0, a NULL root): the subset of JSON it parses, then the string rules
+ * (ingest/utf8.h): valid UTF-8 strings are taken, the rest left. */
+static const struct {
+    const char *text;
+    int taken;
+} fast_cases[] = {
+    {"{\"confidence\":0.5}", 1},
+    {" [1, -2.5e3, true, false, null, \"x\", {}] ", 1},
+    {"{\"a\":{\"b\":[[]]}}", 1},
+    {"{\"a\":\"\\n\"}", 0},
+    {"{\"a\":01}", 0},
+    {"{\"a\":1.}", 0},
+    {"{\"a\":.5}", 0},
+    {"{\"a\":+1}", 0},
+    {"{\"a\":1} x", 0},
+    {"\"s\"", 0},
+    {"5", 0},
+    {"", 0},
+    {"{\"a\":\"\x01\"}", 0},
+    {"{\"a\":[1,]}", 0},
+    {"{\"a\" 1}", 0},
+    {"{\"a\":tru}", 0},
+    {"[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]", 0},
+    {"{\"a\":1e}", 0},
+    /* strings */
+    {"{\"a\":\"caf\xc3\xa9\"}", 1},
+    {"[\"\xf0\x9f\x98\x80 0123456789\"]", 1},
+    {"{\"\xe6\x97\xa5\xe6\x9c\xac\":\"\xf4\x8f\xbf\xbf\"}", 1},
+    {"{\"a\":\"\xff\"}", 0},
+    {"{\"a\":\"\xed\xa0\x80\"}", 0},
+    {"{\"\xc0\xaf\":1}", 0},
+    {"[\"abcdefgh\xc3\"]", 0},
+    {"[\"0123456789abcdef\xf4\x90\x80\x80\"]", 0},
+    {"{\"a\":1}\xff", 0},
+    {"[\xc3\xa9]", 0},
+};
 
-    /* whole bodies: identical results either way, accepted or not */
+TEST(taken_or_left)
+{
+    for (size_t i = 0; i < COUNT(fast_cases); i++) {
+        const char *t = fast_cases[i].text;
+        dd_arena_reset(&scratch);
+        int got = dd_jsonfast_parse(t, strlen(t), &scratch) != NULL;
+        if (got != fast_cases[i].taken)
+            fprintf(stderr, "fast path %s %s\n", got ? "took" : "left", t);
+        CHECK_EQ_INT(got, fast_cases[i].taken);
+    }
+}
+
+/* whole bodies: identical results either way, accepted or not */
+TEST(bodies_agree)
+{
     const char *json[] = {
         "{\"events\":[{\"id\":\"a\",\"version\":\"v1\",\"ts\":1795341600000,\"prediction\":\"cat\","
         "\"confidence\":0.93,\"latency_ms\":12.5,\"label\":7,\"probabilities\":[0.1,0.9],"
@@ -153,11 +191,7 @@ int main(void)
         "{\"evts\":[]}",
         "not json",
     };
-    for (size_t i = 0; i < sizeof json / sizeof json[0]; i++)
-        if (!parse_both_agree(json[i], strlen(json[i]), DD_BODY_JSON)) {
-            fprintf(stderr, "JSON body %zu differs between the paths\n", i);
-            CHECK(0);
-        }
+    expect_agree(json, COUNT(json), DD_BODY_JSON);
     const char *ndjson[] = {
         "{\"confidence\":0.5}\n{\"prediction\":\"dog\"}\n\n{\"features\":{\"x\":1e-5}}\n",
         "{\"confidence\":0.5}\r\n  {\"prediction\":\"d\\u00f6g\"}  \n",
@@ -166,34 +200,12 @@ int main(void)
         "{\"embedding\":[1,2]}\n{\"embedding\":[1,2,3]}\n",
         "[1]\n",
     };
-    for (size_t i = 0; i < sizeof ndjson / sizeof ndjson[0]; i++)
-        if (!parse_both_agree(ndjson[i], strlen(ndjson[i]), DD_BODY_NDJSON)) {
-            fprintf(stderr, "NDJSON body %zu differs between the paths\n", i);
-            CHECK(0);
-        }
-    /* the string rules (ingest/utf8.h): the fast path takes valid UTF-8
-     * strings and leaves the rest to the checked cJSON path; both paths
-     * give the same answer for every bad form in every place */
-    const char *taken_text[] = {"{\"a\":\"caf\xc3\xa9\"}", "[\"\xf0\x9f\x98\x80 0123456789\"]",
-                                "{\"\xe6\x97\xa5\xe6\x9c\xac\":\"\xf4\x8f\xbf\xbf\"}"};
-    for (size_t i = 0; i < sizeof taken_text / sizeof taken_text[0]; i++) {
-        dd_arena_reset(&scratch);
-        CHECK(dd_jsonfast_parse(taken_text[i], strlen(taken_text[i]), &scratch) != NULL);
-    }
-    const char *refused_text[] = {"{\"a\":\"\xff\"}",
-                                  "{\"a\":\"\xed\xa0\x80\"}",
-                                  "{\"\xc0\xaf\":1}",
-                                  "[\"abcdefgh\xc3\"]",
-                                  "[\"0123456789abcdef\xf4\x90\x80\x80\"]",
-                                  "{\"a\":1}\xff",
-                                  "[\xc3\xa9]"};
-    for (size_t i = 0; i < sizeof refused_text / sizeof refused_text[0]; i++) {
-        dd_arena_reset(&scratch);
-        if (dd_jsonfast_parse(refused_text[i], strlen(refused_text[i]), &scratch) != NULL) {
-            fprintf(stderr, "fast path took %s\n", refused_text[i]);
-            CHECK(0);
-        }
-    }
+    expect_agree(ndjson, COUNT(ndjson), DD_BODY_NDJSON);
+}
+
+/* both paths give the same answer for every bad form in every place */
+TEST(string_forms_everywhere)
+{
     static const struct {
         const char *s;
         size_t n;
@@ -224,14 +236,17 @@ int main(void)
                 memcpy(body + n, forms[f].s, forms[f].n);
                 n += forms[f].n;
                 n += (size_t)snprintf(body + n, sizeof body - n, "%s%s", at + 1, nd ? "\n" : "]}");
-                if (!parse_both_agree(body, n, nd ? DD_BODY_NDJSON : DD_BODY_JSON)) {
+                int agree = parse_both_agree(body, n, nd ? DD_BODY_NDJSON : DD_BODY_JSON);
+                if (!agree)
                     fprintf(stderr, "form %zu at place %zu (%s) differs between the paths\n", f, k,
                             nd ? "NDJSON" : "JSON");
-                    CHECK(0);
-                }
+                CHECK_EQ_INT(agree, 1);
             }
+}
 
-    /* the fuzz corpus, as the fuzz target reads it: first byte picks the format */
+/* the fuzz corpus, as the fuzz target reads it: first byte picks the format */
+TEST(fuzz_corpus)
+{
     DIR *dir = opendir("../../fuzz/corpus");
     CHECK(dir != NULL);
     int files = 0;
@@ -247,15 +262,27 @@ int main(void)
         size_t n = fread(buf, 1, sizeof buf, fp);
         fclose(fp);
         files++;
-        if (n > 0 &&
-            !parse_both_agree(buf + 1, n - 1, (buf[0] & 1) ? DD_BODY_NDJSON : DD_BODY_JSON)) {
+        int agree = n == 0 ||
+                    parse_both_agree(buf + 1, n - 1, (buf[0] & 1) ? DD_BODY_NDJSON : DD_BODY_JSON);
+        if (!agree)
             fprintf(stderr, "corpus file %s differs between the paths\n", de->d_name);
-            CHECK(0);
-        }
+        CHECK_EQ_INT(agree, 1);
     }
     if (dir)
         closedir(dir);
-    CHECK(files >= 6);
+    CHECK_CMP_INT(files, >=, 6);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    dd_arena_init(&scratch);
+    RUN(numbers_fixed);
+    RUN(numbers_random);
+    RUN(taken_or_left);
+    RUN(bodies_agree);
+    RUN(string_forms_everywhere);
+    RUN(fuzz_corpus);
     dd_arena_release(&scratch);
     CHECK_DONE();
 }

@@ -135,10 +135,10 @@ static void bad_strings(const char *kind, int (*run)(const char *, size_t), cons
             if (rc != DD_EINVAL || !err.code || strcmp(err.code, code) != 0 ||
                 err.index != sites[i].index || strcmp(err.message, want) != 0) {
                 fprintf(stderr,
-                        "%s site %zu form %zu: rc=%d code=%s index=%ld message=%s\n"
+                        "%s site %zu (%s) form %zu: rc=%d code=%s index=%ld message=%s\n"
                         "  wanted %s %ld %s\n",
-                        kind, i, f, rc, err.code ? err.code : "-", err.index, err.message, code,
-                        sites[i].index, want);
+                        kind, i, sites[i].tmpl, f, rc, err.code ? err.code : "-", err.index,
+                        err.message, code, sites[i].index, want);
                 check_failures++;
             }
         }
@@ -146,7 +146,7 @@ static void bad_strings(const char *kind, int (*run)(const char *, size_t), cons
 }
 
 /* Event fields: the same sites in a JSON and an NDJSON body, as event 2. */
-static void bad_strings_in_events(void)
+TEST(bad_strings_in_events)
 {
     static const struct {
         const char *ev, *field;
@@ -177,51 +177,54 @@ static void bad_strings_in_events(void)
     }
     bad_strings("json", run_json, "invalid_event", json, N);
     bad_strings("ndjson", run_ndjson, "invalid_event", ndjson, N);
-    /* the wrapper object's own strings */
-    static const struct site wrapper[] = {
-        {"{\"events\":[],\"@\":1}", "body", -1, 1},
-        {"{\"events\":\"@\"}", "events", -1, 0},
-        {"{\"events\":[{\"prediction\":1}],\"x\":[\"@\"]}", "x[0]", -1, 0},
-    };
-    bad_strings("wrapper", run_json, "invalid_body", wrapper, 3);
 }
 
-static void bad_strings_in_other_bodies(void)
+/* Every other string of a body (the events wrapper's own, labels, settings,
+ * a time range, the flat config): its kind of body, its parser and its site;
+ * each refused as invalid_body. */
+static const struct body_site {
+    const char *kind;
+    int (*run)(const char *, size_t);
+    struct site site;
+} body_sites[] = {
+    {"wrapper", run_json, {"{\"events\":[],\"@\":1}", "body", -1, 1}},
+    {"wrapper", run_json, {"{\"events\":\"@\"}", "events", -1, 0}},
+    {"wrapper", run_json, {"{\"events\":[{\"prediction\":1}],\"x\":[\"@\"]}", "x[0]", -1, 0}},
+    {"labels",
+     run_labels,
+     {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"@\",\"label\":\"b\"}]}",
+      "labels[1].id", 1, 0}},
+    {"labels",
+     run_labels,
+     {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"label\":\"@\"}]}",
+      "labels[1].label", 1, 0}},
+    {"labels",
+     run_labels,
+     {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"l@\":\"b\"}]}", "labels[1]", 1,
+      1}},
+    {"labels", run_labels, {"{\"labels@\":[]}", "body", -1, 1}},
+    {"settings", run_settings, {"{\"window\":\"@\"}", "window", -1, 0}},
+    {"settings", run_settings, {"{\"alpha\":0.1,\"@\":1}", "body", -1, 1}},
+    {"settings", run_settings, {"{\"methods\":{\"feature:@\":[\"ks\"]}}", "methods", -1, 1}},
+    {"settings",
+     run_settings,
+     {"{\"methods\":{\"confidence\":[\"ks\",\"@\"]}}", "methods.confidence[1]", -1, 0}},
+    {"settings", run_settings, {"{\"thresholds\":{\"p@\":0.2}}", "thresholds", -1, 1}},
+    {"range", run_range, {"{\"from\":\"@\",\"to\":1}", "from", -1, 0}},
+    {"range", run_range, {"{\"from\":1,\"to\":2,\"@\":1}", "body", -1, 1}},
+    {"flat", run_flat, {"{\"db\":\"@\"}", "db", -1, 0}},
+    {"flat", run_flat, {"{\"@\":1}", "", -1, 1}},
+    {"flat", run_flat, {"{\"models\":{\"m\":{\"window\":\"@\"}}}", "models.m.window", -1, 0}},
+};
+
+TEST(bad_strings_in_other_bodies)
 {
-    static const struct site labels[] = {
-        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"@\",\"label\":\"b\"}]}",
-         "labels[1].id", 1, 0},
-        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"label\":\"@\"}]}",
-         "labels[1].label", 1, 0},
-        {"{\"labels\":[{\"id\":\"a\",\"label\":\"b\"},{\"id\":\"a\",\"l@\":\"b\"}]}", "labels[1]",
-         1, 1},
-        {"{\"labels@\":[]}", "body", -1, 1},
-    };
-    bad_strings("labels", run_labels, "invalid_body", labels, sizeof labels / sizeof labels[0]);
-    static const struct site settings[] = {
-        {"{\"window\":\"@\"}", "window", -1, 0},
-        {"{\"alpha\":0.1,\"@\":1}", "body", -1, 1},
-        {"{\"methods\":{\"feature:@\":[\"ks\"]}}", "methods", -1, 1},
-        {"{\"methods\":{\"confidence\":[\"ks\",\"@\"]}}", "methods.confidence[1]", -1, 0},
-        {"{\"thresholds\":{\"p@\":0.2}}", "thresholds", -1, 1},
-    };
-    bad_strings("settings", run_settings, "invalid_body", settings,
-                sizeof settings / sizeof settings[0]);
-    static const struct site range[] = {
-        {"{\"from\":\"@\",\"to\":1}", "from", -1, 0},
-        {"{\"from\":1,\"to\":2,\"@\":1}", "body", -1, 1},
-    };
-    bad_strings("range", run_range, "invalid_body", range, 2);
-    static const struct site flat[] = {
-        {"{\"db\":\"@\"}", "db", -1, 0},
-        {"{\"@\":1}", "", -1, 1},
-        {"{\"models\":{\"m\":{\"window\":\"@\"}}}", "models.m.window", -1, 0},
-    };
-    bad_strings("flat", run_flat, "invalid_body", flat, 3);
+    for (size_t i = 0; i < sizeof body_sites / sizeof body_sites[0]; i++)
+        bad_strings(body_sites[i].kind, body_sites[i].run, "invalid_body", &body_sites[i].site, 1);
 }
 
 /* Valid text is kept byte for byte, whichever way it was written. */
-static void good_strings(void)
+TEST(good_strings)
 {
     struct dd_batch b;
     const char *emoji = "\xf0\x9f\x98\x80";
@@ -240,7 +243,9 @@ static void good_strings(void)
         size_t pos = 0;
         struct dd_feature f;
         CHECK_EQ_INT(dd_features_next(b.events[0].features, b.events[0].features_len, &pos, &f), 1);
-        CHECK(f.is_string && f.str_len == 4 && !memcmp(f.str, emoji, 4));
+        CHECK(f.is_string);
+        CHECK_EQ_INT(f.str_len, 4);
+        CHECK_EQ_MEM(f.str, emoji, f.str_len < 4 ? f.str_len : 4);
         CHECK_EQ_STR(b.events[1].prediction, emoji);
         CHECK_EQ_STR(b.events[1].label, "\xc3\xa9");
         CHECK_EQ_STR(b.events[1].id, "a\\u0000b"); /* an escaped backslash, then "u0000" */
@@ -264,12 +269,18 @@ static void good_strings(void)
     struct dd_labels l;
     const char *lb = "{\"labels\":[{\"id\":\"\\ud83d\\ude00\",\"label\":\"\xe6\x97\xa5\"}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), 0);
+    CHECK_EQ_INT(l.n, 1);
     if (l.n == 1) {
         CHECK_EQ_STR(l.items[0].id, emoji);
         CHECK_EQ_STR(l.items[0].label, "\xe6\x97\xa5");
     }
     dd_labels_release(&l);
+}
 
+/* U+0000 and bad bytes: refused with the path of the first bad string */
+TEST(bad_strings_refused)
+{
+    struct dd_batch b;
     /* the cases: each refused now, with its path */
     CHECK_EQ_INT(parse("{\"events\":[{\"id\":\"n\\u00001\",\"prediction\":1},"
                        "{\"id\":\"n\\u00002\",\"prediction\":1}]}",
@@ -315,8 +326,11 @@ static void good_strings(void)
                        DD_BODY_JSON, &b),
                  DD_EINVAL);
     CHECK_EQ_INT(err.index, 0);
+}
 
-    /* names "." and ".." are paths, not names */
+/* names "." and ".." are paths, not names */
+TEST(dot_names)
+{
     CHECK(!dd_name_valid(".", 1));
     CHECK(!dd_name_valid("..", 2));
     CHECK(dd_name_valid("...", 3));
@@ -326,11 +340,9 @@ static void good_strings(void)
     BAD("{\"prediction\":1,\"version\":\".\"}", "events[0].version: must match");
 }
 
-int main(void)
+TEST(full_event)
 {
     struct dd_batch b;
-
-    /* a full event */
     CHECK_EQ_INT(parse("{\"events\":[{\"id\":\"e1\",\"ts\":\"2026-11-22T10:00:00Z\","
                        "\"version\":\"v3\",\"prediction\":\"cat\",\"confidence\":0.93,"
                        "\"probabilities\":[0.93,0.07],\"embedding\":[1,2.5,-3],"
@@ -354,19 +366,28 @@ int main(void)
     size_t pos = 0;
     struct dd_feature f;
     CHECK_EQ_INT(dd_features_next(e->features, e->features_len, &pos, &f), 1);
-    CHECK(f.name_len == 3 && !memcmp(f.name, "age", 3) && !f.is_string && f.num == 41);
+    CHECK_EQ_INT(f.name_len, 3);
+    CHECK_EQ_MEM(f.name, "age", f.name_len < 3 ? f.name_len : 3);
+    CHECK_EQ_INT(f.is_string, 0);
+    CHECK_EQ_DBL(f.num, 41);
     CHECK_EQ_INT(dd_features_next(e->features, e->features_len, &pos, &f), 1);
-    CHECK(f.is_string && f.str_len == 2 && !memcmp(f.str, "de", 2));
+    CHECK(f.is_string);
+    CHECK_EQ_INT(f.str_len, 2);
+    CHECK_EQ_MEM(f.str, "de", f.str_len < 2 ? f.str_len : 2);
     CHECK_EQ_INT(dd_features_next(e->features, e->features_len, &pos, &f), 0);
     dd_batch_release(&b);
+}
 
-    /* defaults: version "default", no ts, integer prediction as decimal */
+/* defaults: version "default", no ts, integer prediction as decimal */
+TEST(defaults)
+{
+    struct dd_batch b;
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":42},{\"confidence\":0},{\"confidence\":1}]}",
                        DD_BODY_JSON, &b),
                  0);
     CHECK_EQ_STR(b.events[0].version, "default");
     CHECK_EQ_STR(b.events[0].prediction, "42");
-    CHECK(!(b.events[0].has & DD_HAS_TS));
+    CHECK_EQ_INT(b.events[0].has & DD_HAS_TS, 0);
     CHECK_EQ_INT(b.n, 3);
     dd_batch_release(&b);
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1,\"ts\":1795341600123}]}", DD_BODY_JSON, &b),
@@ -376,15 +397,18 @@ int main(void)
     CHECK_EQ_INT(parse("{\"events\":[]}", DD_BODY_JSON, &b), 0);
     CHECK_EQ_INT(b.n, 0);
     dd_batch_release(&b);
+}
 
-    /* base64 embeddings */
+TEST(base64_embeddings)
+{
+    struct dd_batch b;
     float v[4] = {0.5f, -1.0f, 3.25f, 1e-3f};
     char b64[64], body[256];
     dd_base64_encode((const uint8_t *)v, sizeof v, b64);
     snprintf(body, sizeof body, "{\"events\":[{\"embedding_b64\":\"%s\"}]}", b64);
     CHECK_EQ_INT(parse(body, DD_BODY_JSON, &b), 0);
     CHECK_EQ_INT(b.events[0].dim, 4);
-    CHECK(memcmp(b.events[0].embedding, v, sizeof v) == 0);
+    CHECK_EQ_MEM(b.events[0].embedding, v, sizeof v);
     dd_batch_release(&b);
     float nan4[1] = {NAN};
     dd_base64_encode((const uint8_t *)nan4, 4, b64);
@@ -394,8 +418,11 @@ int main(void)
     BAD("{\"embedding_b64\":\"!!!!\"}", "events[0].embedding_b64");
     BAD("{\"embedding_b64\":5}", "events[0].embedding_b64");
     BAD("{\"embedding\":[1],\"embedding_b64\":\"AACAPw==\"}", "events[0].embedding_b64");
+}
 
-    /* every field's rules */
+/* every field's rules */
+TEST(field_rules)
+{
     BAD("{\"confidence\":1.5}", "events[0].confidence");
     BAD("{\"confidence\":-0.1}", "events[0].confidence");
     BAD("{\"confidence\":\"0.5\"}", "events[0].confidence");
@@ -430,22 +457,30 @@ int main(void)
     BAD("{\"latency_ms\":3,\"label\":\"x\"}", "events[0]: needs at least one");
     BAD("{}", "events[0]: needs at least one");
     BAD("7", "events[0]: must be an object");
-    char longid[200];
+    char longid[200], body[256];
     memset(longid, 'x', sizeof longid);
     snprintf(body, sizeof body, "{\"prediction\":1,\"id\":\"%.129s\"}", longid);
     BAD(body, "events[0].id");
+}
 
-    /* the index of the bad event, and nothing returned */
+/* the index of the bad event, and nothing returned */
+TEST(bad_event_index)
+{
+    struct dd_batch b;
     CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1},{\"prediction\":1},{\"prediction\":1},"
                        "{\"confidence\":2},{\"prediction\":1}]}",
                        DD_BODY_JSON, &b),
                  DD_EINVAL);
     CHECK_EQ_INT(err.index, 3);
     CHECK_EQ_STR(err.message, "events[3].confidence: must be a number in [0,1]");
-    CHECK(b.n == 0 && b.events == NULL);
+    CHECK_EQ_INT(b.n, 0);
+    CHECK_EQ_PTR(b.events, NULL);
     dd_batch_release(&b);
+}
 
-    /* body-level errors */
+TEST(body_errors)
+{
+    struct dd_batch b;
     CHECK_EQ_INT(parse("{\"events\":[", DD_BODY_JSON, &b), DD_EINVAL);
     CHECK_EQ_STR(err.code, "invalid_json");
     CHECK_EQ_INT(parse("{\"events\":[{\"confidence\":NaN}]}", DD_BODY_JSON, &b), DD_EINVAL);
@@ -457,16 +492,24 @@ int main(void)
     CHECK_EQ_INT(parse("{\"evnts\":[]}", DD_BODY_JSON, &b), DD_EINVAL);
     CHECK_EQ_STR(err.code, "invalid_body");
     CHECK_EQ_INT(err.index, -1);
+}
 
-    /* dimension conflict inside one batch: 409 with the index */
+/* dimension conflict inside one batch: 409 with the index */
+TEST(dimension_conflict)
+{
+    struct dd_batch b;
     CHECK_EQ_INT(
         parse("{\"events\":[{\"embedding\":[1,2]},{\"prediction\":1},{\"embedding\":[1,2,3]}]}",
               DD_BODY_JSON, &b),
         DD_ECONFLICT);
     CHECK_EQ_STR(err.code, "conflict");
     CHECK_EQ_INT(err.index, 2);
+}
 
-    /* NDJSON: blank lines and CRLF allowed; index counts events */
+/* NDJSON: blank lines and CRLF allowed; index counts events */
+TEST(ndjson)
+{
+    struct dd_batch b;
     CHECK_EQ_INT(parse("{\"prediction\":1}\r\n\n  \n{\"prediction\":\"b\",\"version\":\"v2\"}\n",
                        DD_BODY_NDJSON, &b),
                  0);
@@ -483,15 +526,21 @@ int main(void)
     CHECK_EQ_INT(parse("", DD_BODY_NDJSON, &b), 0);
     CHECK_EQ_INT(b.n, 0);
     dd_batch_release(&b);
+}
 
-    /* media types */
-    enum dd_body_format fmt;
-    CHECK(dd_parse_media_type("application/json; charset=utf-8", &fmt) == 0 && fmt == DD_BODY_JSON);
-    CHECK(dd_parse_media_type("application/x-ndjson", &fmt) == 0 && fmt == DD_BODY_NDJSON);
-    CHECK(dd_parse_media_type("text/plain", &fmt) == DD_EINVAL);
-    CHECK(dd_parse_media_type(NULL, &fmt) == DD_EINVAL);
+TEST(media_types)
+{
+    enum dd_body_format fmt = DD_BODY_NDJSON;
+    CHECK_EQ_INT(dd_parse_media_type("application/json; charset=utf-8", &fmt), 0);
+    CHECK_EQ_INT(fmt, DD_BODY_JSON);
+    CHECK_EQ_INT(dd_parse_media_type("application/x-ndjson", &fmt), 0);
+    CHECK_EQ_INT(fmt, DD_BODY_NDJSON);
+    CHECK_EQ_INT(dd_parse_media_type("text/plain", &fmt), DD_EINVAL);
+    CHECK_EQ_INT(dd_parse_media_type(NULL, &fmt), DD_EINVAL);
+}
 
-    /* labels */
+TEST(labels)
+{
     struct dd_labels l;
     const char *lb =
         "{\"labels\":[{\"id\":\"e-17\",\"label\":\"cat\"},{\"id\":\"e-18\",\"label\":3}]}";
@@ -505,9 +554,25 @@ int main(void)
     lb = "{\"labels\":[{\"id\":\"a\",\"label\":1.5}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), DD_EINVAL);
     CHECK_EQ_STR(err.message, "labels[0].label: must be a string or an integer");
+}
 
-    bad_strings_in_events();
-    bad_strings_in_other_bodies();
-    good_strings();
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(full_event);
+    RUN(defaults);
+    RUN(base64_embeddings);
+    RUN(field_rules);
+    RUN(bad_event_index);
+    RUN(body_errors);
+    RUN(dimension_conflict);
+    RUN(ndjson);
+    RUN(media_types);
+    RUN(labels);
+    RUN(bad_strings_in_events);
+    RUN(bad_strings_in_other_bodies);
+    RUN(good_strings);
+    RUN(bad_strings_refused);
+    RUN(dot_names);
     CHECK_DONE();
 }

@@ -8,6 +8,7 @@
 
 #include "ingest/utf8.h"
 #include "check.h"
+#include "xorshift.h"
 
 /* RFC 3629 by the book: decode by bit pattern, then reject what the code
  * point says is wrong (overlong, surrogate, too large). */
@@ -40,15 +41,6 @@ static int ref_valid(const unsigned char *s, size_t n)
         i += len;
     }
     return 1;
-}
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint64_t next(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
 }
 
 #define VALID(s, want) CHECK_EQ_INT(dd_utf8_valid(s, sizeof(s) - 1), want)
@@ -86,9 +78,9 @@ static void where(const char *s, const char *list, int in_string, int in_name, l
 #define WHERE(s, list, in_string, in_name, item, path)                                             \
     where(s, list, in_string, in_name, item, path, __LINE__)
 
-int main(void)
+/* the edges of RFC 3629's table */
+TEST(valid_edges)
 {
-    /* the edges of RFC 3629's table */
     VALID("", 1);
     VALID("plain ascii text, longer than eight bytes", 1);
     VALID("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80", 1);
@@ -109,22 +101,27 @@ int main(void)
     VALID("abcdefgh\xf0\x9f\x98", 0);
     VALID("\xc3(", 0);
     CHECK_EQ_INT(dd_utf8_valid("a\0b", 3), 1); /* U+0000 is UTF-8; the rules refuse it elsewhere */
+}
 
-    /* random bytes against the reference: mostly ASCII, some lead and
-     * continuation bytes, every length from 0 to 40 */
+/* a quarter continuation bytes, a quarter lead bytes and edges of RFC
+ * 3629's table, half printable ASCII */
+static unsigned char utf8ish(uint64_t r)
+{
+    static const char edges[] = "\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xc0\x80\xbf\x9f\x8f\x90\xa0";
+    return r % 4 == 0   ? (unsigned char)(0x80 + (r >> 8) % 128)
+           : r % 4 == 1 ? (unsigned char)edges[(r >> 8) % 15]
+                        : (unsigned char)(0x20 + (r >> 8) % 95);
+}
+
+/* random bytes against the reference: mostly ASCII, some lead and
+ * continuation bytes, every length from 0 to 40 */
+TEST(valid_random_bytes)
+{
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
     int bad = 0;
     for (int k = 0; k < 300000; k++) {
         unsigned char b[40];
-        size_t n = (size_t)(next() % 41);
-        for (size_t i = 0; i < n; i++) {
-            uint64_t r = next();
-            b[i] =
-                r % 4 == 0 ? (unsigned char)(0x80 + (r >> 8) % 128)
-                : r % 4 == 1
-                    ? (unsigned char)"\xc2\xdf\xe0\xed\xef\xf0\xf4\xf5\xc0\x80\xbf\x9f\x8f\x90\xa0"
-                          [(r >> 8) % 15]
-                    : (unsigned char)(0x20 + (r >> 8) % 95);
-        }
+        size_t n = xorshift64_bytes(&rng, b, sizeof b, utf8ish);
         if (dd_utf8_valid((const char *)b, n) != ref_valid(b, n) && bad++ < 5) {
             fprintf(stderr, "random bytes differ from the reference:");
             for (size_t i = 0; i < n; i++)
@@ -133,8 +130,11 @@ int main(void)
         }
     }
     CHECK_EQ_INT(bad, 0);
+}
 
-    /* the scan: each problem, at its offset; escapes that are fine */
+/* the scan: each problem, at its offset; escapes that are fine */
+TEST(text_scan)
+{
     SCAN("{\"a\":\"x\"}", 0, 0);
     SCAN("{\"a\":\"0123456789\xff\"}", DD_TEXT_BAD_UTF8, 16);
     SCAN("{\"a\":\"\xc0\xaf\"}", DD_TEXT_BAD_UTF8, 6);
@@ -156,31 +156,43 @@ int main(void)
     SCAN("{\"a\":\"\\u00\"}", 0, 0);
     SCAN("{\"a\":\"\\ud800", DD_TEXT_SURROGATE, 6); /* at the very end */
     CHECK_EQ_INT(dd_text_scan("{\"a\":\"x\0\"}", 10, &(struct dd_text_problem){0}), 1);
-    {
-        struct dd_text_problem p;
-        CHECK_EQ_INT(dd_text_scan("{\"a\":\"0123456789ab\0\"}", 21, &p), 1);
-        CHECK(p.kind == DD_TEXT_NUL && p.offset == 18);
-        CHECK_EQ_INT(dd_text_scan("[\"\\\0\"]", 6, &p), 1); /* a 0x00 after a backslash */
-        CHECK(p.kind == DD_TEXT_NUL && p.offset == 3);
-        CHECK_EQ_INT(dd_text_scan("[\"\\\xff\"]", 6, &p), 1);
-        CHECK(p.kind == DD_TEXT_BAD_UTF8 && p.offset == 3 && p.byte == 0xff);
-    }
-    /* a long ASCII text with one bad byte at every position */
+    struct dd_text_problem p;
+    CHECK_EQ_INT(dd_text_scan("{\"a\":\"0123456789ab\0\"}", 21, &p), 1);
+    CHECK_EQ_INT(p.kind, DD_TEXT_NUL);
+    CHECK_EQ_INT(p.offset, 18);
+    CHECK_EQ_INT(dd_text_scan("[\"\\\0\"]", 6, &p), 1); /* a 0x00 after a backslash */
+    CHECK_EQ_INT(p.kind, DD_TEXT_NUL);
+    CHECK_EQ_INT(p.offset, 3);
+    CHECK_EQ_INT(dd_text_scan("[\"\\\xff\"]", 6, &p), 1);
+    CHECK_EQ_INT(p.kind, DD_TEXT_BAD_UTF8);
+    CHECK_EQ_INT(p.offset, 3);
+    CHECK_EQ_INT(p.byte, 0xff);
+}
+
+/* a long ASCII text with one bad byte, then one \u0000, at every position */
+TEST(text_scan_every_position)
+{
     for (size_t at = 0; at < 64; at++) {
         char t[64];
         memset(t, 'x', sizeof t);
         t[at] = (char)0xfe;
         struct dd_text_problem p;
-        CHECK(dd_text_scan(t, sizeof t, &p) == 1 && p.offset == at);
+        CHECK_EQ_INT(dd_text_scan(t, sizeof t, &p), 1);
+        CHECK_EQ_INT(p.offset, at);
         t[at] = '\\';
         if (at + 6 <= sizeof t) {
             memcpy(t + at, "\\u0000", 6);
-            CHECK(dd_text_scan(t, sizeof t, &p) == 1 && p.offset == at &&
-                  p.kind == DD_TEXT_NUL_ESCAPE && !strcmp(p.escape, "\\u0000"));
+            CHECK_EQ_INT(dd_text_scan(t, sizeof t, &p), 1);
+            CHECK_EQ_INT(p.offset, at);
+            CHECK_EQ_INT(p.kind, DD_TEXT_NUL_ESCAPE);
+            CHECK_EQ_STR(p.escape, "\\u0000");
         }
     }
+}
 
-    /* where: the path of the string at '@' */
+/* where: the path of the string at '@' */
+TEST(json_where)
+{
     WHERE("{\"events\":[{\"a\":1},{\"prediction\":\"@\"}]}", "events", 1, 0, 1,
           "events[1].prediction");
     WHERE("{\"events\":[{},{},{\"features\":{\"x\":1,\"@\":2}}]}", "events", 1, 1, 2,
@@ -200,17 +212,24 @@ int main(void)
     WHERE("{\"a\":1}\"@\"", NULL, 0, 0, -1, ""); /* after the root value */
     WHERE("{\"a\":1@}", NULL, 0, 0, -1, "");     /* in no string */
     WHERE("{\"labels\":[{\"id\":\"a\",\"label\":\"@\"}]}", "labels", 1, 0, 0, "labels[0].label");
+}
+
+/* names are cut to 60 bytes on a character boundary; long paths end in
+ * "..."; deeper than cJSON's limit is not JSON */
+TEST(json_where_long_and_deep)
+{
     {
-        /* names are cut to 60 bytes on a character boundary; long paths end in "..." */
         char t[600], name[200] = "";
         for (int i = 0; i < 40; i++)
             strcat(name, "\xc3\xa9"); /* 80 bytes */
         snprintf(t, sizeof t, "{\"%s\":{\"%s\":{\"%s\":\"@\"}}}", name, name, name);
         struct dd_json_where w;
         dd_json_where(t, strlen(t), (size_t)(strchr(t, '@') - t), NULL, &w);
-        CHECK(w.in_string && strlen(w.path) <= 127);
-        CHECK(!strncmp(w.path, name, 60) && w.path[60] == '.');
-        CHECK(!strcmp(w.path + strlen(w.path) - 3, "..."));
+        CHECK_EQ_INT(w.in_string, 1);
+        CHECK_CMP_INT(strlen(w.path), <=, 127);
+        CHECK_EQ_MEM(w.path, name, 60);
+        CHECK_EQ_INT(w.path[60], '.');
+        CHECK_EQ_STR(w.path + strlen(w.path) - 3, "...");
         CHECK(dd_utf8_valid(w.path, strlen(w.path)));
         /* deeper than cJSON's limit: not JSON */
         char *deep = malloc(3000);
@@ -220,8 +239,11 @@ int main(void)
         CHECK_EQ_INT(w.in_string, 0);
         free(deep);
     }
+}
 
-    /* messages: the problem, in a member name or not, at base + its offset */
+/* messages: the problem, in a member name or not, at base + its offset */
+TEST(messages)
+{
     static const struct {
         struct dd_text_problem p;
         int in_name;
@@ -255,5 +277,17 @@ int main(void)
         dd_text_describe(&messages[i].p, messages[i].in_name, messages[i].base, m, sizeof m);
         CHECK_EQ_STR(m, messages[i].want);
     }
+}
+
+int main(int argc, char **argv)
+{
+    CHECK_ARGS(argc, argv);
+    RUN(valid_edges);
+    RUN(valid_random_bytes);
+    RUN(text_scan);
+    RUN(text_scan_every_position);
+    RUN(json_where);
+    RUN(json_where_long_and_deep);
+    RUN(messages);
     CHECK_DONE();
 }
