@@ -349,25 +349,27 @@ TEST(bad_names)
     CHECK_EQ_INT(auth_stub.calls, 0);
 }
 
+/* match(pattern, path) matches, and leaves exactly the params p0 and p1 */
+static void check_match_params(struct http_req *r, const char *pattern, const char *path,
+                               const char *p0, const char *p1)
+{
+    CHECK_EQ_INT(match(pattern, path, r), 1);
+    CHECK_EQ_STR(r->params[0], p0);
+    CHECK_EQ_STR(r->params[1], p1);
+}
+
 /* The params are the matched route's: none left from a route tried before
  * (a path that matches no API route goes to the catch-all, not to a 400
  * about a name in a route it did not match). */
 TEST(no_params_left_from_other_routes)
 {
+    const char *reference = "/api/v1/models/{model}/versions/{version}/reference";
     struct http_req r;
     memset(&r, 0, sizeof r);
-    CHECK_EQ_INT(match("/api/v1/models/{model}/versions/{version}/reference",
-                       "/api/v1/models/a/versions/b/nothing", &r),
-                 0);
-    CHECK_EQ_INT(match("/*", "/api/v1/models/a/versions/b/nothing", &r), 1);
-    CHECK_EQ_STR(r.params[0], "");
-    CHECK_EQ_STR(r.params[1], "");
-    CHECK_EQ_INT(match("/api/v1/models/{model}/versions/{version}/reference",
-                       "/api/v1/models/a/versions/b/reference", &r),
-                 1);
-    CHECK_EQ_INT(match("/api/v1/models/{model}/settings", "/api/v1/models/c/settings", &r), 1);
-    CHECK_EQ_STR(r.params[0], "c");
-    CHECK_EQ_STR(r.params[1], "");
+    CHECK_EQ_INT(match(reference, "/api/v1/models/a/versions/b/nothing", &r), 0);
+    check_match_params(&r, "/*", "/api/v1/models/a/versions/b/nothing", "", "");
+    CHECK_EQ_INT(match(reference, "/api/v1/models/a/versions/b/reference", &r), 1);
+    check_match_params(&r, "/api/v1/models/{model}/settings", "/api/v1/models/c/settings", "c", "");
     auth_grants(AUTH_OK, DD_ROLE_ADMIN);
     CHECK_EQ_INT(prepare("GET", "/api/v1/models/a~b/nothing", &r), 0);
     CHECK(r.handler == h_static);
