@@ -123,23 +123,36 @@ static void remove_dir(void)
     CHECK_EQ_INT(system(cmd), 0);
 }
 
-/* The events the cases below start from: vit (default: a, b, c and one
- * without id; v2: one), bert (a). */
+/* The events the cases below start from (seed()): vit (default: a, b, c and
+ * one without id; v2: one), bert (a).  The second vit batch repeats "a". */
+static const char seed_vit1[] = "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
+                                "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
+                                "\"ts\":1795341500000}]}";
+static const char seed_vit2[] = "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
+                                "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}";
+static const char seed_bert[] = "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}";
+
 static void seed(struct store *s)
 {
     struct store_ingest_result r;
-    CHECK_EQ_INT(ingest(s, "vit",
-                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
-                        "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
-                        "\"ts\":1795341500000}]}",
-                        &r),
-                 0);
-    CHECK_EQ_INT(ingest(s, "vit",
-                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
-                        "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
-                        &r),
-                 0);
-    CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
+    CHECK_EQ_INT(ingest(s, "vit", seed_vit1, &r), 0);
+    CHECK_EQ_INT(ingest(s, "vit", seed_vit2, &r), 0);
+    CHECK_EQ_INT(ingest(s, "bert", seed_bert, &r), 0);
+}
+
+/* A fresh database with seed()'s events. */
+static struct store *open_seeded(void)
+{
+    struct store *s = open_fresh();
+    seed(s);
+    return s;
+}
+
+/* Closes s and removes its folder (open_fresh()). */
+static void close_and_remove(struct store *s)
+{
+    store_close(s);
+    remove_dir();
 }
 
 /* fresh database: every migration applied once */
@@ -148,8 +161,7 @@ TEST(fresh_database)
     struct store *s = open_fresh();
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM schema_migrations"), STORE_SCHEMA_VERSION);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* the insert path: duplicates by id, ids per model, dimension conflicts,
@@ -158,23 +170,14 @@ TEST(insert_and_counts)
 {
     struct store *s = open_fresh();
     struct store_ingest_result r;
-    CHECK_EQ_INT(ingest(s, "vit",
-                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},{\"id\":\"b\","
-                        "\"embedding\":[1,2,3]},{\"prediction\":\"dog\",\"version\":\"v2\","
-                        "\"ts\":1795341500000}]}",
-                        &r),
-                 0);
+    CHECK_EQ_INT(ingest(s, "vit", seed_vit1, &r), 0);
     CHECK_EQ_INT(r.accepted, 3);
     CHECK_EQ_INT(r.duplicates, 0);
-    CHECK_EQ_INT(ingest(s, "vit",
-                        "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"},"
-                        "{\"id\":\"c\",\"prediction\":\"cow\"},{\"prediction\":\"x\"}]}",
-                        &r),
-                 0);
+    CHECK_EQ_INT(ingest(s, "vit", seed_vit2, &r), 0);
     CHECK_EQ_INT(r.accepted, 2);
     CHECK_EQ_INT(r.duplicates, 1);
     /* the same id in another model is another event */
-    CHECK_EQ_INT(ingest(s, "bert", "{\"events\":[{\"id\":\"a\",\"prediction\":\"cat\"}]}", &r), 0);
+    CHECK_EQ_INT(ingest(s, "bert", seed_bert, &r), 0);
     CHECK_EQ_INT(r.accepted, 1);
     /* dimension fixed by the first embedding: nothing of a conflicting batch is stored */
     CHECK_EQ_INT(ingest(s, "vit",
@@ -202,15 +205,13 @@ TEST(insert_and_counts)
     store_models_free(ms, n);
     CHECK_EQ_INT(store_r_models(s, "nope", &ms, &n), DD_ENOTFOUND);
 
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* labels join by event id */
 TEST(labels)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     struct dd_labels l;
     struct dd_parse_error pe;
     const char *lb =
@@ -224,16 +225,14 @@ TEST(labels)
     dd_labels_release(&l);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM events WHERE label = 'cat'"), 1);
 
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* a range of the version's own events as reference: sampled on a reader
  * over the cap, taken whole under it, never more than the cap */
 TEST(reference_range)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     size_t nref = 0;
     /* over the cap: chosen on a reader, every 2nd event in time order (2 of 4) */
     struct store_range_sample rs = {.from_ms = 0, .to_ms = 1795341600000LL, .max = 3};
@@ -283,15 +282,13 @@ TEST(reference_range)
     CHECK(exists);
     CHECK_EQ_INT(store_r_reference(s, "vit", "v9", &ref, &exists), DD_ENOTFOUND);
     CHECK(!exists);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* a batch as reference; windows: last N, time range, the sample cap */
 TEST(reference_events_and_windows)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     struct store_reference_result r;
     struct store_reference ref;
     int exists = 0;
@@ -327,16 +324,14 @@ TEST(reference_events_and_windows)
     dd_batch_release(&rb);
     CHECK_EQ_INT(store_r_events(s, "vit", "v9", &range, &rb, &wi), DD_ENOTFOUND);
 
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* the automatic reference frozen: the first refsize events in time order,
  * once; an explicit reference is left alone */
 TEST(freeze_reference)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     int frozen = 9;
     size_t kept = 9;
     store_w_begin(s);
@@ -373,8 +368,7 @@ TEST(freeze_reference)
     store_w_commit(s);
     dd_batch_release(&rb);
     check_reference(s, "v2", "events", 1);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* retention: old events deleted in batches with their counters, the
@@ -410,16 +404,14 @@ TEST(retention)
     int64_t total = 0;
     CHECK_EQ_INT(store_r_event_count(s, &total), 0);
     CHECK_EQ_INT(total, 1);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* evaluations: the latest per window, the statuses of a model's versions,
  * the history of one signal and method (oldest first, NaN for NULL) */
 TEST(evaluations_and_history)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     struct dd_result res[2] = {
         {.signal = "confidence",
          .method = "ks",
@@ -479,15 +471,13 @@ TEST(evaluations_and_history)
     free(pts);
     CHECK_EQ_INT(store_r_history(s, "vit", "v9", "confidence", "ks", 0, 5000, 10, &pts, &n),
                  DD_ENOTFOUND);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* settings and reference summaries: stored, replaced, read back */
 TEST(settings_and_summaries)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     char *body = NULL;
     CHECK_EQ_INT(store_r_settings(s, "vit", &body), DD_ENOTFOUND);
     store_w_begin(s);
@@ -508,8 +498,7 @@ TEST(settings_and_summaries)
     free(sum);
     CHECK_EQ_INT(store_r_ref_summary(s, "vit", "default", 8, &sum, &len), DD_ENOTFOUND);
     CHECK_EQ_INT(store_r_ref_summary(s, "vit", "v9", 7, &sum, &len), DD_ENOTFOUND);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 static void text_rows(sqlite3_stmt *st, void *arg)
@@ -522,8 +511,7 @@ static void text_rows(sqlite3_stmt *st, void *arg)
  * order, one-row queries, changes, and SQLite failures as DD_EIO */
 TEST(query_helper)
 {
-    struct store *s = open_fresh();
-    seed(s);
+    struct store *s = open_seeded();
     struct dd_buf b;
     dd_buf_init(&b);
     CHECK_EQ_INT(
@@ -584,8 +572,7 @@ TEST(query_helper)
                                                      " VALUES (1, 'dup', 0)"}),
         DD_EIO);
     dd_buf_release(&b);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 TEST(keys)
@@ -601,9 +588,12 @@ TEST(keys)
     CHECK_EQ_INT(store_keys_list(s, &ks, &n), 0);
     CHECK(n == 1 && ks[0].role == DD_ROLE_READ && ks[0].revoked_ms > 0);
     free(ks);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
+
+/* the columns migration 7 adds to api_keys, dropped to make an older database */
+#define DROP_V7_KEY_COLUMNS                                                                        \
+    "ALTER TABLE api_keys DROP COLUMN name; ALTER TABLE api_keys DROP COLUMN expires_at;"
 
 /* reopen, and upgrades of older databases */
 TEST(reopen_and_upgrade)
@@ -622,6 +612,7 @@ TEST(reopen_and_upgrade)
     /* a version-1 database (before references) is upgraded, its data kept */
     exec_sql("DROP TABLE refs; DROP TABLE ref_events; DROP TABLE evaluations;"
              "DROP TABLE drift_results; DROP TABLE model_settings; DROP TABLE ref_summaries;"
+             "ALTER TABLE events DROP COLUMN prediction_num;" DROP_V7_KEY_COLUMNS
              "DELETE FROM schema_migrations WHERE version >= 2");
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 1);
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
@@ -636,6 +627,8 @@ TEST(reopen_and_upgrade)
     exec_sql("DROP TABLE ref_summaries; CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY,"
              " set_at INTEGER NOT NULL, pca BLOB NOT NULL); INSERT INTO ref_summaries VALUES (1, "
              "2, x'00');"
+             "ALTER TABLE events DROP COLUMN prediction_num;"
+             "ALTER TABLE ref_events DROP COLUMN prediction_num;" DROP_V7_KEY_COLUMNS
              "DELETE FROM schema_migrations WHERE version >= 6");
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
@@ -643,8 +636,7 @@ TEST(reopen_and_upgrade)
         query_int("SELECT COUNT(*) FROM pragma_table_info('ref_summaries') WHERE name = 'summary'"),
         1);
     CHECK_EQ_INT(query_int("SELECT COUNT(*) FROM ref_summaries"), 0);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* 16 KiB pages; 80 MiB of embeddings pass the checkpoint thresholds:
@@ -682,8 +674,7 @@ TEST(page_size_and_checkpoints)
     dd_buf_release(&body);
     CHECK(file_size(dbpath) > (32LL << 20));
     CHECK(wal_max <= (130LL << 20));
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* time order is not table order: the sample is every 2nd event by time (ts 1000 and
@@ -699,8 +690,7 @@ TEST(range_sample_time_order)
     CHECK_EQ_INT(rev.ids[0], query_int("SELECT id FROM events WHERE ts = 3000"));
     CHECK_EQ_INT(rev.ids[1], query_int("SELECT id FROM events WHERE ts = 1000"));
     store_range_sample_release(&rev);
-    store_close(s);
-    remove_dir();
+    close_and_remove(s);
 }
 
 /* a database from a newer driftd is refused with a clear message */
