@@ -25,6 +25,9 @@ int settings_parse_window(const char *s, int64_t now_ms, struct store_window *w)
 struct store;
 struct signal_set;
 
+/* A signal's declared type (the "types" setting). */
+enum settings_type { SETTINGS_TYPE_NUMERIC = 1, SETTINGS_TYPE_CATEGORICAL = 2 };
+
 struct model_settings {
     double alpha;
     char window[32];
@@ -35,6 +38,11 @@ struct model_settings {
     } methods[DD_SETTINGS_MAX];
     int n_methods;
     double thresholds[DD_M_COUNT]; /* 0 = the built-in default */
+    struct {
+        char signal[160]; /* "feature:age", "prediction" */
+        enum settings_type type;
+    } types[DD_SETTINGS_MAX]; /* declared types, used before any guess */
+    int n_types;
 };
 
 /* Every model's defaults: the config's keys and its "settings" object. */

@@ -91,6 +91,12 @@ static const char *const migrations[] = {
     "DROP TABLE ref_summaries;"
     "CREATE TABLE ref_summaries (version_id INTEGER PRIMARY KEY, set_at INTEGER NOT NULL,"
     "  summary BLOB NOT NULL);",
+    /* 7: numeric predictions (a regression model's output, kept as a number
+     * beside its text), and keys with a name and an optional expiry */
+    "ALTER TABLE events ADD COLUMN prediction_num REAL;"
+    "ALTER TABLE ref_events ADD COLUMN prediction_num REAL;"
+    "ALTER TABLE api_keys ADD COLUMN name TEXT;"
+    "ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
