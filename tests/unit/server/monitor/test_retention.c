@@ -120,6 +120,31 @@ static int64_t total_events(struct fixture *f)
     return n;
 }
 
+/* The events the store counts for one model (-1 if it has no such model). */
+static int64_t model_events(struct fixture *f, const char *model)
+{
+    struct store_model_info *ms = NULL;
+    size_t n = 0;
+    CHECK_EQ_INT(store_r_models(f->env.store, model, &ms, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    int64_t events = n == 1 ? ms[0].events : -1;
+    store_models_free(ms, n);
+    return events;
+}
+
+/* PUT .../reference with the events of an NDJSON body, through the writer. */
+static void put_reference(struct fixture *f, const char *model, const char *version,
+                          const char *ndjson)
+{
+    struct dd_batch b;
+    struct dd_parse_error pe;
+    CHECK_EQ_INT(dd_parse_events(ndjson, strlen(ndjson), DD_BODY_NDJSON, &b, &pe), 0);
+    struct writer_result res;
+    writer_submit_reference(f->env.writer, model, version, &b, &res);
+    CHECK_EQ_INT(res.rc, 0);
+    dd_batch_release(&b);
+}
+
 static void check_reference(struct fixture *f, const char *model, const char *version,
                             const char *source, int64_t events, int64_t first_ms)
 {
@@ -167,11 +192,7 @@ TEST(deletes_old_keeps_new)
     int exists = 0;
     CHECK_EQ_INT(store_r_reference(f.env.store, "m", "only-new", &ref, &exists), DD_ENOTFOUND);
     CHECK_EQ_INT(exists, 1);
-    struct store_model_info *ms = NULL;
-    size_t n = 0;
-    CHECK_EQ_INT(store_r_models(f.env.store, "m", &ms, &n), 0);
-    CHECK(n == 1 && ms[0].events == 15);
-    store_models_free(ms, n);
+    CHECK_EQ_INT(model_events(&f, "m"), 15);
 
     /* a second round finds nothing to do and changes nothing */
     CHECK_EQ_INT(retention_round(&f.r), f.env.retention_interval_ms);
@@ -206,15 +227,10 @@ TEST(references_kept)
     fixture_open(&f);
     int64_t old0 = f.now - 3 * DAY_MS;
     ingest(&f, "m", "put", 200, old0, 1);
-    struct dd_batch b;
-    struct dd_parse_error pe;
-    const char *ref = "{\"confidence\":0.1,\"ts\":5}\n{\"confidence\":0.2,\"ts\":6}\n"
-                      "{\"confidence\":0.3,\"ts\":7}\n";
-    CHECK_EQ_INT(dd_parse_events(ref, strlen(ref), DD_BODY_NDJSON, &b, &pe), 0);
+    put_reference(&f, "m", "put",
+                  "{\"confidence\":0.1,\"ts\":5}\n{\"confidence\":0.2,\"ts\":6}\n"
+                  "{\"confidence\":0.3,\"ts\":7}\n");
     struct writer_result res;
-    writer_submit_reference(f.env.writer, "m", "put", &b, &res);
-    CHECK_EQ_INT(res.rc, 0);
-    dd_batch_release(&b);
     ingest(&f, "sized", "auto", 200, old0, 1);
     writer_submit_settings(f.env.writer, "sized", "{\"reference_size\":40}", &res);
     CHECK_EQ_INT(res.rc, 0);
