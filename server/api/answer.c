@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/err.h"
 
@@ -82,4 +83,40 @@ int answer_body_format(struct http_req *r, unsigned accepted, enum dd_body_forma
     }
     http_reply_error(r, 415, "unsupported_media_type", -1, "Content-Type must be %s", list);
     return DD_EINVAL;
+}
+
+int answer_query_known(struct http_req *r, const char *const *known)
+{
+    const char *q = r->query;
+    while (q && *q) {
+        size_t len = strcspn(q, "&");
+        size_t name_len = strcspn(q, "=&");
+        if (name_len > 0) {
+            int found = 0;
+            for (const char *const *k = known; k && *k && !found; k++)
+                found = strlen(*k) == name_len && strncmp(*k, q, name_len) == 0;
+            const char *why = found ? NULL : "unknown query parameter";
+            if (found) { /* given twice? */
+                for (const char *p = q + len; *p && !why;) {
+                    size_t l2 = strcspn(p, "&"), n2 = strcspn(p, "=&");
+                    if (n2 == name_len && strncmp(p, q, n2) == 0)
+                        why = "query parameter given twice:";
+                    p += l2 + (p[l2] == '&');
+                }
+            }
+            if (why) {
+                char takes[160] = "none";
+                size_t n = 0;
+                for (const char *const *k = known; k && *k && n < sizeof takes; k++)
+                    n += (size_t)snprintf(takes + n, sizeof takes - n, "%s%s",
+                                          k == known ? "" : ", ", *k);
+                http_reply_error(r, 400, "invalid_request", -1,
+                                 "%s '%.*s' (this endpoint takes %s)", why,
+                                 (int)(name_len > 64 ? 64 : name_len), q, takes);
+                return DD_EINVAL;
+            }
+        }
+        q += len + (q[len] == '&');
+    }
+    return 0;
 }

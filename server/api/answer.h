@@ -49,4 +49,11 @@ void answer_writer_error(struct http_req *r, int rc);
  * returns). */
 int answer_body_format(struct http_req *r, unsigned accepted, enum dd_body_format *fmt);
 
+/* Every query parameter of the request must be one of `known` (a NULL-ended
+ * list; NULL alone: the endpoint takes none) and appear once: 0, or answers
+ * 400 invalid_request naming the first that is not ("unknown query
+ * parameter 'versoin' (this endpoint takes version, window)") and returns
+ * DD_EINVAL (the caller just returns). */
+int answer_query_known(struct http_req *r, const char *const *known);
+
 #endif
