@@ -37,6 +37,8 @@
 #include "server/monitor/drift.h"
 #include "server/monitor/reference.h"
 
+#include "ref_report.h"
+
 /* The current windows the decoded references are evaluated against (unless
  * DRIFTD_SUMMARY_EVAL=0). */
 static struct dd_batch cur_emb, cur_plain;
@@ -196,30 +198,14 @@ static void evaluate(const struct ref_prepared *r, const struct dd_batch *cur)
     o.mmd_max_samples = 64;
     for (int k = 0; k < 3; k++)
         o.methods[k] = dd_methods_allowed((enum dd_signal_kind)k);
-    struct dd_report rep;
     char err[200];
     err[0] = 0;
-    int rc = drift_evaluate(r, cur, &o, NULL, &rep, err, sizeof err);
-    if (rc != 0) {
-        if (!err[0])
-            abort();
-        return;
-    }
-    struct drift_meta m = {.model = "m",
-                           .version = "v",
-                           .from_ms = -1,
-                           .to_ms = -1,
-                           .n_cur_total = cur->n,
-                           .n_cur = cur->n,
-                           .n_ref = r->n_events,
-                           .computed_ms = -1,
-                           .ref_performance = r->performance,
-                           .cur = cur};
     struct dd_buf json;
     dd_buf_init(&json);
-    drift_report_json(&m, &rep, &json);
+    int rc = ref_report_json(r, cur, &o, &json, err, sizeof err);
     dd_buf_release(&json);
-    dd_report_release(&rep);
+    if (rc != 0 && !err[0])
+        abort(); /* refused without saying why */
 }
 
 static void check(const uint8_t *data, size_t size)
