@@ -809,8 +809,12 @@ static int locate_bad_text(struct csv *r, const struct dd_text_problem *p)
         return fail(r, "invalid_body", r->bad_line, r->bad_col, "the column name %s", what);
     r->ncols = n < COLS_MAX ? n : COLS_MAX;
     r->cols = dd_arena_alloc(&r->keep, dd_mul(r->ncols, sizeof *r->cols));
-    for (size_t i = 0; i < r->ncols; i++)
-        r->cols[i].name = dd_arena_strndup(&r->keep, r->cells[i].s, r->cells[i].n);
+    for (size_t i = 0; i < r->ncols; i++) {
+        /* names not checked yet: shown as values are */
+        char shown[64];
+        show(r->cells[i].s, r->cells[i].n, shown, sizeof shown);
+        r->cols[i].name = dd_arena_strndup(&r->keep, shown, strlen(shown));
+    }
     for (r->row = 0; r->pos < r->len; r->row++) {
         if (read_record(r, r->ncols, &n, &blank) != 0)
             return -1;

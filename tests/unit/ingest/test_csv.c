@@ -628,6 +628,9 @@ TEST(errors_text)
         "line 2, column 2: is not valid UTF-8 (byte 0xf4 at offset 13 of the body)");
     BAD("prediction\nab\xc3", "invalid_event", 0,
         "line 2, column 1 (prediction): is not valid UTF-8 (byte 0xc3 at offset 13 of the body)");
+    /* the header is not checked yet: its names are shown as values are */
+    BAD("f\x01,g\na\xff,b\n", "invalid_event", 0,
+        "line 2, column 1 (f?): is not valid UTF-8 (byte 0xff at offset 6 of the body)");
     /* a BOM is text; one cut short is not */
     BAD("\xef\xbbprediction\n", "invalid_body", -1,
         "line 1, column 1: the column name is not valid UTF-8 (byte 0xef at offset 0 of the "
