@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "ingest/csv.h"
 #include "ingest/parse.h"
 #include "server/api/api.h"
 #include "server/monitor/evaluator.h"
@@ -21,7 +22,7 @@ void h_reference_put(struct http_req *r)
 {
     const char *model = r->params[0], *version = r->params[1];
     enum dd_body_format fmt;
-    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
+    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON | ANSWER_CSV, &fmt) != 0)
         return;
     struct dd_buf body;
     dd_buf_init(&body);
@@ -33,8 +34,9 @@ void h_reference_put(struct http_req *r)
     const char *text = body.data ? body.data : "";
     struct dd_parse_error pe;
     struct writer_result res;
-    if (fmt == DD_BODY_NDJSON || dd_body_is_events(text, body.len)) {
-        int rc = dd_parse_events(text, body.len, fmt, &batch, &pe);
+    if (fmt != DD_BODY_JSON || dd_body_is_events(text, body.len)) {
+        int rc = fmt == DD_BODY_CSV ? dd_parse_csv(text, body.len, &batch, &pe)
+                                    : dd_parse_events(text, body.len, fmt, &batch, &pe);
         if (rc != 0) {
             http_reply_error(r, rc == DD_ECONFLICT ? 409 : 400, pe.code, pe.index, "%s",
                              pe.message);
