@@ -1,66 +1,52 @@
 # The libFuzzer targets are built only with -DDRIFTD_FUZZ=ON (clang); the test
 # suite builds them in its own tree and runs a short smoke of each (scripts/test.sh).
 if(DRIFTD_FUZZ)
-  add_executable(fuzz_events ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_events.c)
-  target_link_libraries(fuzz_events PRIVATE dd_ingest)
-  target_include_directories(fuzz_events PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
-  target_link_options(fuzz_events PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz/events_smoke
-           COMMAND fuzz_events -max_total_time=20 -max_len=4096 -rss_limit_mb=2048
-                   ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus)
-  set_tests_properties(fuzz/events_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
-  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus)
+  # dd_fuzz_target(<name> LIBS <libs> ARGS <libFuzzer options> DIRS <folders>)
+  # builds tests/fuzz/fuzz_<name>.c and adds the smoke fuzz/<name>_smoke: the
+  # options, then its own corpus in the build tree (fuzz-corpus-<name>, where
+  # new inputs go), then the folders of tests/fuzz/ it reads (seeds, repro_*)
+  function(dd_fuzz_target name)
+    cmake_parse_arguments(F "" "" "LIBS;ARGS;DIRS" ${ARGN})
+    add_executable(fuzz_${name} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${name}.c)
+    target_link_libraries(fuzz_${name} PRIVATE ${F_LIBS})
+    target_include_directories(fuzz_${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    set(corpus ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-${name})
+    file(MAKE_DIRECTORY ${corpus})
+    list(TRANSFORM F_DIRS PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/)
+    add_test(NAME fuzz/${name}_smoke COMMAND fuzz_${name} ${F_ARGS} ${corpus} ${F_DIRS})
+    set_tests_properties(fuzz/${name}_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
+  endfunction()
+
+  # event, label, settings and time-range bodies, the fast path against cJSON
+  dd_fuzz_target(events LIBS dd_ingest
+                 ARGS -max_total_time=20 -max_len=4096 -rss_limit_mb=2048
+                 DIRS corpus)
 
   # raw HTTP requests to a real server started in-process (fuzz_http.c); the
   # inputs of bugs it found (repro_http/) run in every smoke
-  add_executable(fuzz_http ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_http.c)
-  target_link_libraries(fuzz_http PRIVATE dd_server)
-  target_link_options(fuzz_http PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz/http_smoke
-           COMMAND fuzz_http -max_total_time=15 -max_len=4096 -timeout=10 -rss_limit_mb=2048
-                   ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-http ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_http
-                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/repro_http)
-  set_tests_properties(fuzz/http_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
-  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-http)
+  dd_fuzz_target(http LIBS dd_server
+                 ARGS -max_total_time=15 -max_len=4096 -timeout=10 -rss_limit_mb=2048
+                 DIRS corpus_http repro_http)
 
   # the PUT .../settings body: parser, merge, JSON and back (fuzz_settings.c).
   # repro_settings/ and repro_summary/ hold inputs of bugs found in code these
   # targets call; until those are fixed the targets step around them (see the
   # "Known bug" comments), then they run as regression inputs in every smoke
-  add_executable(fuzz_settings ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_settings.c)
-  target_link_libraries(fuzz_settings PRIVATE dd_monitor)
-  target_link_options(fuzz_settings PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz/settings_smoke
-           COMMAND fuzz_settings -max_total_time=10 -max_len=4096 -rss_limit_mb=2048
-                   -malloc_limit_mb=64
-                   ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-settings
-                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_settings
-                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/repro_settings)
-  set_tests_properties(fuzz/settings_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
-  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-settings)
+  dd_fuzz_target(settings LIBS dd_monitor
+                 ARGS -max_total_time=10 -max_len=4096 -rss_limit_mb=2048 -malloc_limit_mb=64
+                 DIRS corpus_settings repro_settings)
 
   # a reference's stored summary: decode, encode again (fuzz_summary.c);
   # -malloc_limit_mb: no single allocation may be much larger than the input
-  add_executable(fuzz_summary ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_summary.c)
-  target_link_libraries(fuzz_summary PRIVATE dd_monitor)
-  target_link_options(fuzz_summary PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz/summary_smoke
-           COMMAND fuzz_summary -max_total_time=10 -max_len=16384 -timeout=10 -rss_limit_mb=2048
-                   -malloc_limit_mb=64
-                   ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-summary
-                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_summary
-                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/repro_summary)
-  set_tests_properties(fuzz/summary_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
-  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-summary)
+  dd_fuzz_target(summary LIBS dd_monitor
+                 ARGS -max_total_time=10 -max_len=16384 -timeout=10 -rss_limit_mb=2048
+                      -malloc_limit_mb=64
+                 DIRS corpus_summary repro_summary)
 
   # CSV bodies (fuzz_csv.c): accepted batches keep the event rules, read back
   # the same when written as CSV, and agree with dd_parse_events() as JSON.
-  add_executable(fuzz_csv ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_csv.c)
-  target_link_libraries(fuzz_csv PRIVATE dd_ingest)
-  target_link_options(fuzz_csv PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz/csv_smoke
-           COMMAND fuzz_csv -max_total_time=10 -max_len=4096 -rss_limit_mb=2048
-                   ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-csv ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_csv)
-  set_tests_properties(fuzz/csv_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
-  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus-csv)
+  dd_fuzz_target(csv LIBS dd_ingest
+                 ARGS -max_total_time=10 -max_len=4096 -rss_limit_mb=2048
+                 DIRS corpus_csv)
 endif()
