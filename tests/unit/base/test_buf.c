@@ -164,6 +164,29 @@ TEST(json_values_and_take)
     dd_buf_release(&b);
 }
 
+/* dd_json_k*(): one member per call, commas between members only */
+TEST(json_members)
+{
+    struct dd_buf b;
+    dd_buf_init(&b);
+    int first = 1;
+    dd_buf_putc(&b, '{');
+    dd_json_kstr(&b, &first, "name", "v\"1");
+    dd_json_knum(&b, &first, "p", 0.25);
+    dd_json_kint(&b, &first, "n", -3);
+    dd_json_kbool(&b, &first, "drift", 1);
+    dd_json_kbool(&b, &first, "sampled", 0);
+    dd_json_ktime(&b, &first, "at", 0);
+    dd_json_ktime(&b, &first, "never", -1);
+    dd_json_knum(&b, &first, "nan", NAN);
+    dd_buf_putc(&b, '}');
+    dd_buf_putc(&b, '\0');
+    CHECK_EQ_STR(b.data, "{\"name\":\"v\\\"1\",\"p\":0.25,\"n\":-3,\"drift\":true,"
+                         "\"sampled\":false,\"at\":\"1970-01-01T00:00:00.000Z\",\"never\":null,"
+                         "\"nan\":null}");
+    dd_buf_release(&b);
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
@@ -173,5 +196,6 @@ int main(int argc, char **argv)
     RUN(json_string_random_bytes);
     RUN(growth_and_printf);
     RUN(json_values_and_take);
+    RUN(json_members);
     CHECK_DONE();
 }

@@ -1,10 +1,45 @@
-/* Tests server/answer.c: the one table from a writer's error code to its
- * HTTP answer (status, API error code, Retry-After, message). */
+/* Tests server/api/answer.c: the one table from a writer's error code to its
+ * HTTP answer (status, API error code, Retry-After, message), the 415 of
+ * answer_body_format() and the 400 of answer_query_known().  answer.c is
+ * included with its calls into server/http/ renamed to the stubs below, so
+ * no server is needed. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "base/err.h"
-#include "server/api/answer.h"
 #include "check.h"
+
+#define http_reply_error stub_reply_error
+#define http_header stub_header
+#include "server/api/answer.c"
+#undef http_reply_error
+#undef http_header
+
+static struct {
+    int status; /* 0: no answer */
+    char code[64];
+    char message[512];
+} answer;
+static const char *content_type; /* the request's Content-Type */
+
+void stub_reply_error(struct http_req *r, int status, const char *code, long index, const char *fmt,
+                      ...)
+{
+    (void)r;
+    (void)index;
+    answer.status = status;
+    snprintf(answer.code, sizeof answer.code, "%s", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(answer.message, sizeof answer.message, fmt, ap);
+    va_end(ap);
+}
+
+const char *stub_header(const struct http_req *r, const char *name)
+{
+    (void)r;
+    return strcmp(name, "Content-Type") == 0 ? content_type : NULL;
+}
 
 /* What each error code must be answered with; retry_after -1: not checked. */
 static const struct {
@@ -50,10 +85,67 @@ TEST(storage_full)
     CHECK_CONTAINS(a->message, "full");
 }
 
+/* answer_body_format(): the accepted set decides; a refusal names it */
+TEST(body_format)
+{
+    struct http_req r = {0};
+    enum dd_body_format fmt;
+    memset(&answer, 0, sizeof answer);
+    content_type = "text/csv; charset=utf-8";
+    CHECK_EQ_INT(answer_body_format(&r, ANSWER_JSON | ANSWER_CSV, &fmt), 0);
+    CHECK_EQ_INT(fmt, DD_BODY_CSV);
+    CHECK_EQ_INT(answer.status, 0);
+    content_type = "Application/JSONLines";
+    CHECK_EQ_INT(answer_body_format(&r, ANSWER_NDJSON, &fmt), 0);
+    CHECK_EQ_INT(fmt, DD_BODY_NDJSON);
+    content_type = "text/csv";
+    CHECK_EQ_INT(answer_body_format(&r, ANSWER_JSON | ANSWER_NDJSON, &fmt), DD_EINVAL);
+    CHECK_EQ_INT(answer.status, 415);
+    CHECK_EQ_STR(answer.code, "unsupported_media_type");
+    CHECK_EQ_STR(answer.message, "Content-Type must be application/json or application/x-ndjson");
+    content_type = NULL;
+    CHECK_EQ_INT(answer_body_format(&r, ANSWER_JSON | ANSWER_NDJSON | ANSWER_CSV, &fmt), DD_EINVAL);
+    CHECK_EQ_STR(answer.message,
+                 "Content-Type must be application/json, application/x-ndjson or text/csv");
+}
+
+/* answer_query_known(): unknown and repeated parameters are named */
+TEST(query_known)
+{
+    static const char *const known[] = {"version", "window", NULL};
+    static const char *const none[] = {NULL};
+    struct http_req r = {0};
+    const char *ok[] = {
+        NULL, "", "version=v1", "version=v1&window=1h", "window=&version=x&", "&&version=v1"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        memset(&answer, 0, sizeof answer);
+        r.query = ok[i];
+        CHECK_EQ_INT(answer_query_known(&r, known), 0);
+        CHECK_EQ_INT(answer.status, 0);
+    }
+    r.query = "version=v1&versoin=v2";
+    CHECK_EQ_INT(answer_query_known(&r, known), DD_EINVAL);
+    CHECK_EQ_INT(answer.status, 400);
+    CHECK_EQ_STR(answer.code, "invalid_request");
+    CHECK_EQ_STR(answer.message,
+                 "unknown query parameter 'versoin' (this endpoint takes version, window)");
+    r.query = "window=1h&version=a&version=b";
+    CHECK_EQ_INT(answer_query_known(&r, known), DD_EINVAL);
+    CHECK_EQ_STR(answer.message,
+                 "query parameter given twice: 'version' (this endpoint takes version, window)");
+    r.query = "versionx=1"; /* a prefix of a known name is not that name */
+    CHECK_EQ_INT(answer_query_known(&r, known), DD_EINVAL);
+    r.query = "a=1";
+    CHECK_EQ_INT(answer_query_known(&r, none), DD_EINVAL);
+    CHECK_EQ_STR(answer.message, "unknown query parameter 'a' (this endpoint takes none)");
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
     RUN(table);
     RUN(storage_full);
+    RUN(body_format);
+    RUN(query_known);
     CHECK_DONE();
 }
