@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # compare.sh — one benchmark, two revisions, paired in one run.
 #
-#   bash tests/bench/compare.sh BEFORE [AFTER] [--bench ingest|stats] [--rounds N] [-- ARGS]
+#   bash tests/bench/compare.sh BEFORE [AFTER] [--bench ingest|stats|monitor] [--rounds N] [-- ARGS]
 #
 # Builds `driftd` of BEFORE and AFTER (a commit; AFTER defaults to the working
-# tree) in Release into build-bench/compare-<rev>/, and the benchmark client from
-# AFTER, then runs the client against the two binaries in turn, N rounds each
-# (default 3), so a slow spell of the machine lands on both.  Prints each run's
-# table, then one summary table of the headline numbers: median of the rounds per
-# side and their ratio.  ARGS go to the client (e.g. `--seconds 5` for ingest,
-# `--cases ks,embed --repeat 1` for stats).
+# tree) in Release into $BENCH_BUILD_DIR/compare-{before,after}/ (default
+# build-bench/), and the benchmark client from AFTER's sources (in
+# compare-after/build), then runs the client against the two binaries in turn,
+# N rounds each (default 3; the first side alternates), so a slow spell of the
+# machine lands on both.  Prints each run's table, then one summary table of the
+# headline numbers: median of the rounds per side and their ratio.  ARGS go to
+# the client (e.g. `--seconds 5` or `--case embed_b64` for ingest, `--cases
+# ks,embed --repeat 1` for stats, `--read-seconds 30` for monitor).
+#
+# monitor: one run is ~7 minutes (it loads 1 M + 10 M events first), so
+# `--rounds 2` is ~30 minutes; the headline numbers are the paired round
+# times, live ingest, the range PUT and the read latencies' p99.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -23,11 +29,14 @@ while [ $# -gt 0 ]; do
     *) if [ -z "$before" ]; then before=$1; else after=$1; fi; shift ;;
   esac
 done
-[ -n "$before" ] || { echo "usage: compare.sh BEFORE [AFTER] [--bench ingest|stats] [--rounds N] [-- ARGS]" >&2; exit 2; }
+[ -n "$before" ] || { echo "usage: compare.sh BEFORE [AFTER] [--bench ingest|stats|monitor] [--rounds N] [-- ARGS]" >&2; exit 2; }
+case $bench in ingest|stats|monitor) ;; *) echo "compare.sh: unknown bench '$bench'" >&2; exit 2 ;; esac
+out_dir=${BENCH_BUILD_DIR:-build-bench}
 bash scripts/deps.sh --test >&2
 
-build_rev() { # rev dir: a Release driftd of rev in dir
+build_rev() { # rev dir [targets...]: a Release driftd (and targets) of rev in dir
   local rev=$1 dir=$2 src
+  shift 2
   if [ "$rev" = worktree ]; then
     src=$root
   else
@@ -35,15 +44,22 @@ build_rev() { # rev dir: a Release driftd of rev in dir
     rm -rf "$src" && mkdir -p "$src"
     git -C "$root" archive "$rev" | tar -x -C "$src"
   fi
-  { cmake -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DDRIFTD_TESTS=OFF >/dev/null &&
-    cmake --build "$dir/build" -j"$(nproc)" --target driftd >"$dir/build.log" 2>&1; } ||
+  { cmake -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DDRIFTD_TESTS=OFF \
+      -DDRIFTD_BENCH="$([ $# -gt 0 ] && echo ON || echo OFF)" >/dev/null &&
+    cmake --build "$dir/build" -j"$(nproc)" --target driftd "$@" >"$dir/build.log" 2>&1; } ||
     { tail -20 "$dir/build.log" >&2; echo "compare.sh: cannot build $rev" >&2; exit 1; }
 }
-b_dir=build-bench/compare-before a_dir=build-bench/compare-after
-echo "building $before and ${after:-the working tree}" >&2
+case $bench in
+  ingest) client=bench_ingest ;;
+  stats) client=bench_stats_phases ;;
+  monitor) client=bench_monitor ;;
+esac
+b_dir=$out_dir/compare-before a_dir=$out_dir/compare-after
+echo "building $before and ${after:-the working tree} (into $out_dir)" >&2
 build_rev "$before" "$b_dir"
-build_rev "${after:-worktree}" "$a_dir"
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DDRIFTD_BENCH=ON >/dev/null
+build_rev "${after:-worktree}" "$a_dir" "$client"
+[ "${after:-worktree}" = worktree ] && a_src=$root || a_src=$a_dir/src
+echo "before: $(git -C "$root" rev-parse --short "$before"), after: ${after:+$(git -C "$root" rev-parse --short "$after")}${after:-working tree at $(git -C "$root" rev-parse --short HEAD)}" >&2
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
@@ -51,14 +67,13 @@ run_one() { # side round
   local bin=$1/build/driftd out=$log/$2-$3.txt
   case $bench in
     ingest)
-      cmake --build build-bench -j"$(nproc)" --target bench_ingest >/dev/null
-      build-bench/bench_ingest --driftd "$bin" "${extra[@]}" >"$out" ;;
+      "$a_dir/build/bench_ingest" --driftd "$bin" "${extra[@]}" >"$out" || true ;;
     stats)
-      cmake --build build-bench -j"$(nproc)" --target bench_stats_phases >/dev/null
       OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$(nproc)}" /usr/bin/python3 \
-        "$here/stats/bench_stats.py" --driftd "$bin" --data build-bench/stats-data \
-        --phases build-bench/bench_stats_phases "${extra[@]}" >"$out" || true ;;
-    *) echo "compare.sh: unknown bench '$bench'" >&2; exit 2 ;;
+        "$a_src/tests/bench/stats/bench_stats.py" --driftd "$bin" --data "$out_dir/stats-data" \
+        --phases "$a_dir/build/bench_stats_phases" "${extra[@]}" >"$out" || true ;;
+    monitor)
+      "$a_dir/build/bench_monitor" --driftd "$bin" "${extra[@]}" >"$out" || true ;;
   esac
   echo "== $2, round $3 ($bin)"
   cat "$out"
@@ -68,21 +83,53 @@ for r in $(seq 1 "$rounds"); do
   else run_one "$a_dir" after "$r"; run_one "$b_dir" before "$r"; fi
 done
 
-# the headline number of each table row: ingest "server ... ev/s", stats "driftd s"
+# the headline numbers: ingest "server ev/s" and the server's CPU per 1000 events,
+# stats "driftd s", monitor each row's value (latency rows: p99)
 /usr/bin/python3 - "$bench" "$log" "$rounds" <<'PY'
 import re, statistics, sys, os
 bench, log, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def num(tok):  # "0.191s", "4.0%", "168991", ">5000"
+    try:
+        return float(tok.rstrip("s%").lstrip("><="))
+    except ValueError:
+        return None
 def rows(path):
-    out = {}
+    out, cpu = {}, None
     for line in open(path):
-        if bench == "ingest":  # "case ...  <server ev/s>  <cJSON ev/s> ..."
+        if bench == "ingest":
+            # "  server: user U s, sys S s, ...; per 1000 ev: user u ms, sys s ms, ..." comes
+            # just before its case's row
+            m = re.search(r"per 1000 ev: user ([\d.]+) ms, sys ([\d.]+) ms", line)
+            if m:
+                cpu = m.groups()
+            # "case ...  <server ev/s>  <cJSON ev/s> ..."
             m = re.match(r"^([A-Za-z0-9].*?batch \d+)\s+(\d+)\s+\d+", line)
-            name = m and m.group(1) + ", server ev/s"
-        else:                  # "  done ks     null  driftd 0.257 s ..."
+            if m:
+                out[m.group(1) + ", server ev/s"] = float(m.group(2))
+                if cpu:
+                    case = m.group(1).split(",")[0][:22]
+                    out[f"  {case}: server user ms/1000 ev"] = float(cpu[0])
+                    out[f"  {case}: server sys ms/1000 ev"] = float(cpu[1])
+                cpu = None
+        elif bench == "stats":  # "  done ks     null  driftd 0.257 s ..."
             m = re.match(r"^\s+done (\S+)\s+(\S+)\s+driftd ([\d.]+) s", line)
-            name = m and f"{m.group(1)} {m.group(2)}, driftd check s"
-        if m:
-            out[name] = float(m.groups()[-1])
+            if m:
+                out[f"{m.group(1)} {m.group(2)}, driftd check s"] = float(m.group(3))
+        else:  # bench_monitor: measure (48 columns), value, p50, p95, p99, n, target
+            name, toks = line[:48].strip(), line[48:].split()
+            if not name or not toks or name == "measure":
+                continue
+            if name.startswith("GET "):  # latency rows: p50 p95 p99 n
+                short = name.replace(" (on demand)", "")
+                if len(toks) >= 3 and num(toks[2]) is not None:
+                    out[short + ", p99 ms"] = num(toks[2])
+                    if "on demand" in name:
+                        out[short + ", p50 ms"] = num(toks[0])
+            elif num(toks[0]) is not None:
+                out[name] = num(toks[0])
+                m = re.search(r"slowest batch (\d+) ms", line)
+                if m:
+                    out[name.split(",")[0] + ", slowest batch ms"] = float(m.group(1))
     return out
 sides = {s: [rows(os.path.join(log, f"{s}-{r}.txt")) for r in range(1, rounds + 1)]
          for s in ("before", "after")}
@@ -92,5 +139,5 @@ print(f"{'measure':48s} {'before':>12s} {'after':>12s} {'after/before':>13s}   (
 for k in names:
     b = statistics.median(t[k] for t in sides["before"])
     a = statistics.median(t[k] for t in sides["after"])
-    print(f"{k[:48]:48s} {b:12.4g} {a:12.4g} {a / b if b else float('nan'):13.3f}")
+    print(f"{k[:48]:48s} {b:12.6g} {a:12.6g} {a / b if b else float('nan'):13.3f}")
 PY

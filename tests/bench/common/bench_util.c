@@ -128,3 +128,44 @@ double bench_metric(const struct bench_server *s, const char *name)
     dd_buf_release(&b);
     return v;
 }
+
+int bench_proc_read(pid_t pid, struct bench_proc *p)
+{
+    memset(p, 0, sizeof *p);
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    /* fields after "pid (comm) ": 3 state ... 10 minflt, 12 majflt, 14 utime, 15 stime */
+    char *q = ok ? strrchr(line, ')') : NULL;
+    unsigned long long minflt, majflt, ut, st;
+    if (!q || sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %llu %*u %llu %*u %llu %llu", &minflt,
+                     &majflt, &ut, &st) != 4)
+        return -1;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    p->minflt = (long long)minflt;
+    p->majflt = (long long)majflt;
+    p->user_s = (double)ut / hz;
+    p->sys_s = (double)st / hz;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    if ((f = fopen(path, "r"))) {
+        while (fgets(line, sizeof line, f)) {
+            if (!strncmp(line, "Threads:", 8))
+                p->threads = atol(line + 8);
+            else if (!strncmp(line, "VmRSS:", 6))
+                p->rss_kb = atol(line + 6);
+        }
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    if ((f = fopen(path, "r"))) {
+        int c;
+        while ((c = getc(f)) != EOF)
+            p->maps += c == '\n';
+        fclose(f);
+    }
+    return 0;
+}

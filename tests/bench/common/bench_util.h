@@ -30,6 +30,16 @@ size_t bench_sink(char *p, size_t size, size_t n, void *ud);
 /* GET url; returns the HTTP status (0 on a transport error); body into out
  * (may be NULL). */
 long bench_get(const char *url, struct dd_buf *out);
+/* What the kernel says about a process: CPU time (all threads, live and
+ * ended), page faults, and now: threads, memory mappings, RSS. */
+struct bench_proc {
+    double user_s, sys_s;
+    long long minflt, majflt;
+    long threads, maps, rss_kb;
+};
+/* 0, or -1 when /proc/<pid>/stat cannot be read. */
+int bench_proc_read(pid_t pid, struct bench_proc *p);
+
 /* Value of the first sample of `name` (exact metric name, no labels) on
  * GET base/metrics, or -1. */
 double bench_metric(const struct bench_server *s, const char *name);

@@ -20,6 +20,13 @@
  * machine with the server, as a sidecar load generator would.
  *
  * Usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]
+ *                     [--serve ARG]...
+ *
+ * --serve ARG (repeatable) is passed on to `driftd serve` (e.g. --serve
+ * --threads --serve 64).  Under each server row a line gives the server's
+ * user and system CPU time and minor/major page faults over the run (from
+ * /proc/PID/stat), per 1,000 events, and its threads, mappings and RSS at
+ * the end: where the time went, without perf.
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -359,11 +366,17 @@ static long long stored_events(const struct bench_server *srv, const char *model
     return n;
 }
 
+/* Extra `driftd serve` arguments (--serve ARG, repeatable). */
+static const char *serve_args[17];
+static int n_serve_args;
+
 static double bench_server(const struct bench_case *c, const char *driftd, const char *dir,
                            int clients, double seconds, size_t *overloaded)
 {
     struct bench_server srv;
-    bench_server_start(&srv, driftd, dir, NULL, 0);
+    bench_server_start(&srv, driftd, dir, serve_args, 0);
+    struct bench_proc p0, p1;
+    int have_proc = bench_proc_read(srv.pid, &p0) == 0;
     char url[256];
     snprintf(url, sizeof url, "%s/api/v1/models/bench-%s/events", srv.base, c->name);
     struct client *cl = calloc((size_t)clients, sizeof *cl);
@@ -386,6 +399,7 @@ static double bench_server(const struct bench_case *c, const char *driftd, const
         }
     }
     double t = bench_now_s() - t0;
+    have_proc = have_proc && bench_proc_read(srv.pid, &p1) == 0;
     char model[64];
     snprintf(model, sizeof model, "bench-%s", c->name);
     long long stored = stored_events(&srv, model);
@@ -395,6 +409,17 @@ static double bench_server(const struct bench_case *c, const char *driftd, const
         exit(1);
     }
     free(cl);
+    /* where the server's time went (perf-less): CPU and page faults from
+     * /proc/PID/stat over the run, per 1,000 acknowledged events */
+    if (have_proc && events) {
+        double k = (double)events / 1000;
+        printf("  server: user %.2f s, sys %.2f s, minflt %lld, majflt %lld; per 1000 ev: user "
+               "%.2f ms, sys %.2f ms, %.0f minflt; threads %ld, maps %ld, RSS %.0f MB\n",
+               p1.user_s - p0.user_s, p1.sys_s - p0.sys_s, p1.minflt - p0.minflt,
+               p1.majflt - p0.majflt, 1000 * (p1.user_s - p0.user_s) / k,
+               1000 * (p1.sys_s - p0.sys_s) / k, (double)(p1.minflt - p0.minflt) / k, p1.threads,
+               p1.maps, (double)p1.rss_kb / 1024);
+    }
     return (double)events / t;
 }
 
@@ -415,12 +440,15 @@ int main(int argc, char **argv)
             clients = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--case") && i + 1 < argc)
             only = argv[++i];
+        else if (!strcmp(argv[i], "--serve") && i + 1 < argc && n_serve_args < 16)
+            serve_args[n_serve_args++] = argv[++i];
         else
-            bench_die(
-                "usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
+            bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME] "
+                      "[--serve ARG]...");
     }
     if (!driftd || seconds <= 0 || clients < 1 || clients > 26)
-        bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME]");
+        bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME] "
+                  "[--serve ARG]...");
     signal(SIGPIPE, SIG_IGN);
     dd_log_set_level(DD_LOG_WARN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
