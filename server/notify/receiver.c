@@ -1,0 +1,514 @@
+/* receiver.c — notify_receiver_parse(), notify_receiver_json(), the receiver
+ * JSON of POST /api/v1/receivers.  One table, members[], says which member each
+ * kind takes and requires; every error names the member. */
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/base64.h"
+#include "base/err.h"
+#include "server/notify/notify.h"
+
+#define K(kind) (1u << (kind))
+#define K_ALL                                                                                      \
+    (K(NOTIFY_PAGERDUTY) | K(NOTIFY_WEBHOOK) | K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE) |           \
+     K(NOTIFY_GITHUB))
+
+/* Standard Webhooks: a signing key is 24 to 64 bytes */
+#define SECRET_KEY_MIN 24
+#define SECRET_KEY_MAX 64
+#define REPO_PART_MAX 100 /* GitHub's limit on owner and repository names */
+
+enum member_id {
+    M_ID,
+    M_TYPE,
+    M_ACTION,
+    M_URL,
+    M_MANAGEMENT_URL,
+    M_ROUTING_KEY,
+    M_SECRET,
+    M_TOKEN,
+    M_HEADERS,
+    M_FORMAT,
+    M_REGISTERED_MODEL,
+    M_ALIAS,
+    M_VERSIONS,
+    M_MODEL_NAME,
+    M_REPOSITORY,
+    M_EVENT_TYPE,
+    M_COUNT
+};
+
+static const struct member {
+    const char *name;
+    unsigned takes;    /* kinds that accept it */
+    unsigned requires; /* kinds that need it */
+} members[M_COUNT] = {
+    [M_ID] = {"id", K_ALL, K_ALL},
+    [M_TYPE] = {"type", K_ALL, K_ALL},
+    [M_ACTION] = {"action", K_ALL, 0},
+    [M_URL] = {"url", K_ALL & ~K(NOTIFY_TORCHSERVE), K(NOTIFY_WEBHOOK) | K(NOTIFY_MLFLOW)},
+    [M_MANAGEMENT_URL] = {"management_url", K(NOTIFY_TORCHSERVE), K(NOTIFY_TORCHSERVE)},
+    [M_ROUTING_KEY] = {"routing_key", K(NOTIFY_PAGERDUTY), K(NOTIFY_PAGERDUTY)},
+    [M_SECRET] = {"secret", K(NOTIFY_WEBHOOK), 0},
+    [M_TOKEN] = {"token", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE) | K(NOTIFY_GITHUB),
+                 K(NOTIFY_GITHUB)},
+    [M_HEADERS] = {"headers", K(NOTIFY_WEBHOOK), 0},
+    [M_FORMAT] = {"format", K(NOTIFY_WEBHOOK), 0},
+    [M_REGISTERED_MODEL] = {"registered_model", K(NOTIFY_MLFLOW), 0},
+    [M_ALIAS] = {"alias", K(NOTIFY_MLFLOW), 0},
+    [M_VERSIONS] = {"versions", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE), 0},
+    [M_MODEL_NAME] = {"model_name", K(NOTIFY_TORCHSERVE), 0},
+    [M_REPOSITORY] = {"repository", K(NOTIFY_GITHUB), K(NOTIFY_GITHUB)},
+    [M_EVENT_TYPE] = {"event_type", K(NOTIFY_GITHUB), 0},
+};
+
+static const char *const default_url[NOTIFY_KINDS] = {
+    [NOTIFY_PAGERDUTY] = "https://events.pagerduty.com/v2/enqueue",
+    [NOTIFY_GITHUB] = "https://api.github.com",
+};
+
+/* headers a webhook may not set: framing, and what the signature covers */
+static const char *const reserved_headers[] = {
+    "host",    "content-length", "content-type",      "transfer-encoding", "connection",
+    "expect",  "webhook-id",     "webhook-timestamp", "webhook-signature", "te",
+    "upgrade", "trailer",
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return DD_EINVAL;
+}
+
+static int is_name_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+}
+
+/* [A-Za-z0-9._-]{1,max} */
+static int name_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_name_char((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* 1..NOTIFY_VALUE_MAX visible ASCII characters: what goes into a header as is */
+static int visible_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > NOTIFY_VALUE_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+/* 1..NOTIFY_VALUE_MAX bytes without control characters (names sent in bodies) */
+static int text_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > NOTIFY_VALUE_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* http(s)://host..., no spaces or control characters; query allowed only where
+ * nothing is appended to the URL */
+static const char *url_problem(const char *s, int may_have_query)
+{
+    size_t n = strlen(s);
+    size_t scheme = !strncmp(s, "https://", 8) ? 8 : !strncmp(s, "http://", 7) ? 7 : 0;
+    if (!scheme)
+        return "must start with http:// or https://";
+    if (n > NOTIFY_URL_MAX)
+        return "longer than 2048 characters";
+    if (s[scheme] == '\0' || s[scheme] == '/' || s[scheme] == '?' || s[scheme] == '#')
+        return "has no host";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f)
+            return "must not hold spaces, control or non-ASCII characters";
+        if (c == '#')
+            return "must not hold a fragment ('#')";
+        if (c == '?' && !may_have_query)
+            return "must not hold a query ('?'): paths are appended to it";
+    }
+    return NULL;
+}
+
+static int secret_ok(const char *s)
+{
+    if (strncmp(s, "whsec_", 6) != 0)
+        return 0;
+    size_t n = strlen(s + 6);
+    if (n == 0 || n > 128)
+        return 0;
+    uint8_t key[DD_BASE64_DECODED_MAX(128)];
+    size_t len;
+    return dd_base64_decode(s + 6, n, key, &len) == 0 && len >= SECRET_KEY_MIN &&
+           len <= SECRET_KEY_MAX;
+}
+
+static int header_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* RFC 9110 token characters */
+        if (!(is_name_char(c) || strchr("!#$%&'*+^`|~", c)) || c == 0)
+            return 0;
+    }
+    for (size_t i = 0; i < sizeof reserved_headers / sizeof *reserved_headers; i++)
+        if (!strcasecmp(s, reserved_headers[i]))
+            return 0;
+    return 1;
+}
+
+static int header_value_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > NOTIFY_VALUE_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+static int repository_ok(const char *s)
+{
+    const char *slash = strchr(s, '/');
+    if (!slash || strchr(slash + 1, '/'))
+        return 0;
+    char owner[REPO_PART_MAX + 1];
+    size_t on = (size_t)(slash - s);
+    if (on == 0 || on > REPO_PART_MAX)
+        return 0;
+    memcpy(owner, s, on);
+    owner[on] = '\0';
+    return name_ok(owner, REPO_PART_MAX) && name_ok(slash + 1, REPO_PART_MAX) &&
+           strcmp(slash + 1, ".") != 0 && strcmp(slash + 1, "..") != 0 && strcmp(owner, ".") &&
+           strcmp(owner, "..");
+}
+
+/* an object of strings -> pairs; problems name "member.key" */
+static int parse_pairs(const cJSON *obj, const char *member, size_t max, int headers,
+                       struct notify_pair **out, size_t *n_out, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(obj))
+        return fail(err, errlen, "%s: must be an object of strings", member);
+    size_t n = (size_t)cJSON_GetArraySize(obj);
+    if (n > max)
+        return fail(err, errlen, "%s: more than %zu entries", member, max);
+    struct notify_pair *p = n ? dd_calloc(n, sizeof *p) : NULL;
+    size_t i = 0;
+    for (const cJSON *c = obj->child; c; c = c->next, i++) {
+        const char *bad = NULL;
+        if (!cJSON_IsString(c))
+            bad = "must be a string";
+        else if (headers && !header_name_ok(c->string))
+            bad = "is not a header name driftd may set (a token, not a framing or webhook-* "
+                  "header)";
+        else if (headers && !header_value_ok(c->valuestring))
+            bad = "must be at most 1024 characters without control characters";
+        else if (!headers && (!text_ok(c->string) || !text_ok(c->valuestring)))
+            bad = "names and values must be 1 to 1024 characters without control characters";
+        for (size_t j = 0; !bad && j < i; j++)
+            if (headers ? !strcasecmp(p[j].name, c->string) : !strcmp(p[j].name, c->string))
+                bad = "is repeated";
+        if (bad) {
+            int rc = fail(err, errlen, "%s.%s: %s", member, c->string, bad);
+            for (size_t j = 0; j < i; j++) {
+                free(p[j].name);
+                free(p[j].value);
+            }
+            free(p);
+            return rc;
+        }
+        p[i].name = dd_strdup(c->string);
+        p[i].value = dd_strdup(c->valuestring);
+    }
+    *out = p;
+    *n_out = n;
+    return 0;
+}
+
+int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *out, char *err,
+                          size_t errlen)
+{
+    struct notify_receiver r;
+    memset(&r, 0, sizeof r);
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    int rc = DD_EINVAL;
+    if (!root) {
+        rc = fail(err, errlen, "body: not valid JSON");
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        rc = fail(err, errlen, "body: must be a JSON object");
+        goto out;
+    }
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!type) {
+        rc = fail(err, errlen, "type: required");
+        goto out;
+    }
+    int kind = -1;
+    for (int k = 0; cJSON_IsString(type) && k < NOTIFY_KINDS; k++)
+        if (!strcmp(type->valuestring, notify_kind_name((enum notify_kind)k)))
+            kind = k;
+    if (kind < 0) {
+        rc = fail(err, errlen,
+                  "type: must be one of pagerduty, webhook, mlflow, torchserve, github");
+        goto out;
+    }
+    r.kind = (enum notify_kind)kind;
+    r.action = kind == NOTIFY_MLFLOW || kind == NOTIFY_TORCHSERVE ? NOTIFY_ACTION_ROLLBACK
+               : kind == NOTIFY_GITHUB                            ? NOTIFY_ACTION_RETRAIN
+                                                                  : NOTIFY_ACTION_NOTIFY;
+
+    const cJSON *seen[M_COUNT] = {0};
+    for (const cJSON *c = root->child; c; c = c->next) {
+        int m = -1;
+        for (int i = 0; i < M_COUNT; i++)
+            if (!strcmp(c->string, members[i].name))
+                m = i;
+        if (m < 0 || !(members[m].takes & K(kind))) {
+            char shown[64];
+            snprintf(shown, sizeof shown, "%s", c->string);
+            rc = fail(err, errlen, "%s: unknown member of a %s receiver", shown,
+                      notify_kind_name(r.kind));
+            goto out;
+        }
+        if (seen[m]) {
+            rc = fail(err, errlen, "%s: repeated member", members[m].name);
+            goto out;
+        }
+        seen[m] = c;
+        if (m != M_HEADERS && m != M_VERSIONS && !cJSON_IsString(c)) {
+            rc = fail(err, errlen, "%s: must be a string", members[m].name);
+            goto out;
+        }
+    }
+    for (int m = 0; m < M_COUNT; m++)
+        if ((members[m].requires & K(kind)) && !seen[m]) {
+            rc = fail(err, errlen, "%s: required for a %s receiver", members[m].name,
+                      notify_kind_name(r.kind));
+            goto out;
+        }
+
+    for (int m = 0; m < M_COUNT; m++) {
+        const cJSON *c = seen[m];
+        if (!c || m == M_TYPE)
+            continue;
+        const char *s = cJSON_IsString(c) ? c->valuestring : NULL;
+        const char *name = members[m].name;
+        const char *bad = NULL;
+        switch ((enum member_id)m) {
+        case M_ID:
+            if (!name_ok(s, NOTIFY_ID_MAX))
+                bad = "must match [A-Za-z0-9._-]{1,64}";
+            else
+                r.id = dd_strdup(s);
+            break;
+        case M_ACTION:
+            if (!strcmp(s, "notify"))
+                r.action = NOTIFY_ACTION_NOTIFY;
+            else if (!strcmp(s, "rollback"))
+                r.action = NOTIFY_ACTION_ROLLBACK;
+            else if (!strcmp(s, "retrain"))
+                r.action = NOTIFY_ACTION_RETRAIN;
+            else
+                bad = "must be notify, rollback or retrain";
+            if (!bad && (kind == NOTIFY_MLFLOW || kind == NOTIFY_TORCHSERVE) &&
+                r.action != NOTIFY_ACTION_ROLLBACK)
+                bad = "must be rollback for this receiver type (it can only roll back)";
+            break;
+        case M_URL:
+        case M_MANAGEMENT_URL:
+            bad = url_problem(s, kind == NOTIFY_WEBHOOK || kind == NOTIFY_PAGERDUTY);
+            if (!bad)
+                r.url = dd_strdup(s);
+            break;
+        case M_ROUTING_KEY:
+            if (!visible_ok(s))
+                bad = "must be 1 to 1024 visible ASCII characters";
+            else
+                r.routing_key = dd_strdup(s);
+            break;
+        case M_SECRET:
+            if (!secret_ok(s))
+                bad = "must be whsec_ followed by the base64 of a 24 to 64 byte key";
+            else
+                r.secret = dd_strdup(s);
+            break;
+        case M_TOKEN:
+            if (!visible_ok(s))
+                bad = "must be 1 to 1024 visible ASCII characters";
+            else
+                r.token = dd_strdup(s);
+            break;
+        case M_HEADERS:
+            rc = parse_pairs(c, name, NOTIFY_HEADERS_MAX, 1, &r.headers, &r.n_headers, err, errlen);
+            if (rc < 0)
+                goto out;
+            break;
+        case M_FORMAT:
+            if (!strcmp(s, "driftd"))
+                r.format = NOTIFY_FORMAT_DRIFTD;
+            else if (!strcmp(s, "alertmanager"))
+                r.format = NOTIFY_FORMAT_ALERTMANAGER;
+            else
+                bad = "must be driftd or alertmanager";
+            break;
+        case M_VERSIONS:
+            rc = parse_pairs(c, name, NOTIFY_VERSIONS_MAX, 0, &r.versions, &r.n_versions, err,
+                             errlen);
+            if (rc < 0)
+                goto out;
+            break;
+        case M_REGISTERED_MODEL:
+        case M_ALIAS:
+        case M_MODEL_NAME:
+        case M_EVENT_TYPE:
+            if (!text_ok(s)) {
+                bad = "must be 1 to 1024 characters without control characters";
+                break;
+            }
+            *(m == M_REGISTERED_MODEL ? &r.registered_model
+              : m == M_ALIAS          ? &r.alias
+              : m == M_MODEL_NAME     ? &r.model_name
+                                      : &r.event_type) = dd_strdup(s);
+            break;
+        case M_REPOSITORY:
+            if (!repository_ok(s))
+                bad = "must be owner/repo";
+            else
+                r.repository = dd_strdup(s);
+            break;
+        case M_TYPE:
+        case M_COUNT:
+            break;
+        }
+        if (bad) {
+            rc = fail(err, errlen, "%s: %s", name, bad);
+            goto out;
+        }
+    }
+    if (!r.url && default_url[kind])
+        r.url = dd_strdup(default_url[kind]);
+    if (kind == NOTIFY_MLFLOW && !r.alias)
+        r.alias = dd_strdup("champion");
+    if (kind == NOTIFY_GITHUB && !r.event_type)
+        r.event_type = dd_strdup("driftd-retrain");
+    *out = r;
+    memset(&r, 0, sizeof r);
+    rc = 0;
+out:
+    notify_receiver_release(&r);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void kopt(struct dd_buf *b, int *first, const char *key, const char *s)
+{
+    if (s)
+        dd_json_kstr(b, first, key, s);
+}
+
+static void ksecret(struct dd_buf *b, int *first, const char *key, const char *s, int show)
+{
+    if (s)
+        dd_json_kstr(b, first, key, show ? s : "set");
+}
+
+static void kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
+                   size_t n)
+{
+    if (!n)
+        return;
+    dd_json_key(b, key, first);
+    dd_buf_putc(b, '{');
+    int f = 1;
+    for (size_t i = 0; i < n; i++)
+        dd_json_kstr(b, &f, p[i].name, p[i].value);
+    dd_buf_putc(b, '}');
+}
+
+void notify_receiver_json(const struct notify_receiver *r, int show_secrets, struct dd_buf *out)
+{
+    int f = 1;
+    dd_buf_putc(out, '{');
+    dd_json_kstr(out, &f, "id", r->id);
+    dd_json_kstr(out, &f, "type", notify_kind_name(r->kind));
+    dd_json_kstr(out, &f, "action", notify_action_name(r->action));
+    kopt(out, &f, r->kind == NOTIFY_TORCHSERVE ? "management_url" : "url", r->url);
+    ksecret(out, &f, "routing_key", r->routing_key, show_secrets);
+    ksecret(out, &f, "secret", r->secret, show_secrets);
+    ksecret(out, &f, "token", r->token, show_secrets);
+    kpairs(out, &f, "headers", r->headers, r->n_headers);
+    if (r->kind == NOTIFY_WEBHOOK)
+        dd_json_kstr(out, &f, "format",
+                     r->format == NOTIFY_FORMAT_ALERTMANAGER ? "alertmanager" : "driftd");
+    kopt(out, &f, "registered_model", r->registered_model);
+    kopt(out, &f, "alias", r->alias);
+    kpairs(out, &f, "versions", r->versions, r->n_versions);
+    kopt(out, &f, "model_name", r->model_name);
+    kopt(out, &f, "repository", r->repository);
+    kopt(out, &f, "event_type", r->event_type);
+    dd_buf_putc(out, '}');
+}
+
+static void free_pairs(struct notify_pair *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].name);
+        free(p[i].value);
+    }
+    free(p);
+}
+
+void notify_receiver_release(struct notify_receiver *r)
+{
+    if (!r)
+        return;
+    free(r->id);
+    free(r->url);
+    free(r->routing_key);
+    free(r->secret);
+    free(r->token);
+    free_pairs(r->headers, r->n_headers);
+    free(r->registered_model);
+    free(r->alias);
+    free_pairs(r->versions, r->n_versions);
+    free(r->model_name);
+    free(r->repository);
+    free(r->event_type);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,1 @@
+dd_unit_test(server/notify notify LIBS dd_notify)
