@@ -8,6 +8,7 @@
  * URL, the token and the name without starting a workflow. */
 #include "base/buf.h"
 #include "base/err.h"
+#include "server/notify/notify.h"
 #include "server/notify/notify_int.h"
 
 #define GITHUB_PAYLOAD_KEYS 10 /* GitHub's limit on client_payload's top-level keys */

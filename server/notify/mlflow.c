@@ -5,6 +5,7 @@
  * registered model, to check the URL, the token and the name. */
 #include "base/buf.h"
 #include "base/err.h"
+#include "server/notify/notify.h"
 #include "server/notify/notify_int.h"
 
 static int render(const struct notify_receiver *r, const struct notify_message *m, int64_t now_ms,

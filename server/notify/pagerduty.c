@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/timefmt.h"
+#include "server/notify/notify.h"
 #include "server/notify/notify_int.h"
 
 static void link_text(struct dd_buf *b, const struct notify_message *m)

@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/sha256.h"
+#include "server/notify/notify.h"
 #include "server/notify/notify_int.h"
 
 /* {"type": "alert.firing", "id", "timestamp", "summary", "alert", "evaluation", "action"} */
