@@ -68,6 +68,18 @@ static void am_labels(struct dd_buf *b, const struct notify_message *m)
     dd_buf_putc(b, '}');
 }
 
+/* "key": "<v as the shortest decimal that reads back>" (annotations are strings) */
+static void kshortest(struct dd_buf *b, int *first, const char *key, double v)
+{
+    if (v != v) /* NaN: unknown, left out */
+        return;
+    struct dd_buf t;
+    dd_buf_init(&t);
+    dd_json_num(&t, v);
+    dd_json_kstr(b, first, key, t.data);
+    dd_buf_release(&t);
+}
+
 static void am_annotations(struct dd_buf *b, const struct notify_message *m)
 {
     char summary[NOTIFY_SUMMARY_MAX + 1];
@@ -76,15 +88,8 @@ static void am_annotations(struct dd_buf *b, const struct notify_message *m)
     dd_json_kstr(b, &f, "summary", notify_summary(m, summary));
     if (m->condition)
         dd_json_kstr(b, &f, "condition", m->condition);
-    char num[40];
-    if (m->value == m->value) { /* not NaN */
-        snprintf(num, sizeof num, "%.17g", m->value);
-        dd_json_kstr(b, &f, "value", num);
-    }
-    if (m->p_value == m->p_value) {
-        snprintf(num, sizeof num, "%.17g", m->p_value);
-        dd_json_kstr(b, &f, "p_value", num);
-    }
+    kshortest(b, &f, "value", m->value);
+    kshortest(b, &f, "p_value", m->p_value);
     if (m->report_url)
         dd_json_kstr(b, &f, "report_url", m->report_url);
     dd_buf_putc(b, '}');

@@ -1,2 +1,7 @@
 dd_unit_test(server/notify notify LIBS dd_notify)
 dd_unit_test(server/notify receiver LIBS dd_notify)
+dd_unit_test(server/notify pagerduty LIBS dd_notify)
+dd_unit_test(server/notify webhook LIBS dd_notify)
+dd_unit_test(server/notify mlflow LIBS dd_notify)
+dd_unit_test(server/notify torchserve LIBS dd_notify)
+dd_unit_test(server/notify github LIBS dd_notify)
