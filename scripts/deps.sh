@@ -2,14 +2,14 @@
 # Installs what driftd needs to build and run (Debian 12, as root).  Safe to
 # run again: it installs only what is missing.  With --test it also installs
 # what the test suite needs (clang for the fuzzer, clang-format for the layout check, SciPy for fixtures,
-# promtool, Node.js with npm and PyYAML for the OpenAPI lint: Redocly CLI from the lock file in
+# promtool, Node.js with npm, PyYAML and jsonschema for the OpenAPI lint: Redocly CLI from the lock file in
 # tests/lint/openapi, installed into its node_modules/).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcivetweb-dev libsqlite3-dev libcjson-dev
       libgsl-dev libopenblas-dev liblapacke-dev libcurl4-openssl-dev curl python3)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang clang-format libclang-rt-14-dev python3-numpy python3-scipy python3-sklearn prometheus
-         python3-yaml)
+         python3-yaml python3-jsonschema)
   # a Node.js that came with its own npm (not Debian's) is kept
   command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
