@@ -152,6 +152,10 @@ static struct dd_result *result_add(struct results *rs, const struct dd_signal_i
     r->components = -1;
     r->correction = NULL;
     r->lower = r->upper = NAN;
+    r->mixed_types = s->kind != DD_SIGNAL_EMBEDDING ? s->mixed_types : 0;
+    r->type = s->kind == DD_SIGNAL_NUMERIC       ? "numeric"
+              : s->kind == DD_SIGNAL_CATEGORICAL ? "categorical"
+                                                 : "embedding";
     return r;
 }
 
@@ -440,6 +444,10 @@ static void result_json(const struct dd_result *r, struct dd_buf *b)
     dd_buf_putc(b, '{');
     dd_json_kstr(b, &first, "signal", r->signal);
     dd_json_kstr(b, &first, "method", r->method);
+    if (r->mixed_types) { /* a guessed kind over numbers and strings: say which */
+        dd_json_kstr(b, &first, "type", r->type);
+        dd_json_kint(b, &first, "mixed_types", (int64_t)r->mixed_types);
+    }
     if (r->status == DD_EINSUFFICIENT) {
         dd_json_kstr(b, &first, "status", "insufficient_data");
     } else {

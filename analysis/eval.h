@@ -78,6 +78,8 @@ struct dd_signal_input {
                                    categories 0..n_ref_counts-1 (the rest 0,
                                    summing to n_ref) instead of ref_cat */
     size_t n_ref_counts;
+    size_t mixed_types; /* values of the rarer JSON type (numbers among strings or
+                           strings among numbers) when the kind was guessed; 0: none */
 };
 
 struct dd_eval_options {
@@ -105,6 +107,8 @@ struct dd_result {
     int df;                 /* chi2 degrees of freedom, -1 otherwise */
     int components;         /* pca_*: components used, -1 otherwise */
     const char *correction; /* "bonferroni" for pca_ks, NULL otherwise */
+    size_t mixed_types;     /* the input's; when > 0 the row shows it and `type` */
+    const char *type;       /* "numeric" or "categorical": the kind the row used */
     /* Added by analysis/: */
     double lower, upper; /* pca_reconstruction's band (NaN otherwise);
                                    threshold = upper */

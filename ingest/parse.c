@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -48,7 +49,8 @@ struct ctx {
     struct dd_batch *b;
     struct dd_parse_error *err;
     long index;
-    int fast; /* try ingest/jsonfast.c first (dd_parse_options) */
+    int fast;     /* try ingest/jsonfast.c first (dd_parse_options) */
+    int early_ts; /* dd_parse_options.early_ts */
 };
 
 #define FAIL(c, ...)                                                                               \
@@ -65,7 +67,7 @@ static int is_integer(const cJSON *v)
     return cJSON_IsNumber(v) && isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0;
 }
 
-/* string or integer -> arena string; used by prediction and label */
+/* string or integer -> arena string */
 static int str_or_int(struct ctx *c, const cJSON *v, const char *field, const char **out)
 {
     if (cJSON_IsString(v)) {
@@ -84,6 +86,58 @@ static int str_or_int(struct ctx *c, const cJSON *v, const char *field, const ch
     FAIL(c, "%s: must be a string or an integer", field);
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back as d (3.7 -> "3.7",
+ * where %.17g writes 3.7000000000000002). */
+static int shortest_text(double d, char *t, size_t size)
+{
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(t, size, "%.*g", prec, d);
+        if (strtod(t, NULL) == d)
+            break;
+    }
+    return n;
+}
+
+/* A label: a string, an integer (decimal text) or another number (a
+ * regression's target, in its shortest text). */
+static int parse_label(struct ctx *c, const cJSON *v, const char **out)
+{
+    if (cJSON_IsNumber(v) && !is_integer(v)) {
+        char t[40];
+        int n = shortest_text(v->valuedouble, t, sizeof t);
+        *out = dd_arena_strndup(&c->b->arena, t, (size_t)n);
+        return 0;
+    }
+    if (cJSON_IsString(v) || is_integer(v))
+        return str_or_int(c, v, "label", out);
+    FAIL(c, "label: must be a string or a number");
+}
+
+/* A prediction: a class (string or integer, as its text) or a regression's
+ * value (a number with a fraction part, or beyond 2^53: numeric,
+ * DD_HAS_PREDICTION_NUM, and its %.17g text). */
+static int parse_prediction(struct ctx *c, const cJSON *v, struct dd_event *e)
+{
+    if (cJSON_IsNumber(v) && !is_integer(v)) {
+        char t[40];
+        int n = snprintf(t, sizeof t, "%.17g", v->valuedouble);
+        e->prediction = dd_arena_strndup(&c->b->arena, t, (size_t)n);
+        e->prediction_num = v->valuedouble;
+        e->has |= DD_HAS_PREDICTION_NUM;
+        return 0;
+    }
+    if (cJSON_IsString(v) || is_integer(v))
+        return str_or_int(c, v, "prediction", &e->prediction);
+    FAIL(c, "prediction: must be a string or a number");
+}
+
+/* Epoch numbers before 2001-01-01 as milliseconds are refused: they are
+ * almost always epoch seconds (1764558000 is 1970-01-21 as milliseconds,
+ * 2025-12-01 as seconds), and a monitor that files a day's events under
+ * 1970 shows nothing wrong, only nothing. */
+#define TS_MIN_MS 978307200000LL
+
 static int parse_ts(struct ctx *c, const cJSON *v, struct dd_event *e)
 {
     int64_t ms;
@@ -92,6 +146,17 @@ static int parse_ts(struct ctx *c, const cJSON *v, struct dd_event *e)
             FAIL(c, "ts: must be an RFC 3339 time or epoch milliseconds");
     } else if (is_integer(v)) {
         ms = (int64_t)v->valuedouble;
+        if (ms >= 0 && ms < TS_MIN_MS && !c->early_ts) {
+            if (ms * 1000 >= TS_MIN_MS && ms * 1000 <= TS_MAX_MS)
+                FAIL(c,
+                     "ts: %lld looks like epoch seconds; send milliseconds (%lld) or "
+                     "RFC 3339",
+                     (long long)ms, (long long)ms * 1000);
+            FAIL(c,
+                 "ts: %lld is before 2001 as epoch milliseconds; send milliseconds "
+                 "or RFC 3339",
+                 (long long)ms);
+        }
     } else {
         FAIL(c, "ts: must be an RFC 3339 time or epoch milliseconds");
     }
@@ -175,7 +240,7 @@ static int parse_embedding_b64(struct ctx *c, const cJSON *v, struct dd_event *e
 static int parse_features(struct ctx *c, const cJSON *v, struct dd_event *e)
 {
     if (!cJSON_IsObject(v))
-        FAIL(c, "features: must be an object of name -> number or string");
+        FAIL(c, "features: must be an object of name -> number, string or null");
     /* first pass: validate and size */
     size_t size = 0;
     int count = 0;
@@ -195,8 +260,10 @@ static int parse_features(struct ctx *c, const cJSON *v, struct dd_event *e)
             if (sl > DD_VALUE_MAX)
                 FAIL(c, "features.%s: string longer than %d bytes", x->string, DD_VALUE_MAX);
             size += 2 + nl + 2 + sl;
+        } else if (cJSON_IsNull(x)) {
+            size += 2 + nl; /* a missing value (NaN in pandas) */
         } else {
-            FAIL(c, "features.%s: must be a number or a string", x->string);
+            FAIL(c, "features.%s: must be a number, a string or null", x->string);
         }
     }
     if (count == 0)
@@ -204,11 +271,13 @@ static int parse_features(struct ctx *c, const cJSON *v, struct dd_event *e)
     uint8_t *p = dd_arena_alloc(&c->b->arena, size), *w = p;
     for (const cJSON *x = v->child; x; x = x->next) {
         size_t nl = strlen(x->string);
-        *w++ = cJSON_IsString(x) ? 1 : 0;
+        *w++ = cJSON_IsString(x) ? 1 : cJSON_IsNull(x) ? 2 : 0;
         *w++ = (uint8_t)nl;
         memcpy(w, x->string, nl);
         w += nl;
-        if (cJSON_IsNumber(x)) {
+        if (cJSON_IsNull(x)) {
+            continue;
+        } else if (cJSON_IsNumber(x)) {
             memcpy(w, &x->valuedouble, 8);
             w += 8;
         } else {
@@ -285,7 +354,7 @@ static int parse_field(struct ctx *c, enum field f, const cJSON *v, struct dd_ev
         return 0;
     }
     case F_PREDICTION:
-        return str_or_int(c, v, "prediction", &e->prediction);
+        return parse_prediction(c, v, e);
     case F_CONFIDENCE:
         e->has |= DD_HAS_CONFIDENCE;
         return parse_unit_number(c, v, "confidence", &e->confidence);
@@ -304,7 +373,7 @@ static int parse_field(struct ctx *c, enum field f, const cJSON *v, struct dd_ev
         e->has |= DD_HAS_LATENCY;
         return 0;
     case F_LABEL:
-        return str_or_int(c, v, "label", &e->label);
+        return parse_label(c, v, &e->label);
     }
     return -1;
 }
@@ -556,7 +625,7 @@ int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
         seterr(err, "invalid_body", -1, "body: CSV is parsed by dd_parse_csv()");
         return DD_EINVAL;
     }
-    struct ctx c = {out, err, -1, !(opt && opt->no_fast_path)};
+    struct ctx c = {out, err, -1, !(opt && opt->no_fast_path), opt && opt->early_ts};
     int rc =
         fmt == DD_BODY_NDJSON ? parse_ndjson_body(body, len, &c) : parse_json_body(body, len, &c);
     if (rc != 0)
@@ -595,17 +664,57 @@ void dd_labels_release(struct dd_labels *l)
         return;
     dd_arena_release(&l->arena);
     l->items = NULL;
+    l->unknown = NULL;
     l->n = 0;
 }
 
-int dd_parse_labels(const char *body, size_t len, struct dd_labels *out, struct dd_parse_error *err)
+/* One {"id", "label"} item into out->items[i]; `where` names it in errors
+ * ("labels[3]" or "labels[3] (line 5)"). */
+static int parse_label_item(const cJSON *x, long i, const char *where, struct ctx *c,
+                            struct dd_labels *out, struct dd_parse_error *err)
+{
+    const cJSON *id = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "id") : NULL;
+    const cJSON *lb = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "label") : NULL;
+    int members = 0;
+    for (const cJSON *m = cJSON_IsObject(x) ? x->child : NULL; m; m = m->next)
+        members++;
+    size_t idn = id && cJSON_IsString(id) ? strlen(id->valuestring) : 0;
+    if (!id || !lb || members != 2) {
+        seterr(err, "invalid_body", i, "%s: must be {\"id\", \"label\"}", where);
+        return DD_EINVAL;
+    }
+    if (idn == 0 || idn > DD_ID_MAX) {
+        seterr(err, "invalid_body", i, "%s.id: must be a string of 1 to %d bytes", where,
+               DD_ID_MAX);
+        return DD_EINVAL;
+    }
+    const char *label;
+    c->index = i;
+    if (parse_label(c, lb, &label) != 0) {
+        seterr(err, "invalid_body", i, "%s.label: must be a string or a number", where);
+        return DD_EINVAL;
+    }
+    out->items[i].id = dd_arena_strndup(&out->arena, id->valuestring, idn);
+    out->items[i].label = dd_arena_strndup(&out->arena, label, strlen(label));
+    return 0;
+}
+
+static void labels_begin(struct dd_labels *out, size_t cap)
 {
     out->items = NULL;
     out->n = 0;
     dd_arena_init(&out->arena);
-    struct dd_batch scratch; /* str_or_int() copies into a batch arena */
+    out->items = dd_arena_alloc(&out->arena, dd_mul(cap ? cap : 1, sizeof *out->items));
+    out->unknown = dd_arena_alloc(&out->arena, cap ? cap : 1);
+    memset(out->unknown, 0, cap ? cap : 1);
+}
+
+int dd_parse_labels(const char *body, size_t len, struct dd_labels *out, struct dd_parse_error *err)
+{
+    labels_begin(out, 0);
+    struct dd_batch scratch; /* parse_label() copies into a batch arena */
     dd_batch_init(&scratch);
-    struct ctx c = {&scratch, err, -1, 0};
+    struct ctx c = {&scratch, err, -1, 0, 0};
     int rc = DD_EINVAL;
     cJSON *root = parse_checked(body, len, "invalid_body", "body", "labels", err);
     if (!root)
@@ -617,38 +726,65 @@ int dd_parse_labels(const char *body, size_t len, struct dd_labels *out, struct 
         goto out;
     }
     size_t n = (size_t)cJSON_GetArraySize(labels);
-    out->items = dd_arena_alloc(&out->arena, dd_mul(n, sizeof *out->items));
+    dd_arena_release(&out->arena);
+    labels_begin(out, n);
     long i = 0;
     for (const cJSON *x = labels->child; x; x = x->next, i++) {
-        const cJSON *id = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "id") : NULL;
-        const cJSON *lb = cJSON_IsObject(x) ? cJSON_GetObjectItemCaseSensitive(x, "label") : NULL;
-        int members = 0;
-        for (const cJSON *m = cJSON_IsObject(x) ? x->child : NULL; m; m = m->next)
-            members++;
-        size_t idn = id && cJSON_IsString(id) ? strlen(id->valuestring) : 0;
-        if (!id || !lb || members != 2) {
-            seterr(err, "invalid_body", i, "labels[%ld]: must be {\"id\", \"label\"}", i);
+        char where[32];
+        snprintf(where, sizeof where, "labels[%ld]", i);
+        if (parse_label_item(x, i, where, &c, out, err) != 0)
             goto out;
-        }
-        if (idn == 0 || idn > DD_ID_MAX) {
-            seterr(err, "invalid_body", i, "labels[%ld].id: must be a string of 1 to %d bytes", i,
-                   DD_ID_MAX);
-            goto out;
-        }
-        const char *label;
-        c.index = i;
-        if (str_or_int(&c, lb, "label", &label) != 0) {
-            seterr(err, "invalid_body", i, "labels[%ld].label: must be a string or an integer", i);
-            goto out;
-        }
-        out->items[i].id = dd_arena_strndup(&out->arena, id->valuestring, idn);
-        out->items[i].label = dd_arena_strndup(&out->arena, label, strlen(label));
     }
     out->n = n;
     rc = 0;
 out:
     cJSON_Delete(root);
     dd_batch_release(&scratch);
+    if (rc != 0)
+        dd_labels_release(out);
+    return rc;
+}
+
+int dd_parse_labels_ndjson(const char *body, size_t len, struct dd_labels *out,
+                           struct dd_parse_error *err)
+{
+    size_t lines = 1;
+    for (const char *q = body, *end = body + len; (q = memchr(q, '\n', (size_t)(end - q))); q++)
+        lines++;
+    labels_begin(out, lines);
+    struct dd_batch scratch;
+    dd_batch_init(&scratch);
+    struct ctx c = {&scratch, err, -1, 0, 0};
+    int rc = 0;
+    long i = 0, lineno = 0;
+    size_t at = 0;
+    while (rc == 0 && at < len) {
+        const char *nl = memchr(body + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - body) : len, s = at, e = end;
+        while (s < e && (body[s] == ' ' || body[s] == '\t' || body[s] == '\r'))
+            s++;
+        while (e > s && (body[e - 1] == ' ' || body[e - 1] == '\t' || body[e - 1] == '\r'))
+            e--;
+        at = end + 1;
+        lineno++;
+        if (s == e)
+            continue; /* blank lines are allowed */
+        char where[64];
+        snprintf(where, sizeof where, "labels[%ld] (line %ld)", i, lineno);
+        struct dd_parse_error inner;
+        cJSON *obj = parse_checked(body + s, e - s, "invalid_body", "", NULL, &inner);
+        if (!obj) {
+            seterr(err, inner.code, i, "%s: %s", where,
+                   strcmp(inner.code, "invalid_json") ? inner.message : "not valid JSON");
+            rc = DD_EINVAL;
+            break;
+        }
+        rc = parse_label_item(obj, i, where, &c, out, err);
+        cJSON_Delete(obj);
+        i++;
+    }
+    dd_batch_release(&scratch);
+    out->n = (size_t)i;
     if (rc != 0)
         dd_labels_release(out);
     return rc;
@@ -774,6 +910,64 @@ static int short_name(const cJSON *v, size_t max)
     return cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < max;
 }
 
+/* The DD_SET_* bit of a top-level settings key, 0 for an unknown one. */
+static unsigned settings_bit(const char *k)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } keys[] = {
+        {"alpha", DD_SET_ALPHA},
+        {"window", DD_SET_WINDOW},
+        {"reference_size", DD_SET_REFERENCE_SIZE},
+        {"methods", DD_SET_METHODS},
+        {"thresholds", DD_SET_THRESHOLDS},
+        {"types", DD_SET_TYPES},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(k, keys[i].name))
+            return keys[i].bit;
+    return 0;
+}
+
+/* "types": {"feature:age": "numeric", "prediction": "categorical", "x": null} */
+static int parse_settings_types(const cJSON *v, struct dd_settings_input *out,
+                                struct dd_parse_error *err)
+{
+    if (!cJSON_IsObject(v))
+        return settings_fail(err,
+                             "types: must be an object signal -> \"numeric\" or "
+                             "\"categorical\"%s",
+                             "");
+    for (const cJSON *t = v->child; t; t = t->next) {
+        if (out->n_types == DD_SETTINGS_MAX)
+            return settings_fail(err, "types: at most %s entries", "64");
+        if (!t->string[0] || strlen(t->string) >= sizeof out->types[0].signal)
+            return settings_fail(err, "types.%.100s: must be a signal name of 1 to 159 bytes",
+                                 t->string);
+        int type = -1;
+        if (cJSON_IsNull(t))
+            type = 0;
+        else if (cJSON_IsString(t) && !strcmp(t->valuestring, "numeric"))
+            type = DD_TYPE_NUMERIC;
+        else if (cJSON_IsString(t) && !strcmp(t->valuestring, "categorical"))
+            type = DD_TYPE_CATEGORICAL;
+        if (type < 0) {
+            char q[64] = "a non-string";
+            if (cJSON_IsString(t))
+                snprintf(q, sizeof q, "'%.40s'", t->valuestring);
+            seterr(err, "invalid_body", -1,
+                   "types.%.100s: %s is not a type (numeric, categorical, or null to remove)",
+                   t->string, q);
+            return DD_EINVAL;
+        }
+        int i = out->n_types++;
+        snprintf(out->types[i].signal, sizeof out->types[i].signal, "%s", t->string);
+        out->types[i].type = type;
+    }
+    return 0;
+}
+
 int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *out,
                       struct dd_parse_error *err)
 {
@@ -788,6 +982,12 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
     }
     for (const cJSON *v = root->child; v; v = v->next) {
         const char *k = v->string;
+        unsigned bit = settings_bit(k);
+        if (bit && cJSON_IsNull(v)) { /* null removes the key */
+            out->unset |= bit;
+            out->has &= ~bit;
+            continue;
+        }
         if (!strcmp(k, "alpha")) {
             if (!cJSON_IsNumber(v) || !(v->valuedouble > 0 && v->valuedouble <= 0.5)) {
                 rc = settings_fail(err, "alpha: must be a number in (0, 0.5]%s", "");
@@ -816,6 +1016,11 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
                 goto out;
             }
             for (const cJSON *m = v->child; m; m = m->next) {
+                if (out->n_methods < DD_SETTINGS_MAX && m->string[0] && strlen(m->string) < 160 &&
+                    cJSON_IsNull(m)) { /* remove this signal's methods */
+                    snprintf(out->methods[out->n_methods++].signal, 160, "%s", m->string);
+                    continue;
+                }
                 if (out->n_methods == DD_SETTINGS_MAX || strlen(m->string) >= 160 ||
                     !m->string[0] || !cJSON_IsArray(m) || cJSON_GetArraySize(m) < 1 ||
                     cJSON_GetArraySize(m) > 12) {
@@ -842,6 +1047,11 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
                 goto out;
             }
             for (const cJSON *t = v->child; t; t = t->next) {
+                if (out->n_thresholds < DD_SETTINGS_MAX && t->string[0] && strlen(t->string) < 24 &&
+                    cJSON_IsNull(t)) { /* back to the built-in threshold */
+                    snprintf(out->thresholds[out->n_thresholds++].method, 24, "%s", t->string);
+                    continue;
+                }
                 if (out->n_thresholds == DD_SETTINGS_MAX || strlen(t->string) >= 24 ||
                     !cJSON_IsNumber(t) || !(t->valuedouble > 0 && isfinite(t->valuedouble))) {
                     rc = settings_fail(err, "thresholds.%.30s: must be a positive number",
@@ -854,10 +1064,14 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
                 out->thresholds[i].value = t->valuedouble;
             }
             out->has |= DD_SET_THRESHOLDS;
+        } else if (!strcmp(k, "types")) {
+            if (parse_settings_types(v, out, err) != 0)
+                goto out;
+            out->has |= DD_SET_TYPES;
         } else {
             rc = settings_fail(err,
                                "%.60s: unknown setting (alpha, window, reference_size, "
-                               "methods, thresholds)",
+                               "methods, thresholds, types)",
                                k);
             goto out;
         }

@@ -37,6 +37,9 @@ int dd_parse_events(const char *body, size_t len, enum dd_body_format fmt, struc
 struct dd_parse_options {
     int no_fast_path; /* 1: cJSON alone, without ingest/jsonfast.c, so tests
                            can check that both paths give the same result */
+    int early_ts;     /* 1: take epoch ms before 2001 (tests whose times are
+                         small numbers); otherwise they are refused as
+                         probably epoch seconds */
 };
 /* dd_parse_events() with options (NULL: all zero). */
 int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
@@ -56,12 +59,23 @@ struct dd_label {
 struct dd_labels {
     struct dd_label *items;
     size_t n;
+    /* n bytes, all 0 from the parser; the store sets unknown[i] to 1 when no
+     * event of the model has items[i].id (store_w_apply_labels()), so the
+     * answer can list those ids */
+    unsigned char *unknown;
     struct dd_arena arena;
 };
 void dd_labels_release(struct dd_labels *l);
-/* {"labels": [{"id": "e-17", "label": "cat"}]}; label string or integer. */
+/* {"labels": [{"id": "e-17", "label": "cat"}]}; a label is a string or a
+ * number (integers as decimal text, other numbers in the shortest text that
+ * reads back as the same double: 3.7 -> "3.7"). */
 int dd_parse_labels(const char *body, size_t len, struct dd_labels *out,
                     struct dd_parse_error *err);
+/* The same labels as NDJSON (application/x-ndjson): one {"id", "label"}
+ * object per line, blank lines skipped; errors name the item as
+ * "labels[i] (line L)". */
+int dd_parse_labels_ndjson(const char *body, size_t len, struct dd_labels *out,
+                           struct dd_parse_error *err);
 
 /* {"from": TIME, "to": TIME} (RFC 3339 or epoch ms, from <= to). */
 int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t *to_ms,
@@ -71,7 +85,11 @@ int dd_body_is_events(const char *body, size_t len);
 
 /* PUT /api/v1/models/{model}/settings: every member optional.  Names of
  * signals and methods are checked for shape here; whether a method exists
- * and fits the signal is the server's to check (it knows analysis/). */
+ * and fits the signal is the server's to check (it knows analysis/).
+ * A member given as null removes that key: a top-level one sets its bit in
+ * `unset` (and not in `has`); an entry of methods, thresholds or types is
+ * kept with n == 0, value == 0 or type == 0 respectively, which means
+ * "remove this entry". */
 #define DD_SETTINGS_MAX 64
 enum dd_settings_has {
     DD_SET_ALPHA = 1u << 0,
@@ -79,23 +97,32 @@ enum dd_settings_has {
     DD_SET_REFERENCE_SIZE = 1u << 2,
     DD_SET_METHODS = 1u << 3,
     DD_SET_THRESHOLDS = 1u << 4,
+    DD_SET_TYPES = 1u << 5,
 };
+/* Declared types (the server's enum settings_type has the same values). */
+enum dd_settings_type_value { DD_TYPE_NUMERIC = 1, DD_TYPE_CATEGORICAL = 2 };
 struct dd_settings_input {
     unsigned has;
+    unsigned unset;      /* DD_SET_* bits of members given as null */
     double alpha;        /* (0, 0.5] */
     char window[32];     /* "1h" or "last:N", unchecked */
     long reference_size; /* 20 .. 1,000,000 */
     struct {
         char signal[160];
         char methods[12][24];
-        int n;
+        int n; /* 0: null, remove */
     } methods[DD_SETTINGS_MAX];
     int n_methods;
     struct {
         char method[24];
-        double value; /* > 0, finite */
+        double value; /* > 0, finite; 0: null, remove */
     } thresholds[DD_SETTINGS_MAX];
     int n_thresholds;
+    struct {
+        char signal[160]; /* "feature:age", "prediction" */
+        int type;         /* DD_TYPE_*; 0: null, remove */
+    } types[DD_SETTINGS_MAX];
+    int n_types;
 };
 int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *out,
                       struct dd_parse_error *err);

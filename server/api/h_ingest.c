@@ -68,10 +68,13 @@ out:
     dd_batch_release(&batch);
 }
 
+/* ids listed in a labels answer at most (the count is always whole) */
+#define LABELS_UNKNOWN_LISTED 100
+
 void h_labels_post(struct http_req *r)
 {
     enum dd_body_format fmt;
-    if (answer_body_format(r, ANSWER_JSON, &fmt) != 0)
+    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
         return;
     struct dd_buf body;
     dd_buf_init(&body);
@@ -79,7 +82,9 @@ void h_labels_post(struct http_req *r)
     if (http_read_body_or_reply(r, api_of(r)->body_limit, &body) != 0)
         goto out;
     struct dd_parse_error pe;
-    if (dd_parse_labels(body.data ? body.data : "", body.len, &labels, &pe) != 0) {
+    const char *text = body.data ? body.data : "";
+    if ((fmt == DD_BODY_NDJSON ? dd_parse_labels_ndjson(text, body.len, &labels, &pe)
+                               : dd_parse_labels(text, body.len, &labels, &pe)) != 0) {
         http_reply_error(r, 400, pe.code, pe.index, "%s", pe.message);
         goto out;
     }
@@ -87,8 +92,16 @@ void h_labels_post(struct http_req *r)
     writer_submit_labels(api_of(r)->writer, r->params[0], &labels, &res);
     if (writer_failed_or_reply(r, &res))
         goto out;
-    http_reply_jsonf(r, 200, "{\"updated\":%zu,\"unknown\":%zu}", res.labels.updated,
-                     res.labels.unknown);
+    dd_buf_reset(&body);
+    dd_buf_printf(&body, "{\"updated\":%zu,\"unknown\":%zu,\"unknown_ids\":[", res.labels.updated,
+                  res.labels.unknown);
+    for (size_t i = 0, listed = 0; i < labels.n && listed < LABELS_UNKNOWN_LISTED; i++)
+        if (labels.unknown[i]) {
+            dd_buf_puts(&body, listed++ ? "," : "");
+            dd_json_str(&body, labels.items[i].id);
+        }
+    dd_buf_puts(&body, "]}");
+    http_reply_json(r, 200, &body);
 out:
     dd_buf_release(&body);
     dd_labels_release(&labels);

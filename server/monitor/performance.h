@@ -16,7 +16,11 @@
 
 /* Appends {"labeled", "accuracy", "classes": {name: {precision, recall,
  * support}}} for the events of b that have both a prediction and a label;
- * returns how many have. */
+ * returns how many have.  When an event of b has a regression's numeric
+ * prediction (DD_HAS_PREDICTION_NUM) the block is {"labeled",
+ * "regression": true, "used", "mae", "rmse", "labels_not_numeric"}
+ * instead: mean absolute and root mean squared error over the `used`
+ * events whose label reads as a number (the others are counted). */
 size_t performance_json(const struct dd_batch *b, struct dd_buf *out);
 
 #endif

@@ -42,10 +42,80 @@ static unsigned allowed_for_key(const char *key)
 /* Methods that compare to a threshold rather than give a p-value. */
 #define THRESHOLD_METHODS (DD_M_PSI | DD_M_WASSERSTEIN | DD_M_JS | DD_M_COSINE)
 
+/* The entry of key in methods / types, -1 if none. */
+static int find_methods(const struct model_settings *s, const char *key)
+{
+    for (int j = 0; j < s->n_methods; j++)
+        if (!strcmp(s->methods[j].signal, key))
+            return j;
+    return -1;
+}
+
+static int find_types(const struct model_settings *s, const char *key)
+{
+    for (int j = 0; j < s->n_types; j++)
+        if (!strcmp(s->types[j].signal, key))
+            return j;
+    return -1;
+}
+
+/* Removes entry j of a list of *n (order kept). */
+#define DROP_ENTRY(arr, n, j)                                                                      \
+    do {                                                                                           \
+        memmove(&(arr)[j], &(arr)[(j) + 1], (size_t)(*(n) - (j)-1) * sizeof(arr)[0]);              \
+        (*(n))--;                                                                                  \
+    } while (0)
+
+/* A key of "types": the prediction or a feature (the signals whose kind
+ * is not fixed by their name). */
+static int typed_key(const char *key)
+{
+    return !strcmp(key, "prediction") ||
+           (!strncmp(key, "feature:", 8) && dd_name_valid(key + 8, strlen(key + 8)));
+}
+
+static const char *type_name(enum settings_type t)
+{
+    return t == SETTINGS_TYPE_NUMERIC ? "numeric" : "categorical";
+}
+
+/* Null members of in: each key back to base's value (the layers under the
+ * stored settings), or gone when base has none. */
+static void apply_unset(struct model_settings *t, const struct model_settings *b,
+                        const struct dd_settings_input *in)
+{
+    if (in->unset & DD_SET_ALPHA)
+        t->alpha = b->alpha;
+    if (in->unset & DD_SET_WINDOW)
+        memcpy(t->window, b->window, sizeof t->window);
+    if (in->unset & DD_SET_REFERENCE_SIZE)
+        t->reference_size = b->reference_size;
+    if (in->unset & DD_SET_METHODS) {
+        memcpy(t->methods, b->methods, sizeof t->methods);
+        t->n_methods = b->n_methods;
+    }
+    if (in->unset & DD_SET_THRESHOLDS)
+        memcpy(t->thresholds, b->thresholds, sizeof t->thresholds);
+    if (in->unset & DD_SET_TYPES) {
+        memcpy(t->types, b->types, sizeof t->types);
+        t->n_types = b->n_types;
+    }
+}
+
 int settings_apply(struct model_settings *s, const struct dd_settings_input *in, char *err,
                    size_t errlen)
 {
+    return settings_apply_over(s, NULL, in, err, errlen);
+}
+
+int settings_apply_over(struct model_settings *s, const struct model_settings *base,
+                        const struct dd_settings_input *in, char *err, size_t errlen)
+{
+    static const struct model_settings none; /* no layer below: a null key is just gone */
+    const struct model_settings *b = base ? base : &none;
     struct model_settings t = *s; /* all or nothing */
+    if (base)
+        apply_unset(&t, b, in);
     if (in->has & DD_SET_ALPHA)
         t.alpha = in->alpha;
     if (in->has & DD_SET_WINDOW) {
@@ -61,6 +131,14 @@ int settings_apply(struct model_settings *s, const struct dd_settings_input *in,
     for (int i = 0; i < in->n_methods; i++) {
         const char *key = in->methods[i].signal;
         unsigned allowed = allowed_for_key(key), bits = 0;
+        if (in->methods[i].n == 0) { /* null: back to the layer below */
+            int j = find_methods(&t, key), k = find_methods(b, key);
+            if (j >= 0 && k >= 0)
+                t.methods[j] = b->methods[k];
+            else if (j >= 0)
+                DROP_ENTRY(t.methods, &t.n_methods, j);
+            continue;
+        }
         if (!allowed) {
             snprintf(
                 err, errlen,
@@ -92,15 +170,60 @@ int settings_apply(struct model_settings *s, const struct dd_settings_input *in,
         t.methods[j].bits = bits;
     }
     for (int i = 0; i < in->n_thresholds; i++) {
-        unsigned b = dd_method_parse(in->thresholds[i].method);
-        if (!(b & THRESHOLD_METHODS)) {
+        unsigned mb = dd_method_parse(in->thresholds[i].method);
+        if (!(mb & THRESHOLD_METHODS)) {
             snprintf(err, errlen,
                      "thresholds.%s: only psi, wasserstein, jensen_shannon and "
                      "cosine_centroid have thresholds",
                      in->thresholds[i].method);
             return DD_EINVAL;
         }
-        t.thresholds[__builtin_ctz(b)] = in->thresholds[i].value;
+        int m = __builtin_ctz(mb);
+        t.thresholds[m] = in->thresholds[i].value > 0 ? in->thresholds[i].value : b->thresholds[m];
+    }
+    for (int i = 0; i < in->n_types; i++) {
+        const char *key = in->types[i].signal;
+        if (!typed_key(key)) {
+            snprintf(err, errlen,
+                     "types.%.100s: only prediction and feature:NAME take a type (the other "
+                     "signals' kinds are fixed)",
+                     key);
+            return DD_EINVAL;
+        }
+        int j = find_types(&t, key);
+        if (in->types[i].type == 0) { /* null: back to the layer below */
+            int k = find_types(b, key);
+            if (j >= 0 && k >= 0)
+                t.types[j] = b->types[k];
+            else if (j >= 0)
+                DROP_ENTRY(t.types, &t.n_types, j);
+            continue;
+        }
+        if (j < 0) {
+            if (t.n_types == DD_SETTINGS_MAX) {
+                snprintf(err, errlen, "types: at most %d entries", DD_SETTINGS_MAX);
+                return DD_EINVAL;
+            }
+            j = t.n_types++;
+        }
+        snprintf(t.types[j].signal, sizeof t.types[j].signal, "%s", key);
+        t.types[j].type = (enum settings_type)in->types[i].type;
+    }
+    /* a declared type fixes the kind: its signal's methods must fit it */
+    for (int j = 0; j < t.n_methods; j++) {
+        int k = find_types(&t, t.methods[j].signal);
+        if (k < 0)
+            continue;
+        enum dd_signal_kind kind =
+            t.types[k].type == SETTINGS_TYPE_NUMERIC ? DD_SIGNAL_NUMERIC : DD_SIGNAL_CATEGORICAL;
+        unsigned bad = t.methods[j].bits & ~dd_methods_allowed(kind);
+        if (bad) {
+            snprintf(err, errlen,
+                     "methods.%.100s: '%s' does not apply to a %s signal (types.%.100s)",
+                     t.methods[j].signal, dd_method_name(bad & -bad), type_name(t.types[k].type),
+                     t.methods[j].signal);
+            return DD_EINVAL;
+        }
     }
     *s = t;
     return 0;
@@ -139,6 +262,14 @@ void settings_json(const struct model_settings *s, struct dd_buf *b)
             dd_buf_putc(b, ':');
             dd_json_num(b, s->thresholds[m]);
         }
+    dd_buf_puts(b, "},\"types\":{");
+    for (int i = 0; i < s->n_types; i++) {
+        if (i)
+            dd_buf_putc(b, ',');
+        dd_json_str(b, s->types[i].signal);
+        dd_buf_putc(b, ':');
+        dd_json_str(b, type_name(s->types[i].type));
+    }
     dd_buf_puts(b, "}}");
 }
 
@@ -215,8 +346,8 @@ int settings_check_models(const char *json, char *err, size_t errlen)
     return rc;
 }
 
-int settings_load(struct store *st, const struct monitor_defaults *cfg, const char *model,
-                  struct model_settings *out)
+void settings_load_base(const struct monitor_defaults *cfg, const char *model,
+                        struct model_settings *out)
 {
     settings_defaults(cfg, out);
     if (cfg->models_json && cfg->models_json[0]) {
@@ -225,6 +356,12 @@ int settings_load(struct store *st, const struct monitor_defaults *cfg, const ch
         struct dd_parse_error pe;
         dd_parse_flat_object(cfg->models_json, strlen(cfg->models_json), model_member, &w, &pe);
     }
+}
+
+int settings_load(struct store *st, const struct monitor_defaults *cfg, const char *model,
+                  struct model_settings *out)
+{
+    settings_load_base(cfg, model, out);
     char *body = NULL;
     int rc = store_r_settings(st, model, &body);
     if (rc == DD_ENOTFOUND)

@@ -56,8 +56,18 @@ int settings_check_models(const char *json, char *err, size_t errlen);
  * or a threshold for a method without one. */
 int settings_apply(struct model_settings *s, const struct dd_settings_input *in, char *err,
                    size_t errlen);
+/* The same, where a member given as null (in->unset, an entry without a
+ * value) takes base's value back, or is removed when base has none: base is
+ * the layers under what PUT stored (settings_load_base()).  A declared type
+ * ("types": only prediction and feature:NAME) fixes its signal's kind, and
+ * the methods of that signal must fit it. */
+int settings_apply_over(struct model_settings *s, const struct model_settings *base,
+                        const struct dd_settings_input *in, char *err, size_t errlen);
 /* The JSON of GET .../settings (also what is stored). */
 void settings_json(const struct model_settings *s, struct dd_buf *out);
+/* The layers under what PUT stored: defaults and the config's. */
+void settings_load_base(const struct monitor_defaults *cfg, const char *model,
+                        struct model_settings *out);
 /* The model's effective settings (defaults when none stored). */
 int settings_load(struct store *st, const struct monitor_defaults *cfg, const char *model,
                   struct model_settings *out);

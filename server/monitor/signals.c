@@ -11,6 +11,7 @@
  */
 #include "server/monitor/signals.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "base/alloc.h"
 #include "base/bytes.h"
 #include "base/err.h"
+#include "server/monitor/settings.h"
 
 struct column { /* one side of one signal */
     double *num;
@@ -40,9 +42,10 @@ struct ref_sig {
     size_t name_len;
     enum dd_signal_kind kind;
     size_t n;
-    double *num;         /* numeric: n values, ascending */
-    struct catdict dict; /* categorical: names in order of first appearance */
-    uint64_t *counts;    /* categorical: dict.n counts, summing to n */
+    double *num;               /* numeric: n values, ascending */
+    struct catdict dict;       /* categorical: names in order of first appearance */
+    uint64_t *counts;          /* categorical: dict.n counts, summing to n */
+    uint64_t numbers, strings; /* features: values given as numbers / strings */
 };
 
 struct signals_ref {
@@ -59,9 +62,13 @@ struct sig {
     char name[160];
     size_t name_len;
     enum dd_signal_kind kind;
-    int has_string;            /* features: a string value was seen -> categorical */
-    const struct ref_sig *ref; /* its reference side, if any */
-    struct column side[2];     /* 0: reference (building it, or re-read as categories) */
+    int has_text;                    /* features: a string that is no number was seen */
+    int has_pred_num;                /* prediction: a numeric (regression) one was seen */
+    int declared;                    /* SETTINGS_TYPE_* from the "types" setting, 0: guess */
+    uint64_t numbers[2], strings[2]; /* features: values given as numbers / strings */
+    struct sig *missing;             /* a feature's missing:<name> signal */
+    const struct ref_sig *ref;       /* its reference side, if any */
+    struct column side[2];           /* 0: reference (building it, or re-read as categories) */
     struct catdict dict;
     uint64_t *counts; /* a re-read reference side's counts */
 };
@@ -197,37 +204,143 @@ static void add_cat(struct sig *s, int side, const char *v, size_t n)
     c->cat[c->n++] = dict_intern(&s->dict, v, n);
 }
 
+/* The shortest of %.15g..%.17g that reads back as v: a number sent as
+ * 45.3 and a string "45.3" are the same category. */
+static int num_text(double v, char *t, size_t size)
+{
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(t, size, "%.*g", prec, v);
+        if (strtod(t, NULL) == v)
+            break;
+    }
+    return n;
+}
+
 static void add_num_as_cat(struct sig *s, int side, double v)
 {
     char t[40];
-    int tl = snprintf(t, sizeof t, "%.17g", v);
+    int tl = num_text(v, t, sizeof t);
     add_cat(s, side, t, (size_t)tl);
 }
 
-/* Features are collected in two passes: the first decides each feature's
- * kind (any string -> categorical), the second fills the columns. */
-static void scan_feature_kinds(struct signal_priv *p, const struct dd_event *ev, size_t n)
+/* 1 and *v when s[0..n) is a whole finite number (" 3", "3x", "", "nan" and
+ * "inf" are not). */
+static int text_number(const char *s, size_t n, double *v)
 {
+    char t[64];
+    if (n == 0 || n >= sizeof t || s[0] == ' ' || s[0] == '\t')
+        return 0;
+    memcpy(t, s, n);
+    t[n] = 0;
+    char *end;
+    double d = strtod(t, &end);
+    if (end != t + n || !isfinite(d))
+        return 0;
+    *v = d;
+    return 1;
+}
+
+/* A feature value or prediction into a signal of either kind: numbers as
+ * their text for categories, strings read as numbers for a numeric signal
+ * (one that is not a number is left out: the declared type says numeric). */
+static void add_value(struct sig *s, int side, const char *str, size_t len, double num)
+{
+    double v;
+    if (s->kind == DD_SIGNAL_CATEGORICAL) {
+        if (str)
+            add_cat(s, side, str, len);
+        else
+            add_num_as_cat(s, side, num);
+    } else if (!str) {
+        add_num(s, side, num);
+    } else if (text_number(str, len, &v)) {
+        add_num(s, side, v);
+    }
+}
+
+/* The declared type of a signal, 0 when none. */
+static int declared_type(const struct model_settings *ms, const char *name)
+{
+    for (int i = 0; ms && i < ms->n_types; i++)
+        if (!strcmp(ms->types[i].signal, name))
+            return (int)ms->types[i].type;
+    return 0;
+}
+
+/* Signals are collected in two passes: the first decides each feature's
+ * and the prediction's kind, the second fills the columns. */
+static void scan_kinds(struct signal_priv *p, const struct dd_event *ev, size_t n, int side)
+{
+    struct sig *pred = sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
     for (size_t i = 0; i < n; i++) {
+        if (ev[i].has & DD_HAS_PREDICTION_NUM)
+            pred->has_pred_num = 1;
         size_t pos = 0;
         struct dd_feature f;
         while (dd_features_next(ev[i].features, ev[i].features_len, &pos, &f) == 1) {
             struct sig *s = sig_get2(p, "feature:", f.name, f.name_len, DD_SIGNAL_NUMERIC);
-            s->has_string |= f.is_string;
+            if (!s->missing)
+                s->missing = sig_get2(p, "missing:", f.name, f.name_len, DD_SIGNAL_CATEGORICAL);
+            double v;
+            if (f.is_missing)
+                continue;
+            if (!f.is_string) {
+                s->numbers[side]++;
+                continue;
+            }
+            s->strings[side]++;
+            if (!s->has_text && !text_number(f.str, f.str_len, &v))
+                s->has_text = 1;
         }
     }
 }
 
-static void settle_feature_kinds(struct signal_priv *p)
+/* The reference side of s again in s's kind when the stored side has the
+ * other one: numbers as categories, or categories read as numbers (those
+ * that are no number are left out), sorted. */
+static void reread_ref(struct sig *s)
+{
+    const struct ref_sig *rs = s->ref;
+    if (rs->kind == DD_SIGNAL_NUMERIC) {
+        for (size_t k = 0; k < rs->n; k++)
+            add_num_as_cat(s, 0, rs->num[k]);
+        return;
+    }
+    for (size_t k = 0; k < rs->dict.n; k++) {
+        double v;
+        const char *name = rs->dict.names[k];
+        if (!text_number(name, strlen(name), &v))
+            continue;
+        for (uint64_t c = 0; c < rs->counts[k]; c++)
+            add_num(s, 0, v);
+    }
+    if (s->side[0].n)
+        dd_sort_doubles(s->side[0].num, s->side[0].n);
+}
+
+/* Each feature's and the prediction's kind: the declared type (ms), else
+ * the reference's kind unless this side cannot be read in it, else the
+ * guess (a feature: numeric unless a string is no number; the prediction:
+ * numeric when one was a regression's). */
+static void settle_kinds(struct signal_priv *p, const struct model_settings *ms)
 {
     for (size_t i = 0; i < p->n; i++) {
         struct sig *s = p->sigs[i];
-        if (!s->has_string || s->kind != DD_SIGNAL_NUMERIC)
+        int feature = !strncmp(s->name, "feature:", 8);
+        if (!feature && strcmp(s->name, "prediction") != 0)
             continue;
-        s->kind = DD_SIGNAL_CATEGORICAL;
-        /* a numeric reference side is re-read as categories, numbers as text */
-        for (size_t k = 0; s->ref && k < s->ref->n; k++)
-            add_num_as_cat(s, 0, s->ref->num[k]);
+        int numeric = feature ? !s->has_text : s->has_pred_num;
+        if (s->ref && s->ref->kind == DD_SIGNAL_NUMERIC)
+            numeric = feature ? numeric : 1;
+        else if (s->ref && feature)
+            numeric = 0; /* categories in the reference stay categories */
+        s->declared = declared_type(ms, s->name);
+        if (s->declared)
+            numeric = s->declared == SETTINGS_TYPE_NUMERIC;
+        s->kind = numeric ? DD_SIGNAL_NUMERIC : DD_SIGNAL_CATEGORICAL;
+        if (s->ref && s->ref->kind != s->kind)
+            reread_ref(s);
     }
 }
 
@@ -238,6 +351,7 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
     struct sig *pred = sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
     struct sig *lat = sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
     struct sig *perf = sig_get(p, "performance", 11, DD_SIGNAL_CATEGORICAL);
+    struct sig *err = sig_get(p, "error", 5, DD_SIGNAL_NUMERIC);
     struct sig *cls[SIGNALS_MAX_CLASSES];
     for (size_t k = 0; k < nclasses; k++) {
         char name[32];
@@ -248,13 +362,27 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
         const struct dd_event *e = &ev[i];
         if (e->has & DD_HAS_CONFIDENCE)
             add_num(conf, side, e->confidence);
-        if (e->prediction)
-            add_cat(pred, side, e->prediction, strlen(e->prediction));
+        /* a regression's prediction as a number; a class as its text */
+        double yhat = 0, y;
+        int has_yhat = (e->has & DD_HAS_PREDICTION_NUM) != 0;
+        if (has_yhat)
+            yhat = e->prediction_num;
+        else if (e->prediction)
+            has_yhat = text_number(e->prediction, strlen(e->prediction), &yhat);
+        if (e->prediction) {
+            if (has_yhat && pred->kind == DD_SIGNAL_NUMERIC)
+                add_num(pred, side, yhat);
+            else
+                add_value(pred, side, e->prediction, strlen(e->prediction), 0);
+        }
         if (e->has & DD_HAS_LATENCY)
             add_num(lat, side, e->latency_ms);
-        if (e->prediction && e->label) {
+        if (e->prediction && e->label && pred->kind == DD_SIGNAL_CATEGORICAL) {
             const char *v = strcmp(e->prediction, e->label) == 0 ? "correct" : "incorrect";
             add_cat(perf, side, v, strlen(v));
+        } else if (e->prediction && e->label && has_yhat &&
+                   text_number(e->label, strlen(e->label), &y)) {
+            add_num(err, side, yhat - y); /* a label that is no number is left out */
         }
         for (size_t k = 0; k < nclasses && k < e->n_probabilities; k++)
             add_num(cls[k], side, e->probabilities[k]);
@@ -262,12 +390,10 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
         struct dd_feature f;
         while (dd_features_next(e->features, e->features_len, &pos, &f) == 1) {
             struct sig *s = sig_get2(p, "feature:", f.name, f.name_len, DD_SIGNAL_NUMERIC);
-            if (s->kind == DD_SIGNAL_NUMERIC)
-                add_num(s, side, f.num);
-            else if (f.is_string)
-                add_cat(s, side, f.str, f.str_len);
-            else
-                add_num_as_cat(s, side, f.num);
+            const char *m = f.is_missing ? "missing" : "present";
+            add_cat(s->missing, side, m, strlen(m));
+            if (!f.is_missing)
+                add_value(s, side, f.is_string ? f.str : NULL, f.str_len, f.num);
         }
     }
 }
@@ -275,13 +401,13 @@ static void collect(struct signal_priv *p, const struct dd_event *ev, size_t n, 
 /* One side: the fixed signals first (report order), features' kinds
  * settled, then every column filled. */
 static void collect_side(struct signal_priv *p, const struct dd_event *ev, size_t n, int side,
-                         size_t nclasses)
+                         size_t nclasses, const struct model_settings *ms)
 {
     sig_get(p, "confidence", 10, DD_SIGNAL_NUMERIC);
     sig_get(p, "prediction", 10, DD_SIGNAL_CATEGORICAL);
     sig_get(p, "latency", 7, DD_SIGNAL_NUMERIC);
-    scan_feature_kinds(p, ev, n);
-    settle_feature_kinds(p);
+    scan_kinds(p, ev, n, side);
+    settle_kinds(p, ms);
     collect(p, ev, n, side, nclasses);
 }
 
@@ -346,7 +472,7 @@ struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref)
         r->nclasses = SIGNALS_MAX_CLASSES;
 
     struct signal_priv *p = dd_calloc(1, sizeof *p);
-    collect_side(p, ref, n_ref, 0, r->nclasses);
+    collect_side(p, ref, n_ref, 0, r->nclasses, NULL);
 
     r->sigs = dd_calloc(p->n ? p->n : 1, sizeof *r->sigs);
     r->n = p->n;
@@ -357,6 +483,8 @@ struct signals_ref *signals_ref_build(const struct dd_event *ref, size_t n_ref)
         rs->name_len = s->name_len;
         rs->kind = s->kind;
         rs->n = s->side[0].n;
+        rs->numbers = s->numbers[0];
+        rs->strings = s->strings[0];
         if (s->kind == DD_SIGNAL_NUMERIC) {
             rs->num = s->side[0].num; /* moved */
             s->side[0].num = NULL;
@@ -394,6 +522,27 @@ size_t signals_ref_events(const struct signals_ref *r)
     return r->n_events;
 }
 
+int signals_ref_kind(const struct signals_ref *r, const char *name)
+{
+    if (!strcmp(name, "embedding"))
+        return r->dim && r->n_emb ? (int)DD_SIGNAL_EMBEDDING : -1;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->sigs[i].n && !strcmp(r->sigs[i].name, name))
+            return (int)r->sigs[i].kind;
+    return -1;
+}
+
+void signals_ref_names(const struct signals_ref *r, struct dd_buf *out)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->sigs[i].n && strncmp(r->sigs[i].name, "missing:", 8) != 0) {
+            dd_buf_puts(out, out->len ? ", " : "");
+            dd_buf_puts(out, r->sigs[i].name);
+        }
+    if (r->dim && r->n_emb)
+        dd_buf_puts(out, out->len ? ", embedding" : "embedding");
+}
+
 const float *signals_ref_embeddings(const struct signals_ref *r, size_t *n, uint32_t *dim)
 {
     *n = r->n_emb;
@@ -407,33 +556,53 @@ const float *signals_ref_embeddings(const struct signals_ref *r, size_t *n, uint
  * per-class probabilities; within a group, in order of creation. */
 static int group_of(const char *name)
 {
-    if (!strncmp(name, "feature:", 8))
+    if (!strncmp(name, "feature:", 8) || !strncmp(name, "missing:", 8))
         return 2;
-    if (!strcmp(name, "performance"))
+    if (!strcmp(name, "performance") || !strcmp(name, "error"))
         return 3;
     if (!strncmp(name, "probability:", 12))
         return 4;
     return 0;
 }
 
+/* The index of category name in d, -1 if none. */
+static long dict_find(const struct catdict *d, const char *name)
+{
+    for (size_t k = 0; k < d->n; k++)
+        if (!strcmp(d->names[k], name))
+            return (long)k;
+    return -1;
+}
+
 static void add_input(struct signal_set *out, struct sig *s)
 {
     size_t n_ref = s->side[0].n;
     const struct ref_sig *rs = s->ref;
-    int reread = rs && rs->kind != s->kind; /* numeric reference read as categories */
+    int reread = rs && rs->kind != s->kind; /* the reference read in the other kind */
     if (rs && !reread)
         n_ref = rs->n;
     if (!n_ref && !s->side[1].n)
+        return;
+    /* missing:<feature> only where some value was missing, on either side
+     * (categories in the dictionary were seen on one of them) */
+    if (!strncmp(s->name, "missing:", 8) && dict_find(&s->dict, "missing") < 0)
         return;
     struct dd_signal_input *in = &out->inputs[out->n++];
     in->name = s->name;
     in->kind = s->kind;
     in->n_ref = n_ref;
     in->n_cur = s->side[1].n;
-    if (!strcmp(s->name, "performance"))
-        in->methods = DD_M_CHI2; /* did the share of correct predictions change? */
+    if (!strcmp(s->name, "performance") || !strncmp(s->name, "missing:", 8))
+        in->methods = DD_M_CHI2; /* did the share of correct / missing values change? */
+    if (!strcmp(s->name, "error"))
+        in->methods = DD_M_KS; /* did the distribution of prediction - label change? */
+    if (!s->declared && !strncmp(s->name, "feature:", 8)) {
+        uint64_t nums = s->numbers[1] + (rs ? rs->numbers : s->numbers[0]);
+        uint64_t strs = s->strings[1] + (rs ? rs->strings : s->strings[0]);
+        in->mixed_types = (size_t)(nums < strs ? nums : strs);
+    }
     if (s->kind == DD_SIGNAL_NUMERIC) {
-        in->ref_num = rs ? rs->num : NULL;
+        in->ref_num = reread ? s->side[0].num : rs ? rs->num : NULL;
         in->ref_sorted = rs != NULL;
         in->cur_num = s->side[1].num;
     } else {
@@ -450,6 +619,13 @@ static void add_input(struct signal_set *out, struct sig *s)
 
 int signals_build_cur(const struct signals_ref *r, const struct dd_event *cur, size_t n_cur,
                       struct signal_set *out, char *err, size_t errlen)
+{
+    return signals_build_cur_typed(r, cur, n_cur, NULL, out, err, errlen);
+}
+
+int signals_build_cur_typed(const struct signals_ref *r, const struct dd_event *cur, size_t n_cur,
+                            const struct model_settings *ms, struct signal_set *out, char *err,
+                            size_t errlen)
 {
     memset(out, 0, sizeof *out);
     struct signal_priv *p = dd_calloc(1, sizeof *p);
@@ -469,7 +645,7 @@ int signals_build_cur(const struct signals_ref *r, const struct dd_event *cur, s
         if (rs->kind == DD_SIGNAL_CATEGORICAL)
             dict_borrow(&s->dict, &rs->dict);
     }
-    collect_side(p, cur, n_cur, 1, r->nclasses);
+    collect_side(p, cur, n_cur, 1, r->nclasses, ms);
 
     out->inputs = dd_calloc(p->n + 1, sizeof *out->inputs);
     for (int g = 0; g <= 4; g++) {
@@ -510,13 +686,15 @@ void signals_release(struct signal_set *s)
  *
  *   "DDSG" u32 format (1)  u64 events  u64 classes  u32 dim  u64 rows
  *   rows x dim f32         u64 signals
- *   per signal: u16 name length, name, u8 kind, u64 n, then
+ *   per signal: u16 name length, name, u8 kind, u64 n, u64 numbers,
+ *     u64 strings (format 2: how many feature values were sent as numbers
+ *     and as strings, for mixed_types), then
  *     numeric: n f64 (ascending)
  *     categorical: u64 categories, per category u32 length, name, u64 count
  */
 
 #define SIG_MAGIC 0x47534444u /* "DDSG" little-endian */
-#define SIG_FORMAT 1u
+#define SIG_FORMAT 2u         /* 1 is refused, and prepared again from the events */
 
 static void put(struct dd_buf *b, const void *p, size_t n)
 {
@@ -550,6 +728,8 @@ void signals_ref_encode(const struct signals_ref *r, struct dd_buf *b)
         uint8_t kind = (uint8_t)s->kind;
         put(b, &kind, 1);
         put_u64(b, s->n);
+        put_u64(b, s->numbers);
+        put_u64(b, s->strings);
         if (s->kind == DD_SIGNAL_NUMERIC) {
             put(b, s->num, s->n * sizeof *s->num);
             continue;
@@ -569,12 +749,12 @@ void signals_ref_encode(const struct signals_ref *r, struct dd_buf *b)
  * current side, built by name, would not match it.  Features may be either. */
 static int kind_fits_name(const char *name, enum dd_signal_kind kind)
 {
-    if (!strcmp(name, "confidence") || !strcmp(name, "latency") ||
+    if (!strcmp(name, "confidence") || !strcmp(name, "latency") || !strcmp(name, "error") ||
         !strncmp(name, "probability:", 12))
         return kind == DD_SIGNAL_NUMERIC;
-    if (!strcmp(name, "prediction") || !strcmp(name, "performance"))
+    if (!strcmp(name, "performance") || !strncmp(name, "missing:", 8))
         return kind == DD_SIGNAL_CATEGORICAL;
-    return !strncmp(name, "feature:", 8);
+    return !strncmp(name, "feature:", 8) || !strcmp(name, "prediction");
 }
 
 static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
@@ -584,6 +764,8 @@ static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
     const char *name = nl < sizeof s->name ? dd_read(rd, nl) : NULL;
     const unsigned char *kind = dd_read(rd, 1);
     uint64_t n = dd_read_u64(rd);
+    s->numbers = dd_read_u64(rd);
+    s->strings = dd_read_u64(rd);
     if (!name || !kind || rd->bad || (*kind != DD_SIGNAL_NUMERIC && *kind != DD_SIGNAL_CATEGORICAL))
         return DD_EINVAL;
     memcpy(s->name, name, nl);
@@ -591,6 +773,10 @@ static int decode_sig(struct dd_reader *rd, struct ref_sig *s)
     s->name_len = nl;
     s->kind = (enum dd_signal_kind) * kind;
     if (!kind_fits_name(s->name, s->kind))
+        return DD_EINVAL;
+    /* a feature's values came as numbers or strings; other signals count none */
+    if (strncmp(s->name, "feature:", 8) ? s->numbers || s->strings
+                                        : s->numbers > n || s->strings != n - s->numbers)
         return DD_EINVAL;
     if (s->kind == DD_SIGNAL_NUMERIC) {
         const void *v =
@@ -657,7 +843,7 @@ int signals_ref_decode(const void *bytes, size_t len, struct signals_ref **out)
         memcpy(r->emb, e, r->n_emb * row);
     }
     uint64_t nsig = dd_read_u64(&rd);
-    if (!dd_reader_fits(&rd, nsig, 11)) /* >= 11 bytes per signal */
+    if (!dd_reader_fits(&rd, nsig, 27)) /* >= 27 bytes per signal */
         goto fail;
     r->sigs = dd_calloc(nsig ? nsig : 1, sizeof *r->sigs);
     for (uint64_t i = 0; i < nsig; i++) {

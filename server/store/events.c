@@ -83,6 +83,9 @@ void store__bind_event(sqlite3_stmt *st, int64_t model_id, int64_t version_id,
     bind_blob_if(st, 12, e->features != NULL, e->features, e->features_len);
 }
 
+static int insert_events(struct store *s, struct store__model *m, const struct dd_batch *b,
+                         int64_t received_ms, sqlite3_stmt *num, struct store_ingest_result *out);
+
 int store_w_insert_batch(struct store *s, const char *model, const struct dd_batch *b,
                          int64_t received_ms, struct store_ingest_result *out)
 {
@@ -93,6 +96,22 @@ int store_w_insert_batch(struct store *s, const char *model, const struct dd_bat
     int rc = store__model_for_batch(s, model, b, &m, &out->conflict_index, &out->model_dim);
     if (rc != 0)
         return rc;
+    /* a regression's numeric predictions go into prediction_num next to
+     * their text: one statement per batch that has any */
+    sqlite3_stmt *num = NULL;
+    for (size_t i = 0; i < b->n && !num; i++)
+        if ((b->events[i].has & DD_HAS_PREDICTION_NUM) &&
+            sqlite3_prepare_v2(s->w, "UPDATE events SET prediction_num = ?2 WHERE id = ?1", -1,
+                               &num, NULL) != SQLITE_OK)
+            return store__sqlerr(s->w, "prepare prediction_num");
+    rc = insert_events(s, m, b, received_ms, num, out);
+    sqlite3_finalize(num);
+    return rc;
+}
+
+static int insert_events(struct store *s, struct store__model *m, const struct dd_batch *b,
+                         int64_t received_ms, sqlite3_stmt *num, struct store_ingest_result *out)
+{
     struct store__version *v = NULL;
     for (size_t i = 0; i < b->n; i++) {
         const struct dd_event *e = &b->events[i];
@@ -108,6 +127,14 @@ int store_w_insert_batch(struct store *s, const char *model, const struct dd_bat
         if (step != SQLITE_DONE)
             return store__sqlerr(s->w, "insert event");
         if (sqlite3_changes(s->w) > 0) {
+            if (num && (e->has & DD_HAS_PREDICTION_NUM)) {
+                sqlite3_bind_int64(num, 1, sqlite3_last_insert_rowid(s->w));
+                sqlite3_bind_double(num, 2, e->prediction_num);
+                step = sqlite3_step(num);
+                sqlite3_reset(num);
+                if (step != SQLITE_DONE)
+                    return store__sqlerr(s->w, "insert prediction_num");
+            }
             out->accepted++;
             if (!v->add_events || ts < v->min_ts)
                 v->min_ts = ts;
@@ -139,10 +166,13 @@ int store_w_apply_labels(struct store *s, const char *model, const struct dd_lab
                                  .changes = &changed});
         if (rc != 0)
             return rc;
-        if (changed > 0)
+        if (changed > 0) {
             up++;
-        else
+        } else {
             unk++;
+            if (l->unknown)
+                l->unknown[i] = 1;
+        }
     }
     *updated = up;
     *unknown = unk;
@@ -278,6 +308,10 @@ static void event_row(sqlite3_stmt *st, void *arg)
         r->out->dim = e->dim;
     e->features = arena_blob(a, st, 8, &len);
     e->features_len = (uint32_t)len;
+    if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+        e->prediction_num = sqlite3_column_double(st, 9);
+        e->has |= DD_HAS_PREDICTION_NUM;
+    }
     struct store_window_info *info = r->info;
     if (info->from_ms < 0 || e->ts_ms < info->from_ms)
         info->from_ms = e->ts_ms;
@@ -287,7 +321,7 @@ static void event_row(sqlite3_stmt *st, void *arg)
 
 #define EVENT_COLUMNS                                                                              \
     "ts, prediction, confidence, latency_ms, label, probabilities,"                                \
-    " embedding, features"
+    " embedding, features, prediction_num"
 
 int store_r_events(struct store *s, const char *model, const char *version,
                    const struct store_window *w, struct dd_batch *out,

@@ -19,7 +19,7 @@
 /* ref_events' columns, which events has too under the same names */
 #define REF_COLUMNS                                                                                \
     "version_id, ts, prediction, confidence, latency_ms, label, probabilities,"                    \
-    " embedding, features"
+    " embedding, features, prediction_num"
 
 /* Replaces the refs row from what ref_events now holds for the version. */
 static int refs_update(struct store *s, int64_t vid, const char *source)
@@ -63,14 +63,19 @@ int store_w_set_reference_events(struct store *s, const char *model, const char 
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->w,
                            "INSERT INTO ref_events (version_id, ts, prediction, confidence,"
-                           " latency_ms, label, probabilities, embedding, features)"
-                           " VALUES (?2, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           " latency_ms, label, probabilities, embedding, features,"
+                           " prediction_num)"
+                           " VALUES (?2, ?4, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                            -1, &st, NULL) != SQLITE_OK)
         return store__sqlerr(s->w, "ref insert");
     int64_t now = dd_now_ms();
     for (size_t i = 0; i < b->n && rc == 0; i++) {
         const struct dd_event *e = &b->events[i];
         store__bind_event(st, m->id, v->id, e, (e->has & DD_HAS_TS) ? e->ts_ms : now, now);
+        if (e->has & DD_HAS_PREDICTION_NUM)
+            sqlite3_bind_double(st, 13, e->prediction_num);
+        else
+            sqlite3_bind_null(st, 13);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = store__sqlerr(s->w, "ref insert step");
         sqlite3_reset(st);

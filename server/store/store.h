@@ -77,7 +77,8 @@ struct store_ingest_result {
  * which the caller must roll back. */
 int store_w_insert_batch(struct store *s, const char *model, const struct dd_batch *b,
                          int64_t received_ms, struct store_ingest_result *out);
-/* Joins labels by event id.  DD_ENOTFOUND for an unknown model. */
+/* Joins labels by event id.  DD_ENOTFOUND for an unknown model.  Sets
+ * l->unknown[i] (when not NULL) for each id no event has. */
 int store_w_apply_labels(struct store *s, const char *model, const struct dd_labels *l,
                          size_t *updated, size_t *unknown);
 

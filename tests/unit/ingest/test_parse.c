@@ -426,7 +426,7 @@ TEST(field_rules)
     BAD("{\"confidence\":1.5}", "events[0].confidence");
     BAD("{\"confidence\":-0.1}", "events[0].confidence");
     BAD("{\"confidence\":\"0.5\"}", "events[0].confidence");
-    BAD("{\"prediction\":1.5}", "events[0].prediction");
+    BAD("{\"prediction\":null}", "events[0].prediction");
     BAD("{\"prediction\":\"\"}", "events[0].prediction");
     BAD("{\"prediction\":[1]}", "events[0].prediction");
     BAD("{\"prediction\":true}", "events[0].prediction");
@@ -449,7 +449,7 @@ TEST(field_rules)
     BAD("{\"features\":{}}", "events[0].features");
     BAD("{\"features\":{\"a b\":1}}", "events[0].features");
     BAD("{\"features\":{\"a\":[1]}}", "events[0].features.a");
-    BAD("{\"features\":{\"a\":null}}", "events[0].features.a");
+    BAD("{\"features\":{\"a\":true}}", "events[0].features.a");
     BAD("{\"features\":{\"a\":1,\"a\":2}}", "events[0].features.a");
     BAD("{\"features\":[1]}", "events[0].features");
     BAD("{\"prediction\":1,\"colour\":\"red\"}", "events[0].colour: unknown field");
@@ -551,9 +551,9 @@ TEST(labels)
     lb = "{\"labels\":[{\"id\":\"e-17\"}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), DD_EINVAL);
     CHECK_EQ_INT(err.index, 0);
-    lb = "{\"labels\":[{\"id\":\"a\",\"label\":1.5}]}";
+    lb = "{\"labels\":[{\"id\":\"a\",\"label\":true}]}";
     CHECK_EQ_INT(dd_parse_labels(lb, strlen(lb), &l, &err), DD_EINVAL);
-    CHECK_EQ_STR(err.message, "labels[0].label: must be a string or an integer");
+    CHECK_EQ_STR(err.message, "labels[0].label: must be a string or a number");
 }
 
 int main(int argc, char **argv)
