@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/base64.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "server/notify/notify.h"
 
@@ -122,16 +123,41 @@ static int visible_ok(const char *s)
     return 1;
 }
 
-/* 1..NOTIFY_VALUE_MAX bytes without control characters (names sent in bodies) */
+/* 1..NOTIFY_VALUE_MAX bytes of UTF-8 without control characters (names sent
+ * in bodies) */
 static int text_ok(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > NOTIFY_VALUE_MAX)
         return 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n;) {
         if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
             return 0;
+        int k = dd_utf8_seq((const unsigned char *)s + i, n - i);
+        if (k <= 0)
+            return 0;
+        i += (size_t)k;
+    }
     return 1;
+}
+
+/* 1 when the JSON text escapes U+0000 somewhere ("\u0000" after an even run
+ * of backslashes): cJSON would cut that string short, so it is refused, as
+ * everywhere in the API */
+static int has_escaped_nul(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++) {
+        if (s[i] != '\\')
+            continue;
+        size_t run = 1;
+        while (i + run < n && s[i + run] == '\\')
+            run++;
+        size_t u = i + run; /* the character after the run */
+        if (run % 2 == 1 && u + 5 <= n && s[u] == 'u' && !memcmp(s + u + 1, "0000", 4))
+            return 1;
+        i = u - 1;
+    }
+    return 0;
 }
 
 /* http(s)://host..., no spaces or control characters; query allowed only where
@@ -264,8 +290,13 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
 {
     struct notify_receiver r;
     memset(&r, 0, sizeof r);
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    cJSON *root = NULL;
     int rc = DD_EINVAL;
+    if (memchr(json, '\0', len) || has_escaped_nul(json, len)) {
+        rc = fail(err, errlen, "body: strings must not hold U+0000");
+        goto out;
+    }
+    root = cJSON_ParseWithLength(json, len);
     if (!root) {
         rc = fail(err, errlen, "body: not valid JSON");
         goto out;

@@ -140,12 +140,24 @@ TEST(errors_name_the_member)
          "url: repeated member"},
         {"{\"id\": \"w\", \"type\": \"webhook\", \"url\": 7}", "url: must be a string"},
         {"[1]", "body: must be a JSON object"},
+        {"{\"id\": \"w\\u0000x\", \"type\": \"webhook\", \"url\": \"http://x\"}",
+         "body: strings must not hold U+0000"},
+        {"{\"id\": \"m\", \"type\": \"mlflow\", \"url\": \"http://x\", \"alias\": \"a\xff\"}",
+         "alias: must be 1 to 1024 characters without control characters"},
         {"{\"id\": ", "body: not valid JSON"},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         char err[256];
         CHECK_EQ_STR(parse_error(table[i].json, err, sizeof err), table[i].error);
     }
+}
+
+TEST(escaped_backslash_before_u0000_is_no_nul)
+{
+    struct notify_receiver r = fx_receiver("{\"id\": \"registry\", \"type\": \"mlflow\", "
+                                           "\"url\": \"http://m\", \"alias\": \"a\\\\u0000\"}");
+    CHECK_EQ_STR(r.alias, "a\\u0000");
+    notify_receiver_release(&r);
 }
 
 TEST(json_hides_secrets)
@@ -197,6 +209,7 @@ int main(int argc, char **argv)
     CHECK_ARGS(argc, argv);
     RUN(parses_every_kind_with_defaults);
     RUN(errors_name_the_member);
+    RUN(escaped_backslash_before_u0000_is_no_nul);
     RUN(json_hides_secrets);
     CHECK_DONE();
 }
