@@ -420,6 +420,83 @@ void http_reply_file(struct http_req *r, const char *path)
     dd_buf_release(&b);
 }
 
+/* ---- streamed answers ---- */
+
+/* Ends the stream as failed: the connection closes after the request, so a
+ * body without its last chunk reads as cut. */
+static int stream_fail(struct http_req *r, int rc)
+{
+    r->stream = -1;
+    close_after_answer(r);
+    return rc;
+}
+
+int http_stream_begin(struct http_req *r, const char *content_type)
+{
+    struct http_server *h = server_of(r->conn);
+    if (atomic_load(&h->draining))
+        close_after_answer(r);
+    r->status = 200;
+    r->stream = 1;
+    /* CivetWeb's own head writer: status line, Date, and Connection as its
+     * keep-alive rules say (ours only when the connection closes) */
+    int rc = mg_response_header_start(r->conn, 200);
+    if (rc == 0)
+        rc = mg_response_header_add(r->conn, "Content-Type", content_type, -1);
+    if (rc == 0)
+        rc = mg_response_header_add(r->conn, "Transfer-Encoding", "chunked", -1);
+    if (rc == 0)
+        rc = mg_response_header_add(r->conn, "X-Request-Id", r->rid, -1);
+    if (rc == 0)
+        rc = mg_response_header_add(r->conn, "Cache-Control", "no-store", -1);
+    if (rc == 0 && r->close)
+        rc = mg_response_header_add(r->conn, "Connection", "close", -1);
+    if (rc == 0)
+        rc = mg_response_header_send(r->conn);
+    if (rc != 0)
+        return stream_fail(r, DD_EIO);
+    return r->method && strcmp(r->method, "HEAD") == 0 ? 1 : 0;
+}
+
+int http_stream_write(struct http_req *r, const void *p, size_t n)
+{
+    if (r->stream != 1)
+        return DD_EIO;
+    if (atomic_load(&server_of(r->conn)->draining))
+        return stream_fail(r, DD_ESHUTDOWN);
+    if (n == 0)
+        return 0; /* an empty chunk would end the body */
+    /* the chunk in one write (mg_send_chunk() makes three syscalls) */
+    struct dd_buf b;
+    dd_buf_init(&b);
+    dd_buf_reserve(&b, n + 24);
+    dd_buf_printf(&b, "%zx\r\n", n);
+    dd_buf_append(&b, p, n);
+    dd_buf_puts(&b, "\r\n");
+    int sent = mg_write(r->conn, b.data, b.len);
+    int ok = sent > 0 && (size_t)sent == b.len;
+    dd_buf_release(&b);
+    if (!ok)
+        return stream_fail(r, DD_EIO);
+    r->bytes_out += n;
+    return 0;
+}
+
+void http_stream_end(struct http_req *r, int whole)
+{
+    if (!whole && r->stream == 1)
+        r->stream = -1;
+    struct http_server *h = server_of(r->conn);
+    if (h->hooks.observe)
+        h->hooks.observe(r, r->status, (double)(dd_mono_ns() - r->start_ns) / 1e9);
+    int head = r->method && strcmp(r->method, "HEAD") == 0;
+    if (r->stream == 1 && !head && mg_write(r->conn, "0\r\n\r\n", 5) != 5)
+        stream_fail(r, DD_EIO);
+    if (r->stream == -1)
+        close_after_answer(r);
+    r->stream = 0;
+}
+
 int http_read_body_or_reply(struct http_req *r, size_t limit, struct dd_buf *out)
 {
     if (r->body.len > limit) {

@@ -53,7 +53,8 @@ struct http_req {
     int close;              /* the connection closes after the answer */
     size_t bytes_out;
     int64_t start_ns;
-    struct dd_buf body;                  /* read before the handler runs (http.c) */
+    int stream;         /* http_stream_*(): 1 open, -1 failed (the connection closes) */
+    struct dd_buf body; /* read before the handler runs (http.c) */
     void (*handler)(struct http_req *r); /* set by the prepare hook */
 };
 
@@ -106,5 +107,21 @@ void http_reply_overloaded(struct http_req *r, int status, int retry_after_s, co
 void http_reply_unauthorized(struct http_req *r);
 /* Sends a file from disk with a content type guessed from its name. */
 void http_reply_file(struct http_req *r, const char *path);
+
+/* A streamed answer: 200 with a body of unknown length, sent as it is made
+ * (chunked transfer coding, RFC 9112 section 7.1), for bodies that must not
+ * be held in memory whole (the events export).  http_stream_begin() sends the
+ * head, each http_stream_write() one chunk, http_stream_end() the last chunk.
+ * A write fails (DD_EIO) when the client went away or stopped reading for
+ * header_timeout, and (DD_ESHUTDOWN) once the server is stopping: the caller
+ * stops making the body and calls http_stream_end().  With whole == 0 (the
+ * caller gave up: a failed write, or a failed read of what it sends), or
+ * after a failed write, that closes the connection without the last chunk,
+ * so the client sees a cut answer and never takes it for a whole one.  http_stream_begin() answers 0, or 1 for
+ * a HEAD request (the head is all it gets: the caller skips to
+ * http_stream_end()), or DD_EIO when the head could not be sent. */
+int http_stream_begin(struct http_req *r, const char *content_type);
+int http_stream_write(struct http_req *r, const void *p, size_t n);
+void http_stream_end(struct http_req *r, int whole);
 
 #endif

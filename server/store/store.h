@@ -116,6 +116,8 @@ struct store_key {
     int role;
     uint8_t hash[32];
     int64_t created_ms, revoked_ms; /* revoked_ms -1 when active */
+    char name[DD_NAME_MAX + 1];     /* "" when none */
+    int64_t expires_ms;             /* -1: never; refused from this time on (auth.h) */
 };
 int store_keys_list(struct store *s, struct store_key **out, size_t *n);
 int store_key_insert(struct store *s, const struct store_key *k);
@@ -241,6 +243,61 @@ int store_r_history(struct store *s, const char *model, const char *version, con
                     const char *method, int64_t from_ms, int64_t to_ms, size_t max_points,
                     struct store_point **out, size_t *n);
 
+/* ---- lifecycle: deletes and pages of lists (lifecycle.c) ---- */
+
+#define STORE_DELETE_BATCH                                                                         \
+    10000 /* rows one delete transaction removes at most: a
+                                  * huge delete never holds the writer for long
+                                  * (ingest commits between its batches) */
+
+enum store_delete_what {
+    STORE_DELETE_MODEL,     /* the model, its versions, events, references, evaluations, settings */
+    STORE_DELETE_VERSION,   /* one version and everything of it */
+    STORE_DELETE_REFERENCE, /* a version's stored reference (it falls back to the automatic one) */
+    STORE_DELETE_EVENTS     /* the events with from_ms <= ts < to_ms */
+};
+struct store_delete {
+    enum store_delete_what what;
+    const char *model;
+    const char *version;    /* VERSION, REFERENCE; EVENTS: one version, NULL: all */
+    int64_t from_ms, to_ms; /* EVENTS: from_ms <= ts < to_ms */
+    int64_t max_event_id;   /* the batches take events with ids up to this (the
+                             * largest when the delete began, store_r_max_event_id()),
+                             * so ingest during a delete cannot make it endless
+                             * (0: no bound);
+                             * MODEL and VERSION delete the newer rest in their
+                             * last batch */
+    size_t limit;           /* rows per call; 0: STORE_DELETE_BATCH */
+};
+struct store_deleted {
+    int64_t versions, events, reference_events, evaluations; /* rows removed by this call */
+    int done; /* 1: the target is gone (the last batch); 0: call again */
+};
+/* Writer thread: one batch of a delete, in the open transaction: at most
+ * d->limit rows of events, ref_events, then evaluations (with their
+ * drift_results); when fewer were left, the rest of the target too (model,
+ * versions, refs, summaries, settings rows) and out->done = 1.  Each batch
+ * leaves the counters right (versions.events, first_ts, last_ts; the
+ * writer's pending tallies are written first) and the writer's name caches
+ * without the deleted names, so a batch that is the last one of its delete
+ * and a later one that creates the model again share no ids.
+ * DD_ENOTFOUND for an unknown model or version (REFERENCE: also a version
+ * without a stored reference, on the first batch). */
+int store_w_delete(struct store *s, const struct store_delete *d, struct store_deleted *out);
+/* Reader: the largest events.id (0 when none): what a delete began with. */
+int store_r_max_event_id(struct store *s, int64_t *out);
+/* Reader: a page of models in name order: at most limit models whose name
+ * sorts after `after` (NULL or "": from the first), each with all of its
+ * versions.  Free with store_models_free(). */
+int store_r_models_page(struct store *s, const char *after, size_t limit,
+                        struct store_model_info **out, size_t *n);
+/* Reader: one model with a page of its versions (name order, at most limit,
+ * after `after`; NULL or "": from the first); the model's events and
+ * last_ms count only those versions.  DD_ENOTFOUND for an unknown model.
+ * Free with store_models_free(*out, 1). */
+int store_r_versions_page(struct store *s, const char *model, const char *after, size_t limit,
+                          struct store_model_info **out);
+
 /* ---- event windows (readers, any thread) ---- */
 
 struct store_window {
@@ -260,5 +317,37 @@ struct store_window_info {
 int store_r_events(struct store *s, const char *model, const char *version,
                    const struct store_window *w, struct dd_batch *out,
                    struct store_window_info *info);
+
+/* ---- export: a model's events in time order (readers, any thread; export.c) ---- */
+
+/* Events one store_r_export_next() gives at most (a page of 768-d
+ * embeddings is about 3 MB); the bytes of stored values a page holds about
+ * (one row at least: 64k-d embeddings do not make 256 MB pages); the rows
+ * one version reads at least (a model with many versions buffers up to this
+ * many of each). */
+#define STORE_EXPORT_PAGE_ROWS 1000
+#define STORE_EXPORT_PAGE_BYTES (4u << 20)
+#define STORE_EXPORT_MIN_ROWS 16
+
+struct store_export_range {
+    const char *model;
+    const char *version;    /* NULL: every version of the model */
+    int64_t from_ms, to_ms; /* from_ms <= ts < to_ms; from_ms > INT64_MIN */
+};
+/* A cursor over the events of a range, in (ts, id) order (id: the order
+ * they were stored in), read a page at a time on reader connections, each
+ * page its own read: memory stays within a page (and STORE_EXPORT_MIN_ROWS
+ * rows per version) whatever the range.  Events stored after the open are
+ * left out.  Owned by one thread at a time. */
+struct store_export;
+/* DD_ENOTFOUND for an unknown model, or an unknown version of it
+ * (*model_exists, when not NULL, tells which). */
+int store_r_export_open(struct store *s, const struct store_export_range *q,
+                        struct store_export **out, int *model_exists);
+/* The next page: *n events (0: the end), each with ts (DD_HAS_TS), its
+ * version's name, and prediction_num when it has one (DD_HAS_PREDICTION_NUM).
+ * They point into the cursor and live until the next call or the free. */
+int store_r_export_next(struct store_export *x, const struct dd_event **events, size_t *n);
+void store_export_free(struct store_export *x);
 
 #endif
