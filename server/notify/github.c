@@ -24,6 +24,8 @@ static void headers(const struct notify_receiver *r, struct notify_request *out)
 static int render(const struct notify_receiver *r, const struct notify_message *m, int64_t now_ms,
                   struct notify_request *out)
 {
+    if (!r->repository || !r->event_type) /* a receiver not made by notify_receiver_parse() */
+        return DD_EINVAL;
     (void)now_ms;
     struct dd_buf u, b;
     dd_buf_init(&u);

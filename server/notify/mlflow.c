@@ -11,6 +11,8 @@
 static int render(const struct notify_receiver *r, const struct notify_message *m, int64_t now_ms,
                   struct notify_request *out)
 {
+    if (!r->alias) /* a receiver not made by notify_receiver_parse() */
+        return DD_EINVAL;
     (void)now_ms;
     const char *model = r->registered_model ? r->registered_model : m->model;
     struct dd_buf u;

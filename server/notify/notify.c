@@ -273,8 +273,8 @@ void notify_request_release(struct notify_request *req)
 int notify_render(const struct notify_receiver *r, const struct notify_message *m, int64_t now_ms,
                   struct notify_request *out)
 {
-    if ((unsigned)r->kind >= NOTIFY_KINDS || !m->id || !*m->id || !m->alert_key || !*m->alert_key ||
-        strlen(m->alert_key) > NOTIFY_KEY_MAX || !m->model || !*m->model ||
+    if ((unsigned)r->kind >= NOTIFY_KINDS || !r->url || !m->id || !*m->id || !m->alert_key ||
+        !*m->alert_key || strlen(m->alert_key) > NOTIFY_KEY_MAX || !m->model || !*m->model ||
         (m->event != NOTIFY_EVENT_TEST && (!m->version || !*m->version)))
         return DD_EINVAL;
     struct notify_request req;

@@ -17,6 +17,8 @@ static void link_text(struct dd_buf *b, const struct notify_message *m)
 static int render(const struct notify_receiver *r, const struct notify_message *m, int64_t now_ms,
                   struct notify_request *out)
 {
+    if (!r->routing_key) /* a receiver not made by notify_receiver_parse() */
+        return DD_EINVAL;
     struct dd_buf b, t;
     dd_buf_init(&b);
     dd_buf_init(&t);

@@ -220,6 +220,22 @@ TEST(render_refuses_incomplete_messages)
     m.alert_key = longkey;
     CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), DD_EINVAL);
     notify_receiver_release(&r);
+
+    /* a receiver built by hand without what its kind needs */
+    struct notify_receiver bare;
+    memset(&bare, 0, sizeof bare);
+    fx_message(&m);
+    bare.kind = NOTIFY_WEBHOOK;
+    CHECK_EQ_INT(notify_render(&bare, &m, FX_NOW_MS, &req), DD_EINVAL); /* no url */
+    bare.kind = NOTIFY_PAGERDUTY;
+    bare.url = "http://127.0.0.1:9/";
+    CHECK_EQ_INT(notify_render(&bare, &m, FX_NOW_MS, &req), DD_EINVAL); /* no routing key */
+    bare.kind = NOTIFY_GITHUB;
+    CHECK_EQ_INT(notify_render(&bare, &m, FX_NOW_MS, &req), DD_EINVAL); /* no repository */
+    bare.kind = NOTIFY_MLFLOW;
+    CHECK_EQ_INT(notify_render(&bare, &m, FX_NOW_MS, &req), DD_EINVAL); /* no alias */
+    bare.kind = (enum notify_kind)NOTIFY_KINDS;
+    CHECK_EQ_INT(notify_render(&bare, &m, FX_NOW_MS, &req), DD_EINVAL);
 }
 
 int main(int argc, char **argv)

@@ -358,6 +358,47 @@ TEST(hanging_receiver_cut_at_total_timeout)
     notify_request_release(&req);
 }
 
+struct sender {
+    struct srv srv;
+    char answer[128];
+    struct notify_response resp;
+    int rc;
+};
+
+static void *sender_main(void *arg)
+{
+    struct sender *x = arg;
+    struct notify_request req = simple_post(&x->srv);
+    x->rc = notify_send(&req, NULL, &x->resp);
+    notify_request_release(&req);
+    return NULL;
+}
+
+TEST(threads_send_at_once)
+{
+    /* four workers, four receivers, four different answers, at the same time
+     * (the first use of libcurl included: nothing has initialised it in a
+     * process that runs this case alone) */
+    enum { N = 4 };
+    static struct sender x[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(x[i].answer, sizeof x[i].answer, "HTTP/1.1 %d X\r\nContent-Length: 1\r\n\r\n%d",
+                 200 + i, i);
+        srv_start(&x[i].srv, x[i].answer);
+    }
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT(pthread_create(&t[i], NULL, sender_main, &x[i]), 0);
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        srv_stop(&x[i].srv);
+        CHECK_EQ_INT(x[i].rc, 0);
+        CHECK_EQ_INT(x[i].resp.status, 200 + i);
+        CHECK_EQ_INT(x[i].resp.body[0], '0' + i);
+        CHECK_EQ_INT(x[i].srv.accepted, 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* loopback only: a proxy from the environment must not see these requests */
@@ -375,5 +416,6 @@ int main(int argc, char **argv)
     RUN(redirect_not_followed);
     RUN(refused_connection_is_retried);
     RUN(hanging_receiver_cut_at_total_timeout);
+    RUN(threads_send_at_once);
     CHECK_DONE();
 }
