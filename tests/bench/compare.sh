@@ -59,7 +59,9 @@ echo "building $before and ${after:-the working tree} (into $out_dir)" >&2
 build_rev "$before" "$b_dir"
 build_rev "${after:-worktree}" "$a_dir" "$client"
 [ "${after:-worktree}" = worktree ] && a_src=$root || a_src=$a_dir/src
-echo "before: $(git -C "$root" rev-parse --short "$before"), after: ${after:+$(git -C "$root" rev-parse --short "$after")}${after:-working tree at $(git -C "$root" rev-parse --short HEAD)}" >&2
+if [ -n "$after" ]; then a_name=$(git -C "$root" rev-parse --short "$after")
+else a_name="the working tree at $(git -C "$root" rev-parse --short HEAD)"; fi
+echo "before: $(git -C "$root" rev-parse --short "$before"), after: $a_name" >&2
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
@@ -135,9 +137,9 @@ sides = {s: [rows(os.path.join(log, f"{s}-{r}.txt")) for r in range(1, rounds + 
          for s in ("before", "after")}
 names = [k for k in sides["before"][0] if all(k in t for s in sides.values() for t in s)]
 print()
-print(f"{'measure':48s} {'before':>12s} {'after':>12s} {'after/before':>13s}   (median of {rounds} rounds each, alternating)")
+print(f"{'measure':56s} {'before':>12s} {'after':>12s} {'after/before':>13s}   (median of {rounds} rounds each, alternating)")
 for k in names:
     b = statistics.median(t[k] for t in sides["before"])
     a = statistics.median(t[k] for t in sides["after"])
-    print(f"{k[:48]:48s} {b:12.6g} {a:12.6g} {a / b if b else float('nan'):13.3f}")
+    print(f"{k[:56]:56s} {b:12.6g} {a:12.6g} {a / b if b else float('nan'):13.3f}")
 PY
