@@ -20,6 +20,14 @@
  * delete that runs meanwhile removes what the export has not reached yet.
  * Events stored after the export began are left out (id <= the largest id
  * at the start), so a busy model's export ends.
+ *
+ * The reads go through a connection of the export's own, with a small page
+ * cache (EXPORT_CACHE_KIB), not through the reader pool: a pool reader keeps
+ * a 64 MiB cache (store.c), and a pass over a large model through them
+ * filled one cache after another (the pool hands out any free reader), up
+ * to 4 x 64 MiB more resident memory that stayed, and pushed out the pages
+ * the evaluator's windows reuse.  Opening one costs well under a
+ * millisecond next to an export.
  */
 #include "server/store/store.h"
 
@@ -34,6 +42,10 @@
 #include "base/err.h"
 #include "server/store/store_int.h"
 
+/* The export connection's page cache: a few pages of the index and the
+ * table at a time is all a keyset pass needs. */
+#define EXPORT_CACHE_KIB 2048
+
 /* A version's rows of a page; its arena holds their strings and blobs. */
 struct xversion {
     int64_t id;
@@ -47,7 +59,7 @@ struct xversion {
 };
 
 struct store_export {
-    struct store *s;
+    sqlite3 *db; /* the export's own read connection (see the top) */
     int64_t to_ms, max_id;
     struct xversion *v;
     size_t n_v;
@@ -81,42 +93,74 @@ static void version_row(sqlite3_stmt *st, void *arg)
     dd_arena_init(&v->arena);
 }
 
+/* The export's connection: read only, small cache.  0 or DD_EIO. */
+static int open_reader(struct store *s, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(store_path(s), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        store__sqlerr(db, "export open");
+        sqlite3_close(db);
+        return DD_EIO;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "PRAGMA query_only=1; PRAGMA cache_size=-%d; PRAGMA temp_store=MEMORY;",
+             EXPORT_CACHE_KIB);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        store__sqlerr(db, "export pragmas");
+        sqlite3_close(db);
+        return DD_EIO;
+    }
+    *out = db;
+    return 0;
+}
+
+/* store__run() on the export's connection: readers answer DD_EIO for any
+ * SQLite failure. */
+static int run(struct store_export *x, const struct store__query *q)
+{
+    int rc = store__run(x->db, q);
+    return rc == DD_EFULL ? DD_EIO : rc;
+}
+
 int store_r_export_open(struct store *s, const struct store_export_range *q,
                         struct store_export **out, int *model_exists)
 {
     if (model_exists)
         *model_exists = 0;
-    int64_t model_id = 0;
-    int rc = store__read(s, &(struct store__query){.what = "export model",
-                                                   .sql = "SELECT id FROM models WHERE name = ?1",
-                                                   .args = STORE__ARGS(STORE__TEXT(q->model)),
-                                                   .row = store__row_int64,
-                                                   .arg = &model_id,
-                                                   .one = 1});
-    if (rc != 0)
-        return rc;
-    if (model_exists)
-        *model_exists = 1;
     struct store_export *x = dd_calloc(1, sizeof *x);
-    x->s = s;
     x->to_ms = q->to_ms;
     dd_arena_init(&x->names);
+    int rc = open_reader(s, &x->db);
+    int64_t model_id = 0;
+    if (rc == 0)
+        rc = run(x, &(struct store__query){.what = "export model",
+                                           .sql = "SELECT id FROM models WHERE name = ?1",
+                                           .args = STORE__ARGS(STORE__TEXT(q->model)),
+                                           .row = store__row_int64,
+                                           .arg = &model_id,
+                                           .one = 1});
+    if (rc == 0 && model_exists)
+        *model_exists = 1;
     struct version_rows vr = {.x = x};
-    rc = store__read(s, &(struct store__query){
-                            .what = "export versions",
-                            .sql = "SELECT id, name FROM versions WHERE model_id = ?1"
-                                   " AND (?2 IS NULL OR name = ?2) ORDER BY id",
-                            .args = STORE__ARGS(STORE__INT(model_id), STORE__TEXT(q->version)),
-                            .row = version_row,
-                            .arg = &vr});
+    if (rc == 0)
+        rc = run(x, &(struct store__query){
+                        .what = "export versions",
+                        .sql = "SELECT id, name FROM versions WHERE model_id = ?1"
+                               " AND (?2 IS NULL OR name = ?2) ORDER BY id",
+                        .args = STORE__ARGS(STORE__INT(model_id), STORE__TEXT(q->version)),
+                        .row = version_row,
+                        .arg = &vr});
     if (rc == 0 && q->version && x->n_v == 0)
         rc = DD_ENOTFOUND;
     if (rc == 0)
-        rc = store__read(s, &(struct store__query){.what = "export max id",
-                                                   .sql = "SELECT COALESCE(MAX(id), 0) FROM events",
-                                                   .row = store__row_int64,
-                                                   .arg = &x->max_id,
-                                                   .one = 1});
+        rc = run(x, &(struct store__query){.what = "export max id",
+                                           .sql = "SELECT COALESCE(MAX(id), 0) FROM events",
+                                           .row = store__row_int64,
+                                           .arg = &x->max_id,
+                                           .one = 1});
     if (rc != 0) {
         store_export_free(x);
         return rc;
@@ -152,6 +196,7 @@ void store_export_free(struct store_export *x)
     free(x->heap);
     free(x->out);
     dd_arena_release(&x->names);
+    sqlite3_close(x->db);
     free(x);
 }
 
@@ -243,27 +288,26 @@ static int read_version(struct store_export *x, struct xversion *v)
     size_t want = x->rows_per_read;
     int rc = 0;
     if (v->last_id != INT64_MAX) /* the rest of the last timestamp read */
-        rc = store__read(x->s, &(struct store__query){
-                                   .what = "export events",
-                                   .sql = EXPORT_COLUMNS " AND ts = ?2 AND id > ?3 AND id <= ?4"
-                                                         " ORDER BY ts, id LIMIT ?5",
-                                   .args = STORE__ARGS(STORE__INT(v->id), STORE__INT(v->last_ts),
-                                                       STORE__INT(v->last_id),
-                                                       STORE__INT(x->max_id), STORE__INT(want)),
-                                   .row = export_row,
-                                   .arg = &r});
+        rc = run(
+            x, &(struct store__query){.what = "export events",
+                                      .sql = EXPORT_COLUMNS " AND ts = ?2 AND id > ?3 AND id <= ?4"
+                                                            " ORDER BY ts, id LIMIT ?5",
+                                      .args = STORE__ARGS(STORE__INT(v->id), STORE__INT(v->last_ts),
+                                                          STORE__INT(v->last_id),
+                                                          STORE__INT(x->max_id), STORE__INT(want)),
+                                      .row = export_row,
+                                      .arg = &r});
     if (rc == 0 && !r.cut && r.rows < want) {
         size_t got = r.rows;
-        rc =
-            store__read(x->s, &(struct store__query){
-                                  .what = "export events",
-                                  .sql = EXPORT_COLUMNS " AND ts >= ?2 AND ts < ?3 AND id <= ?4"
-                                                        " ORDER BY ts, id LIMIT ?5",
-                                  .args = STORE__ARGS(STORE__INT(v->id), STORE__INT(v->last_ts + 1),
-                                                      STORE__INT(x->to_ms), STORE__INT(x->max_id),
-                                                      STORE__INT(want - got)),
-                                  .row = export_row,
-                                  .arg = &r});
+        rc = run(x, &(struct store__query){
+                        .what = "export events",
+                        .sql = EXPORT_COLUMNS " AND ts >= ?2 AND ts < ?3 AND id <= ?4"
+                                              " ORDER BY ts, id LIMIT ?5",
+                        .args = STORE__ARGS(STORE__INT(v->id), STORE__INT(v->last_ts + 1),
+                                            STORE__INT(x->to_ms), STORE__INT(x->max_id),
+                                            STORE__INT(want - got)),
+                        .row = export_row,
+                        .arg = &r});
         if (rc == 0 && !r.cut && r.rows < want)
             v->done = 1;
     }

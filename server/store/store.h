@@ -278,10 +278,11 @@ struct store_export_range {
     int64_t from_ms, to_ms; /* from_ms <= ts < to_ms; from_ms > INT64_MIN */
 };
 /* A cursor over the events of a range, in (ts, id) order (id: the order
- * they were stored in), read a page at a time on reader connections, each
- * page its own read: memory stays within a page (and STORE_EXPORT_MIN_ROWS
- * rows per version) whatever the range.  Events stored after the open are
- * left out.  Owned by one thread at a time. */
+ * they were stored in), read a page at a time on a read connection of its
+ * own (small page cache; not one of the pool's), each page its own read:
+ * memory stays within a page (and STORE_EXPORT_MIN_ROWS rows per version)
+ * whatever the range.  Events stored after the open are left out.  Owned by
+ * one thread at a time. */
 struct store_export;
 /* DD_ENOTFOUND for an unknown model, or an unknown version of it
  * (*model_exists, when not NULL, tells which). */
