@@ -117,10 +117,26 @@ class Answers(dd_harness.ServerTest):
                   {"window": "15m", "methods": {"confidence": ["ks", "psi"]},
                    "thresholds": {"psi": 0.3}})
         self.call("PUT", M + "/settings", "/api/v1/models/m/settings", 400, {"alpha": 7})
+        # a regression model: numeric predictions and labels, a missing feature value
+        reg = [{"id": "r-%d" % i, "version": "v1", "prediction": 1.5 + i % 7,
+                "label": str(1 + i % 5), "features": {"x": None if i % 4 == 0 else i * 0.5}}
+               for i in range(50)]
+        self.call("POST", M + "/events", "/api/v1/models/reg/events", 202, {"events": reg})
+        self.call("POST", M + "/labels", "/api/v1/models/reg/labels", 200,
+                  '{"id": "r-1", "label": "2.5"}\n', ctype="application/x-ndjson")
+        self.call("GET", M + "/drift", "/api/v1/models/reg/drift?window=last:20", 200)
+        if "get" in SPEC["paths"][M + "/events"]:
+            st, headers, text = self.srv.request("GET", "/api/v1/models/reg/events?version=v1")
+            self.assertEqual(st, 200)
+            self.assertEqual(headers.get("Content-Type", "").split(";")[0], "application/x-ndjson")
+            self.assertIn("application/x-ndjson",
+                          SPEC["paths"][M + "/events"]["get"]["responses"]["200"]["content"])
+            self.call("GET", M + "/events", "/api/v1/models/reg/events?from=1", 400)
+            self.call("GET", M + "/events", "/api/v1/models/none/events", 404)
         st, headers, text = self.srv.request("GET", "/metrics")
         self.assertEqual(st, 200)
         self.assertIn("text/plain", SPEC["paths"]["/metrics"]["get"]["responses"]["200"]["content"])
-        self.assertIn("driftd_ingest_events_accepted_total 60", text)
+        self.assertIn("driftd_ingest_events_accepted_total 110\n", text)
         # the lifecycle operations, once they are routes (their planned marker is gone)
         paths = SPEC["paths"]
         if "x-driftd-status" not in paths.get(M + "/versions", {}).get("get", {"x": 1}):
