@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -421,6 +422,31 @@ int config_load_env(struct dd_config *c, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+int config_db_folder_create(const struct dd_config *c, char *err, size_t errlen)
+{
+    char dir[sizeof c->db];
+    snprintf(dir, sizeof dir, "%s", c->db);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    /* each parent in turn, then the folder itself */
+    for (char *p = dir + 1;; p++) {
+        if (*p && *p != '/')
+            continue;
+        char end = *p;
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create the folder '%s' of the database '%s': %s", dir,
+                     c->db, strerror(errno));
+            return DD_EIO;
+        }
+        if (!end)
+            return 0;
+        *p = end;
+    }
 }
 
 int config_listen_is_loopback(const char *listen)

@@ -62,6 +62,10 @@ int config_set(struct dd_config *c, const char *key, const char *value, char *er
 int config_load_file(struct dd_config *c, const char *path, char *err, size_t errlen);
 /* Applies DRIFTD_<KEY> variables for every known key. */
 int config_load_env(struct dd_config *c, char *err, size_t errlen);
+/* Creates the folder of the database file c->db (e.g. data/) and its
+ * parents if needed, as `serve` and `keys` do before opening it.  0, or
+ * DD_EIO with a message naming the folder in err. */
+int config_db_folder_create(const struct dd_config *c, char *err, size_t errlen);
 /* 1 when the listen address only accepts loopback connections. */
 int config_listen_is_loopback(const char *listen);
 /* The settings table, for help texts: key i's name (NULL past the last),

@@ -17,9 +17,11 @@ struct auth {
     struct store *st;
     int loopback;
     pthread_mutex_t mu;     /* guards everything below */
-    struct store_key *keys; /* active keys only */
+    struct store_key *keys; /* keys not revoked (expired ones included: they close
+                             * open mode, and are refused by auth_check()) */
     size_t n_keys;
     int64_t loaded_ns; /* CLOCK_MONOTONIC: a wall-clock step must not delay a reload */
+    int loaded;        /* a reload has succeeded once: later ones log open-mode changes */
 };
 
 static void reload_locked(struct auth *a)
@@ -32,10 +34,18 @@ static void reload_locked(struct auth *a)
     for (size_t i = 0; i < n; i++)
         if (all[i].revoked_ms < 0)
             all[active++] = all[i];
+    /* open mode ends (or comes back) with no restart: say so, once */
+    if (a->loaded && a->loopback && a->n_keys == 0 && active > 0)
+        dd_warn("the first API key was created: the API now requires a key (was open)",
+                "key=%s role=%s", all[0].id, store_role_name(all[0].role));
+    else if (a->loaded && a->loopback && a->n_keys > 0 && active == 0)
+        dd_warn("no API key is left: every request is allowed again (open mode on loopback)",
+                "db=\"%s\"", store_path(a->st));
     free(a->keys);
     a->keys = all;
     a->n_keys = active;
     a->loaded_ns = dd_mono_ns();
+    a->loaded = 1;
 }
 
 int auth_new(struct store *st, int loopback, struct auth **out)
@@ -101,10 +111,13 @@ enum auth_verdict auth_check(struct auth *a, const char *authz, int need, int *g
         *granted = DD_ROLE_ADMIN;
         return AUTH_OK;
     }
+    int64_t now = dd_now_ms();
     if (has_token)
         for (size_t i = 0; i < a->n_keys; i++) /* no early exit: same time for every key */
             if (dd_ct_compare(hash, a->keys[i].hash, DD_SHA256_LEN) == 0)
-                have = a->keys[i].role;
+                /* an expired key is refused like a revoked one */
+                have = a->keys[i].expires_ms >= 0 && now >= a->keys[i].expires_ms ? 0
+                                                                                  : a->keys[i].role;
     pthread_mutex_unlock(&a->mu);
     *granted = have;
     if (!have)
@@ -127,5 +140,6 @@ int auth_key_generate(int role, char *key, struct store_key *k)
     dd_sha256(key, AUTH_KEY_LEN, k->hash);
     k->created_ms = dd_now_ms();
     k->revoked_ms = -1;
+    k->expires_ms = -1;
     return 0;
 }

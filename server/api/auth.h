@@ -7,7 +7,11 @@
  *
  * Open mode: with no active key, a server bound to loopback grants admin to
  * everyone (and logs that at start); keys created later with `driftd keys`
- * take effect within AUTH_RELOAD_MS, as do revocations.
+ * take effect within AUTH_RELOAD_MS, as do revocations.  The reload that
+ * sees the first key arrive on an open server logs a warning (and so does
+ * the one that sees the last one revoked).  A key past its expiry
+ * (store_key.expires_ms) is refused like a revoked one (401), but still
+ * counts as a key: a server whose keys have all expired is not open.
  *
  * Threading: auth_check() may be called from any thread; the key cache is
  * guarded by the auth's mutex.
@@ -34,7 +38,8 @@ enum auth_verdict { AUTH_OK = 0, AUTH_UNAUTHORIZED = -1, AUTH_FORBIDDEN = -2 };
 enum auth_verdict auth_check(struct auth *a, const char *authorization, int need, int *granted);
 
 /* Makes a new key: writes the secret into key[AUTH_KEY_LEN + 1] and fills
- * k (id, role, hash, created).  0 or DD_EIO (no randomness). */
+ * k (id, role, hash, created; no name, no expiry).  0 or DD_EIO (no
+ * randomness). */
 int auth_key_generate(int role, char *key, struct store_key *k);
 
 #endif

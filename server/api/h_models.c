@@ -1,10 +1,17 @@
-/* h_models.c — GET /api/v1/models and /api/v1/models/{model} (docs/api.md
- * "Models and drift results"): the stored models with their versions and
- * event counts (kept by the writer in the versions table, so these reads
- * never count rows). */
+/* h_models.c — GET /api/v1/models, /api/v1/models/{model}, its versions
+ * and one version (docs/api.md "Models and drift results"): the stored
+ * models with their versions and event counts (kept by the writer in the
+ * versions table, so these reads never count rows).  The lists come a page
+ * at a time (limit, cursor, next_cursor); a cursor is the base64url of the
+ * last name of the page before, opaque to clients. */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/err.h"
+#include "ingest/event.h"
+#include "server/api/answer.h"
 #include "server/api/api.h"
 #include "server/monitor/evaluator.h"
 #include "server/api/handlers.h"
@@ -66,13 +73,100 @@ static const char *model_status(const struct store_model_info *m)
     return best;
 }
 
+/* ---- pages ---- */
+
+#define PAGE_LIMIT_DEFAULT 100
+#define PAGE_LIMIT_MAX 1000 /* a page of models with their versions stays a small answer */
+#define CURSOR_MAX DD_BASE64_ENCODED_LEN(DD_NAME_MAX)
+
+/* A cursor: the name as base64url without padding. */
+static void cursor_encode(const char *name, char out[CURSOR_MAX + 1])
+{
+    dd_base64_encode((const uint8_t *)name, strlen(name), out);
+    char *w = out;
+    for (const char *p = out; *p && *p != '='; p++)
+        *w++ = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    *w = '\0';
+}
+
+/* The page of a list request: limit (1..PAGE_LIMIT_MAX) and the name after
+ * which it starts (from the cursor; "" for the first page).  0, or answers
+ * 400 invalid_query naming the parameter and returns -1. */
+static int page_or_reply(struct http_req *r, size_t *limit, char after[DD_NAME_MAX + 1])
+{
+    char v[CURSOR_MAX + 8];
+    *limit = PAGE_LIMIT_DEFAULT;
+    after[0] = '\0';
+    int got = http_query(r, "limit", v, sizeof v);
+    if (got != 0) {
+        char *end = NULL;
+        long n = got > 0 ? strtol(v, &end, 10) : 0;
+        if (got < 0 || end == v || *end || n < 1 || n > PAGE_LIMIT_MAX) {
+            http_reply_error(r, 400, "invalid_query", -1,
+                             "limit: '%.20s' is not an integer from 1 to %d", got > 0 ? v : "",
+                             PAGE_LIMIT_MAX);
+            return -1;
+        }
+        *limit = (size_t)n;
+    }
+    got = http_query(r, "cursor", v, sizeof v);
+    if (got == 0)
+        return 0;
+    /* back to standard base64 with its padding */
+    size_t len = got > 0 ? strlen(v) : 0;
+    for (size_t i = 0; i < len; i++)
+        v[i] = v[i] == '-' ? '+' : v[i] == '_' ? '/' : v[i] == '+' || v[i] == '/' ? '!' : v[i];
+    while (len % 4 && len < sizeof v - 1)
+        v[len++] = '=';
+    v[len] = '\0';
+    uint8_t raw[DD_BASE64_DECODED_MAX(CURSOR_MAX + 8)];
+    size_t n = 0;
+    if (got < 0 || len == 0 || dd_base64_decode(v, len, raw, &n) != 0 || n > DD_NAME_MAX ||
+        !dd_name_valid((const char *)raw, n)) {
+        http_reply_error(r, 400, "invalid_query", -1,
+                         "cursor: not a cursor of this list (pass the next_cursor of the page "
+                         "before, as it was given)");
+        return -1;
+    }
+    memcpy(after, raw, n);
+    after[n] = '\0';
+    return 0;
+}
+
+/* "next_cursor": the cursor after `last`, or null (last NULL: the end). */
+static void next_cursor_json(struct dd_buf *b, int *first, const char *last)
+{
+    dd_json_key(b, "next_cursor", first);
+    if (!last) {
+        dd_buf_puts(b, "null");
+        return;
+    }
+    char c[CURSOR_MAX + 1];
+    cursor_encode(last, c);
+    dd_json_str(b, c);
+}
+
 void h_models_list(struct http_req *r)
 {
+    static const char *const known[] = {"limit", "cursor", NULL};
+    if (answer_query_known(r, known) != 0)
+        return;
+    size_t limit;
+    char after[DD_NAME_MAX + 1];
+    if (page_or_reply(r, &limit, after) != 0)
+        return;
     struct store_model_info *ms = NULL;
     size_t n = 0;
-    if (store_r_models(api_of(r)->store, NULL, &ms, &n) != 0) {
+    /* one more than the page: whether there is a next one */
+    if (store_r_models_page(api_of(r)->store, after, limit + 1, &ms, &n) != 0) {
         http_reply_error(r, 500, "internal", -1, "cannot read models");
         return;
+    }
+    size_t all = n;
+    const char *last = NULL;
+    if (n > limit) {
+        n = limit;
+        last = ms[n - 1].name;
     }
     for (size_t i = 0; i < n; i++)
         store_r_statuses(api_of(r)->store, &ms[i]);
@@ -97,14 +191,19 @@ void h_models_list(struct http_req *r)
         dd_json_kstr(&b, &first, "status", model_status(m));
         dd_buf_putc(&b, '}');
     }
-    dd_buf_puts(&b, "]}");
+    dd_buf_putc(&b, ']');
+    int first = 0;
+    next_cursor_json(&b, &first, last);
+    dd_buf_putc(&b, '}');
     http_reply_json(r, 200, &b);
     dd_buf_release(&b);
-    store_models_free(ms, n);
+    store_models_free(ms, all);
 }
 
 void h_model_get(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0)
+        return;
     struct store_model_info *ms = NULL;
     size_t n = 0;
     int rc = store_r_models(api_of(r)->store, r->params[0], &ms, &n);
@@ -141,6 +240,89 @@ void h_model_get(struct http_req *r)
         version_json(&b, api_of(r)->store, m->name, set.reference_size, &m->versions[v]);
     }
     dd_buf_puts(&b, "]}");
+    http_reply_json(r, 200, &b);
+    dd_buf_release(&b);
+    store_models_free(ms, n);
+}
+
+void h_versions_list(struct http_req *r)
+{
+    static const char *const known[] = {"limit", "cursor", NULL};
+    if (answer_query_known(r, known) != 0)
+        return;
+    size_t limit;
+    char after[DD_NAME_MAX + 1];
+    if (page_or_reply(r, &limit, after) != 0)
+        return;
+    struct store_model_info *m = NULL;
+    int rc = store_r_versions_page(api_of(r)->store, r->params[0], after, limit + 1, &m);
+    if (rc == DD_ENOTFOUND) {
+        http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
+        return;
+    }
+    if (rc != 0) {
+        http_reply_error(r, 500, "internal", -1, "cannot read versions");
+        return;
+    }
+    store_r_statuses(api_of(r)->store, m);
+    const char *last = NULL;
+    size_t n = m->n_versions;
+    if (n > limit) {
+        n = limit;
+        last = m->versions[n - 1].name;
+    }
+    struct model_settings set;
+    settings_load(api_of(r)->store, &api_of(r)->mon->defaults, m->name, &set);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    int first = 1;
+    dd_buf_putc(&b, '{');
+    dd_json_kstr(&b, &first, "model", m->name);
+    dd_json_key(&b, "versions", &first);
+    dd_buf_putc(&b, '[');
+    for (size_t v = 0; v < n; v++) {
+        if (v)
+            dd_buf_putc(&b, ',');
+        version_json(&b, api_of(r)->store, m->name, set.reference_size, &m->versions[v]);
+    }
+    dd_buf_putc(&b, ']');
+    next_cursor_json(&b, &first, last);
+    dd_buf_putc(&b, '}');
+    http_reply_json(r, 200, &b);
+    dd_buf_release(&b);
+    store_models_free(m, 1);
+}
+
+void h_version_get(struct http_req *r)
+{
+    if (answer_query_known(r, NULL) != 0)
+        return;
+    struct store_model_info *ms = NULL;
+    size_t n = 0;
+    int rc = store_r_models(api_of(r)->store, r->params[0], &ms, &n);
+    if (rc != 0 && rc != DD_ENOTFOUND) {
+        http_reply_error(r, 500, "internal", -1, "cannot read model");
+        return;
+    }
+    const struct store_version_info *v = NULL;
+    for (size_t i = 0; rc == 0 && i < ms[0].n_versions; i++)
+        if (!strcmp(ms[0].versions[i].name, r->params[1]))
+            v = &ms[0].versions[i];
+    if (!v) {
+        if (rc == DD_ENOTFOUND)
+            http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
+        else
+            http_reply_error(r, 404, "not_found", -1, "model '%s' has no version '%s'",
+                             r->params[0], r->params[1]);
+        store_models_free(ms, n);
+        return;
+    }
+    store_r_statuses(api_of(r)->store, &ms[0]);
+    struct model_settings set;
+    settings_load(api_of(r)->store, &api_of(r)->mon->defaults, ms[0].name, &set);
+    struct dd_buf b;
+    dd_buf_init(&b);
+    version_json(&b, api_of(r)->store, ms[0].name, set.reference_size, v);
     http_reply_json(r, 200, &b);
     dd_buf_release(&b);
     store_models_free(ms, n);

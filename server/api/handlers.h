@@ -2,7 +2,7 @@
  *
  * Each answers its request exactly once through http_reply*() (or
  * answer.h).  Grouped by file: h_ingest.c (telemetry in), h_models.c (models
- * read API), h_drift.c (drift report, history, distributions), h_reference.c
+ * and versions read API, paged), h_lifecycle.c (deletes), h_drift.c (drift report, history, distributions), h_reference.c
  * (a version's reference), h_settings.c (per-model settings), h_ops.c
  * (health, readiness, metrics, dashboard files).
  */
@@ -16,6 +16,13 @@ void h_labels_post(struct http_req *r);
 void h_events_export(struct http_req *r); /* h_export.c: the events as NDJSON */
 void h_models_list(struct http_req *r);
 void h_model_get(struct http_req *r);
+void h_versions_list(struct http_req *r);
+void h_version_get(struct http_req *r);
+/* h_lifecycle.c: deletes */
+void h_model_delete(struct http_req *r);
+void h_version_delete(struct http_req *r);
+void h_reference_delete(struct http_req *r);
+void h_events_delete(struct http_req *r);
 void h_drift_get(struct http_req *r);
 void h_drift_history(struct http_req *r);
 void h_distributions(struct http_req *r);

@@ -49,17 +49,20 @@ static void key_row(sqlite3_stmt *st, void *arg)
         memcpy(k->hash, sqlite3_column_blob(st, 2), 32);
     k->created_ms = sqlite3_column_int64(st, 3);
     k->revoked_ms = store__col_time(st, 4);
+    const char *name = (const char *)sqlite3_column_text(st, 5);
+    snprintf(k->name, sizeof k->name, "%s", name ? name : "");
+    k->expires_ms = store__col_time(st, 6);
 }
 
 int store_keys_list(struct store *s, struct store_key **out, size_t *n)
 {
     struct store__rows keys = {.size = sizeof **out};
-    int rc = store__read(s, &(struct store__query){
-                                .what = "keys list",
-                                .sql = "SELECT id, role, hash, created_at, revoked_at FROM api_keys"
-                                       " ORDER BY created_at, id",
-                                .row = key_row,
-                                .arg = &keys});
+    int rc = store__read(
+        s, &(struct store__query){.what = "keys list",
+                                  .sql = "SELECT id, role, hash, created_at, revoked_at, name,"
+                                         " expires_at FROM api_keys ORDER BY created_at, id",
+                                  .row = key_row,
+                                  .arg = &keys});
     if (rc != 0) {
         free(keys.items);
         return rc;
@@ -74,9 +77,11 @@ int store_key_insert(struct store *s, const struct store_key *k)
     return store__read(
         s, &(struct store__query){
                .what = "key insert",
-               .sql = "INSERT INTO api_keys (id, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+               .sql = "INSERT INTO api_keys (id, role, hash, created_at, name, expires_at)"
+                      " VALUES (?1, ?2, ?3, ?4, NULLIF(?5, ''), NULLIF(?6, -1))",
                .args = STORE__ARGS(STORE__TEXT(k->id), STORE__TEXT(store_role_name(k->role)),
-                                   STORE__BLOB(k->hash, 32), STORE__INT(k->created_ms))});
+                                   STORE__BLOB(k->hash, 32), STORE__INT(k->created_ms),
+                                   STORE__TEXT(k->name), STORE__INT(k->expires_ms))});
 }
 
 int store_key_revoke(struct store *s, const char *id)

@@ -116,6 +116,8 @@ struct store_key {
     int role;
     uint8_t hash[32];
     int64_t created_ms, revoked_ms; /* revoked_ms -1 when active */
+    char name[DD_NAME_MAX + 1];     /* "" when none */
+    int64_t expires_ms;             /* -1: never; refused from this time on (auth.h) */
 };
 int store_keys_list(struct store *s, struct store_key **out, size_t *n);
 int store_key_insert(struct store *s, const struct store_key *k);
@@ -240,6 +242,61 @@ struct store_point {
 int store_r_history(struct store *s, const char *model, const char *version, const char *signal,
                     const char *method, int64_t from_ms, int64_t to_ms, size_t max_points,
                     struct store_point **out, size_t *n);
+
+/* ---- lifecycle: deletes and pages of lists (lifecycle.c) ---- */
+
+#define STORE_DELETE_BATCH                                                                         \
+    10000 /* rows one delete transaction removes at most: a
+                                  * huge delete never holds the writer for long
+                                  * (ingest commits between its batches) */
+
+enum store_delete_what {
+    STORE_DELETE_MODEL,     /* the model, its versions, events, references, evaluations, settings */
+    STORE_DELETE_VERSION,   /* one version and everything of it */
+    STORE_DELETE_REFERENCE, /* a version's stored reference (it falls back to the automatic one) */
+    STORE_DELETE_EVENTS     /* the events with from_ms <= ts < to_ms */
+};
+struct store_delete {
+    enum store_delete_what what;
+    const char *model;
+    const char *version;    /* VERSION, REFERENCE; EVENTS: one version, NULL: all */
+    int64_t from_ms, to_ms; /* EVENTS: from_ms <= ts < to_ms */
+    int64_t max_event_id;   /* the batches take events with ids up to this (the
+                             * largest when the delete began, store_r_max_event_id()),
+                             * so ingest during a delete cannot make it endless
+                             * (0: no bound);
+                             * MODEL and VERSION delete the newer rest in their
+                             * last batch */
+    size_t limit;           /* rows per call; 0: STORE_DELETE_BATCH */
+};
+struct store_deleted {
+    int64_t versions, events, reference_events, evaluations; /* rows removed by this call */
+    int done; /* 1: the target is gone (the last batch); 0: call again */
+};
+/* Writer thread: one batch of a delete, in the open transaction: at most
+ * d->limit rows of events, ref_events, then evaluations (with their
+ * drift_results); when fewer were left, the rest of the target too (model,
+ * versions, refs, summaries, settings rows) and out->done = 1.  Each batch
+ * leaves the counters right (versions.events, first_ts, last_ts; the
+ * writer's pending tallies are written first) and the writer's name caches
+ * without the deleted names, so a batch that is the last one of its delete
+ * and a later one that creates the model again share no ids.
+ * DD_ENOTFOUND for an unknown model or version (REFERENCE: also a version
+ * without a stored reference, on the first batch). */
+int store_w_delete(struct store *s, const struct store_delete *d, struct store_deleted *out);
+/* Reader: the largest events.id (0 when none): what a delete began with. */
+int store_r_max_event_id(struct store *s, int64_t *out);
+/* Reader: a page of models in name order: at most limit models whose name
+ * sorts after `after` (NULL or "": from the first), each with all of its
+ * versions.  Free with store_models_free(). */
+int store_r_models_page(struct store *s, const char *after, size_t limit,
+                        struct store_model_info **out, size_t *n);
+/* Reader: one model with a page of its versions (name order, at most limit,
+ * after `after`; NULL or "": from the first); the model's events and
+ * last_ms count only those versions.  DD_ENOTFOUND for an unknown model.
+ * Free with store_models_free(*out, 1). */
+int store_r_versions_page(struct store *s, const char *model, const char *after, size_t limit,
+                          struct store_model_info **out);
 
 /* ---- event windows (readers, any thread) ---- */
 

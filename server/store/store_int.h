@@ -11,6 +11,8 @@
  *   references.c   refs, ref_events, ref_summaries: set, sample, freeze
  *   evaluations.c  evaluations, drift_results: insert, latest, history
  *   admin.c        api_keys, model_settings, retention
+ *   lifecycle.c    deletes in batches (models, versions, references,
+ *                  ranges of events) and pages of the model lists
  *
  * Threads: what takes a struct store * and names no connection runs on
  * the writer thread (it uses s->w and the caches) unless it says

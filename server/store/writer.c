@@ -34,7 +34,8 @@ enum job_kind {
     JOB_EVALUATION,
     JOB_SETTINGS,
     JOB_RETENTION,
-    JOB_REF_SUMMARY
+    JOB_REF_SUMMARY,
+    JOB_DELETE
 };
 
 struct job {
@@ -79,6 +80,9 @@ struct job {
             const void *summary;
             size_t len;
         } ref_summary;
+        struct {
+            const struct store_delete *what;
+        } delete;
     };
     /* the queue's */
     size_t n_events, bytes; /* its weight: toward WRITER_GROUP_EVENTS, and max_bytes */
@@ -149,6 +153,9 @@ static int run_job(struct writer *w, struct job *j)
             store_w_put_ref_summary(w->st, j->model, j->ref_summary.version, j->ref_summary.set_ms,
                                     j->ref_summary.summary, j->ref_summary.len);
         break;
+    case JOB_DELETE:
+        r->rc = store_w_delete(w->st, j->delete.what, &r->deleted);
+        break;
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
@@ -183,6 +190,9 @@ static void job_weigh(struct job *j)
     case JOB_EVALUATION:
     case JOB_SETTINGS:
     case JOB_RETENTION:
+        break;
+    case JOB_DELETE: /* a batch is at most STORE_DELETE_BATCH rows: weigh it so */
+        j->n_events = j->delete.what->limit ? j->delete.what->limit : STORE_DELETE_BATCH;
         break;
     }
 }
@@ -498,6 +508,12 @@ void writer_submit_ref_summary(struct writer *w, const char *model, const char *
         .kind = JOB_REF_SUMMARY,
         .model = model,
         .ref_summary = {.version = version, .set_ms = set_ms, .summary = summary, .len = len}};
+    submit(w, &j, out);
+}
+
+void writer_submit_delete(struct writer *w, const struct store_delete *d, struct writer_result *out)
+{
+    struct job j = {.kind = JOB_DELETE, .model = d->model, .delete = {d}};
     submit(w, &j, out);
 }
 

@@ -4,7 +4,7 @@
  * a 202 is sent only for committed events.  One submit function per kind
  * of job (events, labels, a reference from a batch or a range, freezing the
  * automatic reference, an evaluation, settings, a retention batch, a
- * reference summary); each answers rc and the counts of its own kind in
+ * reference summary, a delete batch); each answers rc and the counts of its own kind in
  * struct writer_result (ingest.accepted, labels.updated, reference.kept,
  * retention.deleted, freeze.frozen, ...), the others left 0.
  *
@@ -76,6 +76,7 @@ struct writer_result {
         int frozen;  /* 1: fixed now; 0: the version had a reference */
         size_t kept; /* events in the frozen reference (0 when not now) */
     } freeze;
+    struct store_deleted deleted; /* delete: rows removed by this batch, done */
 };
 
 /* Commits a batch for model (blocks until committed or refused).  The batch
@@ -118,6 +119,12 @@ void writer_submit_retention(struct writer *w, const char *model, const char *ve
 void writer_submit_ref_summary(struct writer *w, const char *model, const char *version,
                                int64_t set_ms, const void *summary, size_t len,
                                struct writer_result *out);
+/* One batch of a delete (store_w_delete(): at most d->limit rows, one
+ * transaction); the caller submits again until deleted.done, so ingest
+ * commits between the batches.  deleted; DD_ENOTFOUND for an unknown
+ * model, version or reference. */
+void writer_submit_delete(struct writer *w, const struct store_delete *d,
+                          struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 /* 1 while the disk holding the database is full (see above).  Any thread;
  * NULL-safe (0). */

@@ -59,7 +59,7 @@ class Errors(ServerTest):
     def test_invalid_event_fields(self):
         cases = [
             ({"confidence": 1.5}, ".confidence"), ({"confidence": -0.1}, ".confidence"),
-            ({"confidence": "0.5"}, ".confidence"), ({"prediction": 1.5}, ".prediction"),
+            ({"confidence": "0.5"}, ".confidence"), ({"prediction": [1.5]}, ".prediction"),
             ({"prediction": True}, ".prediction"), ({"prediction": 1, "latency_ms": -1}, ".latency_ms"),
             ({"prediction": 1, "probabilities": [0.5, 1.2]}, ".probabilities[1]"),
             ({"embedding": [1, "x", 3]}, ".embedding[1]"), ({"embedding": [1, 1e300, 3]}, ".embedding[1]"),
@@ -135,7 +135,7 @@ class Ingest(ServerTest):
         self.assertEqual(m["versions"][0]["first_event"], "2026-11-22T10:00:00.123Z")
         st, _, body = self.srv.request("POST", "/api/v1/models/lab/labels",
                                        {"labels": [{"id": "a", "label": "cat"}, {"id": "zz", "label": 1}]})
-        self.assertEqual((st, body), (200, {"updated": 1, "unknown": 1}))
+        self.assertEqual((st, body), (200, {"updated": 1, "unknown": 1, "unknown_ids": ["zz"]}))
         self.assertEqual(self.srv.error_of("POST", "/api/v1/models/nolab/labels",
                                            {"labels": [{"id": "a", "label": "cat"}]}),
                          (404, "not_found"))
