@@ -27,7 +27,7 @@
 #include "ingest/utf8.h"
 
 /* epoch ms bounds: 1970 .. 9999-12-31, as parse.c's */
-#define TS_MAX_MS 253402300799999LL
+#define TS_MAX_MS DD_TS_MAX_MS
 /* integers are exact in a double below this, as parse.c's is_integer() */
 #define INT_EXACT 9007199254740992.0
 /* the columns a header may have: the seven members, the probabilities and
@@ -607,6 +607,17 @@ static int ts_value(struct csv *r, const struct cell *c, size_t col, struct dd_e
             return CELL_FAIL(
                 r, c, col, "%s is not an RFC 3339 time or epoch milliseconds (an integer)", shown);
         ms = (int64_t)d;
+        if (ms >= 0 && ms < DD_TS_NUMBER_MIN_MS) { /* the rule of parse.c */
+            if (ms * 1000 >= DD_TS_NUMBER_MIN_MS && ms * 1000 <= TS_MAX_MS)
+                return CELL_FAIL(r, c, col,
+                                 "%s looks like epoch seconds; send milliseconds (%lld) or "
+                                 "RFC 3339",
+                                 shown, (long long)ms * 1000);
+            return CELL_FAIL(r, c, col,
+                             "%s is before 2001 as epoch milliseconds; send milliseconds or "
+                             "RFC 3339",
+                             shown);
+        }
     } else if (dd_time_parse(c->s, c->n, &ms) != 0) {
         return CELL_FAIL(r, c, col,
                          "'%s' is not an RFC 3339 time (2026-11-22T10:00:00Z) or epoch "

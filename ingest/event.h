@@ -26,6 +26,13 @@
 #define DD_EMBED_DIM_MAX 65536
 #define DD_PROBS_MAX 65536
 #define DD_FEATURES_MAX 1024
+/* The range of an event time: 1970-01-01 to 9999-12-31T23:59:59.999Z. */
+#define DD_TS_MAX_MS 253402300799999LL
+/* Epoch numbers below this (2001-01-01 as milliseconds) are refused as
+ * times: they are almost always epoch seconds (1764558000 is 1970-01-21 as
+ * milliseconds, 2025-12-01 as seconds), and a monitor that files a day's
+ * events under 1970 shows nothing wrong, only nothing. */
+#define DD_TS_NUMBER_MIN_MS 978307200000LL
 
 enum dd_event_has {
     DD_HAS_TS = 1u << 0,

@@ -29,7 +29,7 @@
 #include "ingest/utf8.h"
 
 /* epoch ms bounds: 1970 .. 9999-12-31 */
-#define TS_MAX_MS 253402300799999LL
+#define TS_MAX_MS DD_TS_MAX_MS
 
 static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -132,11 +132,8 @@ static int parse_prediction(struct ctx *c, const cJSON *v, struct dd_event *e)
     FAIL(c, "prediction: must be a string or a number");
 }
 
-/* Epoch numbers before 2001-01-01 as milliseconds are refused: they are
- * almost always epoch seconds (1764558000 is 1970-01-21 as milliseconds,
- * 2025-12-01 as seconds), and a monitor that files a day's events under
- * 1970 shows nothing wrong, only nothing. */
-#define TS_MIN_MS 978307200000LL
+/* Epoch numbers before 2001-01-01 as milliseconds are refused (event.h). */
+#define TS_MIN_MS DD_TS_NUMBER_MIN_MS
 
 static int parse_ts(struct ctx *c, const cJSON *v, struct dd_event *e)
 {

@@ -173,7 +173,7 @@ TEST(same_as_json_values)
         {"latency_ms", "0", "0"},
         {"latency_ms", "1e300", "1e300"},
         {"latency_ms", "12.25", "12.25"},
-        {"ts", "0", "0"},
+        {"ts", "978307200000", "978307200000"},
         {"ts", "1763805600000", "1763805600000"},
         {"ts", "1.7638056e12", "1.7638056e12"},
         {"ts", "253402300799999", "253402300799999"},
@@ -521,7 +521,7 @@ TEST(errors_values)
 {
     const char *h = "id,ts,version,prediction,confidence,label,latency_ms,f\n";
     char text[1024];
-#define ROW(row) (snprintf(text, sizeof text, "%sx,0,v,a,0.5,l,1,2\n%s\n", h, row), text)
+#define ROW(row) (snprintf(text, sizeof text, "%sx,978307200000,v,a,0.5,l,1,2\n%s\n", h, row), text)
     BAD(ROW(",,,,1.5,,,"), "invalid_event", 1,
         "line 3, column 5 (confidence): 1.5 is not in [0, 1]");
     BAD(ROW(",,,,high,,,"), "invalid_event", 1,
@@ -543,6 +543,12 @@ TEST(errors_values)
         "line 3, column 2 (ts): 1.5 is not an RFC 3339 time or epoch milliseconds (an integer)");
     BAD(ROW(",-1,,a,,,,"), "invalid_event", 1,
         "line 3, column 2 (ts): -1 is out of range (1970 to 9999)");
+    BAD(ROW(",1764558000,,a,,,,"), "invalid_event", 1,
+        "line 3, column 2 (ts): 1764558000 looks like epoch seconds; send milliseconds "
+        "(1764558000000) or RFC 3339");
+    BAD(ROW(",0,,a,,,,"), "invalid_event", 1,
+        "line 3, column 2 (ts): 0 is before 2001 as epoch milliseconds; send milliseconds or "
+        "RFC 3339");
     BAD(ROW(",253402300800000,,a,,,,"), "invalid_event", 1,
         "line 3, column 2 (ts): 253402300800000 is out of range (1970 to 9999)");
     BAD(ROW(",1969-12-31T23:59:59Z,,a,,,,"), "invalid_event", 1,
