@@ -156,6 +156,9 @@ static struct dd_result *result_add(struct results *rs, const struct dd_signal_i
     r->type = s->kind == DD_SIGNAL_NUMERIC       ? "numeric"
               : s->kind == DD_SIGNAL_CATEGORICAL ? "categorical"
                                                  : "embedding";
+    r->kind = (bit & pvalue_methods) ? "test" : "effect_size";
+    r->level = NAN;
+    r->permutations = 0;
     return r;
 }
 
@@ -337,6 +340,7 @@ static int eval_embedding(const struct dd_signal_input *s, unsigned methods,
                 goto out;
             r->statistic = k.statistic;
             r->p_value = k.p_value;
+            r->permutations = o->mmd_permutations;
         }
     }
 out:
@@ -386,14 +390,45 @@ static int eval_signal(const struct dd_signal_input *s, const struct dd_eval_opt
     return rc;
 }
 
+size_t dd_mmd_permutations_for(size_t floor, size_t m_tests, double alpha)
+{
+    if (!(alpha > 0 && alpha < 1))
+        alpha = EVAL_DEFAULT_ALPHA;
+    double need = ceil(2.0 * (double)(m_tests ? m_tests : 1) / alpha) - 1.0;
+    size_t b = floor;
+    if (need > (double)b)
+        b = need >= DD_MMD_PERMUTATIONS_MAX ? DD_MMD_PERMUTATIONS_MAX : (size_t)need;
+    return b > DD_MMD_PERMUTATIONS_MAX ? DD_MMD_PERMUTATIONS_MAX : b;
+}
+
+/* The test rows the report will have data for (an upper bound: a method
+ * may still answer insufficient_data), which sizes MMD's permutations. */
+static size_t planned_tests(const struct dd_signal_input *signals, size_t n,
+                            const struct dd_eval_options *o)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct dd_signal_input *s = &signals[i];
+        if ((unsigned)s->kind > DD_SIGNAL_EMBEDDING || s->n_ref < o->min_samples ||
+            s->n_cur < o->min_samples)
+            continue;
+        unsigned t = (s->methods ? s->methods : o->methods[s->kind]) & pvalue_methods;
+        for (; t; t &= t - 1)
+            m++;
+    }
+    return m;
+}
+
 int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
                 const struct dd_eval_options *opt, struct dd_report *out)
 {
     struct dd_eval_options o;
     resolve_options(opt, &o);
+    o.mmd_permutations =
+        dd_mmd_permutations_for(o.mmd_permutations, planned_tests(signals, n_signals, &o), o.alpha);
     struct results rs = {0};
     int rc = 0;
-    double *p = NULL;
+    double *p = NULL, *level = NULL;
     int *rej = NULL;
     size_t *idx = NULL;
     for (size_t i = 0; i < n_signals; i++)
@@ -404,6 +439,7 @@ int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
     p = dd_malloc((rs.n ? rs.n : 1) * sizeof *p);
     rej = dd_malloc((rs.n ? rs.n : 1) * sizeof *rej);
     idx = dd_malloc((rs.n ? rs.n : 1) * sizeof *idx);
+    level = dd_malloc((rs.n ? rs.n : 1) * sizeof *level);
     size_t fam = 0;
     for (size_t i = 0; i < rs.n; i++)
         if (rs.v[i].status == 0 && !isnan(rs.v[i].p_value)) {
@@ -411,19 +447,25 @@ int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
             p[fam++] = rs.v[i].p_value;
         }
     size_t nrej = dd_holm(p, fam, o.alpha, rej);
-    for (size_t f = 0; f < fam; f++)
+    dd_holm_levels(p, fam, o.alpha, level);
+    for (size_t f = 0; f < fam; f++) {
         rs.v[idx[f]].drift = rej[f];
+        rs.v[idx[f]].level = level[f];
+    }
     out->results = rs.v;
     out->n_results = rs.n;
     out->drift = nrej > 0;
     out->alpha = o.alpha;
     out->correction = "holm";
+    out->n_tests = fam;
+    out->status = nrej ? "drift" : fam ? "ok" : "insufficient_data";
     rs.v = NULL;
 out:
     free(rs.v);
     free(p);
     free(rej);
     free(idx);
+    free(level);
     return rc;
 }
 
@@ -464,11 +506,18 @@ static void result_json(const struct dd_result *r, struct dd_buf *b)
         if (r->correction) {
             dd_json_kstr(b, &first, "correction", r->correction);
         }
+        if (r->permutations) {
+            dd_json_kint(b, &first, "permutations", (int64_t)r->permutations);
+        }
         if (!isnan(r->lower)) {
             dd_json_knum(b, &first, "lower", r->lower);
             dd_json_knum(b, &first, "upper", r->upper);
         }
+        dd_json_kstr(b, &first, "kind", r->kind ? r->kind : "effect_size");
         dd_json_knum(b, &first, "threshold", r->threshold);
+        if (!isnan(r->level)) {
+            dd_json_knum(b, &first, "level", r->level);
+        }
         dd_json_kbool(b, &first, "drift", r->drift);
     }
     dd_json_kint(b, &first, "n_ref", (int64_t)r->n_ref);
@@ -502,6 +551,18 @@ static void fmt_num(char *dst, size_t n, double v)
         snprintf(dst, n, "%.4f", v);
 }
 
+/* p-values and levels: five decimals, so that p and its level differ on
+ * screen where they differ in the decision (0.00712 vs 0.00714). */
+static void fmt_p(char *dst, size_t n, double v)
+{
+    if (!isnan(v) && v != 0 && fabs(v) < 1e-3)
+        snprintf(dst, n, "%.3e", v);
+    else if (!isnan(v))
+        snprintf(dst, n, "%.5f", v);
+    else
+        snprintf(dst, n, "-");
+}
+
 void dd_report_text(const struct dd_report *r, struct dd_buf *b)
 {
     size_t w = strlen("signal");
@@ -511,8 +572,8 @@ void dd_report_text(const struct dd_report *r, struct dd_buf *b)
             w = l;
     }
     int wi = (int)(w > 60 ? 60 : w);
-    dd_buf_printf(b, "%-*s  %-18s  %11s  %11s  %11s  %-17s  %8s  %8s\n", wi, "signal", "method",
-                  "statistic", "p_value", "threshold", "drift", "n_ref", "n_cur");
+    dd_buf_printf(b, "%-*s  %-18s  %-11s  %11s  %11s  %11s  %-17s  %8s  %8s\n", wi, "signal",
+                  "method", "kind", "statistic", "p_value", "level", "drift", "n_ref", "n_cur");
     for (size_t i = 0; i < r->n_results; i++) {
         const struct dd_result *x = &r->results[i];
         char st[32], pv[32], th[32];
@@ -524,18 +585,31 @@ void dd_report_text(const struct dd_report *r, struct dd_buf *b)
             verdict = "insufficient_data";
         } else {
             fmt_num(st, sizeof st, x->statistic);
-            fmt_num(pv, sizeof pv, x->p_value);
-            fmt_num(th, sizeof th, x->threshold);
+            fmt_p(pv, sizeof pv, x->p_value);
+            /* a test is judged at its Holm level, an effect size at its threshold */
+            if (isnan(x->level))
+                fmt_num(th, sizeof th, x->threshold);
+            else
+                fmt_p(th, sizeof th, x->level);
             verdict = x->drift ? "DRIFT" : "ok";
         }
-        dd_buf_printf(b, "%-*.*s  %-18s  %11s  %11s  %11s  %-17s  %8zu  %8zu\n", wi, wi, x->signal,
-                      x->method, st, pv, th, verdict, x->n_ref, x->n_cur);
+        dd_buf_printf(b, "%-*.*s  %-18s  %-11s  %11s  %11s  %11s  %-17s  %8zu  %8zu\n", wi, wi,
+                      x->signal, x->method, x->kind ? x->kind : "effect_size", st, pv, th, verdict,
+                      x->n_ref, x->n_cur);
     }
-    dd_buf_printf(b,
-                  "verdict: %s (%s at alpha %g over the p-value tests; effect sizes "
-                  "flag only their own rows)\n",
-                  r->drift ? "DRIFT" : "no drift", r->correction ? r->correction : "holm",
-                  r->alpha);
+    const char *status = r->status ? r->status : r->drift ? "drift" : "ok";
+    const char *corr = r->correction ? r->correction : "holm";
+    if (!strcmp(status, "drift") || !strcmp(status, "ok"))
+        dd_buf_printf(b,
+                      "verdict: %s (%s at alpha %g over %zu test%s: a test row drifts when its "
+                      "p_value <= its level; effect sizes flag only their own rows)\n",
+                      r->drift ? "DRIFT" : "no drift", corr, r->alpha, r->n_tests,
+                      r->n_tests == 1 ? "" : "s");
+    else if (!strcmp(status, "no_reference"))
+        dd_buf_puts(b, "verdict: no_reference (the reference has no events: nothing was tested)\n");
+    else
+        dd_buf_puts(b, "verdict: insufficient_data (no test had enough rows on both sides: "
+                       "nothing was tested)\n");
 }
 
 unsigned dd_methods_allowed(enum dd_signal_kind kind)

@@ -89,7 +89,8 @@ struct dd_eval_options {
     size_t min_samples;           /* fewer rows in either window -> insufficient_data; default 20 */
     double pca_variance;          /* share of variance the PCA keeps; default 0.9 */
     size_t pca_max_components;    /* cap; default 32 */
-    size_t mmd_permutations;      /* default 100 */
+    size_t mmd_permutations;      /* at least this many; default 100, raised per report
+                                   to dd_mmd_permutations_for() so MMD can reject */
     size_t mmd_max_samples;       /* subsample per side; default 1000 */
     uint64_t seed;                /* for permutations and subsamples; fixed => reproducible */
 };
@@ -112,6 +113,11 @@ struct dd_result {
     /* Added by analysis/: */
     double lower, upper; /* pca_reconstruction's band (NaN otherwise);
                                    threshold = upper */
+    /* Added for the verdict (docs/statistics.md, "The verdict"): */
+    const char *kind;    /* "test" (a p-value, enters Holm's family) or "effect_size" */
+    double level;        /* tests with data: the Holm level the row was judged at
+                            (dd_holm_levels(): drift is p_value <= level); NaN otherwise */
+    size_t permutations; /* mmd: the permutations used; 0 otherwise */
 };
 
 struct dd_report {
@@ -120,7 +126,23 @@ struct dd_report {
     int drift; /* Holm–Bonferroni verdict at alpha */
     double alpha;
     const char *correction; /* "holm" */
+    /* What the report says at the top (docs/api.md): "drift" when Holm
+     * rejects a test, "ok" when at least one test row had data and none is
+     * rejected, "insufficient_data" when no test row had data (empty
+     * windows, too few rows, only effect sizes configured).  A caller that
+     * knows the reference is empty sets "no_reference".  Static string. */
+    const char *status;
+    size_t n_tests; /* test rows with data: the size of Holm's family */
 };
+
+/* The smallest attainable MMD p-value is 1/(B+1); Holm's strictest level
+ * over m tests is alpha/m.  The permutations a report uses: at least
+ * `floor` and at least ceil(2m/alpha) - 1, so that 1/(B+1) <= alpha/(2m)
+ * (MMD can pass the correction with room to spare), capped at
+ * DD_MMD_PERMUTATIONS_MAX (cost: O(B·N²), docs/statistics.md).  m counts
+ * the test rows planned for the report (signals with enough rows). */
+#define DD_MMD_PERMUTATIONS_MAX 100000
+size_t dd_mmd_permutations_for(size_t floor, size_t m_tests, double alpha);
 
 /* Runs every configured method on every signal.  Signals with fewer than
  * min_samples rows on either side give insufficient_data results.  Returns 0,
@@ -143,7 +165,9 @@ void dd_report_release(struct dd_report *r);
  * (no braces: the caller writes model, version, window, reference around
  * them): `"drift":true,"correction":"holm","alpha":0.05,"signals":[...]`. */
 void dd_report_json_members(const struct dd_report *r, struct dd_buf *b);
-/* A human-readable table, one line per result. */
+/* A human-readable table, one line per result: its kind, and the level it
+ * was judged at (tests: Holm's level, dd_result.level; effect sizes: the
+ * threshold), so p_value <= level reads DRIFT; then the verdict line. */
 void dd_report_text(const struct dd_report *r, struct dd_buf *b);
 
 #endif

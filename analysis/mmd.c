@@ -12,6 +12,11 @@
 #include "base/alloc.h"
 #include "base/err.h"
 
+/* Permuted splits per matrix product.  256 columns keep a block's L and S
+ * at 2·2000·258 doubles (8 MiB) for the default 1000 rows per side, and are
+ * wide enough that dsymm runs at its full-block speed. */
+#define MMD_BLOCK 256
+
 /* k-th smallest of a[0..n) (Wirth's selection, reorders a so that
  * a[0..k) <= a[k] <= a[k+1..n)). */
 static double select_kth(double *a, size_t n, size_t k)
@@ -171,7 +176,7 @@ int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim, 
     size_t nx = n < max_samples ? n : max_samples, ny = m < max_samples ? m : max_samples;
     size_t *px = nx < n ? subsample(n, nx, &rng) : NULL;
     size_t *py = ny < m ? subsample(m, ny, &rng) : NULL;
-    size_t N = nx + ny, P = permutations, C = P + 2; /* observed, perms, ones */
+    size_t N = nx + ny, P = permutations;
     double *z = dd_malloc(dd_mul(N, dim) * sizeof *z);
     to_double(y, ny, dim, py, to_double(x, nx, dim, px, z));
     free(px);
@@ -180,48 +185,57 @@ int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim, 
     double *K = kernel_matrix(bl, z, N, dim, &bw);
     free(z);
 
-    /* L: column 0 the observed split, 1..P permuted splits, C-1 all ones
-     * (row sums).  S = K · L with K symmetric (upper triangle stored). */
-    double *L = dd_calloc(dd_mul(N, C), sizeof *L);
+    /* Permutations in blocks of MMD_BLOCK columns: L holds column 0 the
+     * observed split (first block only), then permuted splits, and a last
+     * column of ones (row sums); S = K · L with K symmetric (upper triangle
+     * stored).  The splits are drawn in the same order as one big block
+     * would draw them, so the p-value does not depend on the block size;
+     * memory is 2·N·(MMD_BLOCK + 2) doubles whatever P is. */
     unsigned char *lab = dd_malloc(N);
     for (size_t i = 0; i < N; i++)
         lab[i] = i < nx;
-    for (size_t c = 0; c < C - 1; c++) {
-        if (c > 0)
-            for (size_t i = N - 1; i > 0; i--) {
-                size_t j = (size_t)dd_rng_below(&rng, i + 1);
-                unsigned char t = lab[i];
-                lab[i] = lab[j];
-                lab[j] = t;
-            }
-        for (size_t i = 0; i < N; i++)
-            L[i * C + c] = lab[i];
-    }
-    for (size_t i = 0; i < N; i++)
-        L[i * C + C - 1] = 1.0;
-    double *S = dd_malloc(dd_mul(N, C) * sizeof *S);
-    bl->cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)N, (int)C, 1.0, K, (int)N, L, (int)C,
-                    0.0, S, (int)C);
-    free(K);
+    size_t bc = (P + 1 < MMD_BLOCK ? P + 1 : MMD_BLOCK) + 1;
+    double *L = dd_malloc(dd_mul(N, bc) * sizeof *L);
+    double *S = dd_malloc(dd_mul(N, bc) * sizeof *S);
     double obs = 0.0;
     size_t ge = 0;
-    for (size_t c = 0; c < C - 1; c++) {
-        double sxx = 0, sxy = 0, syy = 0;
-        for (size_t i = 0; i < N; i++) {
-            double s = S[i * C + c];
-            if (L[i * C + c] != 0)
-                sxx += s;
-            else {
-                sxy += s;
-                syy += S[i * C + C - 1] - s;
-            }
+    for (size_t done = 0; done < P + 1;) { /* split 0 observed, 1..P permuted */
+        size_t k = P + 1 - done < bc - 1 ? P + 1 - done : bc - 1, C = k + 1;
+        for (size_t c = 0; c < k; c++) {
+            if (done + c > 0)
+                for (size_t i = N - 1; i > 0; i--) {
+                    size_t j = (size_t)dd_rng_below(&rng, i + 1);
+                    unsigned char t = lab[i];
+                    lab[i] = lab[j];
+                    lab[j] = t;
+                }
+            for (size_t i = 0; i < N; i++)
+                L[i * C + c] = lab[i];
         }
-        double v = mmd2_from_sums(sxx, syy, sxy, nx, ny);
-        if (c == 0)
-            obs = v;
-        else if (v >= obs)
-            ge++;
+        for (size_t i = 0; i < N; i++)
+            L[i * C + C - 1] = 1.0;
+        bl->cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)N, (int)C, 1.0, K, (int)N, L,
+                        (int)C, 0.0, S, (int)C);
+        for (size_t c = 0; c < k; c++) {
+            double sxx = 0, sxy = 0, syy = 0;
+            for (size_t i = 0; i < N; i++) {
+                double s = S[i * C + c];
+                if (L[i * C + c] != 0)
+                    sxx += s;
+                else {
+                    sxy += s;
+                    syy += S[i * C + C - 1] - s;
+                }
+            }
+            double v = mmd2_from_sums(sxx, syy, sxy, nx, ny);
+            if (done + c == 0)
+                obs = v;
+            else if (v >= obs)
+                ge++;
+        }
+        done += k;
     }
+    free(K);
     free(S);
     free(L);
     free(lab);

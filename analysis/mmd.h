@@ -4,14 +4,16 @@
  * k(x, y) = exp(-‖x - y‖² / (2σ²)), 2σ² = the median of the pairwise squared
  * distances over the pooled (subsampled) rows (the median heuristic; if that
  * median is 0, the mean, and 1 if all rows coincide).  p-value by permutation
- * of the pooled rows: p = (1 + #{perm: MMD² ≥ observed}) / (1 + P)
- * (alibi-detect's MMDDrift defaults: 100 permutations).
+ * of the pooled rows: p = (1 + #{perm: MMD² ≥ observed}) / (1 + P), so
+ * p >= 1/(P+1): eval.c sizes P per report (dd_mmd_permutations_for()) so
+ * that this can pass Holm's level (alibi-detect's MMDDrift uses 100).
  *
  * Cost: at most max_samples rows per side (a seeded random subset without
  * replacement), the N×N kernel matrix computed once (Gram matrix with
  * cblas_dsyrk), and all permutations at once as one matrix product
- * K · L (cblas_dsymm), L the N × (P+2) membership indicators, so P
- * permutations cost O(P·N²) multiply-adds and no kernel recomputation.
+ * K · L (cblas_dsymm), L the membership indicators of up to 256 splits
+ * at a time, so P permutations cost O(P·N²) multiply-adds, no kernel
+ * recomputation, and memory bounded whatever P is.
  *
  * Errors: DD_EINSUFFICIENT (fewer than 2 rows on a side), DD_EINVAL (dim 0,
  * NaN/Inf).  Threading: no shared state; the RNG is seeded per call.

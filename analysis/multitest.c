@@ -39,6 +39,23 @@ size_t dd_holm(const double *p, size_t m, double alpha, int *reject)
     return n;
 }
 
+void dd_holm_levels(const double *p, size_t m, double alpha, double *level)
+{
+    size_t *o = order_of(p, m);
+    double stop = -1.0; /* the level of the first hypothesis not rejected */
+    for (size_t i = 0; i < m; i++) {
+        double l = alpha / (double)(m - i);
+        if (stop >= 0) {
+            level[o[i]] = stop;
+            continue;
+        }
+        level[o[i]] = l;
+        if (!(p[o[i]] <= l))
+            stop = l;
+    }
+    free(o);
+}
+
 void dd_holm_adjust(const double *p, size_t m, double *adjusted)
 {
     size_t *o = order_of(p, m);

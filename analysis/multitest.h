@@ -15,6 +15,14 @@
 /* reject[i] = 1 for the rejected hypotheses, 0 otherwise; returns how many. */
 size_t dd_holm(const double *p, size_t m, double alpha, int *reject);
 
+/* The level each p-value was judged at, so that reject[i] (dd_holm()) is
+ * exactly p[i] <= level[i]: in ascending order, alpha / (m - i) for the
+ * hypotheses up to and including the first that is not rejected, and that
+ * first one's level for every larger p-value (Holm stops there: they are
+ * not compared with a level of their own, and each is >= the p-value that
+ * failed it).  What `driftd check`'s table shows per test row. */
+void dd_holm_levels(const double *p, size_t m, double alpha, double *level);
+
 /* Holm-adjusted p-values (= statsmodels multipletests(method='holm')). */
 void dd_holm_adjust(const double *p, size_t m, double *adjusted);
 

@@ -1,10 +1,14 @@
 /* cmd_check.c — `driftd check`: the drift report offline, for CI/CD gates.
  *
- * Reads two files of events in the ingest format (the same validator as the
- * server: ingest/parse.c), builds the signals (server/monitor/signals.c) and runs
- * analysis/eval.c — the same path as the server's evaluation.  Prints the
- * drift endpoint's body (--format json) or a table (--format text).
- * Exit: 0 no drift, 1 drift, 2 bad input or usage.
+ * Reads two files of events in the ingest format (the same validators as the
+ * server: ingest/parse.c for JSON and NDJSON, ingest/csv.c for CSV, chosen
+ * by a .csv name or --format-in), builds the signals
+ * (server/monitor/signals.c) and runs analysis/eval.c — the same path as
+ * the server's evaluation.  Prints the drift endpoint's body (--format
+ * json) or a table (--format text).
+ * Exit: 0 no drift, 1 drift, 2 bad input or usage, 3 nothing could be
+ * tested (an empty file, or every test row insufficient_data): a CI gate
+ * must not pass on no data.
  */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -21,6 +26,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "ingest/csv.h"
 #include "ingest/parse.h"
 #include "server/cli.h"
 #include "server/monitor/drift.h"
@@ -28,20 +34,37 @@
 
 #define CHECK_FILE_MAX ((size_t)4 << 30)
 
+/* Exit statuses (docs/api.md, `driftd check`). */
+enum {
+    CHECK_EXIT_OK = 0,
+    CHECK_EXIT_DRIFT = 1,
+    CHECK_EXIT_USAGE = 2,
+    CHECK_EXIT_UNTESTED = 3,
+};
+
+enum check_format_in { IN_AUTO, IN_JSON, IN_CSV };
+
 struct check_opts {
     const char *ref_path, *cur_path, *model;
     int text;
+    enum check_format_in format_in;
     struct dd_eval_options eval;
 };
 
 static int usage_to(FILE *fp, int status)
 {
-    fprintf(fp, "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
-                "                    [--alpha 0.05] [--methods KIND=M1,M2 ...] [--model NAME]\n"
-                "                    [--seed N] [--mmd-sample 1000]\n"
-                "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
-                "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
-                "exit status: 0 no drift, 1 drift, 2 bad input\n");
+    fprintf(fp,
+            "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
+            "                    [--format-in auto|json|csv] [--alpha 0.05]\n"
+            "                    [--methods KIND=M1,M2 ...] [--model NAME] [--seed N]\n"
+            "                    [--mmd-sample 1000] [--mmd-permutations 100]\n"
+            "  FILE: JSON or NDJSON events, or CSV (a .csv name or --format-in csv)\n"
+            "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
+            "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
+            "  --mmd-permutations: at least this many; raised so that MMD can pass Holm's\n"
+            "  level (docs/statistics.md)\n"
+            "exit status: 0 no drift, 1 drift, 2 bad input or usage,\n"
+            "             3 nothing could be tested (empty input, every test insufficient_data)\n");
     return status;
 }
 
@@ -70,6 +93,20 @@ static int parse_methods(struct check_opts *o, const char *spec)
         unsigned b = dd_method_parse(m);
         if (!b)
             return -1;
+        if (!(b & dd_methods_allowed((enum dd_signal_kind)kind))) {
+            char takes[256] = "";
+            unsigned ok = dd_methods_allowed((enum dd_signal_kind)kind);
+            for (unsigned bit = 1; ok; bit <<= 1)
+                if (ok & bit) {
+                    ok &= ~bit;
+                    snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%s",
+                             takes[0] ? ", " : "", dd_method_name(bit));
+                }
+            fprintf(stderr,
+                    "driftd: --methods '%s': %s does not apply to %s signals (%s takes %s)\n", spec,
+                    m, kinds[kind], kinds[kind], takes);
+            return -2;
+        }
         bits |= b;
     }
     if (!bits)
@@ -119,11 +156,35 @@ static int check_flag(const char *name, const char *v, void *arg)
             return 2;
         }
         o->eval.mmd_max_samples = (size_t)k;
-    } else if (!strcmp(name, "methods")) {
-        if (parse_methods(o, v) != 0) {
-            fprintf(stderr, "driftd: --methods '%s': expected KIND=METHOD[,METHOD...]\n", v);
+    } else if (!strcmp(name, "mmd_permutations")) {
+        unsigned long long k = strtoull(v, &end, 10);
+        if (*end || !*v || *v == '-' || k < 10 || k > DD_MMD_PERMUTATIONS_MAX) {
+            fprintf(stderr, "driftd: --mmd-permutations '%s': expected an integer in 10..%d\n", v,
+                    DD_MMD_PERMUTATIONS_MAX);
             return 2;
         }
+        o->eval.mmd_permutations = (size_t)k;
+    } else if (!strcmp(name, "format_in")) {
+        if (!strcmp(v, "auto"))
+            o->format_in = IN_AUTO;
+        else if (!strcmp(v, "json") || !strcmp(v, "ndjson"))
+            o->format_in = IN_JSON;
+        else if (!strcmp(v, "csv"))
+            o->format_in = IN_CSV;
+        else {
+            fprintf(stderr, "driftd: --format-in '%s': expected auto, json or csv\n", v);
+            return 2;
+        }
+    } else if (!strcmp(name, "methods")) {
+        int pm = parse_methods(o, v);
+        if (pm == -1)
+            fprintf(stderr,
+                    "driftd: --methods '%s': expected KIND=METHOD[,METHOD...] with KIND numeric, "
+                    "categorical or embedding and METHOD one of ks, chi2, psi, wasserstein, "
+                    "jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n",
+                    v);
+        if (pm != 0)
+            return 2;
     } else {
         fprintf(stderr, "driftd: unknown option '--%s'\n", name);
         return 2;
@@ -209,18 +270,33 @@ static char *map_file(const char *path, size_t *len)
     return p;
 }
 
-static int load(const char *path, struct dd_batch *b)
+/* CSV when asked, or for a name ending in .csv (any case) with auto. */
+static int is_csv(const char *path, enum check_format_in in)
 {
-    size_t len;
+    if (in != IN_AUTO)
+        return in == IN_CSV;
+    size_t n = strlen(path);
+    return n >= 4 && !strcasecmp(path + n - 4, ".csv");
+}
+
+static int load(const char *path, enum check_format_in in, struct dd_batch *b)
+{
+    size_t len = 0;
     char *text = map_file(path, &len);
     int mapped = text != NULL;
     if (!mapped && !(text = read_file(path, &len)))
         return 2;
-    enum dd_body_format fmt = dd_body_is_events(text, len) ? DD_BODY_JSON : DD_BODY_NDJSON;
+    enum dd_body_format fmt = is_csv(path, in)               ? DD_BODY_CSV
+                              : dd_body_is_events(text, len) ? DD_BODY_JSON
+                                                             : DD_BODY_NDJSON;
     struct dd_parse_error pe;
-    int rc = dd_parse_events(text, len, fmt, b, &pe);
+    int rc = fmt == DD_BODY_CSV && len == 0 ? 0 /* empty: no events, exit 3 below */
+             : fmt == DD_BODY_CSV           ? dd_parse_csv(text, len, b, &pe)
+                                            : dd_parse_events(text, len, fmt, b, &pe);
     if (rc != 0) {
-        if (fmt == DD_BODY_NDJSON && pe.index >= 0)
+        if (fmt == DD_BODY_CSV) /* its messages name the line and column */
+            fprintf(stderr, "driftd: %s: %s\n", path, pe.message);
+        else if (fmt == DD_BODY_NDJSON && pe.index >= 0)
             fprintf(stderr, "driftd: %s: line %ld: %s\n", path, ndjson_line(text, len, pe.index),
                     pe.message);
         else
@@ -235,6 +311,7 @@ static int load(const char *path, struct dd_batch *b)
 
 struct load_job {
     const char *path;
+    enum check_format_in in;
     struct dd_batch *batch;
     int rc;
 };
@@ -242,18 +319,18 @@ struct load_job {
 static void *load_main(void *arg)
 {
     struct load_job *j = arg;
-    j->rc = load(j->path, j->batch);
+    j->rc = load(j->path, j->in, j->batch);
     return NULL;
 }
 
 /* Reads and parses the two files at once, one on a second thread. */
 static int load_both(const char *ref_path, struct dd_batch *ref, const char *cur_path,
-                     struct dd_batch *cur)
+                     struct dd_batch *cur, enum check_format_in in)
 {
-    struct load_job j = {cur_path, cur, 2};
+    struct load_job j = {cur_path, in, cur, 2};
     pthread_t th;
     int threaded = pthread_create(&th, NULL, load_main, &j) == 0;
-    int rc = load(ref_path, ref);
+    int rc = load(ref_path, in, ref);
     if (threaded)
         pthread_join(th, NULL);
     else
@@ -305,9 +382,9 @@ int cmd_check(int argc, char **argv)
     struct ref_prepared prepared = {0};
     struct dd_buf out;
     dd_buf_init(&out);
-    int exit_code = 2;
+    int exit_code = CHECK_EXIT_USAGE;
     char err[256];
-    if (load_both(o.ref_path, &ref, o.cur_path, &cur) != 0)
+    if (load_both(o.ref_path, &ref, o.cur_path, &cur, o.format_in) != 0)
         goto out;
     reference_prepare(&ref, 0, &prepared);
     if (drift_evaluate(&prepared, &cur, &o.eval, NULL, &rep, err, sizeof err) != 0) {
@@ -332,7 +409,16 @@ int cmd_check(int argc, char **argv)
         dd_buf_putc(&out, '\n');
     }
     fwrite(out.data, 1, out.len, stdout);
-    exit_code = rep.drift ? 1 : 0;
+    if (rep.drift)
+        exit_code = CHECK_EXIT_DRIFT;
+    else if (strcmp(drift_status(&rep), "ok") != 0) {
+        exit_code = CHECK_EXIT_UNTESTED;
+        fprintf(stderr,
+                "driftd: nothing could be tested (%s): reference '%s' has %zu events, current "
+                "'%s' has %zu; a test needs at least %zu on each side\n",
+                drift_status(&rep), o.ref_path, ref.n, o.cur_path, cur.n, o.eval.min_samples);
+    } else
+        exit_code = CHECK_EXIT_OK;
 out:
     dd_buf_release(&out);
     dd_report_release(&rep);

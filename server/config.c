@@ -102,6 +102,8 @@ static const struct config_key keys[] = {
      "default size of the automatic reference"},
     {"max_sample", V_COUNT, F_LONG, FIELD(max_sample), 100, 10000000, "50000",
      "most recent events of a window that are evaluated"},
+    {"mmd_permutations", V_COUNT, F_LONG, FIELD(mmd_permutations), 10, 100000, "100",
+     "MMD permutations at least; raised per report so MMD can pass Holm's level"},
     {"reference_max", V_COUNT, F_LONG, FIELD(reference_max), 100, 10000000, "100000",
      "most events a {from, to} reference keeps"},
     {"retention", V_DURATION, F_I64, FIELD(retention_ms), SECOND, 100000 * DAY, "30d",
@@ -143,6 +145,7 @@ void config_monitor_env(const struct dd_config *c, struct monitor_env *env)
     snprintf(d->window, sizeof d->window, "%s", c->window);
     d->reference_size = c->reference_size;
     d->max_sample = c->max_sample;
+    d->mmd_permutations = c->mmd_permutations;
     d->settings_json = c->settings_json;
     d->models_json = c->models_json;
     env->reference_max = c->reference_max;

@@ -33,11 +33,12 @@ struct dd_config {
     int readers;               /* SQLite reader connections; 4 */
     char web_root[1024];       /* dashboard files; the source tree's web/ */
     /* defaults of the per-model settings (settings.h) */
-    double alpha;        /* 0.05 */
-    char window[32];     /* "1h" */
-    long reference_size; /* 1000 */
-    long max_sample;     /* events of a window evaluated at most; 50000 */
-    long reference_max;  /* events a range reference keeps at most; 100000 */
+    double alpha;          /* 0.05 */
+    char window[32];       /* "1h" */
+    long reference_size;   /* 1000 */
+    long max_sample;       /* events of a window evaluated at most; 50000 */
+    long mmd_permutations; /* MMD's permutations at least; 100 (raised per report) */
+    long reference_max;    /* events a range reference keeps at most; 100000 */
     /* "settings": a settings object (PUT .../settings schema) for every model;
      * "models": {"<model>": settings object}.  Compact JSON, "" when unset;
      * checked when set, applied by settings.c. */

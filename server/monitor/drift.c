@@ -35,8 +35,17 @@ int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
     rc = dd_eval_run(set.inputs, set.n, &opt, rep);
     if (rc != 0)
         snprintf(err, errlen, "cannot evaluate: %s", dd_strerror(rc));
+    else if (ref->n_events == 0)
+        rep->status = "no_reference"; /* nothing to compare with, whatever the window holds */
     signals_release(&set);
     return rc;
+}
+
+const char *drift_status(const struct dd_report *rep)
+{
+    if (rep->status)
+        return rep->status;
+    return rep->drift ? "drift" : "ok";
 }
 
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, struct dd_buf *out)
@@ -51,6 +60,8 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, 
     dd_buf_puts(out, ",\"to\":");
     dd_json_time(out, m->to_ms);
     dd_buf_printf(out, ",\"events\":%zu", m->n_cur_total);
+    if (m->n_excluded)
+        dd_buf_printf(out, ",\"excluded_reference_events\":%zu", m->n_excluded);
     if (m->sampled)
         dd_buf_printf(out, ",\"sampled\":true,\"sample\":%zu", m->n_cur);
     dd_buf_putc(out, '}');
@@ -75,6 +86,7 @@ void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, 
         dd_buf_putc(out, '}');
     }
     dd_buf_release(&cur_perf);
+    dd_json_kstr(out, &first, "status", drift_status(rep));
     dd_buf_putc(out, ',');
     dd_report_json_members(rep, out);
     dd_buf_putc(out, '}');

@@ -20,6 +20,8 @@ struct drift_meta {
     const char *model, *version; /* version NULL -> null */
     int64_t from_ms, to_ms;      /* current window; -1 -> null */
     size_t n_cur_total;          /* events in the window before sampling */
+    size_t n_excluded;           /* events of the automatic reference taken out of the
+                                    window (window.h); 0: the member is left out */
     size_t n_cur, n_ref;         /* events evaluated */
     int sampled;
     int64_t computed_ms;         /* -1: leave "computed_at" out */
@@ -37,6 +39,12 @@ struct ref_prepared;
 int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
                    const struct dd_eval_options *o, const struct model_settings *ms,
                    struct dd_report *rep, char *err, size_t errlen);
+/* The report's top-level status (docs/api.md): "ok", "drift",
+ * "insufficient_data" (no test had data), "no_reference" (the reference is
+ * empty).  Static string. */
+const char *drift_status(const struct dd_report *rep);
+/* The drift endpoint's body: model, version, window, reference,
+ * computed_at, performance, "status", then dd_report_json_members(). */
 void drift_report_json(const struct drift_meta *m, const struct dd_report *rep, struct dd_buf *out);
 
 #endif

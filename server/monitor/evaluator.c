@@ -18,19 +18,24 @@
 #include "server/monitor/settings.h"
 #include "server/store/writer.h"
 
-int evaluate_version(const struct monitor_env *env, const char *model, const char *version,
-                     const char *window, int64_t now, struct dd_buf *json,
-                     struct dd_report *rep_out, struct dd_buf *dist, char *err, size_t errlen)
+/* window (a setting's syntax) or, with period, from_ms <= ts < to_ms. */
+static int evaluate(const struct monitor_env *env, const char *model, const char *version,
+                    const char *window, const int64_t *period, int64_t now, struct dd_buf *json,
+                    struct dd_report *rep_out, struct dd_buf *dist, char *err, size_t errlen)
 {
     struct window_data d;
     struct dd_report rep = {0};
     int64_t t0 = dd_mono_ns();
-    int rc = window_load(env, model, version, window, now, &d, err, errlen);
+    int rc =
+        period ? window_load_period(env, model, version, period[0], period[1], now, &d, err, errlen)
+               : window_load(env, model, version, window, now, &d, err, errlen);
     if (rc != 0)
         return rc;
     int64_t t1 = dd_mono_ns();
     struct dd_eval_options opt;
     dd_eval_options_default(&opt);
+    if (env->defaults.mmd_permutations > 0)
+        opt.mmd_permutations = (size_t)env->defaults.mmd_permutations;
     rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, &rep, err, errlen);
     if (rc != 0)
         goto out;
@@ -39,8 +44,11 @@ int evaluate_version(const struct monitor_env *env, const char *model, const cha
         .model = model,
         .version = version,
         .from_ms = d.window.last_n ? d.cur_info.from_ms : d.window.from_ms,
-        .to_ms = d.window.last_n ? d.cur_info.to_ms : d.window.to_ms,
+        .to_ms = d.window.last_n ? d.cur_info.to_ms
+                 : period        ? period[1]
+                                 : d.window.to_ms,
         .n_cur_total = d.cur_info.total,
+        .n_excluded = d.excluded,
         .n_cur = d.cur.n,
         .n_ref = d.ref->n_events,
         .sampled = d.cur_info.sampled,
@@ -65,15 +73,19 @@ out:
     return rc;
 }
 
-/* "ok", "drift", or "insufficient_data" when no result has a verdict. */
-static const char *eval_status(const struct dd_report *rep)
+int evaluate_version(const struct monitor_env *env, const char *model, const char *version,
+                     const char *window, int64_t now, struct dd_buf *json,
+                     struct dd_report *rep_out, struct dd_buf *dist, char *err, size_t errlen)
 {
-    size_t verdicts = 0;
-    for (size_t i = 0; i < rep->n_results; i++)
-        verdicts += rep->results[i].status == 0;
-    if (!verdicts)
-        return "insufficient_data";
-    return rep->drift ? "drift" : "ok";
+    return evaluate(env, model, version, window, NULL, now, json, rep_out, dist, err, errlen);
+}
+
+int evaluate_period(const struct monitor_env *env, const char *model, const char *version,
+                    int64_t from_ms, int64_t to_ms, int64_t now_ms, struct dd_buf *json, char *err,
+                    size_t errlen)
+{
+    int64_t period[2] = {from_ms, to_ms};
+    return evaluate(env, model, version, NULL, period, now_ms, json, NULL, NULL, err, errlen);
 }
 
 /* ---- the scheduled evaluator ---- */
@@ -81,8 +93,17 @@ static const char *eval_status(const struct dd_report *rep)
 struct latest { /* one gauge line set */
     char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1], signal[160];
     const char *method;
+    const char *kind; /* "test" or "effect_size" (dd_result.kind) */
     double statistic, p_value;
     int drift;
+};
+
+/* One version's state after a round: its verdict and its last event, the
+ * gauges a staleness or drift alert reads. */
+struct vstate {
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
+    char status[20]; /* the latest report's status; "" before the first */
+    int64_t last_ms; /* -1: no events */
 };
 
 /* A round's distributions body for one version's configured window. */
@@ -107,6 +128,8 @@ struct evaluator {
     pthread_mutex_t mu;
     struct latest *latest;
     size_t n_latest;
+    struct vstate *vstates;
+    size_t n_vstates;
     struct snapshot *snaps;
     size_t n_snaps;
     uint64_t rounds, evaluations;
@@ -136,6 +159,7 @@ static void remember(struct evaluator *e, const char *model, const char *version
         snprintf(l->version, sizeof l->version, "%s", version);
         snprintf(l->signal, sizeof l->signal, "%s", r->signal);
         l->method = r->method;
+        l->kind = r->kind ? r->kind : "effect_size";
         l->statistic = r->statistic;
         l->p_value = r->p_value;
         l->drift = r->drift;
@@ -163,6 +187,22 @@ static void freeze_auto_reference(struct evaluator *e, const char *model,
                 vi->name, dd_errname(wr.rc));
 }
 
+/* Versions with recent events are evaluated every round.  One without
+ * (none in EVAL_ACTIVE_MS, or none at all: a reference alone) is evaluated
+ * until its stored status says its window is empty, so that a status
+ * never stays "ok" over data that is gone and a version with a reference
+ * and no traffic reports insufficient_data; a last:N window of an idle
+ * version cannot change, so it keeps its status. */
+static int should_evaluate(const struct store_version_info *vi, const struct model_settings *set,
+                           int64_t now)
+{
+    if (vi->last_ms >= now - EVAL_ACTIVE_MS)
+        return 1;
+    if (!strcmp(vi->status, "insufficient_data") || !strcmp(vi->status, "no_reference"))
+        return 0;
+    return !vi->status[0] || strncmp(set->window, "last:", 5) != 0;
+}
+
 static void round_once(struct evaluator *e)
 {
     int64_t start = dd_mono_ns(), now = dd_now_ms();
@@ -175,19 +215,28 @@ static void round_once(struct evaluator *e)
     size_t n_acc = 0;
     struct snapshot *snaps = NULL;
     size_t n_snaps = 0;
-    for (size_t i = 0; i < n; i++)
+    struct vstate *vs = NULL;
+    size_t n_vs = 0;
+    for (size_t i = 0; i < n; i++) {
+        store_r_statuses(e->env->store, &ms[i]); /* on failure: "" (evaluated again) */
         for (size_t v = 0; v < ms[i].n_versions; v++) {
             const struct store_version_info *vi = &ms[i].versions[v];
-            if (vi->last_ms < now - EVAL_ACTIVE_MS)
+            vs = dd_realloc(vs, (n_vs + 1) * sizeof *vs);
+            struct vstate *st = &vs[n_vs++];
+            snprintf(st->model, sizeof st->model, "%s", ms[i].name);
+            snprintf(st->version, sizeof st->version, "%s", vi->name);
+            snprintf(st->status, sizeof st->status, "%s", vi->status);
+            st->last_ms = vi->last_ms;
+            struct model_settings set;
+            if (settings_load(e->env->store, &e->env->defaults, ms[i].name, &set) != 0)
+                continue;
+            if (!should_evaluate(vi, &set, now))
                 continue;
             struct dd_buf json, dist;
             dd_buf_init(&json);
             dd_buf_init(&dist);
             struct dd_report rep = {0};
             char err[256];
-            struct model_settings set;
-            if (settings_load(e->env->store, &e->env->defaults, ms[i].name, &set) != 0)
-                continue;
             freeze_auto_reference(e, ms[i].name, vi, &set);
             int rc = evaluate_version(e->env, ms[i].name, vi->name, set.window, now, &json, &rep,
                                       &dist, err, sizeof err);
@@ -205,8 +254,9 @@ static void round_once(struct evaluator *e)
             if (rc == 0) {
                 remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
                 struct writer_result wr;
+                snprintf(st->status, sizeof st->status, "%s", drift_status(&rep));
                 writer_submit_evaluation(e->env->writer, ms[i].name, vi->name, set.window, now,
-                                         eval_status(&rep), &rep, json.data, &wr);
+                                         st->status, &rep, json.data, &wr);
                 if (wr.rc != 0)
                     dd_warn("cannot store evaluation", "model=%s version=%s err=%s", ms[i].name,
                             vi->name, dd_errname(wr.rc));
@@ -219,12 +269,16 @@ static void round_once(struct evaluator *e)
             dd_buf_release(&json);
             dd_buf_release(&dist);
         }
+    }
     store_models_free(ms, n);
     double secs = (double)(dd_mono_ns() - start) / 1e9;
     pthread_mutex_lock(&e->mu);
     free(e->latest);
     e->latest = acc;
     e->n_latest = n_acc;
+    free(e->vstates);
+    e->vstates = vs;
+    e->n_vstates = n_vs;
     snapshots_free(e->snaps, e->n_snaps);
     e->snaps = snaps;
     e->n_snaps = n_snaps;
@@ -285,6 +339,7 @@ void evaluator_stop(struct evaluator *e)
     periodic_stop(e->thread);
     pthread_mutex_destroy(&e->mu);
     free(e->latest);
+    free(e->vstates);
     snapshots_free(e->snaps, e->n_snaps);
     free(e);
 }
@@ -311,11 +366,50 @@ static void gauge(struct dd_buf *b, const char *name, const struct latest *l, do
     label(b, l->version);
     dd_buf_puts(b, "\",signal=\"");
     label(b, l->signal);
-    dd_buf_printf(b, "\",method=\"%s\"} ", l->method);
+    dd_buf_printf(b, "\",method=\"%s\",kind=\"%s\"} ", l->method, l->kind);
     if (v != v)
         dd_buf_puts(b, "NaN\n");
     else
         dd_buf_printf(b, "%.17g\n", v);
+}
+
+static void version_labels(struct dd_buf *b, const char *name, const struct vstate *v)
+{
+    dd_buf_printf(b, "%s{model=\"", name);
+    label(b, v->model);
+    dd_buf_puts(b, "\",version=\"");
+    label(b, v->version);
+    dd_buf_putc(b, '"');
+}
+
+/* The per-version gauges (e->mu held): the verdict one-hot over every
+ * status, so `driftd_version_status{status="drift"} == 1` and
+ * `{status="insufficient_data"} == 1` are the alerts; the last event's
+ * time for staleness (`time() - driftd_last_event_timestamp_seconds`). */
+static void render_versions(struct evaluator *e, struct dd_buf *b)
+{
+    static const char *const statuses[] = {"ok", "drift", "insufficient_data", "no_reference"};
+    dd_buf_puts(b, "# HELP driftd_version_status The latest report's top-level status per version:"
+                   " 1 for the status it has, 0 for the others.\n"
+                   "# TYPE driftd_version_status gauge\n");
+    for (size_t i = 0; i < e->n_vstates; i++) {
+        const struct vstate *v = &e->vstates[i];
+        const char *now = v->status[0] ? v->status : "no_reference";
+        for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
+            version_labels(b, "driftd_version_status", v);
+            dd_buf_printf(b, ",status=\"%s\"} %d\n", statuses[k], !strcmp(now, statuses[k]));
+        }
+    }
+    dd_buf_puts(b, "# HELP driftd_last_event_timestamp_seconds Time (Unix seconds) of the latest"
+                   " event of each version that has events.\n"
+                   "# TYPE driftd_last_event_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < e->n_vstates; i++) {
+        const struct vstate *v = &e->vstates[i];
+        if (v->last_ms < 0)
+            continue;
+        version_labels(b, "driftd_last_event_timestamp_seconds", v);
+        dd_buf_printf(b, "} %.3f\n", (double)v->last_ms / 1e3);
+    }
 }
 
 void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
@@ -339,7 +433,9 @@ void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
     static const char *const fam[3][2] = {
         {"driftd_drift_statistic", "Latest drift statistic per model, version, signal and method."},
         {"driftd_drift_p_value", "Latest p-value (tests only)."},
-        {"driftd_drift_detected", "1 when the latest evaluation flagged drift."}};
+        {"driftd_drift_detected",
+         "1 when the latest evaluation flagged drift on this row; only kind=\"test\" rows decide"
+         " a version's verdict (driftd_version_status)."}};
     for (int f = 0; f < 3; f++) {
         dd_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", fam[f][0], fam[f][1], fam[f][0]);
         for (size_t i = 0; i < e->n_latest; i++) {
@@ -349,5 +445,6 @@ void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
             gauge(b, fam[f][0], l, f == 0 ? l->statistic : f == 1 ? l->p_value : l->drift);
         }
     }
+    render_versions(e, b);
     pthread_mutex_unlock(&e->mu);
 }

@@ -8,7 +8,8 @@
  * the drift endpoint's JSON.
  *
  * The evaluator thread runs a round every eval_interval: every version with
- * events in the last EVAL_ACTIVE_MS is evaluated over its model's window and
+ * events in the last EVAL_ACTIVE_MS (and an idle one until its window is
+ * empty: should_evaluate()) is evaluated over its model's window and
  * its results are stored (through the writer) for `.../drift/history`; the
  * latest per signal and method are kept in memory for /metrics, and so is
  * each version's distributions body (the same data, read once per round),
@@ -41,6 +42,12 @@ int evaluate_version(const struct monitor_env *env, const char *model, const cha
                      const char *window, int64_t now_ms, struct dd_buf *json, struct dd_report *rep,
                      struct dd_buf *dist, char *err, size_t errlen);
 
+/* The same over an arbitrary past period, from_ms <= ts < to_ms (GET
+ * .../drift?from&to): on demand, never stored.  Errors as above. */
+int evaluate_period(const struct monitor_env *env, const char *model, const char *version,
+                    int64_t from_ms, int64_t to_ms, int64_t now_ms, struct dd_buf *json, char *err,
+                    size_t errlen);
+
 /* Starts the evaluator thread; env must outlive it. */
 int evaluator_start(const struct monitor_env *env, struct evaluator **out);
 void evaluator_stop(struct evaluator *e);
@@ -49,7 +56,10 @@ void evaluator_stop(struct evaluator *e);
  * DD_ENOTFOUND.  NULL-safe (no evaluator: DD_ENOTFOUND). */
 int evaluator_distributions(struct evaluator *e, const char *model, const char *version,
                             const char *window, int64_t min_computed_ms, struct dd_buf *out);
-/* Appends the drift gauges and the evaluation-duration metrics. */
+/* Appends the drift gauges (labelled kind="test" or "effect_size"), the
+ * per-version gauges driftd_version_status{status} (one-hot) and
+ * driftd_last_event_timestamp_seconds, and the evaluation-duration
+ * metrics; all as of the last round. */
 void evaluator_render_metrics(struct evaluator *e, struct dd_buf *out);
 
 #endif

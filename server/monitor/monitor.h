@@ -20,6 +20,7 @@ struct monitor_defaults {
     char window[32];           /* "1h" */
     long reference_size;       /* 1000 */
     long max_sample;           /* events of a window evaluated at most; 50000 */
+    long mmd_permutations;     /* MMD's permutations at least (eval.h); 0: analysis/'s */
     const char *settings_json; /* a settings object for every model; "" when unset */
     const char *models_json;   /* {"<model>": settings object}; "" when unset */
 };

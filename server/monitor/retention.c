@@ -2,6 +2,7 @@
 #include "server/monitor/retention.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -23,6 +24,29 @@ static int stopping(struct retention *r)
     return periodic_stopping(r->thread);
 }
 
+/* 1 when the version is still on an automatic reference that is not
+ * complete (fewer events than reference_size, none set with PUT):
+ * retention would freeze it as it is (store_w_retention() freezes before
+ * it deletes) and it would stay incomplete for good, so the version's
+ * events wait until it is complete or a reference is set. */
+static int auto_reference_incomplete(struct store *st, const char *model, const char *version,
+                                     long reference_size)
+{
+    struct store_reference ref;
+    int exists = 0;
+    if (store_r_reference(st, model, version, &ref, &exists) != DD_ENOTFOUND || !exists)
+        return 0;
+    struct store_model_info *ms = NULL;
+    size_t n = 0;
+    int incomplete = 1; /* unknown count: keep the events, try again next round */
+    if (store_r_models(st, model, &ms, &n) == 0 && n == 1)
+        for (size_t i = 0; i < ms[0].n_versions; i++)
+            if (!strcmp(ms[0].versions[i].name, version))
+                incomplete = ms[0].versions[i].events < reference_size;
+    store_models_free(ms, n);
+    return incomplete;
+}
+
 static void round_once(struct retention *r)
 {
     const struct monitor_env *env = r->env;
@@ -35,6 +59,11 @@ static void round_once(struct retention *r)
         struct model_settings ms;
         if (settings_load(env->store, &env->defaults, vs[i].model, &ms) != 0)
             continue;
+        if (auto_reference_incomplete(env->store, vs[i].model, vs[i].version, ms.reference_size)) {
+            dd_debug("retention waits for the automatic reference", "model=%s version=%s",
+                     vs[i].model, vs[i].version);
+            continue;
+        }
         for (;;) {
             struct writer_result res;
             writer_submit_retention(env->writer, vs[i].model, vs[i].version, cutoff,

@@ -243,7 +243,8 @@ class Monitoring(ServerTest):
                                            "methods": {"confidence": ["ks"]}}}}, f)
         srv = dd_harness.Server("--config", path).start()
         self.addCleanup(srv.cleanup)
-        self.assertEqual(srv.post_events("cfgm", events(300, 0, 30))[0], 202)
+        # 1000 events are the automatic reference, never in the window (#15)
+        self.assertEqual(srv.post_events("cfgm", events(1100, 0, 30))[0], 202)
         self.assertEqual(srv.post_events("other", events(300, 0, 31))[0], 202)
         st, _, s = srv.request("GET", "/api/v1/models/cfgm/settings")
         self.assertEqual((s["alpha"], s["window"], s["thresholds"], s["methods"]),
@@ -492,7 +493,9 @@ class Sampling(ServerTest):
         self.assertEqual(self.srv.post_events("cap", quiet)[0], 202)
         st, _, rep = self.srv.request("GET", "/api/v1/models/cap/drift?window=59m")
         self.assertEqual(st, 200)
-        self.assertEqual(rep["window"]["events"], 1400)
+        # the first 1000 are the automatic reference: taken out of the window (#15)
+        self.assertEqual(rep["window"]["events"], 400)
+        self.assertEqual(rep["window"]["excluded_reference_events"], 1000)
         self.assertEqual((rep["window"]["sampled"], rep["window"]["sample"]), (True, 100))
         # no shift: the scheduled evaluations stay quiet, round after round
         points = wait_until(lambda: self.srv.request("GET", "/api/v1/models/cap/drift/history"
@@ -504,7 +507,9 @@ class Sampling(ServerTest):
 
 
 class Retention(ServerTest):
-    SERVER_ARGS = ("--retention", "1h", "--retention-interval", "1s")
+    # a complete automatic reference (350 events > 100): retention freezes it
+    # (an incomplete one makes retention wait, #15)
+    SERVER_ARGS = ("--retention", "1h", "--retention-interval", "1s", "--reference-size", "100")
 
     def test_old_events_deleted_reference_kept(self):
         now = int(time.time() * 1000)
@@ -516,9 +521,9 @@ class Retention(ServerTest):
         st, _, m = self.srv.request("GET", "/api/v1/models/ret")
         self.assertGreaterEqual(m["versions"][0]["first_event"], "1970")
         st, _, ref = self.srv.request("GET", "/api/v1/models/ret/versions/default/reference")
-        self.assertEqual((ref["source"], ref["events"]), ("auto", 350))
+        self.assertEqual((ref["source"], ref["events"]), ("auto", 100))
         st, _, rep = self.srv.request("GET", "/api/v1/models/ret/drift?window=24h")
-        self.assertEqual((rep["reference"]["events"], rep["window"]["events"]), (350, 50))
+        self.assertEqual((rep["reference"]["events"], rep["window"]["events"]), (100, 50))
 
 
 class Restart(unittest.TestCase):
