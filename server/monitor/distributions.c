@@ -169,7 +169,8 @@ int distributions_json(const struct window_data *d, const char *model, const cha
                        size_t errlen)
 {
     struct signal_set set;
-    int rc = signals_build_cur(d->ref->sig, d->cur.events, d->cur.n, &set, err, errlen);
+    int rc = signals_build_cur_typed(d->ref->sig, d->cur.events, d->cur.n, &d->settings, &set, err,
+                                     errlen);
     if (rc != 0) {
         signals_release(&set);
         return DD_EDIM;

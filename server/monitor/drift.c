@@ -20,7 +20,7 @@ int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
 {
     struct signal_set set;
     const struct dd_pca *ref_pca = ref->has_pca ? &ref->pca : NULL;
-    int rc = signals_build_cur(ref->sig, cur->events, cur->n, &set, err, errlen);
+    int rc = signals_build_cur_typed(ref->sig, cur->events, cur->n, ms, &set, err, errlen);
     if (rc != 0) {
         signals_release(&set);
         return rc;

@@ -72,6 +72,24 @@ class Types(ServerTest):
         self.assertLess(ks[0]["p_value"], 1e-20)
         self.assertEqual(ks[0]["n_cur"], 500)
 
+    def test_declared_type_decides_the_report(self):
+        """A feature whose values are numbers is tested as numbers until the
+        model's settings declare it categorical: then chi2/psi, not ks."""
+        rnd = random.Random(3)
+        ref = [{"features": {"code": rnd.choice([1, 2, 3])}} for _ in range(400)]
+        cur = [{"features": {"code": rnd.choice([1, 2, 3, 3, 3])}} for _ in range(400)]
+        self.assertEqual(self.srv.put_reference("decl", "v1", ref)[0], 200)
+        self.assertEqual(self.srv.post_events("decl", [dict(e, version="v1") for e in cur])[0], 202)
+        methods = lambda: sorted(r["method"] for r in rows(self.drift("decl", "version=v1&window=last:1000"), "feature:code"))
+        self.assertEqual(methods(), ["ks", "wasserstein"])
+        st, _, body = self.srv.request("PUT", "/api/v1/models/decl/settings",
+                                       {"types": {"feature:code": "categorical"}})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(methods(), ["chi2", "psi"])
+        st, _, dist = self.srv.request("GET", "/api/v1/models/decl/distributions?version=v1&signal=feature:code&window=last:1000")
+        self.assertEqual(st, 200, dist)
+        self.assertEqual(dist["signals"][0]["kind"], "categorical", dist)
+
     def test_null_is_missing_and_counted(self):
         t = now_ms()
         ref = [{"features": {"x": 1.0 * i, "c": "a"}} for i in range(200)]
