@@ -258,10 +258,10 @@ TEST(not_found_and_method_not_allowed)
 {
     struct http_req r;
     auth_grants(AUTH_OK, DD_ROLE_ADMIN);
-    CHECK_EQ_INT(prepare("GET", "/api/v1/models/m/events", &r), -1);
+    CHECK_EQ_INT(prepare("GET", "/api/v1/models/m/labels", &r), -1);
     CHECK_EQ_INT(answer.status, 405);
     CHECK_EQ_STR(answer.code, "method_not_allowed");
-    CHECK(strstr(answer.message, "GET") && strstr(answer.message, "/api/v1/models/m/events"));
+    CHECK(strstr(answer.message, "GET") && strstr(answer.message, "/api/v1/models/m/labels"));
     CHECK_EQ_INT(prepare("DELETE", "/api/v1/models", &r), -1);
     CHECK_EQ_INT(answer.status, 405);
     CHECK_EQ_INT(prepare("POST", "/api/v1/models/m/versions/v/reference", &r), -1);
@@ -318,7 +318,7 @@ TEST(head_is_get)
     CHECK(r.handler == h_healthz);
     CHECK_EQ_INT(prepare("HEAD", "/api/v1/models/m", &r), 0);
     CHECK(r.handler == h_model_get);
-    CHECK_EQ_INT(prepare("HEAD", "/api/v1/models/m/events", &r), -1);
+    CHECK_EQ_INT(prepare("HEAD", "/api/v1/models/m/labels", &r), -1);
     CHECK_EQ_INT(answer.status, 405);
 }
 
