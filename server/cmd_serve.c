@@ -2,12 +2,10 @@
  * HTTP server, wait for SIGTERM/SIGINT, then stop in the order that loses
  * nothing: stop HTTP (in-flight requests finish and get their answers), then
  * drain the writer (every acknowledged batch is committed), then close. */
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -28,28 +26,6 @@
 #include "server/api/routes.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
-
-/* Creates the parent folder of the database file (e.g. data/). */
-static int ensure_parent_dir(const char *path)
-{
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
 static int usage(void)
 {
@@ -101,9 +77,8 @@ int cmd_serve(int argc, char **argv)
     struct http_server *http = NULL;
     char err[512];
     int exit_code = 1;
-    if (ensure_parent_dir(app.cfg.db) != 0) {
-        fprintf(stderr, "driftd: cannot create the folder of '%s': %s\n", app.cfg.db,
-                strerror(errno));
+    if (config_db_folder_create(&app.cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "driftd: %s\n", err);
         goto out;
     }
     struct store_options so = {app.cfg.db, app.cfg.synchronous_full, app.cfg.readers};
@@ -122,8 +97,8 @@ int cmd_serve(int argc, char **argv)
     if (!loopback && active == 0 && !app.cfg.insecure) {
         fprintf(stderr,
                 "driftd: refusing to listen on '%s' with no API key: create one with "
-                "'driftd keys create --role admin', or pass --insecure\n",
-                app.cfg.listen);
+                "'driftd keys create --role admin --db %s', or pass --insecure\n",
+                app.cfg.listen, app.cfg.db);
         goto out;
     }
     struct writer_limits lim = {.max_jobs = app.cfg.queue_max_jobs,

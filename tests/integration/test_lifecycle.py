@@ -324,6 +324,17 @@ class Keys(unittest.TestCase):
                              timeout=30, env=dict(os.environ, **(env or {})), cwd=cwd)
         return out.returncode, out.stdout.strip(), out.stderr
 
+    def test_serve_refusal_names_the_db_and_creates_its_folder(self):
+        """Without keys a non-loopback server refuses to start (before it binds
+        anything) and its hint is a command that works: it names the --db."""
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "deep", "er", "x.db")
+            out = subprocess.run([dd_harness.DRIFTD, "serve", "--listen", "0.0.0.0:1",
+                                  "--db", db], capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertIn(f"'driftd keys create --role admin --db {db}'", out.stderr)
+            self.assertTrue(os.path.isdir(os.path.dirname(db)))
+
     def test_keys_find_the_database_like_serve_and_create_its_folder(self):
         with tempfile.TemporaryDirectory() as d:
             # the default, data/driftd.db, in a fresh folder
