@@ -97,6 +97,38 @@ static const char *const migrations[] = {
     "ALTER TABLE ref_events ADD COLUMN prediction_num REAL;"
     "ALTER TABLE api_keys ADD COLUMN name TEXT;"
     "ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;",
+    /* 8: alerting.  receivers, rules and silences keep the JSON the API took
+     * (source: 'api' or 'config'); one alerts row per (rule, model, version)
+     * episode, at most one of them not resolved; an outbox row per
+     * notification and receiver, written in the transaction that changed the
+     * alert's state, its message (the facts, as JSON) rendered only when sent,
+     * its message_id the same on every attempt; every attempt recorded */
+    "CREATE TABLE receivers (id TEXT PRIMARY KEY, body TEXT NOT NULL, source TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE rules (id TEXT PRIMARY KEY, body TEXT NOT NULL, source TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE silences (id TEXT PRIMARY KEY, body TEXT NOT NULL, ends_at INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, model TEXT NOT NULL,"
+    "  version TEXT NOT NULL, alert_key TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK(state IN ('pending','firing','resolved')),"
+    "  value REAL, labels TEXT, pending_since INTEGER NOT NULL, started_at INTEGER,"
+    "  resolved_at INTEGER, last_notified_at INTEGER, evaluation_id INTEGER);"
+    "CREATE UNIQUE INDEX alerts_open ON alerts(rule_id, model, version)"
+    "  WHERE state != 'resolved';"
+    "CREATE INDEX alerts_state ON alerts(state, model);"
+    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,"
+    "  receiver_id TEXT NOT NULL, alert_id INTEGER, event TEXT NOT NULL, message TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK(state IN ('pending','delivered','failed','skipped')),"
+    "  last_status INTEGER, last_error TEXT, done_at INTEGER);"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+    "CREATE INDEX outbox_alert ON outbox(alert_id);"
+    "CREATE TABLE delivery_attempts (outbox_id INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  status INTEGER, error TEXT, elapsed_ms INTEGER);"
+    "CREATE INDEX delivery_attempts_outbox ON delivery_attempts(outbox_id);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");

@@ -594,6 +594,10 @@ TEST(keys)
 }
 
 /* the columns migration 7 adds to api_keys, dropped to make an older database */
+/* the tables migration 8 adds, dropped likewise */
+#define DROP_V8_TABLES                                                                             \
+    "DROP TABLE receivers; DROP TABLE rules; DROP TABLE silences; DROP TABLE alerts;"              \
+    "DROP TABLE outbox; DROP TABLE delivery_attempts;"
 #define DROP_V7_KEY_COLUMNS                                                                        \
     "ALTER TABLE api_keys DROP COLUMN name; ALTER TABLE api_keys DROP COLUMN expires_at;"
 
@@ -614,7 +618,7 @@ TEST(reopen_and_upgrade)
     /* a version-1 database (before references) is upgraded, its data kept */
     exec_sql("DROP TABLE refs; DROP TABLE ref_events; DROP TABLE evaluations;"
              "DROP TABLE drift_results; DROP TABLE model_settings; DROP TABLE ref_summaries;"
-             "ALTER TABLE events DROP COLUMN prediction_num;" DROP_V7_KEY_COLUMNS
+             "ALTER TABLE events DROP COLUMN prediction_num;" DROP_V7_KEY_COLUMNS DROP_V8_TABLES
              "DELETE FROM schema_migrations WHERE version >= 2");
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), 1);
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
@@ -630,7 +634,7 @@ TEST(reopen_and_upgrade)
              " set_at INTEGER NOT NULL, pca BLOB NOT NULL); INSERT INTO ref_summaries VALUES (1, "
              "2, x'00');"
              "ALTER TABLE events DROP COLUMN prediction_num;"
-             "ALTER TABLE ref_events DROP COLUMN prediction_num;" DROP_V7_KEY_COLUMNS
+             "ALTER TABLE ref_events DROP COLUMN prediction_num;" DROP_V7_KEY_COLUMNS DROP_V8_TABLES
              "DELETE FROM schema_migrations WHERE version >= 6");
     CHECK_EQ_INT(store_open(&o, &s, err, sizeof err), 0);
     CHECK_EQ_INT(query_int("SELECT MAX(version) FROM schema_migrations"), STORE_SCHEMA_VERSION);
