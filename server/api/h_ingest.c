@@ -27,6 +27,8 @@ static int writer_failed_or_reply(struct http_req *r, const struct writer_result
 
 void h_events_post(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
+        return;
     enum dd_body_format fmt;
     if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
         return;
@@ -73,6 +75,8 @@ out:
 
 void h_labels_post(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
+        return;
     enum dd_body_format fmt;
     if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
         return;

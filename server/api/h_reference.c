@@ -20,6 +20,8 @@
 
 void h_reference_put(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
+        return;
     const char *model = r->params[0], *version = r->params[1];
     enum dd_body_format fmt;
     if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON | ANSWER_CSV, &fmt) != 0)
@@ -98,6 +100,8 @@ out:
 
 void h_reference_get(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
+        return;
     const char *model = r->params[0], *version = r->params[1];
     struct store_reference ref;
     int exists = 0;

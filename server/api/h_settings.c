@@ -178,6 +178,8 @@ static int check_signals(struct store *st, const char *model, const struct dd_se
 
 void h_settings_get(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
+        return;
     struct store_model_info *models = NULL;
     size_t n = 0;
     int rc = store_r_models(api_of(r)->store, r->params[0], &models, &n);
@@ -200,6 +202,8 @@ void h_settings_get(struct http_req *r)
 
 void h_settings_put(struct http_req *r)
 {
+    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
+        return;
     enum dd_body_format fmt;
     if (answer_body_format(r, ANSWER_JSON, &fmt) != 0)
         return;

@@ -50,6 +50,27 @@ class Errors(ServerTest):
         self.reject('{"prediction": 1}\n{broken\n', 400, "invalid_json", index=1,
                     ctype="application/x-ndjson")
 
+    def test_unknown_query_parameter(self):
+        """A typo in the query is refused, naming it, and nothing is stored."""
+        for method, path, body in [
+                ("POST", f"/api/v1/models/{self.model}/events?versoin=v2",
+                 {"events": [{"prediction": "x"}]}),
+                ("POST", f"/api/v1/models/{self.model}/labels?x=1", {"labels": []}),
+                ("GET", f"/api/v1/models/{self.model}/settings?window=1h", None),
+                ("PUT", f"/api/v1/models/{self.model}/settings?dry_run=1", {"alpha": 0.01}),
+                ("GET", f"/api/v1/models/{self.model}/versions/default/reference?v=1", None),
+                ("PUT", f"/api/v1/models/{self.model}/versions/default/reference?a=b",
+                 {"events": [{"prediction": "x"}]})]:
+            st, _, resp = self.srv.request(method, path, body)
+            self.assertEqual(st, 400, (path, resp))
+            self.assertEqual(resp["error"]["code"], "invalid_request")
+            name = path.split("?")[1].split("=")[0]
+            self.assertEqual(resp["error"]["message"],
+                             f"unknown query parameter '{name}' (this endpoint takes none)")
+        self.assertEqual(self.srv.count(self.model), 1)
+        st, _, s = self.srv.request("GET", f"/api/v1/models/{self.model}/settings")
+        self.assertNotEqual(s["alpha"], 0.01)
+
     def test_invalid_body(self):
         self.reject([1, 2], 400, "invalid_body")
         self.reject({"events": {}}, 400, "invalid_body")
