@@ -125,34 +125,34 @@ static int check_flag(const char *name, const char *v, void *arg)
         o->cur_path = v;
     } else if (!strcmp(name, "model")) {
         if (!dd_name_valid(v, strlen(v))) {
-            fprintf(stderr, "driftd: --model must match [A-Za-z0-9._-]{1,128}\n");
+            fprintf(stderr, "driftd: --model '%s': expected a name of [A-Za-z0-9._-]{1,128}\n", v);
             return 2;
         }
         o->model = v;
     } else if (!strcmp(name, "format")) {
         if (strcmp(v, "json") && strcmp(v, "text")) {
-            fprintf(stderr, "driftd: --format must be json or text\n");
+            fprintf(stderr, "driftd: --format '%s': expected json or text\n", v);
             return 2;
         }
         o->text = !strcmp(v, "text");
     } else if (!strcmp(name, "alpha")) {
         double a = strtod(v, &end);
         if (*end || !(a > 0 && a < 1)) {
-            fprintf(stderr, "driftd: --alpha must be a number in (0,1)\n");
+            fprintf(stderr, "driftd: --alpha '%s': expected a number in (0, 1)\n", v);
             return 2;
         }
         o->eval.alpha = a;
     } else if (!strcmp(name, "seed")) {
         unsigned long long s = strtoull(v, &end, 10);
-        if (*end || !*v) {
-            fprintf(stderr, "driftd: --seed must be a non-negative integer\n");
+        if (*end || !*v || *v == '-') {
+            fprintf(stderr, "driftd: --seed '%s': expected a non-negative integer\n", v);
             return 2;
         }
         o->eval.seed = s;
     } else if (!strcmp(name, "mmd_sample")) {
         unsigned long long k = strtoull(v, &end, 10);
-        if (*end || !*v || k < 10 || k > 100000) {
-            fprintf(stderr, "driftd: --mmd-sample must be an integer in 10..100000\n");
+        if (*end || !*v || *v == '-' || k < 10 || k > 100000) {
+            fprintf(stderr, "driftd: --mmd-sample '%s': expected an integer in 10..100000\n", v);
             return 2;
         }
         o->eval.mmd_max_samples = (size_t)k;
@@ -186,7 +186,12 @@ static int check_flag(const char *name, const char *v, void *arg)
         if (pm != 0)
             return 2;
     } else {
-        fprintf(stderr, "driftd: unknown option '--%s'\n", name);
+        char flag[64];
+        size_t j = 0;
+        for (const char *c = name; *c && j < sizeof flag - 1; c++)
+            flag[j++] = *c == '_' ? '-' : *c; /* as the user typed it */
+        flag[j] = '\0';
+        fprintf(stderr, "driftd: unknown option '--%s'\n", flag);
         return 2;
     }
     return 0;
