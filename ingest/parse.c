@@ -902,6 +902,15 @@ static int settings_fail(struct dd_parse_error *err, const char *fmt, const char
     return DD_EINVAL;
 }
 
+/* A JSON value as it was given, for a message: compact, cut to 40 bytes. */
+static const char *settings_shown(const cJSON *v, char *buf, size_t n)
+{
+    char *text = cJSON_PrintUnformatted(v);
+    snprintf(buf, n, "%.40s%s", text ? text : "?", text && strlen(text) > 40 ? "..." : "");
+    free(text);
+    return buf;
+}
+
 static int short_name(const cJSON *v, size_t max)
 {
     return cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < max;
@@ -970,6 +979,7 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
 {
     memset(out, 0, sizeof *out);
     int rc = DD_EINVAL;
+    char shown[48];
     cJSON *root = parse_checked(body, len, "invalid_body", "body", NULL, err);
     if (!root)
         goto out;
@@ -987,22 +997,26 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
         }
         if (!strcmp(k, "alpha")) {
             if (!cJSON_IsNumber(v) || !(v->valuedouble > 0 && v->valuedouble <= 0.5)) {
-                rc = settings_fail(err, "alpha: must be a number in (0, 0.5]%s", "");
+                rc = settings_fail(err, "alpha: %s is not a number in (0, 0.5]",
+                                   settings_shown(v, shown, sizeof shown));
                 goto out;
             }
             out->alpha = v->valuedouble;
             out->has |= DD_SET_ALPHA;
         } else if (!strcmp(k, "window")) {
             if (!short_name(v, sizeof out->window)) {
-                rc = settings_fail(err, "window: must be a duration (15m, 1h) or last:N%s", "");
+                rc = settings_fail(err,
+                                   "window: %s is not a window: expected a duration such as 15m, "
+                                   "1h, 24h, or last:N",
+                                   settings_shown(v, shown, sizeof shown));
                 goto out;
             }
             snprintf(out->window, sizeof out->window, "%s", v->valuestring);
             out->has |= DD_SET_WINDOW;
         } else if (!strcmp(k, "reference_size")) {
             if (!is_integer(v) || v->valuedouble < 20 || v->valuedouble > 1000000) {
-                rc = settings_fail(err, "reference_size: must be an integer from 20 to 1000000%s",
-                                   "");
+                rc = settings_fail(err, "reference_size: %s is not an integer from 20 to 1000000",
+                                   settings_shown(v, shown, sizeof shown));
                 goto out;
             }
             out->reference_size = (long)v->valuedouble;

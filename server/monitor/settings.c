@@ -121,7 +121,10 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
     if (in->has & DD_SET_WINDOW) {
         struct store_window w;
         if (settings_parse_window(in->window, 0, &w) != 0) {
-            snprintf(err, errlen, "window: must be a duration (15m, 1h, 24h) or last:N");
+            snprintf(err, errlen,
+                     "window: '%s' is not a window: expected a duration such as 15m, 1h, 24h, or "
+                     "last:N",
+                     in->window);
             return DD_EINVAL;
         }
         snprintf(t.window, sizeof t.window, "%s", in->window);
@@ -150,8 +153,13 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
         for (int m = 0; m < in->methods[i].n; m++) {
             unsigned b = dd_method_parse(in->methods[i].methods[m]);
             if (!b || !(b & allowed)) {
-                snprintf(err, errlen, "methods.%.100s: '%s' is %s", key, in->methods[i].methods[m],
-                         b ? "not a method for this signal" : "not a method");
+                char takes[160] = "";
+                for (unsigned rest = allowed; rest; rest &= rest - 1)
+                    snprintf(takes + strlen(takes), sizeof takes - strlen(takes), "%s%s",
+                             takes[0] ? ", " : "", dd_method_name(rest & -rest));
+                snprintf(err, errlen, "methods.%.100s: '%s' is %s (expected one of %s)", key,
+                         in->methods[i].methods[m],
+                         b ? "not a method for this signal" : "not a method", takes);
                 return DD_EINVAL;
             }
             bits |= b;

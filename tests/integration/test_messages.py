@@ -8,6 +8,7 @@ import tempfile
 import unittest
 
 import dd_harness
+from dd_harness import ServerTest
 
 
 def run(*args, cwd=None):
@@ -80,6 +81,31 @@ class Messages(unittest.TestCase):
         self.assertEqual(run("keys", "create", "--role", "read", "--expires", "3x", "--db", db),
                          (2, "driftd: --expires: '3x' is neither a duration (30d, 12h, 90m) nor "
                              "an RFC 3339 time (2027-01-31T00:00:00Z)"))
+
+
+class HttpMessages(ServerTest):
+    """A refused settings PUT names the member, the value as sent and what
+    was expected."""
+
+    def test_settings(self):
+        st, _, _ = self.srv.post_events("m", [{"prediction": "a", "features": {"age": 3}}])
+        self.assertEqual(st, 202)
+        cases = [
+            ({"alpha": 2}, "alpha: 2 is not a number in (0, 0.5]"),
+            ({"window": 5}, "window: 5 is not a window: expected a duration such as 15m, 1h, "
+                            "24h, or last:N"),
+            ({"window": "5x"}, "window: '5x' is not a window: expected a duration such as 15m, "
+                               "1h, 24h, or last:N"),
+            ({"reference_size": 5}, "reference_size: 5 is not an integer from 20 to 1000000"),
+            ({"methods": {"prediction": ["ks"]}},
+             "methods.prediction: 'ks' is not a method for this signal (expected one of chi2, "
+             "psi, jensen_shannon)"),
+        ]
+        for body, want in cases:
+            with self.subTest(body=body):
+                st, _, resp = self.srv.request("PUT", "/api/v1/models/m/settings", body)
+                self.assertEqual(st, 400, resp)
+                self.assertEqual(resp["error"]["message"], want)
 
 
 if __name__ == "__main__":
