@@ -170,6 +170,38 @@ void notify_alert_key(const char *rule, const char *model, const char *version,
  * cut at a character boundary.  Returns out. */
 const char *notify_summary(const struct notify_message *m, char out[NOTIFY_SUMMARY_MAX + 1]);
 
+/* ---- stored messages (message.c) ---- */
+
+/* A message read back by notify_message_parse(): m points into what this
+ * struct owns (notify_message_release()). */
+struct notify_message_owned {
+    struct notify_message m;
+    char **strings; /* every string m points to, freed by the release */
+    size_t n_strings;
+    struct notify_pair *labels; /* m.labels */
+};
+
+/* Appends m as one JSON object, the outbox's `message` column: every field of
+ * struct notify_message under its own name (times and counts as integers,
+ * labels as an object in order; a NULL string, a NAN number and a -1 time or
+ * count as null).  notify_message_parse() gives back an equal message. */
+void notify_message_json(const struct notify_message *m, struct dd_buf *out);
+/* Reads what notify_message_json() wrote.  Members absent or null are unknown
+ * (NULL, NAN, -1); unknown members are ignored (a newer writer).  0 and *out
+ * (release it), or DD_EINVAL with the member named in err ("severity: unknown
+ * value", "message: not a JSON object"); on error *out holds nothing to free
+ * (releasing it is harmless). */
+int notify_message_parse(const char *json, size_t len, struct notify_message_owned *out, char *err,
+                         size_t errlen);
+/* Frees what out owns and zeroes it; NULL-safe. */
+void notify_message_release(struct notify_message_owned *out);
+/* "firing" | "resolved" | "test", and back (-1: none of them). */
+const char *notify_event_name(enum notify_event e);
+int notify_event_from_name(const char *name);
+/* "critical" | "error" | "warning" | "info", and back (-1: none of them). */
+const char *notify_severity_name(enum notify_severity s);
+int notify_severity_from_name(const char *name);
+
 /* ---- rendering ---- */
 
 #define NOTIFY_REQUEST_HEADERS_MAX (NOTIFY_HEADERS_MAX + 8)
