@@ -96,8 +96,9 @@ def num(tok):  # "0.191s", "4.0%", "168991", ">5000"
     except ValueError:
         return None
 def rows(path):
-    out, cpu = {}, None
+    out, cpu, table = {}, None, False
     for line in open(path):
+        table = table or line.startswith("measure ")  # monitor: only the table's rows
         if bench == "ingest":
             # "  server: user U s, sys S s, ...; per 1000 ev: user u ms, sys s ms, ..." comes
             # just before its case's row
@@ -119,7 +120,7 @@ def rows(path):
                 out[f"{m.group(1)} {m.group(2)}, driftd check s"] = float(m.group(3))
         else:  # bench_monitor: measure (48 columns), value, p50, p95, p99, n, target
             name, toks = line[:48].strip(), line[48:].split()
-            if not name or not toks or name == "measure":
+            if not table or not name or not toks or name == "measure":
                 continue
             if name.startswith("GET "):  # latency rows: p50 p95 p99 n
                 short = name.replace(" (on demand)", "")
@@ -141,5 +142,8 @@ print(f"{'measure':56s} {'before':>12s} {'after':>12s} {'after/before':>13s}   (
 for k in names:
     b = statistics.median(t[k] for t in sides["before"])
     a = statistics.median(t[k] for t in sides["after"])
-    print(f"{k[:56]:56s} {b:12.6g} {a:12.6g} {a / b if b else float('nan'):13.3f}")
+    if "vs 1x" in k:  # a paired difference in %: the change in points, not a ratio
+        print(f"{k[:56]:56s} {b:12.6g} {a:12.6g} {a - b:+9.1f} pts")
+    else:
+        print(f"{k[:56]:56s} {b:12.6g} {a:12.6g} {a / b if b else float('nan'):13.3f}")
 PY
