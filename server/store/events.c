@@ -181,9 +181,7 @@ int store_w_apply_labels(struct store *s, const char *model, const struct dd_lab
 
 /* ---- models and versions ---- */
 
-/* One row per version (rows of a model together): a new model when the
- * name changes. */
-static void model_row(sqlite3_stmt *st, void *arg)
+void store__model_row(sqlite3_stmt *st, void *arg)
 {
     struct store__rows *models = arg;
     const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -218,7 +216,7 @@ int store_r_models(struct store *s, const char *only, struct store_model_info **
                       " v.last_ts FROM models m LEFT JOIN versions v ON v.model_id = m.id"
                       " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, v.name",
                .args = STORE__ARGS(STORE__TEXT(only)),
-               .row = model_row,
+               .row = store__model_row,
                .arg = &models});
     if (rc == 0 && only && models.n == 0)
         rc = DD_ENOTFOUND;
@@ -267,6 +265,39 @@ static const char *arena_text(struct dd_arena *a, sqlite3_stmt *st, int col)
     return t ? dd_arena_strndup(a, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
 }
 
+size_t store__event_from_row(sqlite3_stmt *st, int col, struct dd_arena *a, struct dd_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->id = arena_text(a, st, col);
+    e->ts_ms = sqlite3_column_int64(st, col + 1);
+    e->has = DD_HAS_TS;
+    e->prediction = arena_text(a, st, col + 2);
+    if (sqlite3_column_type(st, col + 3) != SQLITE_NULL) {
+        e->confidence = sqlite3_column_double(st, col + 3);
+        e->has |= DD_HAS_CONFIDENCE;
+    }
+    if (sqlite3_column_type(st, col + 4) != SQLITE_NULL) {
+        e->latency_ms = sqlite3_column_double(st, col + 4);
+        e->has |= DD_HAS_LATENCY;
+    }
+    e->label = arena_text(a, st, col + 5);
+    size_t len, blobs = 0;
+    e->probabilities = arena_blob(a, st, col + 6, &len);
+    e->n_probabilities = (uint32_t)(len / 4);
+    blobs += len;
+    e->embedding = arena_blob(a, st, col + 7, &len);
+    e->dim = (uint32_t)(len / 4);
+    blobs += len;
+    e->features = arena_blob(a, st, col + 8, &len);
+    e->features_len = (uint32_t)len;
+    blobs += len;
+    if (sqlite3_column_type(st, col + 9) != SQLITE_NULL) {
+        e->prediction_num = sqlite3_column_double(st, col + 9);
+        e->has |= DD_HAS_PREDICTION_NUM;
+    }
+    return blobs;
+}
+
 struct window_rows {
     struct dd_batch *out;
     const char *version; /* in out's arena */
@@ -283,45 +314,16 @@ static void event_row(sqlite3_stmt *st, void *arg)
         r->ev = dd_realloc(r->ev, r->alloc * sizeof *r->ev);
     }
     struct dd_event *e = &r->ev[r->n++];
-    memset(e, 0, sizeof *e);
-    struct dd_arena *a = &r->out->arena;
+    store__event_from_row(st, 0, &r->out->arena, e);
     e->version = r->version;
-    e->id = arena_text(a, st, 0);
-    e->ts_ms = sqlite3_column_int64(st, 1);
-    e->has = DD_HAS_TS;
-    e->prediction = arena_text(a, st, 2);
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-        e->confidence = sqlite3_column_double(st, 3);
-        e->has |= DD_HAS_CONFIDENCE;
-    }
-    if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-        e->latency_ms = sqlite3_column_double(st, 4);
-        e->has |= DD_HAS_LATENCY;
-    }
-    e->label = arena_text(a, st, 5);
-    size_t len;
-    e->probabilities = arena_blob(a, st, 6, &len);
-    e->n_probabilities = (uint32_t)(len / 4);
-    e->embedding = arena_blob(a, st, 7, &len);
-    e->dim = (uint32_t)(len / 4);
     if (e->dim && !r->out->dim)
         r->out->dim = e->dim;
-    e->features = arena_blob(a, st, 8, &len);
-    e->features_len = (uint32_t)len;
-    if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-        e->prediction_num = sqlite3_column_double(st, 9);
-        e->has |= DD_HAS_PREDICTION_NUM;
-    }
     struct store_window_info *info = r->info;
     if (info->from_ms < 0 || e->ts_ms < info->from_ms)
         info->from_ms = e->ts_ms;
     if (e->ts_ms > info->to_ms)
         info->to_ms = e->ts_ms;
 }
-
-#define EVENT_COLUMNS                                                                              \
-    "ts, prediction, confidence, latency_ms, label, probabilities,"                                \
-    " embedding, features, prediction_num"
 
 int store_r_events(struct store *s, const char *model, const char *version,
                    const struct store_window *w, struct dd_batch *out,
@@ -337,20 +339,20 @@ int store_r_events(struct store *s, const char *model, const char *version,
     size_t cap = w->max_sample ? w->max_sample : SIZE_MAX;
     const char *sql;
     if (w->reference) {
-        sql = "SELECT NULL, " EVENT_COLUMNS " FROM ref_events WHERE version_id = ?1"
+        sql = "SELECT NULL, " STORE__EVENT_COLUMNS " FROM ref_events WHERE version_id = ?1"
               " ORDER BY ts, id LIMIT ?2";
     } else if (w->first_n) {
-        sql = "SELECT event_id, " EVENT_COLUMNS " FROM events WHERE version_id = ?1"
+        sql = "SELECT event_id, " STORE__EVENT_COLUMNS " FROM events WHERE version_id = ?1"
               " ORDER BY ts, id LIMIT ?2";
         if (w->first_n < cap)
             cap = w->first_n;
     } else if (w->last_n) {
-        sql = "SELECT event_id, " EVENT_COLUMNS " FROM events WHERE version_id = ?1"
+        sql = "SELECT event_id, " STORE__EVENT_COLUMNS " FROM events WHERE version_id = ?1"
               " ORDER BY ts DESC, id DESC LIMIT ?2";
         if (w->last_n < cap)
             cap = w->last_n;
     } else {
-        sql = "SELECT event_id, " EVENT_COLUMNS " FROM events WHERE version_id = ?1"
+        sql = "SELECT event_id, " STORE__EVENT_COLUMNS " FROM events WHERE version_id = ?1"
               " AND ts BETWEEN ?3 AND ?4 ORDER BY ts DESC, id DESC LIMIT ?2";
     }
     int rc = store__read(s, &(struct store__query){

@@ -202,23 +202,6 @@ void store_export_free(struct store_export *x)
 
 /* ---- one version's read ---- */
 
-static const void *arena_blob(struct dd_arena *a, sqlite3_stmt *st, int col, size_t *len)
-{
-    *len = (size_t)sqlite3_column_bytes(st, col);
-    const void *p = sqlite3_column_blob(st, col);
-    if (!p || !*len)
-        return NULL;
-    void *d = dd_arena_alloc(a, *len);
-    memcpy(d, p, *len);
-    return d;
-}
-
-static const char *arena_text(struct dd_arena *a, sqlite3_stmt *st, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? dd_arena_strndup(a, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
-}
-
 struct read_state {
     struct xversion *v;
     size_t rows;         /* rows SQLite answered (kept or not) */
@@ -241,43 +224,14 @@ static void export_row(sqlite3_stmt *st, void *arg)
         v->rowid = dd_realloc(v->rowid, v->cap * sizeof *v->rowid);
     }
     struct dd_event *e = &v->ev[v->n];
-    memset(e, 0, sizeof *e);
-    struct dd_arena *a = &v->arena;
     v->rowid[v->n++] = sqlite3_column_int64(st, 0);
+    size_t blobs = store__event_from_row(st, 1, &v->arena, e);
     e->version = v->name;
-    e->id = arena_text(a, st, 1);
-    e->ts_ms = sqlite3_column_int64(st, 2);
-    e->has = DD_HAS_TS;
-    e->prediction = arena_text(a, st, 3);
-    if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-        e->confidence = sqlite3_column_double(st, 4);
-        e->has |= DD_HAS_CONFIDENCE;
-    }
-    if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-        e->latency_ms = sqlite3_column_double(st, 5);
-        e->has |= DD_HAS_LATENCY;
-    }
-    e->label = arena_text(a, st, 6);
-    size_t len, total = 0;
-    e->probabilities = arena_blob(a, st, 7, &len);
-    e->n_probabilities = (uint32_t)(len / 4);
-    total += len;
-    e->embedding = arena_blob(a, st, 8, &len);
-    e->dim = (uint32_t)(len / 4);
-    total += len;
-    e->features = arena_blob(a, st, 9, &len);
-    e->features_len = (uint32_t)len;
-    total += len;
-    if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-        e->prediction_num = sqlite3_column_double(st, 10);
-        e->has |= DD_HAS_PREDICTION_NUM;
-    }
-    r->bytes += total + 64;
+    r->bytes += blobs + 64;
 }
 
 #define EXPORT_COLUMNS                                                                             \
-    "SELECT id, event_id, ts, prediction, confidence, latency_ms, label, probabilities,"           \
-    " embedding, features, prediction_num FROM events WHERE version_id = ?1"
+    "SELECT id, event_id, " STORE__EVENT_COLUMNS " FROM events WHERE version_id = ?1"
 
 /* Refills v's buffer with its next rows (v->n == 0 and v->done at the end). */
 static int read_version(struct store_export *x, struct xversion *v)

@@ -332,40 +332,13 @@ int store_r_max_event_id(struct store *s, int64_t *out)
                                                  .one = 1});
 }
 
-/* One row per version, the rows of a model together (ordered by model
- * name): a new model when the name changes. */
-static void page_row(sqlite3_stmt *st, void *arg)
-{
-    struct store__rows *models = arg;
-    const char *name = (const char *)sqlite3_column_text(st, 0);
-    struct store_model_info *all = models->items, *m = models->n ? &all[models->n - 1] : NULL;
-    if (!m || strcmp(m->name, name) != 0) {
-        m = store__rows_push(models);
-        snprintf(m->name, sizeof m->name, "%s", name);
-        m->embedding_dim = (uint32_t)sqlite3_column_int64(st, 1);
-        m->last_ms = -1;
-    }
-    if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-        return; /* a model without versions (in the page) */
-    m->versions = dd_realloc(m->versions, (m->n_versions + 1) * sizeof *m->versions);
-    struct store_version_info *v = &m->versions[m->n_versions++];
-    memset(v, 0, sizeof *v);
-    snprintf(v->name, sizeof v->name, "%s", (const char *)sqlite3_column_text(st, 2));
-    v->events = sqlite3_column_int64(st, 3);
-    v->first_ms = store__col_time(st, 4);
-    v->last_ms = store__col_time(st, 5);
-    m->events += v->events;
-    if (v->last_ms > m->last_ms)
-        m->last_ms = v->last_ms;
-}
-
 static int page_read(struct store *s, const char *what, const char *sql,
                      const struct store__arg *args, struct store_model_info **out, size_t *n)
 {
     struct store__rows models = {.size = sizeof **out};
     int rc = store__read(
         s, &(struct store__query){
-               .what = what, .sql = sql, .args = args, .row = page_row, .arg = &models});
+               .what = what, .sql = sql, .args = args, .row = store__model_row, .arg = &models});
     if (rc != 0) {
         store_models_free(models.items, models.n);
         return rc;

@@ -164,6 +164,21 @@ int store__model_for_batch(struct store *s, const char *model, const struct dd_b
  * that insert events use the same numbers. */
 void store__bind_event(sqlite3_stmt *st, int64_t model_id, int64_t version_id,
                        const struct dd_event *e, int64_t ts, int64_t received_ms);
+/* events.c: a row callback for struct store__rows of struct
+ * store_model_info: one row per version (model name, embedding dim,
+ * version name or NULL for a model without versions, events, first_ts,
+ * last_ts), the rows of a model together; a new model when the name
+ * changes.  Used by store_r_models() and the pages of lifecycle.c. */
+void store__model_row(sqlite3_stmt *st, void *arg);
+/* The stored columns of an event after its event_id, in the order
+ * store__event_from_row() reads them. */
+#define STORE__EVENT_COLUMNS                                                                       \
+    "ts, prediction, confidence, latency_ms, label, probabilities,"                                \
+    " embedding, features, prediction_num"
+/* events.c: the event stored in the columns col.. of st (event_id, then
+ * STORE__EVENT_COLUMNS) into *e, its strings and blobs copied into a;
+ * e->version is left NULL.  Answers the bytes of the three blobs. */
+size_t store__event_from_row(sqlite3_stmt *st, int col, struct dd_arena *a, struct dd_event *e);
 /* references.c: when the version (by id) has no reference, copies its first
  * refsize events to ref_events (source "auto") and sets *frozen to 1 and
  * *kept to their count; else *frozen = 0, *kept = 0.  Outputs may be NULL. */
