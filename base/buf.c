@@ -221,15 +221,39 @@ void dd_json_num(struct dd_buf *b, double v)
     if (fabs(v) < 1e15 && v == (double)(int64_t)v) /* range first: the cast is UB past 2^63 */
         dd_buf_printf(b, "%lld", (long long)v);
     else {
-        /* shortest of %.15g/%.16g/%.17g that reads back as the same double */
         char t[32];
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(t, sizeof t, "%.*g", prec, v);
-            if (strtod(t, NULL) == v)
-                break;
-        }
+        dd_double_text(v, t, sizeof t);
         dd_buf_puts(b, t);
     }
+}
+
+int dd_double_text(double v, char *t, size_t size)
+{
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(t, size, "%.*g", prec, v);
+        if (strtod(t, NULL) == v)
+            break;
+    }
+    return n;
+}
+
+int dd_text_double(const char *s, size_t n, double *out)
+{
+    if (n == 0)
+        return 0;
+    char small[64];
+    char *t = n < sizeof small ? small : dd_malloc(n + 1);
+    memcpy(t, s, n);
+    t[n] = 0;
+    char *end;
+    double d = strtod(t, &end);
+    int ok = end == t + n && isfinite(d);
+    if (t != small)
+        free(t);
+    if (ok)
+        *out = d;
+    return ok;
 }
 
 void dd_json_int(struct dd_buf *b, int64_t v)

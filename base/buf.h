@@ -51,6 +51,14 @@ void dd_json_kint(struct dd_buf *b, int *first, const char *key, int64_t v);
 void dd_json_kbool(struct dd_buf *b, int *first, const char *key, int v);
 void dd_json_ktime(struct dd_buf *b, int *first, const char *key, int64_t ms);
 
+/* Numbers as text.  dd_double_text(): the shortest of %.15g, %.16g and
+ * %.17g that reads back as v (3.7 -> "3.7", where %.17g writes
+ * 3.7000000000000002) into t, its length as snprintf() answers it.
+ * dd_text_double(): 1 and *out when s[0..n) is, whole, a finite number as
+ * strtod() reads it (n > 0; "3x", "nan" and "inf" are not), else 0. */
+int dd_double_text(double v, char *t, size_t size);
+int dd_text_double(const char *s, size_t n, double *out);
+
 /* The UTF-8 sequence at s[0..n), n >= 1, per RFC 3629 (no overlongs, no
  * surrogates, nothing above U+10FFFF): its length 1..4 when well formed,
  * otherwise minus the length of its maximal ill-formed subpart (-1..-3),

@@ -21,15 +21,15 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/timefmt.h"
 #include "ingest/parse.h"
+#include "ingest/parse_int.h"
 #include "ingest/utf8.h"
 
 /* epoch ms bounds: 1970 .. 9999-12-31, as parse.c's */
 #define TS_MAX_MS DD_TS_MAX_MS
-/* integers are exact in a double below this, as parse.c's is_integer() */
-#define INT_EXACT 9007199254740992.0
 /* the columns a header may have: the seven members, the probabilities and
  * the features (more could only be duplicates or over a limit) */
 #define COLS_MAX (7 + DD_PROBS_MAX + DD_FEATURES_MAX)
@@ -126,19 +126,6 @@ static void show(const char *s, size_t n, char *out, size_t cap)
     out[j] = 0;
 }
 
-static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
-{
-    err->code = code;
-    err->index = index;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-}
-
 static int fail(struct csv *r, const char *code, long line, size_t col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -154,12 +141,12 @@ static int fail(struct csv *r, const char *code, long line, size_t col, const ch
     va_end(ap);
     long index = r->row;
     if (col == 0)
-        seterr(r->err, code, index, "line %ld: %s", line, what);
+        dd__seterr(r->err, code, index, "line %ld: %s", line, what);
     else if (r->row < 0 || col > r->ncols)
-        seterr(r->err, code, index, "line %ld, column %zu: %s", line, col, what);
+        dd__seterr(r->err, code, index, "line %ld, column %zu: %s", line, col, what);
     else
-        seterr(r->err, code, index, "line %ld, column %zu (%.60s): %s", line, col,
-               r->cols[col - 1].name, what);
+        dd__seterr(r->err, code, index, "line %ld, column %zu (%.60s): %s", line, col,
+                   r->cols[col - 1].name, what);
     return -1;
 }
 
@@ -325,25 +312,14 @@ static int only_line_ends_left(const struct csv *r)
 /* 1 and *out when s[0..n) is, whole, a finite number as strtod() reads it,
  * written with digits, sign, point and exponent only (no space, hex, inf,
  * nan). */
-static int number_cell(struct csv *r, const char *s, size_t n, double *out)
+static int number_cell(const char *s, size_t n, double *out)
 {
-    if (n == 0)
-        return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
             return 0;
     }
-    char small[64];
-    char *t = n < sizeof small ? small : dd_arena_alloc(&r->scratch, n + 1);
-    memcpy(t, s, n);
-    t[n] = 0;
-    char *end;
-    double d = strtod(t, &end);
-    if (end != t + n || !isfinite(d))
-        return 0;
-    *out = d;
-    return 1;
+    return dd_text_double(s, n, out);
 }
 
 /* 1 when s[0..n) is written as a JSON number
@@ -387,12 +363,12 @@ static int json_number_text(const char *s, size_t n, int *frac_exp)
 
 /* 1 and *out (the decimal text) when the cell is a JSON number of integral
  * value below 2^53: what parse.c's str_or_int() takes for an integer. */
-static int integer_text(struct csv *r, const struct cell *c, int with_frac_exp, char out[32])
+static int integer_text(const struct cell *c, int with_frac_exp, char out[32])
 {
     int fe;
     double d;
     if (!json_number_text(c->s, c->n, &fe) || (fe && !with_frac_exp) ||
-        !number_cell(r, c->s, c->n, &d) || d != floor(d) || !(fabs(d) < INT_EXACT))
+        !number_cell(c->s, c->n, &d) || d != floor(d) || !(fabs(d) < DD__INT_EXACT))
         return 0;
     snprintf(out, 32, "%lld", (long long)d);
     return 1;
@@ -586,7 +562,7 @@ static int number_value(struct csv *r, const struct cell *c, size_t col, double 
     char shown[64];
     show(c->s, c->n, shown, sizeof shown);
     double d;
-    if (!number_cell(r, c->s, c->n, &d))
+    if (!number_cell(c->s, c->n, &d))
         return CELL_FAIL(r, c, col, "'%s' is not a number (expected %s)", shown, range);
     if (!(d >= lo && d <= hi))
         return CELL_FAIL(r, c, col, "%s is not %s", shown, range);
@@ -603,7 +579,7 @@ static int ts_value(struct csv *r, const struct cell *c, size_t col, struct dd_e
     double d;
     int64_t ms;
     if (is_number) {
-        if (!number_cell(r, c->s, c->n, &d) || d != floor(d) || !(fabs(d) < INT_EXACT))
+        if (!number_cell(c->s, c->n, &d) || d != floor(d) || !(fabs(d) < DD__INT_EXACT))
             return CELL_FAIL(
                 r, c, col, "%s is not an RFC 3339 time or epoch milliseconds (an integer)", shown);
         ms = (int64_t)d;
@@ -639,11 +615,11 @@ static int prediction_value(struct csv *r, const struct cell *c, size_t col, str
     char t[32];
     int fe;
     double d;
-    if (integer_text(r, c, 0, t)) {
+    if (integer_text(c, 0, t)) {
         e->prediction = dd_arena_strndup(&r->b->arena, t, strlen(t));
         return 0;
     }
-    if (json_number_text(c->s, c->n, &fe) && fe && number_cell(r, c->s, c->n, &d)) {
+    if (json_number_text(c->s, c->n, &fe) && fe && number_cell(c->s, c->n, &d)) {
         int n = snprintf(t, sizeof t, "%.17g", d);
         e->prediction = dd_arena_strndup(&r->b->arena, t, (size_t)n);
         e->prediction_num = d;
@@ -656,7 +632,7 @@ static int prediction_value(struct csv *r, const struct cell *c, size_t col, str
 static int label_value(struct csv *r, const struct cell *c, size_t col, struct dd_event *e)
 {
     char t[32];
-    if (integer_text(r, c, 1, t)) {
+    if (integer_text(c, 1, t)) {
         e->label = dd_arena_strndup(&r->b->arena, t, strlen(t));
         return 0;
     }
@@ -670,7 +646,7 @@ static int feature_cell(struct csv *r, const struct cell *c, size_t col, size_t 
     *size += 2 + r->cols[col].name_len;
     if (c->n == 0) {
         r->ftype[col] = 2;
-    } else if (number_cell(r, c->s, c->n, &r->fnum[col])) {
+    } else if (number_cell(c->s, c->n, &r->fnum[col])) {
         r->ftype[col] = 0;
         *size += 8;
     } else if (c->n > DD_VALUE_MAX) {

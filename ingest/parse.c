@@ -23,18 +23,17 @@
 
 #include "base/alloc.h"
 #include "base/base64.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/timefmt.h"
 #include "ingest/jsonfast.h"
+#include "ingest/parse_int.h"
 #include "ingest/utf8.h"
 
 /* epoch ms bounds: 1970 .. 9999-12-31 */
 #define TS_MAX_MS DD_TS_MAX_MS
 
-static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
+void dd__seterr(struct dd_parse_error *err, const char *code, long index, const char *fmt, ...)
 {
     err->code = code;
     err->index = index;
@@ -57,14 +56,14 @@ struct ctx {
     do {                                                                                           \
         char m_[200];                                                                              \
         snprintf(m_, sizeof m_, __VA_ARGS__);                                                      \
-        seterr((c)->err, "invalid_event", (c)->index, "events[%ld].%s", (c)->index, m_);           \
+        dd__seterr((c)->err, "invalid_event", (c)->index, "events[%ld].%s", (c)->index, m_);       \
         return -1;                                                                                 \
     } while (0)
 
 static int is_integer(const cJSON *v)
 {
     double d = v->valuedouble;
-    return cJSON_IsNumber(v) && isfinite(d) && d == floor(d) && fabs(d) < 9007199254740992.0;
+    return cJSON_IsNumber(v) && isfinite(d) && d == floor(d) && fabs(d) < DD__INT_EXACT;
 }
 
 /* string or integer -> arena string */
@@ -86,26 +85,13 @@ static int str_or_int(struct ctx *c, const cJSON *v, const char *field, const ch
     FAIL(c, "%s: must be a string or an integer", field);
 }
 
-/* The shortest of %.15g, %.16g, %.17g that reads back as d (3.7 -> "3.7",
- * where %.17g writes 3.7000000000000002). */
-static int shortest_text(double d, char *t, size_t size)
-{
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(t, size, "%.*g", prec, d);
-        if (strtod(t, NULL) == d)
-            break;
-    }
-    return n;
-}
-
 /* A label: a string, an integer (decimal text) or another number (a
  * regression's target, in its shortest text). */
 static int parse_label(struct ctx *c, const cJSON *v, const char **out)
 {
     if (cJSON_IsNumber(v) && !is_integer(v)) {
         char t[40];
-        int n = shortest_text(v->valuedouble, t, sizeof t);
+        int n = dd_double_text(v->valuedouble, t, sizeof t);
         *out = dd_arena_strndup(&c->b->arena, t, (size_t)n);
         return 0;
     }
@@ -172,42 +158,39 @@ static int parse_unit_number(struct ctx *c, const cJSON *v, const char *field, d
     return 0;
 }
 
-static int parse_probabilities(struct ctx *c, const cJSON *v, struct dd_event *e)
+/* An array of 1 to max numbers in [lo, hi], as floats in the batch arena.
+ * The messages name the field and what every entry must be (`all` of the
+ * array, `one` of an entry). */
+struct float_array {
+    const char *field;
+    int max;
+    double lo, hi;
+    const char *all, *one;
+};
+
+static const struct float_array probabilities = {"probabilities",    DD_PROBS_MAX,       0.0, 1.0,
+                                                 "numbers in [0,1]", "a number in [0,1]"};
+static const struct float_array embedding = {
+    "embedding", DD_EMBED_DIM_MAX, -FLT_MAX,
+    FLT_MAX,     "finite numbers", "a finite number within float32 range"};
+
+static int parse_float_array(struct ctx *c, const cJSON *v, const struct float_array *f,
+                             const float **out, uint32_t *n_out)
 {
     if (!cJSON_IsArray(v))
-        FAIL(c, "probabilities: must be an array of numbers in [0,1]");
+        FAIL(c, "%s: must be an array of %s", f->field, f->all);
     int n = cJSON_GetArraySize(v);
-    if (n < 1 || n > DD_PROBS_MAX)
-        FAIL(c, "probabilities: must have 1 to %d entries", DD_PROBS_MAX);
+    if (n < 1 || n > f->max)
+        FAIL(c, "%s: must have 1 to %d entries", f->field, f->max);
     float *p = dd_arena_alloc(&c->b->arena, (size_t)n * sizeof *p);
     int i = 0;
     for (const cJSON *x = v->child; x; x = x->next, i++) {
-        if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0.0 && x->valuedouble <= 1.0))
-            FAIL(c, "probabilities[%d]: must be a number in [0,1]", i);
+        if (!cJSON_IsNumber(x) || !(x->valuedouble >= f->lo && x->valuedouble <= f->hi))
+            FAIL(c, "%s[%d]: must be %s", f->field, i, f->one);
         p[i] = (float)x->valuedouble;
     }
-    e->probabilities = p;
-    e->n_probabilities = (uint32_t)n;
-    return 0;
-}
-
-static int parse_embedding(struct ctx *c, const cJSON *v, struct dd_event *e)
-{
-    if (!cJSON_IsArray(v))
-        FAIL(c, "embedding: must be an array of finite numbers");
-    int n = cJSON_GetArraySize(v);
-    if (n < 1 || n > DD_EMBED_DIM_MAX)
-        FAIL(c, "embedding: must have 1 to %d entries", DD_EMBED_DIM_MAX);
-    float *p = dd_arena_alloc(&c->b->arena, (size_t)n * sizeof *p);
-    int i = 0;
-    for (const cJSON *x = v->child; x; x = x->next, i++) {
-        double d = x->valuedouble;
-        if (!cJSON_IsNumber(x) || !(fabs(d) <= FLT_MAX))
-            FAIL(c, "embedding[%d]: must be a finite number within float32 range", i);
-        p[i] = (float)d;
-    }
-    e->embedding = p;
-    e->dim = (uint32_t)n;
+    *out = p;
+    *n_out = (uint32_t)n;
     return 0;
 }
 
@@ -356,9 +339,9 @@ static int parse_field(struct ctx *c, enum field f, const cJSON *v, struct dd_ev
         e->has |= DD_HAS_CONFIDENCE;
         return parse_unit_number(c, v, "confidence", &e->confidence);
     case F_PROBABILITIES:
-        return parse_probabilities(c, v, e);
+        return parse_float_array(c, v, &probabilities, &e->probabilities, &e->n_probabilities);
     case F_EMBEDDING:
-        return parse_embedding(c, v, e);
+        return parse_float_array(c, v, &embedding, &e->embedding, &e->dim);
     case F_EMBEDDING_B64:
         return parse_embedding_b64(c, v, e);
     case F_FEATURES:
@@ -380,7 +363,7 @@ static int parse_event(struct ctx *c, const cJSON *obj, struct dd_event *e)
     memset(e, 0, sizeof *e);
     e->version = "default";
     if (!cJSON_IsObject(obj)) {
-        seterr(c->err, "invalid_event", c->index, "events[%ld]: must be an object", c->index);
+        dd__seterr(c->err, "invalid_event", c->index, "events[%ld]: must be an object", c->index);
         return -1;
     }
     unsigned seen = 0;
@@ -400,19 +383,19 @@ static int parse_event(struct ctx *c, const cJSON *obj, struct dd_event *e)
     if ((seen & F_EMBEDDING) && (seen & F_EMBEDDING_B64))
         FAIL(c, "embedding_b64: give embedding or embedding_b64, not both");
     if (!(seen & (F_PREDICTION | F_CONFIDENCE | F_EMBEDDING | F_EMBEDDING_B64 | F_FEATURES))) {
-        seterr(c->err, "invalid_event", c->index,
-               "events[%ld]: needs at least one of prediction, confidence, embedding, "
-               "embedding_b64, features",
-               c->index);
+        dd__seterr(c->err, "invalid_event", c->index,
+                   "events[%ld]: needs at least one of prediction, confidence, embedding, "
+                   "embedding_b64, features",
+                   c->index);
         return -1;
     }
     if (e->dim) {
         if (!c->b->dim) {
             c->b->dim = e->dim;
         } else if (c->b->dim != e->dim) {
-            seterr(c->err, "conflict", c->index,
-                   "events[%ld].embedding: dimension %u differs from %u earlier in the batch",
-                   c->index, e->dim, c->b->dim);
+            dd__seterr(c->err, "conflict", c->index,
+                       "events[%ld].embedding: dimension %u differs from %u earlier in the batch",
+                       c->index, e->dim, c->b->dim);
             return -2;
         }
     }
@@ -457,7 +440,7 @@ static void seterr_bad_text(struct dd_parse_error *err, const char *code, long i
                             const char *root, const struct bad_text *bad)
 {
     const char *path = bad->w.path[0] ? bad->w.path : root;
-    seterr(err, code, index, "%s%s%s", path, path[0] ? ": " : "", bad->msg);
+    dd__seterr(err, code, index, "%s%s%s", path, path[0] ? ": " : "", bad->msg);
 }
 
 /* cJSON's tree of a text that keeps the string rules.  NULL with *err set
@@ -474,7 +457,7 @@ static cJSON *parse_checked(const char *s, size_t len, const char *code, const c
     }
     cJSON *tree = r == 0 ? cJSON_ParseWithLength(s, len) : NULL;
     if (!tree)
-        seterr(err, "invalid_json", -1, "%s%snot valid JSON", root, root[0] ? ": " : "");
+        dd__seterr(err, "invalid_json", -1, "%s%snot valid JSON", root, root[0] ? ": " : "");
     return tree;
 }
 
@@ -512,28 +495,28 @@ static int parse_json_body(const char *body, size_t len, struct ctx *c)
         goto out;
     }
     if (!root) {
-        seterr(c->err, "invalid_json", -1, "body: not valid JSON");
+        dd__seterr(c->err, "invalid_json", -1, "body: not valid JSON");
         goto out;
     }
     if (!cJSON_IsObject(root)) {
-        seterr(c->err, "invalid_body", -1, "body: must be an object {\"events\": [...]}");
+        dd__seterr(c->err, "invalid_body", -1, "body: must be an object {\"events\": [...]}");
         goto out;
     }
     const cJSON *events = NULL;
     for (const cJSON *v = root->child; v; v = v->next) {
         if (strcmp(v->string, "events") != 0) {
-            seterr(c->err, "invalid_body", -1, "%.60s: unknown field (expected \"events\")",
-                   v->string);
+            dd__seterr(c->err, "invalid_body", -1, "%.60s: unknown field (expected \"events\")",
+                       v->string);
             goto out;
         }
         if (events) {
-            seterr(c->err, "invalid_body", -1, "events: given twice");
+            dd__seterr(c->err, "invalid_body", -1, "events: given twice");
             goto out;
         }
         events = v;
     }
     if (!events || !cJSON_IsArray(events)) {
-        seterr(c->err, "invalid_body", -1, "events: must be an array of events");
+        dd__seterr(c->err, "invalid_body", -1, "events: must be an array of events");
         goto out;
     }
     size_t n = (size_t)cJSON_GetArraySize(events);
@@ -554,27 +537,45 @@ out:
     return rc;
 }
 
-static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
+/* NDJSON: the number of lines of a body (newlines + 1), and the next line
+ * from *at, its span [*s, *e) without the spaces, tabs and CRs around it;
+ * 0 at the end of the body. */
+static size_t ndjson_lines(const char *body, size_t len)
 {
     size_t lines = 1;
     for (const char *q = body, *end = body + len; (q = memchr(q, '\n', (size_t)(end - q))); q++)
         lines++;
-    c->b->events = dd_arena_alloc(&c->b->arena, dd_mul(lines, sizeof(struct dd_event)));
+    return lines;
+}
+
+static int ndjson_next(const char *body, size_t len, size_t *at, size_t *s, size_t *e)
+{
+    if (*at >= len)
+        return 0;
+    const char *nl = memchr(body + *at, '\n', len - *at);
+    size_t end = nl ? (size_t)(nl - body) : len;
+    *s = *at;
+    *e = end;
+    while (*s < *e && (body[*s] == ' ' || body[*s] == '\t' || body[*s] == '\r'))
+        (*s)++;
+    while (*e > *s && (body[*e - 1] == ' ' || body[*e - 1] == '\t' || body[*e - 1] == '\r'))
+        (*e)--;
+    *at = end + 1;
+    return 1;
+}
+
+static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
+{
+    c->b->events =
+        dd_arena_alloc(&c->b->arena, dd_mul(ndjson_lines(body, len), sizeof(struct dd_event)));
     c->index = 0;
     size_t at = 0;
     long lineno = 0;
     struct dd_arena scratch;
     dd_arena_init(&scratch);
     int rc = 0;
-    while (at < len) {
-        const char *nl = memchr(body + at, '\n', len - at);
-        size_t end = nl ? (size_t)(nl - body) : len;
-        size_t s = at, e = end;
-        while (s < e && (body[s] == ' ' || body[s] == '\t' || body[s] == '\r'))
-            s++;
-        while (e > s && (body[e - 1] == ' ' || body[e - 1] == '\t' || body[e - 1] == '\r'))
-            e--;
-        at = end + 1;
+    size_t s, e;
+    while (ndjson_next(body, len, &at, &s, &e)) {
         lineno++;
         if (s == e)
             continue; /* blank lines are allowed */
@@ -583,14 +584,14 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
         const cJSON *obj = parse_tree(body + s, e - s, s, NULL, c->fast, &scratch, &owned, &bad);
         if (bad.found) {
             const char *p = bad.w.path;
-            seterr(c->err, "invalid_event", c->index, "events[%ld]%s%s: %s", c->index,
-                   p[0] && p[0] != '[' ? "." : "", p, bad.msg);
+            dd__seterr(c->err, "invalid_event", c->index, "events[%ld]%s%s: %s", c->index,
+                       p[0] && p[0] != '[' ? "." : "", p, bad.msg);
             rc = DD_EINVAL;
             break;
         }
         if (!obj) {
-            seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON",
-                   c->index, lineno);
+            dd__seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON",
+                       c->index, lineno);
             rc = DD_EINVAL;
             break;
         }
@@ -619,7 +620,7 @@ int dd_parse_events_with(const char *body, size_t len, enum dd_body_format fmt,
 {
     dd_batch_init(out);
     if (fmt == DD_BODY_CSV) { /* ingest/csv.h has its own entry point */
-        seterr(err, "invalid_body", -1, "body: CSV is parsed by dd_parse_csv()");
+        dd__seterr(err, "invalid_body", -1, "body: CSV is parsed by dd_parse_csv()");
         return DD_EINVAL;
     }
     struct ctx c = {out, err, -1, !(opt && opt->no_fast_path), opt && opt->early_ts};
@@ -677,18 +678,18 @@ static int parse_label_item(const cJSON *x, long i, const char *where, struct ct
         members++;
     size_t idn = id && cJSON_IsString(id) ? strlen(id->valuestring) : 0;
     if (!id || !lb || members != 2) {
-        seterr(err, "invalid_body", i, "%s: must be {\"id\", \"label\"}", where);
+        dd__seterr(err, "invalid_body", i, "%s: must be {\"id\", \"label\"}", where);
         return DD_EINVAL;
     }
     if (idn == 0 || idn > DD_ID_MAX) {
-        seterr(err, "invalid_body", i, "%s.id: must be a string of 1 to %d bytes", where,
-               DD_ID_MAX);
+        dd__seterr(err, "invalid_body", i, "%s.id: must be a string of 1 to %d bytes", where,
+                   DD_ID_MAX);
         return DD_EINVAL;
     }
     const char *label;
     c->index = i;
     if (parse_label(c, lb, &label) != 0) {
-        seterr(err, "invalid_body", i, "%s.label: must be a string or a number", where);
+        dd__seterr(err, "invalid_body", i, "%s.label: must be a string or a number", where);
         return DD_EINVAL;
     }
     out->items[i].id = dd_arena_strndup(&out->arena, id->valuestring, idn);
@@ -719,7 +720,8 @@ int dd_parse_labels(const char *body, size_t len, struct dd_labels *out, struct 
     const cJSON *labels = cJSON_IsObject(root) ? root->child : NULL;
     if (!labels || strcmp(labels->string, "labels") != 0 || labels->next ||
         !cJSON_IsArray(labels)) {
-        seterr(err, "invalid_body", -1, "body: must be {\"labels\": [{\"id\", \"label\"}, ...]}");
+        dd__seterr(err, "invalid_body", -1,
+                   "body: must be {\"labels\": [{\"id\", \"label\"}, ...]}");
         goto out;
     }
     size_t n = (size_t)cJSON_GetArraySize(labels);
@@ -745,24 +747,15 @@ out:
 int dd_parse_labels_ndjson(const char *body, size_t len, struct dd_labels *out,
                            struct dd_parse_error *err)
 {
-    size_t lines = 1;
-    for (const char *q = body, *end = body + len; (q = memchr(q, '\n', (size_t)(end - q))); q++)
-        lines++;
-    labels_begin(out, lines);
+    labels_begin(out, ndjson_lines(body, len));
     struct dd_batch scratch;
     dd_batch_init(&scratch);
     struct ctx c = {&scratch, err, -1, 0, 0};
     int rc = 0;
     long i = 0, lineno = 0;
     size_t at = 0;
-    while (rc == 0 && at < len) {
-        const char *nl = memchr(body + at, '\n', len - at);
-        size_t end = nl ? (size_t)(nl - body) : len, s = at, e = end;
-        while (s < e && (body[s] == ' ' || body[s] == '\t' || body[s] == '\r'))
-            s++;
-        while (e > s && (body[e - 1] == ' ' || body[e - 1] == '\t' || body[e - 1] == '\r'))
-            e--;
-        at = end + 1;
+    size_t s, e;
+    while (rc == 0 && ndjson_next(body, len, &at, &s, &e)) {
         lineno++;
         if (s == e)
             continue; /* blank lines are allowed */
@@ -771,8 +764,8 @@ int dd_parse_labels_ndjson(const char *body, size_t len, struct dd_labels *out,
         struct dd_parse_error inner;
         cJSON *obj = parse_checked(body + s, e - s, "invalid_body", "", NULL, &inner);
         if (!obj) {
-            seterr(err, inner.code, i, "%s: %s", where,
-                   strcmp(inner.code, "invalid_json") ? inner.message : "not valid JSON");
+            dd__seterr(err, inner.code, i, "%s: %s", where,
+                       strcmp(inner.code, "invalid_json") ? inner.message : "not valid JSON");
             rc = DD_EINVAL;
             break;
         }
@@ -796,7 +789,7 @@ int dd_parse_flat_object(const char *text, size_t len,
     if (!root)
         goto out;
     if (!cJSON_IsObject(root)) {
-        seterr(err, "invalid_body", -1, "must be a JSON object");
+        dd__seterr(err, "invalid_body", -1, "must be a JSON object");
         goto out;
     }
     for (const cJSON *v = root->child; v; v = v->next) {
@@ -813,14 +806,14 @@ int dd_parse_flat_object(const char *text, size_t len,
         } else if (cJSON_IsObject(v) && (printed = cJSON_PrintUnformatted(v)) != NULL) {
             val = printed;
         } else {
-            seterr(err, "invalid_body", -1, "%.60s: must be a string, number, boolean or object",
-                   v->string);
+            dd__seterr(err, "invalid_body", -1,
+                       "%.60s: must be a string, number, boolean or object", v->string);
             goto out;
         }
         int r = fn(v->string, val, ctx);
         cJSON_free(printed);
         if (r != 0) {
-            seterr(err, "invalid_body", -1, "%.60s: invalid value", v->string);
+            dd__seterr(err, "invalid_body", -1, "%.60s: invalid value", v->string);
             rc = r;
             goto out;
         }
@@ -856,25 +849,26 @@ int dd_parse_time_range(const char *body, size_t len, int64_t *from_ms, int64_t 
         else if (!strcmp(v->string, "to"))
             to = v;
         else {
-            seterr(err, "invalid_body", -1, "%.60s: unknown field (expected from, to)", v->string);
+            dd__seterr(err, "invalid_body", -1, "%.60s: unknown field (expected from, to)",
+                       v->string);
             goto out;
         }
     }
     if (!from || !to) {
-        seterr(err, "invalid_body", -1,
-               "body: must be {\"events\": [...]} or {\"from\": TIME, \"to\": TIME}");
+        dd__seterr(err, "invalid_body", -1,
+                   "body: must be {\"events\": [...]} or {\"from\": TIME, \"to\": TIME}");
         goto out;
     }
     if (time_value(from, from_ms) != 0) {
-        seterr(err, "invalid_body", -1, "from: must be an RFC 3339 time or epoch milliseconds");
+        dd__seterr(err, "invalid_body", -1, "from: must be an RFC 3339 time or epoch milliseconds");
         goto out;
     }
     if (time_value(to, to_ms) != 0) {
-        seterr(err, "invalid_body", -1, "to: must be an RFC 3339 time or epoch milliseconds");
+        dd__seterr(err, "invalid_body", -1, "to: must be an RFC 3339 time or epoch milliseconds");
         goto out;
     }
     if (*from_ms > *to_ms) {
-        seterr(err, "invalid_body", -1, "from: must not be after to");
+        dd__seterr(err, "invalid_body", -1, "from: must not be after to");
         goto out;
     }
     rc = 0;
@@ -898,7 +892,7 @@ int dd_body_is_events(const char *s, size_t n)
 
 static int settings_fail(struct dd_parse_error *err, const char *fmt, const char *a)
 {
-    seterr(err, "invalid_body", -1, fmt, a);
+    dd__seterr(err, "invalid_body", -1, fmt, a);
     return DD_EINVAL;
 }
 
@@ -962,9 +956,9 @@ static int parse_settings_types(const cJSON *v, struct dd_settings_input *out,
             char q[64] = "a non-string";
             if (cJSON_IsString(t))
                 snprintf(q, sizeof q, "'%.40s'", t->valuestring);
-            seterr(err, "invalid_body", -1,
-                   "types.%.100s: %s is not a type (numeric, categorical, or null to remove)",
-                   t->string, q);
+            dd__seterr(err, "invalid_body", -1,
+                       "types.%.100s: %s is not a type (numeric, categorical, or null to remove)",
+                       t->string, q);
             return DD_EINVAL;
         }
         int i = out->n_types++;

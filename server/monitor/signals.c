@@ -18,6 +18,7 @@
 
 #include "analysis/sort.h"
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/bytes.h"
 #include "base/err.h"
 #include "server/monitor/settings.h"
@@ -204,23 +205,12 @@ static void add_cat(struct sig *s, int side, const char *v, size_t n)
     c->cat[c->n++] = dict_intern(&s->dict, v, n);
 }
 
-/* The shortest of %.15g..%.17g that reads back as v: a number sent as
- * 45.3 and a string "45.3" are the same category. */
-static int num_text(double v, char *t, size_t size)
-{
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(t, size, "%.*g", prec, v);
-        if (strtod(t, NULL) == v)
-            break;
-    }
-    return n;
-}
-
+/* A number as a category: its shortest text, so that a number sent as 45.3
+ * and a string "45.3" are the same category. */
 static void add_num_as_cat(struct sig *s, int side, double v)
 {
     char t[40];
-    int tl = num_text(v, t, sizeof t);
+    int tl = dd_double_text(v, t, sizeof t);
     add_cat(s, side, t, (size_t)tl);
 }
 
@@ -228,17 +218,9 @@ static void add_num_as_cat(struct sig *s, int side, double v)
  * "inf" are not). */
 static int text_number(const char *s, size_t n, double *v)
 {
-    char t[64];
-    if (n == 0 || n >= sizeof t || s[0] == ' ' || s[0] == '\t')
+    if (n == 0 || n >= 64 || s[0] == ' ' || s[0] == '\t')
         return 0;
-    memcpy(t, s, n);
-    t[n] = 0;
-    char *end;
-    double d = strtod(t, &end);
-    if (end != t + n || !isfinite(d))
-        return 0;
-    *v = d;
-    return 1;
+    return dd_text_double(s, n, v);
 }
 
 /* A feature value or prediction into a signal of either kind: numbers as
