@@ -3,9 +3,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "base/timefmt.h"
+#include "ingest/event.h"
 
 static const struct answer_row rows[] = {
     {DD_EOVERLOAD, 503, "overloaded", ANSWER_RETRY_OVERLOAD_S,
@@ -118,5 +121,67 @@ int answer_query_known(struct http_req *r, const char *const *known)
         }
         q += len + (q[len] == '&');
     }
+    return 0;
+}
+
+/* One time of answer_query_range(): 0 (*out untouched when absent and not
+ * required), or answered and -1. */
+static int query_time_or_reply(struct http_req *r, const char *name, int required, int64_t *out)
+{
+    char v[64];
+    int got = http_query(r, name, v, sizeof v);
+    if (got == 0 && required) {
+        http_reply_error(r, 400, "invalid_query", -1,
+                         "%s: required (from <= ts < to; an RFC 3339 time or epoch milliseconds)",
+                         name);
+        return -1;
+    }
+    if (got == 0)
+        return 0;
+    char *end = NULL;
+    long long ms = got == 1 ? strtoll(v, &end, 10) : 0;
+    if (got == 1 && end != v && *end == '\0' && ms >= 0) {
+        if (ms < DD_TS_NUMBER_MIN_MS) {
+            http_reply_error(r, 400, "invalid_query", -1,
+                             "%s: %s looks like epoch seconds; give epoch milliseconds (%s000) "
+                             "or an RFC 3339 time",
+                             name, v, v);
+            return -1;
+        }
+        *out = ms;
+        return 0;
+    }
+    if (got == 1 && dd_time_parse(v, strlen(v), out) == 0)
+        return 0;
+    http_reply_error(r, 400, "invalid_query", -1,
+                     "%s: '%.64s' is not a time (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, "
+                     "or epoch milliseconds)",
+                     name, got == 1 ? v : "(too long)");
+    return -1;
+}
+
+int answer_query_range(struct http_req *r, int required, int64_t *from, int64_t *to)
+{
+    if (query_time_or_reply(r, "from", required, from) != 0 ||
+        query_time_or_reply(r, "to", required, to) != 0)
+        return -1;
+    if (*from > *to) {
+        http_reply_error(r, 400, "invalid_query", -1,
+                         "from: must not be after to (from <= ts < to)");
+        return -1;
+    }
+    return 0;
+}
+
+int answer_query_version(struct http_req *r, char *buf, const char **out)
+{
+    int got = http_query(r, "version", buf, DD_NAME_MAX + 1);
+    if (got == 0)
+        return 0;
+    if (got < 0 || !dd_name_valid(buf, strlen(buf))) {
+        http_reply_error(r, 400, "invalid_query", -1, "version: must match [A-Za-z0-9._-]{1,128}");
+        return -1;
+    }
+    *out = buf;
     return 0;
 }

@@ -56,4 +56,16 @@ int answer_body_format(struct http_req *r, unsigned accepted, enum dd_body_forma
  * DD_EINVAL (the caller just returns). */
 int answer_query_known(struct http_req *r, const char *const *known);
 
+/* ?from=T&to=T, the range from <= ts < to (RFC 3339 times, or epoch
+ * milliseconds; a number before 2001 as milliseconds, DD_TS_NUMBER_MIN_MS,
+ * is refused as epoch seconds): 0 with the times given in *from and *to
+ * (one absent keeps the caller's default, unless `required`), or answers
+ * 400 invalid_query naming the parameter and returns -1 (the caller just
+ * returns). */
+int answer_query_range(struct http_req *r, int required, int64_t *from, int64_t *to);
+/* The optional ?version=: 0 and *out = buf (DD_NAME_MAX + 1 bytes) when
+ * given, 0 and *out untouched when absent, or answers 400 invalid_query for
+ * a name that is not one and returns -1 (the caller just returns). */
+int answer_query_version(struct http_req *r, char *buf, const char **out);
+
 #endif

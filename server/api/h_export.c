@@ -41,41 +41,6 @@
 /* Text sent in one chunk: big enough that a chunk's framing and its write
  * are noise, small next to a page. */
 #define EXPORT_CHUNK (64u << 10)
-/* epoch numbers below this (2001-01-01 as milliseconds) are plainly seconds */
-#define EXPORT_EPOCH_MS_MIN 978307200000LL
-
-/* An optional time parameter (RFC 3339 or epoch milliseconds): 0 and *out
- * (dflt when absent), or answers 400 naming it and returns -1. */
-static int time_param_or_reply(struct http_req *r, const char *name, int64_t dflt, int64_t *out)
-{
-    char v[64];
-    int got = http_query(r, name, v, sizeof v);
-    if (got == 0) {
-        *out = dflt;
-        return 0;
-    }
-    char *end = NULL;
-    long long ms = got == 1 ? strtoll(v, &end, 10) : 0;
-    if (got == 1 && end != v && *end == '\0' && ms >= 0) {
-        if (ms < EXPORT_EPOCH_MS_MIN) {
-            http_reply_error(r, 400, "invalid_query", -1,
-                             "%s: %s looks like epoch seconds; give epoch milliseconds (%s000) "
-                             "or an RFC 3339 time",
-                             name, v, v);
-            return -1;
-        }
-        *out = ms;
-        return 0;
-    }
-    if (got == 1 && dd_time_parse(v, strlen(v), out) == 0)
-        return 0;
-    http_reply_error(r, 400, "invalid_query", -1,
-                     "%s: '%.64s' is not a time (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, "
-                     "or epoch milliseconds)",
-                     name, got == 1 ? v : "(too long)");
-    return -1;
-}
-
 /* A double that reads back as itself (see the top). */
 static void number(struct dd_buf *b, double v)
 {
@@ -173,24 +138,11 @@ static int range_or_reply(struct http_req *r, struct store_export_range *q, char
     if (answer_query_known(r, known) != 0)
         return -1;
     q->model = r->params[0];
-    if (time_param_or_reply(r, "from", 0, &q->from_ms) != 0 ||
-        time_param_or_reply(r, "to", INT64_MAX, &q->to_ms) != 0)
+    q->from_ms = 0;
+    q->to_ms = INT64_MAX;
+    if (answer_query_range(r, 0, &q->from_ms, &q->to_ms) != 0)
         return -1;
-    if (q->from_ms > q->to_ms) {
-        http_reply_error(r, 400, "invalid_query", -1,
-                         "from: must not be after to (from <= ts < to)");
-        return -1;
-    }
-    int got = http_query(r, "version", version, DD_NAME_MAX + 1);
-    if (got != 0) {
-        if (got < 0 || !dd_name_valid(version, strlen(version))) {
-            http_reply_error(r, 400, "invalid_query", -1,
-                             "version: must match [A-Za-z0-9._-]{1,128}");
-            return -1;
-        }
-        q->version = version;
-    }
-    return 0;
+    return answer_query_version(r, version, &q->version);
 }
 
 void h_events_export(struct http_req *r)

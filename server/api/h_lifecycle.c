@@ -26,8 +26,6 @@
 
 #define DELETE_BUSY_WAIT_MS 20 /* a full queue after the first batch: wait this long ... */
 #define DELETE_BUSY_TRIES 500  /* ... this many times (10 s) before answering 503 */
-/* epoch numbers below this (2001-01-01 as milliseconds) are plainly seconds */
-#define EPOCH_MS_MIN 978307200000LL
 
 /* Runs the batches of d until the target is gone; the sums into *total.
  * 0, or answers (404 for an unknown target, the writer's error) and
@@ -78,82 +76,47 @@ static int delete_all_or_reply(struct http_req *r, struct store_delete *d,
     }
 }
 
+/* Deletes d's target and answers 200 with what went. */
+static void delete_and_reply(struct http_req *r, struct store_delete *d)
+{
+    struct store_deleted t;
+    if (delete_all_or_reply(r, d, &t) != 0)
+        return;
+    if (d->what == STORE_DELETE_REFERENCE)
+        http_reply_jsonf(r, 200, "{\"deleted\":{\"reference_events\":%lld}}",
+                         (long long)t.reference_events);
+    else if (d->what == STORE_DELETE_EVENTS)
+        http_reply_jsonf(r, 200, "{\"deleted\":{\"events\":%lld}}", (long long)t.events);
+    else
+        http_reply_jsonf(
+            r, 200,
+            "{\"deleted\":{\"versions\":%lld,\"events\":%lld,\"reference_events\":%lld,"
+            "\"evaluations\":%lld}}",
+            (long long)t.versions, (long long)t.events, (long long)t.reference_events,
+            (long long)t.evaluations);
+}
+
 void h_model_delete(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct store_delete d = {.what = STORE_DELETE_MODEL, .model = r->params[0]};
-    struct store_deleted t;
-    if (delete_all_or_reply(r, &d, &t) != 0)
-        return;
-    http_reply_jsonf(r, 200,
-                     "{\"deleted\":{\"versions\":%lld,\"events\":%lld,\"reference_events\":%lld,"
-                     "\"evaluations\":%lld}}",
-                     (long long)t.versions, (long long)t.events, (long long)t.reference_events,
-                     (long long)t.evaluations);
+    if (answer_query_known(r, NULL) == 0)
+        delete_and_reply(r,
+                         &(struct store_delete){.what = STORE_DELETE_MODEL, .model = r->params[0]});
 }
 
 void h_version_delete(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct store_delete d = {
-        .what = STORE_DELETE_VERSION, .model = r->params[0], .version = r->params[1]};
-    struct store_deleted t;
-    if (delete_all_or_reply(r, &d, &t) != 0)
-        return;
-    http_reply_jsonf(r, 200,
-                     "{\"deleted\":{\"versions\":%lld,\"events\":%lld,\"reference_events\":%lld,"
-                     "\"evaluations\":%lld}}",
-                     (long long)t.versions, (long long)t.events, (long long)t.reference_events,
-                     (long long)t.evaluations);
+    if (answer_query_known(r, NULL) == 0)
+        delete_and_reply(r, &(struct store_delete){.what = STORE_DELETE_VERSION,
+                                                   .model = r->params[0],
+                                                   .version = r->params[1]});
 }
 
 void h_reference_delete(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct store_delete d = {
-        .what = STORE_DELETE_REFERENCE, .model = r->params[0], .version = r->params[1]};
-    struct store_deleted t;
-    if (delete_all_or_reply(r, &d, &t) != 0)
-        return;
-    http_reply_jsonf(r, 200, "{\"deleted\":{\"reference_events\":%lld}}",
-                     (long long)t.reference_events);
-}
-
-/* A required time parameter: RFC 3339, or epoch milliseconds (not
- * seconds).  0, or answers 400 naming it and returns -1. */
-static int required_time_or_reply(struct http_req *r, const char *name, int64_t *out)
-{
-    char v[64];
-    int got = http_query(r, name, v, sizeof v);
-    if (got == 0) {
-        http_reply_error(r, 400, "invalid_query", -1,
-                         "%s: required (from <= ts < to; an RFC 3339 time or epoch milliseconds)",
-                         name);
-        return -1;
-    }
-    char *end = NULL;
-    long long ms = got == 1 ? strtoll(v, &end, 10) : 0;
-    if (got == 1 && end != v && *end == '\0' && ms >= 0) {
-        if (ms < EPOCH_MS_MIN) {
-            http_reply_error(r, 400, "invalid_query", -1,
-                             "%s: %s looks like epoch seconds; give epoch milliseconds (%s000) "
-                             "or an RFC 3339 time",
-                             name, v, v);
-            return -1;
-        }
-        *out = ms;
-        return 0;
-    }
-    if (got == 1 && dd_time_parse(v, strlen(v), out) == 0)
-        return 0;
-    http_reply_error(r, 400, "invalid_query", -1,
-                     "%s: '%.64s' is not a time (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, "
-                     "or epoch milliseconds)",
-                     name, got == 1 ? v : "(too long)");
-    return -1;
+    if (answer_query_known(r, NULL) == 0)
+        delete_and_reply(r, &(struct store_delete){.what = STORE_DELETE_REFERENCE,
+                                                   .model = r->params[0],
+                                                   .version = r->params[1]});
 }
 
 void h_events_delete(struct http_req *r)
@@ -162,26 +125,9 @@ void h_events_delete(struct http_req *r)
     if (answer_query_known(r, known) != 0)
         return;
     struct store_delete d = {.what = STORE_DELETE_EVENTS, .model = r->params[0]};
-    if (required_time_or_reply(r, "from", &d.from_ms) != 0 ||
-        required_time_or_reply(r, "to", &d.to_ms) != 0)
-        return;
-    if (d.from_ms > d.to_ms) {
-        http_reply_error(r, 400, "invalid_query", -1,
-                         "from: must not be after to (from <= ts < to)");
-        return;
-    }
     char version[DD_NAME_MAX + 1];
-    int got = http_query(r, "version", version, sizeof version);
-    if (got != 0) {
-        if (got < 0 || !dd_name_valid(version, strlen(version))) {
-            http_reply_error(r, 400, "invalid_query", -1,
-                             "version: must match [A-Za-z0-9._-]{1,128}");
-            return;
-        }
-        d.version = version;
-    }
-    struct store_deleted t;
-    if (delete_all_or_reply(r, &d, &t) != 0)
+    if (answer_query_range(r, 1, &d.from_ms, &d.to_ms) != 0 ||
+        answer_query_version(r, version, &d.version) != 0)
         return;
-    http_reply_jsonf(r, 200, "{\"deleted\":{\"events\":%lld}}", (long long)t.events);
+    delete_and_reply(r, &d);
 }

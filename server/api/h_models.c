@@ -59,6 +59,39 @@ static void version_json(struct dd_buf *b, struct store *st, const char *model, 
     dd_buf_putc(b, '}');
 }
 
+/* The model's reference_size setting (what an automatic reference holds). */
+static long reference_size(struct http_req *r, const char *model)
+{
+    struct model_settings set;
+    settings_load(api_of(r)->store, &api_of(r)->mon->defaults, model, &set);
+    return set.reference_size;
+}
+
+/* The first n versions of m as a JSON array of version_json(). */
+static void versions_json(struct dd_buf *b, struct http_req *r, const struct store_model_info *m,
+                          size_t n)
+{
+    long refsize = reference_size(r, m->name);
+    dd_buf_putc(b, '[');
+    for (size_t v = 0; v < n; v++) {
+        if (v)
+            dd_buf_putc(b, ',');
+        version_json(b, api_of(r)->store, m->name, refsize, &m->versions[v]);
+    }
+    dd_buf_putc(b, ']');
+}
+
+/* A read of the model's rows: 0, or answers (404 for an unknown model, 500
+ * "cannot read <what>") and returns rc. */
+static int read_or_reply(struct http_req *r, int rc, const char *what)
+{
+    if (rc == DD_ENOTFOUND)
+        http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
+    else if (rc != 0)
+        http_reply_error(r, 500, "internal", -1, "cannot read %s", what);
+    return rc;
+}
+
 /* drift if any version drifts, else ok if any is ok, else the first's. */
 static const char *model_status(const struct store_model_info *m)
 {
@@ -89,11 +122,15 @@ static void cursor_encode(const char *name, char out[CURSOR_MAX + 1])
     *w = '\0';
 }
 
-/* The page of a list request: limit (1..PAGE_LIMIT_MAX) and the name after
- * which it starts (from the cursor; "" for the first page).  0, or answers
- * 400 invalid_query naming the parameter and returns -1. */
+/* The page of a list request, whose only parameters are limit
+ * (1..PAGE_LIMIT_MAX) and cursor: the limit and the name after which it
+ * starts (from the cursor; "" for the first page).  0, or answers 400
+ * naming the parameter and returns -1. */
 static int page_or_reply(struct http_req *r, size_t *limit, char after[DD_NAME_MAX + 1])
 {
+    static const char *const known[] = {"limit", "cursor", NULL};
+    if (answer_query_known(r, known) != 0)
+        return -1;
     char v[CURSOR_MAX + 8];
     *limit = PAGE_LIMIT_DEFAULT;
     after[0] = '\0';
@@ -148,9 +185,6 @@ static void next_cursor_json(struct dd_buf *b, int *first, const char *last)
 
 void h_models_list(struct http_req *r)
 {
-    static const char *const known[] = {"limit", "cursor", NULL};
-    if (answer_query_known(r, known) != 0)
-        return;
     size_t limit;
     char after[DD_NAME_MAX + 1];
     if (page_or_reply(r, &limit, after) != 0)
@@ -206,19 +240,10 @@ void h_model_get(struct http_req *r)
         return;
     struct store_model_info *ms = NULL;
     size_t n = 0;
-    int rc = store_r_models(api_of(r)->store, r->params[0], &ms, &n);
-    if (rc == DD_ENOTFOUND) {
-        http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
+    if (read_or_reply(r, store_r_models(api_of(r)->store, r->params[0], &ms, &n), "model") != 0)
         return;
-    }
-    if (rc != 0) {
-        http_reply_error(r, 500, "internal", -1, "cannot read model");
-        return;
-    }
     store_r_statuses(api_of(r)->store, &ms[0]);
     const struct store_model_info *m = &ms[0];
-    struct model_settings set;
-    settings_load(api_of(r)->store, &api_of(r)->mon->defaults, m->name, &set);
     struct dd_buf b;
     dd_buf_init(&b);
     int first = 1;
@@ -233,13 +258,8 @@ void h_model_get(struct http_req *r)
     dd_json_ktime(&b, &first, "last_event", m->last_ms);
     dd_json_kstr(&b, &first, "status", model_status(m));
     dd_json_key(&b, "versions", &first);
-    dd_buf_putc(&b, '[');
-    for (size_t v = 0; v < m->n_versions; v++) {
-        if (v)
-            dd_buf_putc(&b, ',');
-        version_json(&b, api_of(r)->store, m->name, set.reference_size, &m->versions[v]);
-    }
-    dd_buf_puts(&b, "]}");
+    versions_json(&b, r, m, m->n_versions);
+    dd_buf_putc(&b, '}');
     http_reply_json(r, 200, &b);
     dd_buf_release(&b);
     store_models_free(ms, n);
@@ -247,23 +267,14 @@ void h_model_get(struct http_req *r)
 
 void h_versions_list(struct http_req *r)
 {
-    static const char *const known[] = {"limit", "cursor", NULL};
-    if (answer_query_known(r, known) != 0)
-        return;
     size_t limit;
     char after[DD_NAME_MAX + 1];
     if (page_or_reply(r, &limit, after) != 0)
         return;
     struct store_model_info *m = NULL;
     int rc = store_r_versions_page(api_of(r)->store, r->params[0], after, limit + 1, &m);
-    if (rc == DD_ENOTFOUND) {
-        http_reply_error(r, 404, "not_found", -1, "model '%s' not found", r->params[0]);
+    if (read_or_reply(r, rc, "versions") != 0)
         return;
-    }
-    if (rc != 0) {
-        http_reply_error(r, 500, "internal", -1, "cannot read versions");
-        return;
-    }
     store_r_statuses(api_of(r)->store, m);
     const char *last = NULL;
     size_t n = m->n_versions;
@@ -271,21 +282,13 @@ void h_versions_list(struct http_req *r)
         n = limit;
         last = m->versions[n - 1].name;
     }
-    struct model_settings set;
-    settings_load(api_of(r)->store, &api_of(r)->mon->defaults, m->name, &set);
     struct dd_buf b;
     dd_buf_init(&b);
     int first = 1;
     dd_buf_putc(&b, '{');
     dd_json_kstr(&b, &first, "model", m->name);
     dd_json_key(&b, "versions", &first);
-    dd_buf_putc(&b, '[');
-    for (size_t v = 0; v < n; v++) {
-        if (v)
-            dd_buf_putc(&b, ',');
-        version_json(&b, api_of(r)->store, m->name, set.reference_size, &m->versions[v]);
-    }
-    dd_buf_putc(&b, ']');
+    versions_json(&b, r, m, n);
     next_cursor_json(&b, &first, last);
     dd_buf_putc(&b, '}');
     http_reply_json(r, 200, &b);
@@ -318,11 +321,9 @@ void h_version_get(struct http_req *r)
         return;
     }
     store_r_statuses(api_of(r)->store, &ms[0]);
-    struct model_settings set;
-    settings_load(api_of(r)->store, &api_of(r)->mon->defaults, ms[0].name, &set);
     struct dd_buf b;
     dd_buf_init(&b);
-    version_json(&b, api_of(r)->store, ms[0].name, set.reference_size, v);
+    version_json(&b, api_of(r)->store, ms[0].name, reference_size(r, ms[0].name), v);
     http_reply_json(r, 200, &b);
     dd_buf_release(&b);
     store_models_free(ms, n);
