@@ -13,6 +13,7 @@
 #include "analysis/embed.h"
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/thread.h"
 #include "base/timefmt.h"
 #include "server/app.h"
 #include "server/api/auth.h"
@@ -26,6 +27,8 @@
 #include "server/api/routes.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
+
+#define FUTEX_HASH_SLOTS 8192 /* base/thread.h: ~512 KiB of kernel memory */
 
 static int usage(void)
 {
@@ -65,6 +68,8 @@ int cmd_serve(int argc, char **argv)
     config_monitor_env(&app.cfg, &app.mon);
 
     dd_alloc_keep_freed_memory(); /* base/alloc.h: no page-fault churn per request */
+    /* thousands of connection threads wait on one futex: give the hash room */
+    int futex_slots = dd_futex_hash_reserve(FUTEX_HASH_SLOTS);
 
     /* every thread started below inherits this mask; main waits in sigwait */
     sigset_t sigs;
@@ -125,9 +130,9 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: %s\n", err);
         goto out;
     }
-    dd_info("listening", "listen=%s db=\"%s\" threads=%d auth=%s pid=%d", app.cfg.listen,
-            app.cfg.db, app.cfg.threads, active ? "keys" : (loopback ? "open" : "insecure"),
-            (int)getpid());
+    dd_info("listening", "listen=%s db=\"%s\" threads=%d futex_hash_slots=%d auth=%s pid=%d",
+            app.cfg.listen, app.cfg.db, app.cfg.threads, futex_slots,
+            active ? "keys" : (loopback ? "open" : "insecure"), (int)getpid());
     if (!active)
         dd_warn("no API key configured: every request is allowed",
                 "hint=\"driftd keys create --role admin --db %s\"", app.cfg.db);
