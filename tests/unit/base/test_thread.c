@@ -78,10 +78,21 @@ TEST(stop_wakes_and_joins)
     pthread_cond_destroy(&s.cv);
 }
 
+/* dd_futex_hash_reserve(): the slots asked for where the kernel has the
+ * control (Linux 6.16+), 0 where it has not; never fewer than asked */
+TEST(futex_hash_reserve)
+{
+    int got = dd_futex_hash_reserve(8192);
+    if (got != 0)
+        CHECK_CMP_INT(got, >=, 8192);
+    CHECK_EQ_INT(dd_futex_hash_reserve(8192), got); /* asking again changes nothing */
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
     RUN(monotonic_timeout);
     RUN(stop_wakes_and_joins);
+    RUN(futex_hash_reserve);
     CHECK_DONE();
 }
