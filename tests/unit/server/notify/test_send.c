@@ -119,11 +119,13 @@ static void srv_stop(struct srv *s)
     close(s->fd);
 }
 
+/* The receiver's URL for path, malloc'ed (senders on several threads at once
+ * build theirs at the same time). */
 static char *url_of(const struct srv *s, const char *path)
 {
-    static char u[128];
+    char u[128];
     snprintf(u, sizeof u, "http://127.0.0.1:%d%s", s->port, path);
-    return u;
+    return strdup(u);
 }
 
 /* the value of a header in the received head ("" when absent) */
@@ -154,11 +156,12 @@ TEST(signed_webhook_on_the_wire)
 {
     struct srv s;
     srv_start(&s, "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
-    char json[512];
+    char json[512], *url = url_of(&s, "/hook?x=1");
     snprintf(json, sizeof json,
              "{\"id\": \"deploy\", \"type\": \"webhook\", \"url\": \"%s\", \"secret\": \"" SECRET
              "\", \"headers\": {\"X-Team\": \"ml\"}}",
-             url_of(&s, "/hook?x=1"));
+             url);
+    free(url);
     struct notify_receiver r = fx_receiver(json);
     struct notify_message m;
     fx_message(&m);
@@ -202,11 +205,12 @@ TEST(bodyless_put_on_the_wire)
     struct srv s;
     srv_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n"
                   "{\"status\": \"Default version succsesfully updated for model\"}");
-    char json[256];
+    char json[256], *url = url_of(&s, "");
     snprintf(json, sizeof json,
              "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": \"%s\", "
              "\"token\": \"mgmt\"}",
-             url_of(&s, ""));
+             url);
+    free(url);
     struct notify_receiver r = fx_receiver(json);
     struct notify_message m;
     fx_message(&m);
@@ -232,7 +236,7 @@ static struct notify_request simple_post(const struct srv *s)
     struct notify_request req;
     memset(&req, 0, sizeof req);
     snprintf(req.method, sizeof req.method, "POST");
-    req.url = strdup(url_of(s, "/x"));
+    req.url = url_of(s, "/x");
     req.body = strdup("{}");
     req.body_len = 2;
     return req;
