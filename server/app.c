@@ -9,6 +9,7 @@ void app_fill_api(struct app *app)
                             .refcache = app->mon.refcache,
                             .evaluator = app->evaluator,
                             .auth = app->auth,
+                            .delivery = app->delivery,
                             .body_limit = app->cfg.body_limit,
                             .started_ms = app->started_ms,
                             .web_root = app->cfg.web_root};

@@ -16,6 +16,7 @@ struct auth;
 struct evaluator;
 struct retention;
 struct demo;
+struct delivery;
 
 struct app {
     struct dd_config cfg;
@@ -24,7 +25,8 @@ struct app {
     struct auth *auth;
     struct evaluator *evaluator;
     struct retention *retention;
-    struct demo *demo; /* NULL unless --demo */
+    struct demo *demo;         /* NULL unless --demo */
+    struct delivery *delivery; /* sends the outbox's notifications */
     int64_t started_ms;
 };
 

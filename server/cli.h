@@ -10,6 +10,7 @@
 int cmd_serve(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_alerts(int argc, char **argv); /* cmd_alerts.c: `alerts test ID` */
 
 /* Walks argv[start..]: for each flag calls fn(name, value, ctx) (value NULL
  * for a flag in `bool_flags`, a NULL-terminated list).  A non-flag argument

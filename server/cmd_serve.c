@@ -20,6 +20,7 @@
 #include "server/cli.h"
 #include "server/config.h"
 #include "server/demo.h"
+#include "server/monitor/delivery.h"
 #include "server/monitor/evaluator.h"
 #include "server/http/http.h"
 #include "server/monitor/refcache.h"
@@ -122,6 +123,15 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "driftd: cannot start the retention thread\n");
         goto out;
     }
+    struct delivery_options dopt = {.threads = app.cfg.delivery_threads,
+                                    .connect_timeout_ms = app.cfg.delivery_connect_timeout_ms,
+                                    .timeout_ms = app.cfg.delivery_timeout_ms,
+                                    .max_age_ms = app.cfg.max_delivery_age_ms,
+                                    .poll_ms = app.cfg.delivery_poll_ms};
+    if (delivery_start(app.mon.store, app.mon.writer, &dopt, &app.delivery) != 0) {
+        fprintf(stderr, "driftd: cannot start the delivery threads\n");
+        goto out;
+    }
     routes_metrics_init();
     app_fill_api(&app);
     struct http_options ho;
@@ -151,6 +161,7 @@ out:
     http_stop(http);     /* in-flight requests finish first */
     evaluator_stop(app.evaluator);
     retention_stop(app.retention);
+    delivery_stop(app.delivery); /* sends in flight are recorded before the writer stops */
     refcache_free(app.mon.refcache);
     writer_stop(app.mon.writer); /* then everything queued is committed */
     auth_free(app.auth);

@@ -113,6 +113,16 @@ static const struct config_key keys[] = {
     {"settings", V_SETTINGS, F_STR, FIELD(settings_json), 0, 0, NULL,
      "a settings object for every model"},
     {"models", V_MODELS, F_STR, FIELD(models_json), 0, 0, NULL, "per-model settings objects"},
+    {"delivery_threads", V_COUNT, F_INT, FIELD(delivery_threads), 1, 64, "4",
+     "notifications sent at once (one per receiver at most)"},
+    {"delivery_connect_timeout", V_DURATION, F_I64, FIELD(delivery_connect_timeout_ms), 100, HOUR,
+     "5s", "a receiver must accept the connection within this"},
+    {"delivery_timeout", V_DURATION, F_I64, FIELD(delivery_timeout_ms), 100, HOUR, "15s",
+     "a receiver must answer a notification within this"},
+    {"max_delivery_age", V_DURATION, F_I64, FIELD(max_delivery_age_ms), SECOND, 30 * DAY, "24h",
+     "a notification is retried until it is this old"},
+    {"delivery_poll", V_DURATION, F_I64, FIELD(delivery_poll_ms), 10, MINUTE, "1s",
+     "how often the outbox is looked at for due notifications"},
 };
 
 static const struct config_key *find_key(const char *name)

@@ -46,6 +46,12 @@ struct dd_config {
     char models_json[CONFIG_MODELS_MAX];
     int64_t retention_ms;          /* raw events older than this are deleted; 30 d */
     int64_t retention_interval_ms; /* how often retention runs; 60 s */
+    /* alert delivery (server/monitor/delivery.h) */
+    int delivery_threads;                /* 4 */
+    int64_t delivery_connect_timeout_ms; /* 5 s */
+    int64_t delivery_timeout_ms;         /* 15 s */
+    int64_t max_delivery_age_ms;         /* 24 h */
+    int64_t delivery_poll_ms;            /* 1 s */
 };
 
 void config_defaults(struct dd_config *c);

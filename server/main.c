@@ -21,6 +21,7 @@ static void usage(FILE *fp)
         "                                    [--format json|text] [--alpha 0.05]\n"
         "  keys    API keys                  driftd keys create --role ingest|read|admin\n"
         "                                    driftd keys list | driftd keys revoke ID\n"
+        "  alerts  test a receiver           driftd alerts test RECEIVER_ID [--url URL] [--key K]\n"
         "  help    this text\n"
         "  version print the version\n"
         "\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         return cmd_keys(argc, argv);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc, argv);
+    if (!strcmp(cmd, "alerts"))
+        return cmd_alerts(argc, argv);
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return 0;

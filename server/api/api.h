@@ -15,6 +15,7 @@
 
 struct auth;
 struct evaluator;
+struct delivery;
 
 struct api {
     const struct monitor_env *mon; /* settings defaults, intervals, reference_max */
@@ -23,6 +24,7 @@ struct api {
     struct refcache *refcache;
     struct evaluator *evaluator;
     struct auth *auth;
+    struct delivery *delivery; /* the alert delivery worker (test sends, metrics) */
     size_t body_limit;
     int64_t started_ms;
     const char *web_root; /* folder with the dashboard's files */

@@ -4,6 +4,7 @@
 
 #include "server/api/api.h"
 #include "server/api/handlers.h"
+#include "server/monitor/delivery.h"
 #include "server/monitor/evaluator.h"
 #include "server/api/metrics.h"
 #include "server/store/store.h"
@@ -51,6 +52,7 @@ void h_metrics(struct http_req *r)
     dd_buf_init(&b);
     metrics_render(&b, &ws);
     evaluator_render_metrics(api_of(r)->evaluator, &b);
+    delivery_render_metrics(api_of(r)->delivery, &b);
     http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
     dd_buf_release(&b);
 }

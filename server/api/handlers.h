@@ -30,6 +30,7 @@ void h_reference_put(struct http_req *r);
 void h_reference_get(struct http_req *r);
 void h_settings_get(struct http_req *r);
 void h_settings_put(struct http_req *r);
+void h_receiver_test(struct http_req *r); /* h_receiver_test.c: a test notification now */
 
 void h_healthz(struct http_req *r);
 void h_metrics(struct http_req *r);

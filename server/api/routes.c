@@ -34,6 +34,7 @@ static const struct route routes[] = {
      h_reference_delete},
     {"GET", "/api/v1/models/{model}/settings", DD_ROLE_READ, h_settings_get},
     {"PUT", "/api/v1/models/{model}/settings", DD_ROLE_ADMIN, h_settings_put},
+    {"POST", "/api/v1/receivers/{id}/test", DD_ROLE_ADMIN, h_receiver_test},
     {"GET", "/metrics", DD_ROLE_READ, h_metrics},
     /* last: the dashboard's static files (web/) */
     {"GET", "/*", DD_ROLE_NONE, h_static},

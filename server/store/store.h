@@ -351,4 +351,57 @@ int store_r_export_open(struct store *s, const struct store_export_range *q,
 int store_r_export_next(struct store_export *x, const struct dd_event **events, size_t *n);
 void store_export_free(struct store_export *x);
 
+/* ---- alert delivery: the outbox's rows and their attempts (outbox.c) ---- */
+
+#define STORE_RECEIVER_ID_MAX 64 /* notify.h's NOTIFY_ID_MAX */
+
+/* One notification waiting to be sent (outbox row). */
+struct store_outbox_row {
+    int64_t id;
+    char message_id[64];
+    char receiver_id[STORE_RECEIVER_ID_MAX + 1];
+    int64_t alert_id; /* -1: none */
+    char event[16];   /* "firing", "resolved", ... */
+    char *message;    /* notify_message_json(); owned (store_outbox_rows_free()) */
+    int64_t created_ms, next_attempt_ms;
+    int attempts; /* made so far */
+};
+/* Reader: at most limit pending rows due at now_ms (next_attempt_at <=
+ * now), by next_attempt_at then id; a row waits while an older pending row
+ * of the same receiver and alert exists (a resolve never overtakes its
+ * firing).  Free with store_outbox_rows_free(). */
+int store_r_outbox_due(struct store *s, int64_t now_ms, size_t limit, struct store_outbox_row **out,
+                       size_t *n);
+void store_outbox_rows_free(struct store_outbox_row *rows, size_t n);
+/* Reader: a receiver's stored JSON (receivers.body); DD_ENOTFOUND when no
+ * receiver has that id.  *body is the caller's (free()). */
+int store_r_receiver(struct store *s, const char *id, char **body);
+
+/* What one delivery attempt did, and the row's state after it. */
+struct store_delivery_attempt {
+    int64_t outbox_id;
+    int64_t at_ms;
+    int sent;           /* 1: a request went out (a delivery_attempts row, attempts + 1);
+                         * 0: nothing was sent (skipped: nothing to send, no receiver) */
+    int status;         /* the HTTP status; 0: no answer (stored as NULL) */
+    const char *error;  /* NULL: none */
+    int64_t elapsed_ms; /* of the attempt */
+    const char *state;  /* "pending" (retry at next_attempt_ms), "delivered", "failed",
+                         * "skipped" */
+    int64_t next_attempt_ms;
+};
+/* Writer thread: records the attempt and the row's new state (done_at set
+ * unless pending) in the open transaction.  A row that is no longer
+ * pending is left as it is. */
+int store_w_delivery_attempt(struct store *s, const struct store_delivery_attempt *a);
+
+/* Reader: what /metrics shows of alerting: alerts per state and the age of
+ * the oldest pending notification (its created_at; -1: none pending). */
+struct store_alerting_stats {
+    int64_t pending, firing, resolved;
+    int64_t oldest_pending_created_ms;
+    int64_t outbox_pending;
+};
+int store_r_alerting_stats(struct store *s, struct store_alerting_stats *out);
+
 #endif

@@ -35,7 +35,8 @@ enum job_kind {
     JOB_SETTINGS,
     JOB_RETENTION,
     JOB_REF_SUMMARY,
-    JOB_DELETE
+    JOB_DELETE,
+    JOB_DELIVERY_ATTEMPT
 };
 
 struct job {
@@ -83,6 +84,9 @@ struct job {
         struct {
             const struct store_delete *what;
         } delete;
+        struct {
+            const struct store_delivery_attempt *attempt;
+        } delivery;
     };
     /* the queue's */
     size_t n_events, bytes; /* its weight: toward WRITER_GROUP_EVENTS, and max_bytes */
@@ -156,6 +160,9 @@ static int run_job(struct writer *w, struct job *j)
     case JOB_DELETE:
         r->rc = store_w_delete(w->st, j->delete.what, &r->deleted);
         break;
+    case JOB_DELIVERY_ATTEMPT:
+        r->rc = store_w_delivery_attempt(w->st, j->delivery.attempt);
+        break;
     }
     /* conflicts and unknown models are answers, not failures of the transaction */
     return r->rc == DD_ECONFLICT || r->rc == DD_ENOTFOUND ? 0 : r->rc;
@@ -190,6 +197,7 @@ static void job_weigh(struct job *j)
     case JOB_EVALUATION:
     case JOB_SETTINGS:
     case JOB_RETENTION:
+    case JOB_DELIVERY_ATTEMPT:
         break;
     case JOB_DELETE: /* a batch is at most STORE_DELETE_BATCH rows: weigh it so */
         j->n_events = j->delete.what->limit ? j->delete.what->limit : STORE_DELETE_BATCH;
@@ -514,6 +522,13 @@ void writer_submit_ref_summary(struct writer *w, const char *model, const char *
 void writer_submit_delete(struct writer *w, const struct store_delete *d, struct writer_result *out)
 {
     struct job j = {.kind = JOB_DELETE, .model = d->model, .delete = {d}};
+    submit(w, &j, out);
+}
+
+void writer_submit_delivery_attempt(struct writer *w, const struct store_delivery_attempt *a,
+                                    struct writer_result *out)
+{
+    struct job j = {.kind = JOB_DELIVERY_ATTEMPT, .model = NULL, .delivery = {a}};
     submit(w, &j, out);
 }
 

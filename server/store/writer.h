@@ -125,6 +125,10 @@ void writer_submit_ref_summary(struct writer *w, const char *model, const char *
  * model, version or reference. */
 void writer_submit_delete(struct writer *w, const struct store_delete *d,
                           struct writer_result *out);
+/* Records one delivery attempt of an outbox row and the row's new state
+ * (store_w_delivery_attempt()); a stays the caller's. */
+void writer_submit_delivery_attempt(struct writer *w, const struct store_delivery_attempt *a,
+                                    struct writer_result *out);
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 /* 1 while the disk holding the database is full (see above).  Any thread;
  * NULL-safe (0). */
