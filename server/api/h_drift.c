@@ -62,6 +62,17 @@ static int pick_version_or_reply(struct http_req *r, char *out, size_t outsz)
 
 static int query_time_or_reply(struct http_req *r, const char *name, int64_t dflt, int64_t *out);
 
+/* An evaluation's answer: the report in b when rc is 0, else the error err
+ * says; b is released. */
+static void reply_report(struct http_req *r, int rc, struct dd_buf *b, const char *err)
+{
+    if (rc == 0)
+        http_reply_json(r, 200, b);
+    else
+        answer_error(r, rc, "%s", err);
+    dd_buf_release(b);
+}
+
 /* ?from=T&to=T: both or neither, not with window, from < to.  1 when a
  * period was asked for (in *from, *to), 0 when not, -1 when answered. */
 static int period_or_reply(struct http_req *r, int64_t *from, int64_t *to)
@@ -111,11 +122,7 @@ void h_drift_get(struct http_req *r)
         char err[256];
         int rc = evaluate_period(api_of(r)->mon, r->params[0], version, from, to, dd_now_ms(), &b,
                                  err, sizeof err);
-        if (rc == 0)
-            http_reply_json(r, 200, &b);
-        else
-            answer_error(r, rc, "%s", err);
-        dd_buf_release(&b);
+        reply_report(r, rc, &b, err);
         return;
     }
     if (http_query(r, "window", window, sizeof window) != 1) {
@@ -143,11 +150,7 @@ void h_drift_get(struct http_req *r)
     char err[256];
     int rc = evaluate_version(api_of(r)->mon, r->params[0], version, window, now, &b, NULL, NULL,
                               err, sizeof err);
-    if (rc == 0)
-        http_reply_json(r, 200, &b);
-    else
-        answer_error(r, rc, "%s", err);
-    dd_buf_release(&b);
+    reply_report(r, rc, &b, err);
 }
 
 #define HISTORY_MAX_POINTS 10000

@@ -18,6 +18,7 @@ import unittest
 
 import dd_harness
 from dd_harness import ServerTest
+from test_monitoring import wait_until
 
 
 def events(n, shift, seed, ts0=None):
@@ -37,15 +38,6 @@ def write_ndjson(path, evs):
     with open(path, "w") as f:
         for e in evs:
             f.write(json.dumps(e) + "\n")
-
-
-def wait_until(get, done, timeout=20, step=0.3):
-    deadline = time.time() + timeout
-    got = get()
-    while not done(got) and time.time() < deadline:
-        time.sleep(step)
-        got = get()
-    return got
 
 
 class Check(unittest.TestCase):
@@ -216,7 +208,7 @@ class Server(ServerTest):
         self.assertEqual((st, rep["status"], rep["window"]["events"]),
                          (200, "insufficient_data", 0))
         status = wait_until(lambda: self.srv.request("GET", "/api/v1/models/quiet")[2]
-                            ["versions"][0]["status"], lambda s: s == "insufficient_data")
+                            ["versions"][0]["status"], lambda s: s == "insufficient_data", timeout=20)
         self.assertEqual(status, "insufficient_data")
 
     def test_metrics_version_gauges(self):
@@ -228,7 +220,7 @@ class Server(ServerTest):
         def metrics():
             return self.srv.request("GET", "/metrics")[2]
         text = wait_until(metrics, lambda t: 'driftd_version_status{model="gauge",version="v1",'
-                          'status="drift"} 1' in t)
+                          'status="drift"} 1' in t, timeout=20)
         for s, v in (("ok", 0), ("drift", 1), ("insufficient_data", 0), ("no_reference", 0)):
             self.assertIn(f'driftd_version_status{{model="gauge",version="v1",status="{s}"}} {v}',
                           text)

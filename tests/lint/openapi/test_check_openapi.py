@@ -156,30 +156,31 @@ class CheckOpenapi(unittest.TestCase):
                           "GET /api/v1/models/{model}/drift: role read must document 401",
                           "GET /api/v1/models/{model}/drift: role read must document 403", ops=ops)
 
-    def test_query_parameters_must_match_the_handler(self):
-        handlers = HANDLERS.replace('{"version", "window", NULL}', '{"version", "signal", NULL}')
-        self.assert_fails("GET /api/v1/models/{model}/drift: the handler (h_drift_get() in ",
-                          "takes query parameter 'signal', which the spec does not list",
-                          "query parameter 'window' is in the spec but the handler",
-                          handlers=handlers)
+    # A handler changed (old -> new in HANDLERS) and what the checker must say.
+    HANDLER_MISMATCHES = [
+        ("query parameters must match the handler",
+         '{"version", "window", NULL}', '{"version", "signal", NULL}',
+         ["GET /api/v1/models/{model}/drift: the handler (h_drift_get() in ",
+          "takes query parameter 'signal', which the spec does not list",
+          "query parameter 'window' is in the spec but the handler"]),
+        ("a planned parameter the handler takes fails",
+         '{"version", "window", NULL}', '{"version", "window", "from", NULL}',
+         ["query parameter 'from' is marked 'x-driftd-status: planned' but the "
+          "handler (h_drift_get()"]),
+        ("a handler without query parameters",
+         "known) != 0", "NULL) != 0",
+         ["query parameter 'version' is in the spec but the handler"]),
+        ("media types must match the handler",
+         "ANSWER_JSON | ANSWER_NDJSON", "ANSWER_JSON | ANSWER_CSV",
+         ["POST /api/v1/models/{model}/events: the handler (h_events_post() in ",
+          "takes media type 'text/csv', which the spec does not list",
+          "media type 'application/x-ndjson' is in the spec but the handler"]),
+    ]
 
-    def test_planned_parameter_the_handler_takes_fails(self):
-        handlers = HANDLERS.replace('{"version", "window", NULL}',
-                                    '{"version", "window", "from", NULL}')
-        self.assert_fails("query parameter 'from' is marked 'x-driftd-status: planned' but the "
-                          "handler (h_drift_get()", handlers=handlers)
-
-    def test_handler_without_query_parameters(self):
-        handlers = HANDLERS.replace("known) != 0", "NULL) != 0")
-        self.assert_fails("query parameter 'version' is in the spec but the handler",
-                          handlers=handlers)
-
-    def test_media_types_must_match_the_handler(self):
-        handlers = HANDLERS.replace("ANSWER_JSON | ANSWER_NDJSON", "ANSWER_JSON | ANSWER_CSV")
-        self.assert_fails("POST /api/v1/models/{model}/events: the handler (h_events_post() in ",
-                          "takes media type 'text/csv', which the spec does not list",
-                          "media type 'application/x-ndjson' is in the spec but the handler",
-                          handlers=handlers)
+    def test_handlers_must_match_the_spec(self):
+        for name, old, new, want in self.HANDLER_MISMATCHES:
+            with self.subTest(name):
+                self.assert_fails(*want, handlers=HANDLERS.replace(old, new))
 
     def test_comment_in_the_table_is_not_a_route(self):
         routes = ROUTES.replace("/* last:", '/* {"GET", "/old", DD_ROLE_READ, h_old} last:')

@@ -5,26 +5,7 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "ingest/parse.h"
-#include "server/monitor/signals.h"
-#include "check.h"
-
-static void load(const char *ndjson, struct dd_batch *b)
-{
-    struct dd_parse_error pe;
-    int rc = dd_parse_events(ndjson, strlen(ndjson), DD_BODY_NDJSON, b, &pe);
-    if (rc)
-        fprintf(stderr, "parse: %s\n", pe.message);
-    CHECK_EQ_INT(rc, 0);
-}
-
-static const struct dd_signal_input *find(const struct signal_set *s, const char *name)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->inputs[i].name, name))
-            return &s->inputs[i];
-    return NULL;
-}
+#include "fixture_signals.h"
 
 /* The reference's count of category `name` of a categorical signal. */
 static uint64_t ref_count(const struct dd_signal_input *s, const char *name)
