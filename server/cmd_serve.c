@@ -24,6 +24,7 @@
 #include "server/monitor/evaluator.h"
 #include "server/http/http.h"
 #include "server/monitor/refcache.h"
+#include "server/monitor/rules.h"
 #include "server/monitor/retention.h"
 #include "server/api/routes.h"
 #include "server/store/store.h"
@@ -66,6 +67,8 @@ int cmd_serve(int argc, char **argv)
     if (dd_log_level_parse(app.cfg.log_level, &lvl) == 0)
         dd_log_set_level(lvl);
     app.started_ms = dd_now_ms();
+    if (!app.cfg.external_url[0]) /* links in notifications: the address served */
+        snprintf(app.cfg.external_url, sizeof app.cfg.external_url, "http://%s", app.cfg.listen);
     config_monitor_env(&app.cfg, &app.mon);
 
     dd_alloc_keep_freed_memory(); /* base/alloc.h: no page-fault churn per request */
@@ -114,6 +117,11 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.mon.refcache = refcache_new(app.mon.store, app.mon.writer);
+    if (rules_config_load(app.mon.writer, app.cfg.alert_rules_json, app.cfg.alert_receivers_json,
+                          dd_now_ms(), err, sizeof err) != 0) {
+        fprintf(stderr, "driftd: config: %s\n", err);
+        goto out;
+    }
     dd_blas_set_threads(1); /* docs/design.md: evaluations must not fight the HTTP threads */
     if (evaluator_start(&app.mon, &app.evaluator) != 0) {
         fprintf(stderr, "driftd: cannot start the evaluator thread\n");

@@ -16,6 +16,7 @@
 #include "ingest/parse.h"
 #include "server/http/http.h"
 #include "server/monitor/monitor.h"
+#include "server/monitor/rules.h"
 #include "server/monitor/settings.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
@@ -62,6 +63,8 @@ struct config_key {
  * them.  The one place that knows a key's type, default and bounds. */
 static const struct config_key keys[] = {
     {"listen", V_LISTEN, F_STR, FIELD(listen), 0, 65535, "127.0.0.1:8080", "address and port"},
+    {"external_url", V_TEXT, F_STR, FIELD(external_url), 0, 0, NULL,
+     "driftd's URL in notifications (links to reports, exports); default http://LISTEN"},
     {"db", V_TEXT, F_STR, FIELD(db), 0, 0, "data/driftd.db",
      "SQLite database (created, with its folder, if missing)"},
     {"eval_interval", V_DURATION, F_I64, FIELD(eval_interval_ms), SECOND, 7 * DAY, "60s",
@@ -162,6 +165,7 @@ void config_monitor_env(const struct dd_config *c, struct monitor_env *env)
     env->eval_interval_ms = c->eval_interval_ms;
     env->retention_ms = c->retention_ms;
     env->retention_interval_ms = c->retention_interval_ms;
+    env->external_url = c->external_url[0] ? c->external_url : NULL;
 }
 
 void config_http_options(const struct dd_config *c, struct http_options *o)
@@ -410,7 +414,28 @@ int config_load_file(struct dd_config *c, const char *path, char *err, size_t er
     char inner[256] = "";
     f.err = inner;
     f.errlen = sizeof inner;
-    int rc = dd_parse_flat_object(text, n, file_key, &f, &pe);
+    /* the alerting lists are arrays: taken out first (rules.h) */
+    struct dd_buf rules, receivers, rest;
+    dd_buf_init(&rules);
+    dd_buf_init(&receivers);
+    dd_buf_init(&rest);
+    int rc = rules_config_split(text, n, &rules, &receivers, &rest, inner, sizeof inner);
+    if (rc == 0 && (rules.len >= sizeof c->alert_rules_json ||
+                    receivers.len >= sizeof c->alert_receivers_json)) {
+        snprintf(inner, sizeof inner, "the \"rules\" and \"receivers\" lists: over %zu bytes",
+                 sizeof c->alert_rules_json - 1);
+        rc = DD_EINVAL;
+    }
+    if (rc == 0) {
+        snprintf(c->alert_rules_json, sizeof c->alert_rules_json, "%s",
+                 rules.len ? rules.data : "");
+        snprintf(c->alert_receivers_json, sizeof c->alert_receivers_json, "%s",
+                 receivers.len ? receivers.data : "");
+        rc = dd_parse_flat_object(rest.data ? rest.data : "", rest.len, file_key, &f, &pe);
+    }
+    dd_buf_release(&rules);
+    dd_buf_release(&receivers);
+    dd_buf_release(&rest);
     free(text);
     if (rc != 0)
         snprintf(err, errlen, "config '%s': %s", path, inner[0] ? inner : pe.message);

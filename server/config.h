@@ -13,9 +13,11 @@
 
 #define CONFIG_SETTINGS_MAX 8192
 #define CONFIG_MODELS_MAX 65536
+#define CONFIG_ALERTING_MAX 65536 /* the config file's "rules" and "receivers" lists, each */
 
 struct dd_config {
     char listen[128];          /* "127.0.0.1:8080" */
+    char external_url[1024];   /* base of the URLs notifications carry; "": http://LISTEN */
     char db[1024];             /* "data/driftd.db" */
     int64_t eval_interval_ms;  /* 60 s */
     size_t body_limit;         /* 16 MiB */
@@ -44,6 +46,10 @@ struct dd_config {
      * checked when set, applied by settings.c. */
     char settings_json[CONFIG_SETTINGS_MAX];
     char models_json[CONFIG_MODELS_MAX];
+    /* the config file's "rules" and "receivers" lists (compact JSON arrays,
+     * "" when absent), checked when read, stored at start (rules.h) */
+    char alert_rules_json[CONFIG_ALERTING_MAX];
+    char alert_receivers_json[CONFIG_ALERTING_MAX];
     int64_t retention_ms;          /* raw events older than this are deleted; 30 d */
     int64_t retention_interval_ms; /* how often retention runs; 60 s */
     /* alert delivery (server/monitor/delivery.h) */

@@ -31,6 +31,20 @@ void h_reference_get(struct http_req *r);
 void h_settings_get(struct http_req *r);
 void h_settings_put(struct http_req *r);
 void h_receiver_test(struct http_req *r); /* h_receiver_test.c: a test notification now */
+/* h_alerts.c: receivers, rules, silences (admin) and alerts (read) */
+void h_receivers_list(struct http_req *r);
+void h_receivers_post(struct http_req *r);
+void h_receiver_get(struct http_req *r);
+void h_receiver_delete(struct http_req *r);
+void h_rules_list(struct http_req *r);
+void h_rules_post(struct http_req *r);
+void h_rule_get(struct http_req *r);
+void h_rule_put(struct http_req *r);
+void h_rule_delete(struct http_req *r);
+void h_silences_list(struct http_req *r);
+void h_silences_post(struct http_req *r);
+void h_silence_delete(struct http_req *r);
+void h_alerts_list(struct http_req *r);
 
 void h_healthz(struct http_req *r);
 void h_metrics(struct http_req *r);

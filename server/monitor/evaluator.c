@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/timefmt.h"
+#include "server/monitor/alerts.h"
 #include "server/monitor/distributions.h"
 #include "server/monitor/drift.h"
 #include "base/periodic.h"
@@ -203,6 +204,120 @@ static int should_evaluate(const struct store_version_info *vi, const struct mod
     return !vi->status[0] || strncmp(set->window, "last:", 5) != 0;
 }
 
+/* ---- alert rules, after each version's evaluation (alerts.h) ---- */
+
+/* The rules and silences a round applies, read once per round. */
+struct round_alerting {
+    struct rule *rules;
+    size_t n_rules;
+    struct silence *silences;
+    size_t n_silences;
+};
+
+static void round_alerting_load(struct evaluator *e, struct round_alerting *ra)
+{
+    memset(ra, 0, sizeof *ra);
+    struct store_alerting_row *rows = NULL;
+    size_t n = 0;
+    if (store_r_alerting(e->env->store, STORE_RULES, NULL, &rows, &n) == 0 && n) {
+        ra->rules = dd_calloc(n, sizeof *ra->rules);
+        for (size_t i = 0; i < n; i++) {
+            char err[256];
+            if (rules_parse(rows[i].body, strlen(rows[i].body), NULL, &ra->rules[ra->n_rules], err,
+                            sizeof err) == 0)
+                ra->n_rules++;
+            else
+                dd_warn("stored rule skipped", "rule=%s err=\"%s\"", rows[i].id, err);
+        }
+    }
+    store_alerting_rows_free(rows, n);
+    rows = NULL;
+    n = 0;
+    if (ra->n_rules && store_r_alerting(e->env->store, STORE_SILENCES, NULL, &rows, &n) == 0 && n) {
+        ra->silences = dd_calloc(n, sizeof *ra->silences);
+        for (size_t i = 0; i < n; i++) {
+            struct silence *s = &ra->silences[ra->n_silences];
+            char err[256];
+            if (rules_silence_parse(rows[i].body, strlen(rows[i].body), INT64_MIN, s, err,
+                                    sizeof err) != 0)
+                continue;
+            snprintf(s->id, sizeof s->id, "%.20s", rows[i].id);
+            s->ends_ms = rows[i].ends_ms;
+            ra->n_silences++;
+        }
+    }
+    store_alerting_rows_free(rows, n);
+}
+
+static void round_alerting_release(struct round_alerting *ra)
+{
+    free(ra->rules);
+    free(ra->silences);
+}
+
+/* The newest other version of the model (latest first event) whose latest
+ * evaluation found no drift; NULL: none. */
+static const char *rollback_candidate(const struct store_model_info *m, const char *version)
+{
+    const struct store_version_info *best = NULL;
+    for (size_t i = 0; i < m->n_versions; i++) {
+        const struct store_version_info *v = &m->versions[i];
+        if (!strcmp(v->name, version) || strcmp(v->status, "ok") != 0)
+            continue;
+        if (!best || v->first_ms > best->first_ms)
+            best = v;
+    }
+    return best ? best->name : NULL;
+}
+
+/* Stores the round's evaluation of one version with the alert changes it
+ * causes, in one writer transaction. */
+static void store_round(struct evaluator *e, const struct round_alerting *ra,
+                        const struct store_model_info *m, const char *version, const char *window,
+                        int64_t now, const char *status, const struct dd_report *rep,
+                        const char *json)
+{
+    struct alerts_plan plan = {0};
+    struct store_alert *open = NULL;
+    size_t n_open = 0;
+    int watched = 0;
+    for (size_t i = 0; i < ra->n_rules && !watched; i++)
+        watched = rules_match(&ra->rules[i], m->name, version);
+    if (watched) {
+        struct store_alert_filter f = {.model = m->name, .version = version, .open_only = 1};
+        if (store_r_alerts(e->env->store, &f, &open, &n_open) == 0) {
+            struct alerts_round rd = {
+                .model = m->name,
+                .version = version,
+                .status = status,
+                .rep = rep,
+                .report_json = json,
+                .now_ms = now,
+                .external_url = e->env->external_url ? e->env->external_url : "http://localhost",
+                .rollback_candidate = rollback_candidate(m, version),
+            };
+            alerts_plan_version(ra->rules, ra->n_rules, ra->silences, ra->n_silences, open, n_open,
+                                &rd, &plan);
+        } else {
+            dd_warn("cannot read alerts", "model=%s version=%s", m->name, version);
+        }
+    }
+    struct writer_result wr;
+    writer_submit_evaluation_alerts(e->env->writer, m->name, version, window, now, status, rep,
+                                    json, plan.changes, plan.n, &wr);
+    if (wr.rc != 0)
+        dd_warn("cannot store evaluation", "model=%s version=%s err=%s", m->name, version,
+                dd_errname(wr.rc));
+    for (size_t i = 0; wr.rc == 0 && i < plan.n; i++) {
+        const struct store_alert_change *c = &plan.changes[i];
+        if (c->n_outbox || c->drop || (c->alert_id == 0))
+            dd_info("alert", "rule=%s model=%s version=%s state=%s notifications=%zu", c->rule_id,
+                    c->model, c->version, c->drop ? "dropped" : c->state, c->n_outbox);
+    }
+    alerts_plan_release(&plan);
+    store_alerts_free(open, n_open);
+}
+
 static void round_once(struct evaluator *e)
 {
     int64_t start = dd_mono_ns(), now = dd_now_ms();
@@ -211,6 +326,8 @@ static void round_once(struct evaluator *e)
     size_t n = 0, evaluated = 0;
     if (store_r_models(e->env->store, NULL, &ms, &n) != 0)
         return;
+    struct round_alerting ra;
+    round_alerting_load(e, &ra);
     struct latest *acc = NULL;
     size_t n_acc = 0;
     struct snapshot *snaps = NULL;
@@ -253,13 +370,11 @@ static void round_once(struct evaluator *e)
             }
             if (rc == 0) {
                 remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
-                struct writer_result wr;
                 snprintf(st->status, sizeof st->status, "%s", drift_status(&rep));
-                writer_submit_evaluation(e->env->writer, ms[i].name, vi->name, set.window, now,
-                                         st->status, &rep, json.data, &wr);
-                if (wr.rc != 0)
-                    dd_warn("cannot store evaluation", "model=%s version=%s err=%s", ms[i].name,
-                            vi->name, dd_errname(wr.rc));
+                /* a later version's rollback target sees this round's verdict */
+                snprintf(ms[i].versions[v].status, sizeof ms[i].versions[v].status, "%s",
+                         st->status);
+                store_round(e, &ra, &ms[i], vi->name, set.window, now, st->status, &rep, json.data);
                 evaluated++;
             } else {
                 dd_warn("evaluation failed", "model=%s version=%s err=\"%s\"", ms[i].name, vi->name,
@@ -271,6 +386,7 @@ static void round_once(struct evaluator *e)
         }
     }
     store_models_free(ms, n);
+    round_alerting_release(&ra);
     double secs = (double)(dd_mono_ns() - start) / 1e9;
     pthread_mutex_lock(&e->mu);
     free(e->latest);

@@ -34,6 +34,7 @@ struct monitor_env {
     int64_t eval_interval_ms;
     int64_t retention_ms; /* raw events older than this are deleted */
     int64_t retention_interval_ms;
+    const char *external_url; /* driftd's base URL in notifications; NULL: "http://localhost" */
 };
 
 #endif

@@ -26,9 +26,10 @@ static void bind_double_or_null(sqlite3_stmt *st, int i, double v)
         sqlite3_bind_null(st, i);
 }
 
-int store_w_insert_evaluation(struct store *s, const char *model, const char *version,
-                              const char *window, int64_t computed_ms, const char *status,
-                              const struct dd_report *rep, const char *body)
+/* The evaluation and its results; *eid_out its id. */
+static int insert_evaluation(struct store *s, const char *model, const char *version,
+                             const char *window, int64_t computed_ms, const char *status,
+                             const struct dd_report *rep, const char *body, int64_t *eid_out)
 {
     int64_t vid = store__version_id(s, model, version);
     if (vid < 0)
@@ -43,6 +44,7 @@ int store_w_insert_evaluation(struct store *s, const char *model, const char *ve
     if (rc != 0)
         return rc;
     int64_t eid = sqlite3_last_insert_rowid(s->w);
+    *eid_out = eid;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->w,
                            "INSERT INTO drift_results (evaluation_id, version_id, computed_at,"
@@ -71,6 +73,24 @@ int store_w_insert_evaluation(struct store *s, const char *model, const char *ve
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int store_w_insert_evaluation(struct store *s, const char *model, const char *version,
+                              const char *window, int64_t computed_ms, const char *status,
+                              const struct dd_report *rep, const char *body)
+{
+    int64_t eid;
+    return insert_evaluation(s, model, version, window, computed_ms, status, rep, body, &eid);
+}
+
+int store_w_insert_evaluation_alerts(struct store *s, const char *model, const char *version,
+                                     const char *window, int64_t computed_ms, const char *status,
+                                     const struct dd_report *rep, const char *body,
+                                     const struct store_alert_change *changes, size_t n_changes)
+{
+    int64_t eid = 0;
+    int rc = insert_evaluation(s, model, version, window, computed_ms, status, rep, body, &eid);
+    return rc != 0 ? rc : store_w_alert_changes(s, eid, changes, n_changes);
 }
 
 /* ---- readers ---- */

@@ -404,4 +404,125 @@ struct store_alerting_stats {
 };
 int store_r_alerting_stats(struct store *s, struct store_alerting_stats *out);
 
+/* ---- alerting: receivers, rules, silences, alerts (alerting.c) ---- */
+
+/* The three tables of alerting configuration the API and the config file
+ * fill: one JSON body per id. */
+enum store_alerting_table { STORE_RECEIVERS, STORE_RULES, STORE_SILENCES };
+struct store_alerting_row {
+    char id[STORE_RECEIVER_ID_MAX + 1];
+    char *body;                              /* owned: store_alerting_rows_free() */
+    char source[8];                          /* "api" or "config" (silences: "api") */
+    int64_t created_ms, updated_ms, ends_ms; /* -1 when the table has no such column */
+};
+/* Reader: every row of the table (id order), or the one with that id
+ * (DD_ENOTFOUND when none). */
+int store_r_alerting(struct store *s, enum store_alerting_table t, const char *id,
+                     struct store_alerting_row **out, size_t *n);
+void store_alerting_rows_free(struct store_alerting_row *rows, size_t n);
+
+/* A receiver or rule of the config file (rules: with the receiver ids the
+ * rule names). */
+struct store_alerting_item {
+    const char *id, *body;
+    const char *const *receivers;
+    size_t n_receivers;
+};
+enum store_alerting_what {
+    STORE_RECEIVER_ADD,    /* DD_ECONFLICT when the id exists */
+    STORE_RECEIVER_DELETE, /* DD_ENOTFOUND; DD_ECONFLICT (detail: the rules using it) */
+    STORE_RULE_ADD,        /* DD_ECONFLICT when the id exists */
+    STORE_RULE_PUT,        /* create or replace */
+    STORE_RULE_DELETE,     /* DD_ENOTFOUND; its open alerts are resolved */
+    STORE_SILENCE_ADD,
+    STORE_SILENCE_DELETE, /* DD_ENOTFOUND */
+    STORE_CONFIG_LOAD     /* the config file's lists replace the earlier config rows */
+};
+struct store_alerting_op {
+    enum store_alerting_what what;
+    const char *id, *body;
+    int64_t now_ms, ends_ms;      /* ends_ms: silences */
+    const char *const *receivers; /* RULE_ADD, RULE_PUT: ids that must exist */
+    size_t n_receivers;
+    const struct store_alerting_item *cfg_receivers, *cfg_rules; /* CONFIG_LOAD */
+    size_t n_cfg_receivers, n_cfg_rules;
+    char *detail; /* written on DD_ECONFLICT and on an unknown receiver */
+    size_t detail_len;
+};
+/* Writer thread: one change of the alerting configuration, checked before
+ * anything is written: DD_ECONFLICT or DD_ENOTFOUND leave the tables as
+ * they were.  A rule naming a receiver that does not exist is DD_ENOTFOUND
+ * with the receiver's id in detail (detail empty: the id itself is
+ * unknown). */
+int store_w_alerting(struct store *s, const struct store_alerting_op *op);
+
+/* One notification of an alert's state change, for one receiver. */
+struct store_outbox_new {
+    const char *message_id, *receiver_id, *event, *message; /* message: notify_message_json() */
+    int skipped; /* 1: silenced, written as 'skipped' (never sent) */
+};
+/* What an evaluation round does to one alert (alerts.h plans it). */
+struct store_alert_change {
+    int64_t alert_id; /* 0: a new alert, inserted */
+    int drop;         /* 1: delete the alert (a pending one that stopped holding) */
+    const char *rule_id, *model, *version, *alert_key;
+    const char *state;  /* "pending", "firing" or "resolved" */
+    double value;       /* NaN: NULL */
+    const char *labels; /* JSON object */
+    int64_t pending_since_ms, started_ms, resolved_ms, last_notified_ms; /* -1: NULL */
+    const struct store_outbox_new *outbox;
+    size_t n_outbox;
+};
+/* Writer thread: the evaluation (store_w_insert_evaluation()) and, in the
+ * same transaction, the alert changes it caused with their outbox rows: a
+ * crash keeps both or neither. */
+int store_w_insert_evaluation_alerts(struct store *s, const char *model, const char *version,
+                                     const char *window, int64_t computed_ms, const char *status,
+                                     const struct dd_report *rep, const char *body,
+                                     const struct store_alert_change *changes, size_t n_changes);
+/* Writer thread: the changes alone, with the evaluation's id (0: none). */
+int store_w_alert_changes(struct store *s, int64_t evaluation_id,
+                          const struct store_alert_change *changes, size_t n_changes);
+
+struct store_alert {
+    int64_t id;
+    char rule_id[STORE_RECEIVER_ID_MAX + 1];
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
+    char alert_key[256];
+    char state[12];
+    double value; /* NaN: none */
+    char *labels; /* JSON object; owned: store_alerts_free() */
+    int64_t pending_since_ms, started_ms, resolved_ms, last_notified_ms, evaluation_id;
+};
+struct store_alert_filter {
+    const char *state, *model, *version, *rule; /* NULL: any */
+    int open_only;                              /* 1: pending and firing only */
+    int64_t before_id;                          /* > 0: ids below it (the page after a cursor) */
+    size_t limit;                               /* 0: all */
+};
+/* Reader: alerts, newest first (id order, descending). */
+int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct store_alert **out,
+                   size_t *n);
+void store_alerts_free(struct store_alert *a, size_t n);
+
+struct store_attempt {
+    int64_t at_ms, elapsed_ms;
+    int status;  /* 0: no answer */
+    char *error; /* NULL: none; owned */
+};
+struct store_delivery {
+    int64_t id;
+    char message_id[64];
+    char receiver_id[STORE_RECEIVER_ID_MAX + 1];
+    char event[16], state[12];
+    int64_t attempts, created_ms, next_attempt_ms, done_ms; /* -1: NULL */
+    int last_status;                                        /* 0: none */
+    char *last_error;                                       /* NULL: none; owned */
+    struct store_attempt *tries;                            /* oldest first; owned */
+    size_t n_tries;
+};
+/* Reader: an alert's outbox rows (oldest first) with their attempts. */
+int store_r_deliveries(struct store *s, int64_t alert_id, struct store_delivery **out, size_t *n);
+void store_deliveries_free(struct store_delivery *d, size_t n);
+
 #endif

@@ -32,6 +32,7 @@ enum job_kind {
     JOB_REFERENCE_RANGE,
     JOB_FREEZE_REFERENCE,
     JOB_EVALUATION,
+    JOB_ALERTING,
     JOB_SETTINGS,
     JOB_RETENTION,
     JOB_REF_SUMMARY,
@@ -66,7 +67,12 @@ struct job {
             const char *version, *window, *status, *body;
             int64_t computed_ms;
             const struct dd_report *report;
+            const struct store_alert_change *changes; /* the alerts it changed */
+            size_t n_changes;
         } evaluation;
+        struct {
+            const struct store_alerting_op *op;
+        } alerting;
         struct {
             const char *body;
         } settings;
@@ -140,9 +146,13 @@ static int run_job(struct writer *w, struct job *j)
                                      &r->freeze.frozen, &r->freeze.kept);
         break;
     case JOB_EVALUATION:
-        r->rc = store_w_insert_evaluation(
+        r->rc = store_w_insert_evaluation_alerts(
             w->st, j->model, j->evaluation.version, j->evaluation.window, j->evaluation.computed_ms,
-            j->evaluation.status, j->evaluation.report, j->evaluation.body);
+            j->evaluation.status, j->evaluation.report, j->evaluation.body, j->evaluation.changes,
+            j->evaluation.n_changes);
+        break;
+    case JOB_ALERTING:
+        r->rc = store_w_alerting(w->st, j->alerting.op);
         break;
     case JOB_SETTINGS:
         r->rc = store_w_put_settings(w->st, j->model, j->settings.body);
@@ -195,6 +205,7 @@ static void job_weigh(struct job *j)
         break;
     case JOB_FREEZE_REFERENCE:
     case JOB_EVALUATION:
+    case JOB_ALERTING:
     case JOB_SETTINGS:
     case JOB_RETENTION:
     case JOB_DELIVERY_ATTEMPT:
@@ -485,6 +496,32 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
                                    .body = body,
                                    .computed_ms = computed_ms,
                                    .report = rep}};
+    submit(w, &j, out);
+}
+
+void writer_submit_evaluation_alerts(struct writer *w, const char *model, const char *version,
+                                     const char *window, int64_t computed_ms, const char *status,
+                                     const struct dd_report *rep, const char *body,
+                                     const struct store_alert_change *changes, size_t n_changes,
+                                     struct writer_result *out)
+{
+    struct job j = {.kind = JOB_EVALUATION,
+                    .model = model,
+                    .evaluation = {.version = version,
+                                   .window = window,
+                                   .status = status,
+                                   .body = body,
+                                   .computed_ms = computed_ms,
+                                   .report = rep,
+                                   .changes = changes,
+                                   .n_changes = n_changes}};
+    submit(w, &j, out);
+}
+
+void writer_submit_alerting(struct writer *w, const struct store_alerting_op *op,
+                            struct writer_result *out)
+{
+    struct job j = {.kind = JOB_ALERTING, .model = NULL, .alerting = {op}};
     submit(w, &j, out);
 }
 

@@ -106,6 +106,19 @@ void writer_submit_evaluation(struct writer *w, const char *model, const char *v
                               const char *window, int64_t computed_ms, const char *status,
                               const struct dd_report *rep, const char *body,
                               struct writer_result *out);
+/* The same and, in the same transaction, the alert changes the round's
+ * results caused with their outbox rows (store_w_insert_evaluation_alerts()):
+ * a crash keeps the evaluation and its notifications together or neither.
+ * changes stay the caller's. */
+void writer_submit_evaluation_alerts(struct writer *w, const char *model, const char *version,
+                                     const char *window, int64_t computed_ms, const char *status,
+                                     const struct dd_report *rep, const char *body,
+                                     const struct store_alert_change *changes, size_t n_changes,
+                                     struct writer_result *out);
+/* One change of the alerting configuration (store_w_alerting()): rc
+ * DD_ECONFLICT or DD_ENOTFOUND with op->detail. */
+void writer_submit_alerting(struct writer *w, const struct store_alerting_op *op,
+                            struct writer_result *out);
 /* Stores a model's settings JSON. */
 void writer_submit_settings(struct writer *w, const char *model, const char *body,
                             struct writer_result *out);

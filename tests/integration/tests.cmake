@@ -6,6 +6,11 @@ foreach(t ingest_api durability monitoring edge diskfull csv docs messages expor
   set_tests_properties(integration/${t} PROPERTIES LABELS integration TIMEOUT 300
                        ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
 endforeach()
+# #11's rules engine: rules, receivers, silences, the alert life-cycle
+add_test(NAME integration/alerts
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_alerts.py $<TARGET_FILE:driftd>)
+set_tests_properties(integration/alerts PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
 # the hostile-client suite relaxes its flood latency bound (1 s -> 3 s) under ASan
 if(DRIFTD_SANITIZE)
   set_tests_properties(integration/edge PROPERTIES
