@@ -202,8 +202,10 @@ class LifeCycle(unittest.TestCase):
         self.srv = Server("--eval-interval", "1s").start()
 
     def tearDown(self):
+        code = self.srv.stop()
         logs = self.srv.logs()
         self.srv.cleanup()
+        self.assertEqual(code, 0, logs)
         self.assertNotIn("AddressSanitizer", logs)
 
     def alerts(self, query=""):
