@@ -16,7 +16,9 @@
  *   - it is a sequence of whole answers, each "HTTP/1.1 " + 3-digit status;
  *     1xx interim answers are the only ones without headers/body;
  *   - each final answer has exactly one Content-Length, a decimal number,
- *     and exactly that many body bytes follow (an answer to HEAD has none);
+ *     and exactly that many body bytes follow (an answer to HEAD has none),
+ *     or (a streamed answer: the export) exactly one "Transfer-Encoding:
+ *     chunked", no Content-Length, and a whole chunked body;
  *   - a 4xx/5xx answer's body is JSON {"error": {"code": "...",
  *     "message": "..."}} in valid UTF-8, and so is any application/json body;
  *   - no answer carries the canary file next to web_root (path traversal).
@@ -30,6 +32,7 @@
  */
 #define _GNU_SOURCE /* nftw */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -313,6 +316,36 @@ static int contains(const char *s, size_t n, const char *t)
     return 0;
 }
 
+/* The length of the chunked body at b[0, n) (RFC 9112 section 7.1, no
+ * trailers): 1 and *len, 0 when it is not complete, -1 when malformed. */
+static int chunked_length(const char *b, size_t n, size_t *len)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t size = 0, digits = 0;
+        for (; i < n && isxdigit((unsigned char)b[i]); i++, digits++) {
+            if (digits == 8)
+                return -1;
+            int d = b[i] <= '9' ? b[i] - '0' : (b[i] | 0x20) - 'a' + 10;
+            size = size * 16 + (size_t)d;
+        }
+        if (i + 2 > n)
+            return 0;
+        if (digits == 0 || b[i] != '\r' || b[i + 1] != '\n')
+            return -1;
+        i += 2;
+        if (i + size + 2 > n)
+            return 0;
+        if (b[i + size] != '\r' || b[i + size + 1] != '\n')
+            return -1;
+        i += size + 2;
+        if (size == 0) {
+            *len = i;
+            return 1;
+        }
+    }
+}
+
 /* Checks every answer in ans[0, len).  may_head: the input holds a HEAD
  * request, so an answer may announce a body it does not send. */
 static void check_answers(const char *ans, size_t len, int may_head, int reset)
@@ -357,6 +390,28 @@ static void check_answers(const char *ans, size_t len, int may_head, int reset)
         if (skip_cl) {
             at = len; /* framing unchecked: nothing more can be parsed */
             break;
+        }
+        size_t tel = 0;
+        int tec;
+        const char *te = header(a, hlen, "Transfer-Encoding", &tel, &tec);
+        if (te && cl)
+            violation("both Content-Length and Transfer-Encoding", ans, len, at);
+        if (te) { /* a streamed answer (the export): chunked, nothing else */
+            if (tec != 1 || tel != 7 || strncasecmp(te, "chunked", 7) != 0)
+                violation("a Transfer-Encoding other than one 'chunked'", ans, len, at);
+            size_t rest = left - hlen, body = 0;
+            if (may_head && (rest == 0 || (rest >= 9 && memcmp(eoh, "HTTP/1.1 ", 9) == 0))) {
+                at += hlen;
+                continue;
+            }
+            int c = chunked_length(eoh, rest, &body);
+            if (c == 0 && reset)
+                return;
+            if (c <= 0)
+                violation(c == 0 ? "chunked body not complete" : "malformed chunked body", ans, len,
+                          at);
+            at += hlen + body;
+            continue;
         }
         if (!cl || count != 1)
             violation(cl ? "several Content-Length headers" : "no Content-Length header", ans, len,
