@@ -325,6 +325,20 @@ static void event_row(sqlite3_stmt *st, void *arg)
         info->to_ms = e->ts_ms;
 }
 
+int store__count_range(struct store *s, const char *what, const char *model, const char *version,
+                       int64_t from_ms, int64_t to_ms, int64_t *n)
+{
+    return store__read(
+        s, &(struct store__query){
+               .what = what,
+               .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
+               .model = model,
+               .version = version,
+               .args = STORE__ARGS(STORE__INT(from_ms), STORE__INT(to_ms)),
+               .row = store__row_int64,
+               .arg = n});
+}
+
 int store_r_events(struct store *s, const char *model, const char *version,
                    const struct store_window *w, struct dd_batch *out,
                    struct store_window_info *info)
@@ -380,16 +394,7 @@ int store_r_events(struct store *s, const char *model, const char *version,
         /* the cap was reached: count the whole window for the report (on
          * a failure the report says the window had what was read) */
         int64_t total = (int64_t)r.n;
-        store__read(
-            s,
-            &(struct store__query){
-                .what = "events window count",
-                .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-                .model = model,
-                .version = version,
-                .args = STORE__ARGS(STORE__INT(w->from_ms), STORE__INT(w->to_ms)),
-                .row = store__row_int64,
-                .arg = &total});
+        store__count_range(s, "events window count", model, version, w->from_ms, w->to_ms, &total);
         info->total = (size_t)total;
         info->sampled = info->total > r.n;
     }

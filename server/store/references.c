@@ -217,15 +217,7 @@ int store_r_range_sample(struct store *s, const char *model, const char *version
     /* both statements read the (version_id, ts) index alone: its entries
      * carry the id */
     int64_t n = 0;
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "range count",
-               .sql = "SELECT COUNT(*) FROM events WHERE version_id = ?1 AND ts BETWEEN ?2 AND ?3",
-               .model = model,
-               .version = version,
-               .args = STORE__ARGS(STORE__INT(r->from_ms), STORE__INT(r->to_ms)),
-               .row = store__row_int64,
-               .arg = &n});
+    int rc = store__count_range(s, "range count", model, version, r->from_ms, r->to_ms, &n);
     if (rc != 0)
         return rc;
     r->in_range = (size_t)n;

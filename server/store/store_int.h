@@ -179,6 +179,11 @@ void store__model_row(sqlite3_stmt *st, void *arg);
  * STORE__EVENT_COLUMNS) into *e, its strings and blobs copied into a;
  * e->version is left NULL.  Answers the bytes of the three blobs. */
 size_t store__event_from_row(sqlite3_stmt *st, int col, struct dd_arena *a, struct dd_event *e);
+/* events.c: into *n, the events of the version with from_ms <= ts <=
+ * to_ms (the (version_id, ts) index alone); `what` names the read in a
+ * failure's log line.  store__read()'s codes; any thread. */
+int store__count_range(struct store *s, const char *what, const char *model, const char *version,
+                       int64_t from_ms, int64_t to_ms, int64_t *n);
 /* references.c: when the version (by id) has no reference, copies its first
  * refsize events to ref_events (source "auto") and sets *frozen to 1 and
  * *kept to their count; else *frozen = 0, *kept = 0.  Outputs may be NULL. */
