@@ -1,6 +1,7 @@
 /* Tests server/api/answer.c: the one table from a writer's error code to its
  * HTTP answer (status, API error code, Retry-After, message), the 415 of
- * answer_body_format() and the 400 of answer_query_known().  answer.c is
+ * answer_body_format(), the 400 of answer_query_known() and the ranges and
+ * versions of answer_query_range() and answer_query_version().  answer.c is
  * included with its calls into server/http/ renamed to the stubs below, so
  * no server is needed. */
 #include <stdarg.h>
@@ -140,6 +141,63 @@ TEST(query_known)
     CHECK_EQ_STR(answer.message, "unknown query parameter 'a' (this endpoint takes none)");
 }
 
+/* answer_query_range() and answer_query_version(): the times and names the
+ * export and the events delete take, and the 400 of each refusal */
+TEST(query_range_and_version)
+{
+    static const struct {
+        const char *query;
+        int required;
+        int64_t from, to;    /* when accepted */
+        const char *message; /* NULL: accepted */
+    } cases[] = {
+        {"", 0, 0, INT64_MAX, NULL},
+        {"from=1764558000000", 0, 1764558000000, INT64_MAX, NULL},
+        {"from=2025-12-01T03:00:00Z&to=1764558000001", 1, 1764558000000, 1764558000001, NULL},
+        {"to=1764558000000", 1, 0, 0,
+         "from: required (from <= ts < to; an RFC 3339 time or epoch milliseconds)"},
+        {"from=1764558000", 0, 0, 0,
+         "from: 1764558000 looks like epoch seconds; give epoch milliseconds (1764558000000) or "
+         "an RFC 3339 time"},
+        {"to=yesterday", 0, 0, 0,
+         "to: 'yesterday' is not a time (expected RFC 3339, e.g. 2026-11-22T10:00:00Z, or epoch "
+         "milliseconds)"},
+        {"from=1764558000001&to=1764558000000", 0, 0, 0,
+         "from: must not be after to (from <= ts < to)"},
+    };
+    struct http_req r = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&answer, 0, sizeof answer);
+        r.query = cases[i].query;
+        int64_t from = 0, to = INT64_MAX;
+        int rc = answer_query_range(&r, cases[i].required, &from, &to);
+        if (!cases[i].message) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(answer.status, 0);
+            CHECK_EQ_INT(from, cases[i].from);
+            CHECK_EQ_INT(to, cases[i].to);
+        } else {
+            CHECK_EQ_INT(rc, -1);
+            CHECK_EQ_INT(answer.status, 400);
+            CHECK_EQ_STR(answer.code, "invalid_query");
+            CHECK_EQ_STR(answer.message, cases[i].message);
+        }
+    }
+    char buf[DD_NAME_MAX + 1];
+    const char *version = NULL;
+    r.query = "";
+    CHECK_EQ_INT(answer_query_version(&r, buf, &version), 0);
+    CHECK(version == NULL);
+    r.query = "version=v2";
+    CHECK_EQ_INT(answer_query_version(&r, buf, &version), 0);
+    CHECK_EQ_STR(version, "v2");
+    memset(&answer, 0, sizeof answer);
+    r.query = "version=v%202";
+    CHECK_EQ_INT(answer_query_version(&r, buf, &version), -1);
+    CHECK_EQ_INT(answer.status, 400);
+    CHECK_EQ_STR(answer.message, "version: must match [A-Za-z0-9._-]{1,128}");
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
@@ -147,5 +205,6 @@ int main(int argc, char **argv)
     RUN(storage_full);
     RUN(body_format);
     RUN(query_known);
+    RUN(query_range_and_version);
     CHECK_DONE();
 }
