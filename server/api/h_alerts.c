@@ -55,11 +55,13 @@ static void alerting_error(struct http_req *r, const struct writer_result *wr, c
         http_reply_error(r, 409, "conflict", -1,
                          "receiver '%s' is used by rules: %s (change or delete them first)", id,
                          detail);
-    else if (wr->rc == DD_ECONFLICT)
+    else if (wr->rc == DD_ECONFLICT && !strcmp(what, "rule"))
         http_reply_error(r, 409, "conflict", -1,
-                         "%s '%s' exists (PUT replaces a rule; delete a "
-                         "receiver first to change it)",
+                         "rule '%s' exists (PUT /api/v1/rules/%s replaces it)", id, id);
+    else if (wr->rc == DD_ECONFLICT)
+        http_reply_error(r, 409, "conflict", -1, "%s '%s' exists (delete it first to change it)",
                          what, id);
+
     else if (wr->rc == DD_ENOTFOUND && detail[0])
         http_reply_error(r, 400, "invalid_body", -1, "receivers: no receiver has the id '%s'",
                          detail);

@@ -429,7 +429,9 @@ static int alert_write(struct store *s, int64_t evaluation_id, const struct stor
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         "UPDATE alerts SET state = ?5, labels = ?6, pending_since = ?7, started_at = ?8,"
         " resolved_at = ?9, last_notified_at = ?10, evaluation_id = ?11, value = ?12"
-        " WHERE id = ?13"}; /* ?1 to ?4 name the alert only when it is new */
+        " WHERE id = ?13 AND state != 'resolved'"}; /* ?1 to ?4: a new alert's names;
+                                                     * a resolved alert (its rule deleted
+                                                     * meanwhile) is never opened again */
     sqlite3_stmt *st = NULL;
     int update = c->alert_id > 0;
     if (sqlite3_prepare_v2(s->w, sql[update], -1, &st, NULL) != SQLITE_OK)

@@ -10,17 +10,39 @@
   one pending outbox row per receiver (delivery is the worker's); traffic back
   to normal resolves it with a "resolved" row; the state survives a restart
   (SIGKILL); a silenced rule changes state but its rows are 'skipped'.
+- End to end with real receivers (small http.server processes on loopback
+  ports): drift in live traffic fires the rule, PagerDuty gets a trigger, the
+  rollback webhook names v1 (the newest other version without drift); traffic
+  back to normal resolves the alert and PagerDuty gets the resolve with the
+  same dedup_key.
 - The config file's "receivers" and "rules" lists are loaded at start.
 """
+import base64
 import json
 import os
 import random
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 import unittest
 
+import jsonschema
+import yaml
+
 import dd_harness
 from dd_harness import Server, ServerTest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+with open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8") as f:
+    SPEC = yaml.safe_load(f)
+
+
+def check_schema(name, obj):
+    """obj matches components/schemas/<name> of docs/openapi.yaml."""
+    jsonschema.Draft202012Validator(dict(SPEC, **{"$ref": "#/components/schemas/" + name})) \
+        .validate(obj)
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
@@ -110,10 +132,12 @@ class BadInput(ServerTest):
         self.assertEqual(st, 201, body)
         self.assertEqual(body["routing_key"], "set")
         self.assertEqual(body["source"], "api")
+        check_schema("Receiver", body)
         self.refused("POST", "/api/v1/receivers", rcv, 409, "conflict", ["pd-main"])
         rule = {"id": "uses-pd", "model": "*", "receivers": ["pd-main"]}
         st, _, body = self.srv.request("POST", "/api/v1/rules", rule)
         self.assertEqual(st, 201, body)
+        check_schema("Rule", body)
         self.assertEqual(body["condition"], "drift")
         self.assertEqual(body["severity"], "warning")
         self.assertEqual(body["repeat"], "4h")
@@ -165,6 +189,7 @@ class BadInput(ServerTest):
                                         "ends_at": "2099-01-01T00:00:00Z", "comment": "deploy"})
         self.assertEqual(st, 201, body)
         self.assertRegex(body["id"], r"^sil_[0-9a-f]{16}$")
+        check_schema("Silence", body)
         self.assertEqual(body["matchers"], {"model": "vit", "team": "ml"})
         self.assertTrue(body["active"])
         st, _, lst = self.srv.request("GET", "/api/v1/silences")
@@ -213,8 +238,8 @@ class LifeCycle(unittest.TestCase):
         self.assertEqual(st, 200, body)
         return body["alerts"]
 
-    def setup_model(self, model):
-        srv = self.srv
+    def setup_model(self, model, srv=None):
+        srv = srv or self.srv
         # a good older version (the rollback target) and the live one
         for v in ("v1", "v2"):
             st, _, b = srv.put_reference(model, v, events(v, 300, 0.6, 0.95, 1, T0))
@@ -252,6 +277,7 @@ class LifeCycle(unittest.TestCase):
         st, _, b = srv.post_events(model, events("v2", 200, 0.05, 0.3, 4, now))
         self.assertEqual(st, 202, b)
         firing = wait_for(lambda: [a for a in self.alerts("?state=firing")])
+        check_schema("AlertPage", srv.request("GET", "/api/v1/alerts")[2])
         a = firing[0]
         self.assertEqual((a["rule"], a["model"], a["version"], a["state"]),
                          ("vit-conf", model, "v2", "firing"))
@@ -293,6 +319,7 @@ class LifeCycle(unittest.TestCase):
         st, _, b = srv.post_events(model, events("v2", 200, 0.6, 0.95, 5, now))
         self.assertEqual(st, 202, b)
         resolved = wait_for(lambda: self.alerts("?state=resolved"))
+        check_schema("AlertPage", srv.request("GET", "/api/v1/alerts")[2])
         r = resolved[0]
         self.assertEqual(r["id"], a["id"])
         self.assertIsNotNone(r["resolved_at"])
@@ -329,6 +356,127 @@ class LifeCycle(unittest.TestCase):
         finally:
             db.close()
         return json.loads(row[0])
+
+
+RECEIVER_PY = r'''
+import json, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+port, log_path = int(sys.argv[1]), sys.argv[2]
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n).decode()
+        with open(log_path, "a") as f:
+            f.write(json.dumps({"path": self.path, "body": body, "t": time.time(),
+                                "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
+        out = b'{"status":"success"}'
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+'''
+
+
+class Receiver:
+    """A loopback HTTP receiver that answers 202 and logs every request."""
+
+    def __init__(self, folder, name):
+        self.port = dd_harness.free_port()
+        self.log = os.path.join(folder, name + ".jsonl")
+        script = os.path.join(folder, "receiver.py")
+        with open(script, "w") as f:
+            f.write(RECEIVER_PY)
+        self.proc = subprocess.Popen([sys.executable, script, str(self.port), self.log])
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("receiver did not start")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def requests(self):
+        try:
+            with open(self.log) as f:
+                return [json.loads(line) for line in f]
+        except OSError:
+            return []
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class EndToEnd(unittest.TestCase):
+    def test_drift_pages_rolls_back_and_resolves(self):
+        folder = tempfile.mkdtemp(prefix="driftd-e2e-")
+        pd, hook = Receiver(folder, "pd"), Receiver(folder, "hook")
+        srv = Server("--eval-interval", "1s").start()
+        try:
+            for body in ({"id": "pd", "type": "pagerduty", "routing_key": "R0UT1NGKEY",
+                          "url": pd.url("/v2/enqueue")},
+                         {"id": "deploy", "type": "webhook", "url": hook.url("/rollback"),
+                          "action": "rollback"}):
+                st, _, b = srv.request("POST", "/api/v1/receivers", body)
+                self.assertEqual(st, 201, b)
+            st, _, b = srv.request("POST", "/api/v1/rules",
+                                   {"id": "conf", "model": "shop", "version": "v2",
+                                    "signal": "confidence", "condition": "p_value < 0.01",
+                                    "severity": "critical", "receivers": ["pd", "deploy"]})
+            self.assertEqual(st, 201, b)
+            LifeCycle.setup_model(self, "shop", srv)
+            time.sleep(2)
+            self.assertEqual(pd.requests(), [])
+            t_drift = time.time()
+            now = int(t_drift * 1000)
+            self.assertEqual(srv.post_events("shop", events("v2", 200, 0.05, 0.3, 7, now))[0], 202)
+            trig = wait_for(lambda: [json.loads(r["body"]) for r in pd.requests()])[0]
+            # with eval_interval 1s: a round, the commit, the worker's poll, the request
+            page_s = pd.requests()[0]["t"] - t_drift
+            self.assertLess(page_s, 10)
+            print(f"drift posted -> PagerDuty trigger: {page_s:.2f} s", file=sys.stderr)
+            self.assertEqual(trig["event_action"], "trigger")
+            self.assertEqual(trig["routing_key"], "R0UT1NGKEY")
+            self.assertEqual(trig["dedup_key"], "driftd/conf/shop/v2")
+            self.assertEqual(trig["payload"]["severity"], "critical")
+            self.assertIn("shop", trig["payload"]["summary"])
+            self.assertIn("v2", trig["payload"]["summary"])
+            rb = wait_for(lambda: [json.loads(r["body"]) for r in hook.requests()])[0]
+            self.assertEqual(rb["type"], "alert.firing")
+            self.assertEqual(rb["action"]["type"], "rollback")
+            self.assertEqual(rb["action"]["model"], "shop")
+            self.assertEqual(rb["action"]["from_version"], "v2")
+            self.assertEqual(rb["action"]["to_version"], "v1")
+            delivered = wait_for(lambda: [n for a in srv.request("GET", "/api/v1/alerts")[2]["alerts"]
+                                          for n in a["notifications"] if n["state"] == "delivered"])
+            self.assertEqual(sorted(n["receiver"] for n in delivered), ["deploy", "pd"])
+            self.assertEqual({n["last_status"] for n in delivered}, {202})
+            # back to normal: resolved, PagerDuty closes the incident with the same key
+            now = int(time.time() * 1000)
+            self.assertEqual(srv.post_events("shop", events("v2", 200, 0.6, 0.95, 8, now))[0], 202)
+            res = wait_for(lambda: [json.loads(r["body"]) for r in pd.requests()
+                                    if json.loads(r["body"])["event_action"] == "resolve"])
+            self.assertEqual(res[0]["dedup_key"], trig["dedup_key"])
+            st, _, b = srv.request("GET", "/api/v1/alerts?state=resolved")
+            self.assertEqual([a["rule"] for a in b["alerts"]], ["conf"])
+            self.assertEqual(len(pd.requests()), 2)
+        finally:
+            code = srv.stop()
+            logs = srv.logs()
+            srv.cleanup()
+            pd.stop()
+            hook.stop()
+            subprocess.run(["rm", "-rf", folder])
+        self.assertEqual(code, 0, logs)
 
 
 class ConfigLists(unittest.TestCase):

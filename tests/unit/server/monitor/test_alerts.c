@@ -9,7 +9,10 @@
 
 #include "base/err.h"
 #include "check.h"
+#include "ingest/parse.h"
+#include "server/fixture.h"
 #include "server/monitor/alerts.h"
+#include "server/store/writer.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
 #define MIN 60000LL
@@ -368,6 +371,76 @@ TEST(plan_pending_dropped_and_silenced)
     alerts_plan_release(&p);
 }
 
+/* The writer stores a round's evaluation, its alert changes and their
+ * outbox rows in one transaction: all of them, or (one row failing) none. */
+TEST(evaluation_and_alerts_one_transaction)
+{
+    struct tmp_store db;
+    tmp_store_open(&db, "alerts", 1);
+    struct dd_batch b;
+    struct dd_parse_error pe;
+    const char *ev = "{\"id\":\"e1\",\"version\":\"v2\",\"prediction\":\"cat\"}\n";
+    CHECK_EQ_INT(dd_parse_events(ev, strlen(ev), DD_BODY_NDJSON, &b, &pe), 0);
+    struct writer_result wr;
+    writer_submit_events(db.w, "vit", &b, T0, &wr);
+    CHECK_EQ_INT(wr.rc, 0);
+    dd_batch_release(&b);
+    struct rule r = rule_of("{\"id\":\"vit-conf\",\"model\":\"vit\",\"signal\":\"confidence\","
+                            "\"method\":\"ks\",\"condition\":\"p_value < 0.01\",\"receivers\":["
+                            "\"oncall\",\"deploy\"]}");
+    struct world w;
+    memset(&w, 0, sizeof w);
+    world_round(&w, 0.001, T0);
+    struct alerts_plan p;
+    plan(&w, &r, NULL, 0, &p);
+    CHECK_EQ_INT(p.n, 1);
+    CHECK_EQ_INT(p.changes[0].n_outbox, 2);
+    /* the second row reuses the first's message id: UNIQUE fails, all is rolled back */
+    struct store_outbox_new *rows = (struct store_outbox_new *)p.changes[0].outbox;
+    const char *second = rows[1].message_id;
+    rows[1].message_id = rows[0].message_id;
+    writer_submit_evaluation_alerts(db.w, "vit", "v2", "1h", T0, "drift", &w.rep, "{}", p.changes,
+                                    p.n, &wr);
+    CHECK_EQ_INT(wr.rc, DD_EIO);
+    int64_t t;
+    char *body = NULL;
+    CHECK_EQ_INT(store_r_latest_evaluation(db.st, "vit", "v2", "1h", &t, &body), DD_ENOTFOUND);
+    struct store_alert *a = NULL;
+    size_t n = 0;
+    struct store_alert_filter f = {0};
+    CHECK_EQ_INT(store_r_alerts(db.st, &f, &a, &n), 0);
+    CHECK_EQ_INT(n, 0);
+    store_alerts_free(a, n);
+    /* as planned: the evaluation, the firing alert and both rows */
+    rows[1].message_id = second;
+    writer_submit_evaluation_alerts(db.w, "vit", "v2", "1h", T0, "drift", &w.rep, "{}", p.changes,
+                                    p.n, &wr);
+    CHECK_EQ_INT(wr.rc, 0);
+    CHECK_EQ_INT(store_r_latest_evaluation(db.st, "vit", "v2", "1h", &t, &body), 0);
+    free(body);
+    CHECK_EQ_INT(store_r_alerts(db.st, &f, &a, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    if (n == 1) {
+        CHECK_EQ_STR(a[0].state, "firing");
+        CHECK_EQ_STR(a[0].rule_id, "vit-conf");
+        CHECK_CMP_INT(a[0].evaluation_id, >, 0);
+        struct store_delivery *d = NULL;
+        size_t nd = 0;
+        CHECK_EQ_INT(store_r_deliveries(db.st, a[0].id, &d, &nd), 0);
+        CHECK_EQ_INT(nd, 2);
+        if (nd == 2) {
+            CHECK_EQ_STR(d[0].receiver_id, "oncall");
+            CHECK_EQ_STR(d[0].state, "pending");
+            CHECK_EQ_STR(d[1].event, "firing");
+            CHECK_EQ_STR(d[1].message_id, second);
+        }
+        store_deliveries_free(d, nd);
+    }
+    store_alerts_free(a, n);
+    alerts_plan_release(&p);
+    tmp_store_close(&db);
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
@@ -376,5 +449,6 @@ int main(int argc, char **argv)
     RUN(state_machine_sequence);
     RUN(plan_fire_after_for_repeat_resolve);
     RUN(plan_pending_dropped_and_silenced);
+    RUN(evaluation_and_alerts_one_transaction);
     CHECK_DONE();
 }
