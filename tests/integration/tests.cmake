@@ -1,6 +1,6 @@
 # Integration tests: the real driftd binary on a loopback port (tests/integration/).
 find_program(PYTHON3 python3 REQUIRED)
-foreach(t ingest_api durability monitoring edge diskfull csv docs messages export lifecycle types verdict delivery)
+foreach(t ingest_api durability monitoring edge diskfull csv docs messages export lifecycle types verdict delivery alerts_e2e)
   add_test(NAME integration/${t}
            COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${t}.py $<TARGET_FILE:driftd>)
   set_tests_properties(integration/${t} PROPERTIES LABELS integration TIMEOUT 300
