@@ -281,7 +281,9 @@ static void rule_write(struct http_req *r, int put)
                                    .id = rule.id,
                                    .body = stored.data,
                                    .receivers = ids,
-                                   .n_receivers = rule.n_receivers};
+                                   .n_receivers = rule.n_receivers,
+                                   .rule_model = rule.model,
+                                   .rule_version = rule.version};
     if (submit(r, &op, "rule", rule.id) != 0)
         goto out;
     snprintf(r->params[0], sizeof r->params[0], "%s", rule.id);

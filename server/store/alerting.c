@@ -369,6 +369,16 @@ int store_w_alerting(struct store *s, const struct store_alerting_op *op)
         if ((rc = receivers_exist(s, op->receivers, op->n_receivers, op->detail, op->detail_len)) !=
             0)
             return rc;
+        if (yes && op->what == STORE_RULE_PUT && op->rule_model &&
+            (rc = exec1(s, "rule alerts moved",
+                        "UPDATE alerts SET state = 'resolved', resolved_at = ?2"
+                        " WHERE rule_id = ?1 AND state != 'resolved'"
+                        " AND NOT ((?3 = '*' OR model = ?3) AND (?4 = '' OR version = ?4))",
+                        STORE__ARGS(STORE__TEXT(op->id), STORE__INT(op->now_ms),
+                                    STORE__TEXT(op->rule_model),
+                                    STORE__TEXT(op->rule_version ? op->rule_version : "")),
+                        NULL)) != 0)
+            return rc;
         return exec1(
             s, "rule upsert",
             "INSERT INTO rules (id, body, source, created_at, updated_at)"

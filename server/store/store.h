@@ -441,8 +441,10 @@ enum store_alerting_what {
 struct store_alerting_op {
     enum store_alerting_what what;
     const char *id, *body;
-    int64_t now_ms, ends_ms;      /* ends_ms: silences */
-    const char *const *receivers; /* RULE_ADD, RULE_PUT: ids that must exist */
+    int64_t now_ms, ends_ms;               /* ends_ms: silences */
+    const char *const *receivers;          /* RULE_ADD, RULE_PUT: ids that must exist */
+    const char *rule_model, *rule_version; /* RULE_PUT: what the rule watches now ("*", "":
+                                            * any); its open alerts elsewhere are closed */
     size_t n_receivers;
     const struct store_alerting_item *cfg_receivers, *cfg_rules; /* CONFIG_LOAD */
     size_t n_cfg_receivers, n_cfg_rules;

@@ -327,6 +327,25 @@ class LifeCycle(unittest.TestCase):
         self.assertEqual(ev, [("deploy", "firing"), ("deploy", "resolved"),
                               ("oncall", "firing"), ("oncall", "resolved")])
 
+        # a rule moved to another version closes its alert there, quietly
+        st, _, b = srv.request("POST", "/api/v1/rules",
+                               {"id": "moved", "model": model, "version": "v2",
+                                "signal": "confidence", "condition": "p_value < 0.01"})
+        self.assertEqual(st, 201, b)
+        now = int(time.time() * 1000)
+        st, _, b = srv.post_events(model, events("v2", 200, 0.05, 0.3, 9, now))
+        moved = wait_for(lambda: self.alerts("?rule=moved&state=firing"))
+        st, _, b = srv.request("PUT", "/api/v1/rules/moved",
+                               {"model": model, "version": "v1", "signal": "confidence",
+                                "condition": "p_value < 0.01"})
+        self.assertEqual(st, 200, b)
+        after = self.alerts("?rule=moved")
+        self.assertEqual([(x["id"], x["state"]) for x in after], [(moved[0]["id"], "resolved")])
+        st, _, b = srv.request("DELETE", "/api/v1/rules/moved")
+        self.assertEqual(st, 200, b)
+        st, _, b = srv.post_events(model, events("v2", 200, 0.6, 0.95, 10, int(time.time() * 1000)))
+        wait_for(lambda: not self.alerts("?state=firing"))
+
         # silenced: the next episode changes state, its rows are skipped
         st, _, b = srv.request("POST", "/api/v1/silences",
                                {"matchers": {"rule": "vit-conf", "team": "vision"},
@@ -338,14 +357,20 @@ class LifeCycle(unittest.TestCase):
         second = wait_for(lambda: self.alerts("?state=firing"))
         self.assertNotEqual(second[0]["id"], a["id"])
         self.assertEqual([n["state"] for n in second[0]["notifications"]], ["skipped", "skipped"])
-        # newest first, and pages
-        allp = self.alerts()
-        self.assertEqual([x["id"] for x in allp], [second[0]["id"], a["id"]])
-        st, _, page = srv.request("GET", "/api/v1/alerts?limit=1")
-        self.assertEqual(len(page["alerts"]), 1)
-        st, _, page2 = srv.request("GET", f"/api/v1/alerts?limit=1&cursor={page['next_cursor']}")
-        self.assertEqual([x["id"] for x in page2["alerts"]], [a["id"]])
-        self.assertIsNone(page2["next_cursor"])
+        # newest first, and pages of one that give the same list
+        allp = [x["id"] for x in self.alerts()]
+        self.assertEqual(allp, sorted(allp, reverse=True))
+        self.assertEqual((allp[0], allp[-1]), (second[0]["id"], a["id"]))
+        self.assertEqual(len(allp), 4)  # vit-conf twice before the silence, moved, silenced
+        paged, cursor = [], ""
+        while True:
+            st, _, page = srv.request("GET", "/api/v1/alerts?limit=1" + cursor)
+            self.assertEqual(st, 200, page)
+            paged += [x["id"] for x in page["alerts"]]
+            if page["next_cursor"] is None:
+                break
+            cursor = "&cursor=" + page["next_cursor"]
+        self.assertEqual(paged, allp)
 
     def outbox_message(self, alert_id, receiver):
         import sqlite3
