@@ -234,13 +234,19 @@ out:
     dd_buf_release(&body);
 }
 
-void h_receiver_delete(struct http_req *r)
+/* DELETE .../{id} of a receiver, rule or silence: {"deleted": "<id>"} */
+static void delete_answer(struct http_req *r, enum store_alerting_what what, const char *kind)
 {
     if (answer_query_known(r, NULL) != 0)
         return;
-    struct store_alerting_op op = {.what = STORE_RECEIVER_DELETE, .id = r->params[0]};
-    if (submit(r, &op, "receiver", r->params[0]) == 0)
+    struct store_alerting_op op = {.what = what, .id = r->params[0]};
+    if (submit(r, &op, kind, r->params[0]) == 0)
         http_reply_jsonf(r, 200, "{\"deleted\":\"%s\"}", r->params[0]); /* a checked name */
+}
+
+void h_receiver_delete(struct http_req *r)
+{
+    delete_answer(r, STORE_RECEIVER_DELETE, "receiver");
 }
 
 /* ---- rules ---- */
@@ -305,11 +311,7 @@ void h_rule_put(struct http_req *r)
 
 void h_rule_delete(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct store_alerting_op op = {.what = STORE_RULE_DELETE, .id = r->params[0]};
-    if (submit(r, &op, "rule", r->params[0]) == 0)
-        http_reply_jsonf(r, 200, "{\"deleted\":\"%s\"}", r->params[0]); /* a checked name */
+    delete_answer(r, STORE_RULE_DELETE, "rule");
 }
 
 /* ---- silences ---- */
@@ -359,11 +361,7 @@ out:
 
 void h_silence_delete(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct store_alerting_op op = {.what = STORE_SILENCE_DELETE, .id = r->params[0]};
-    if (submit(r, &op, "silence", r->params[0]) == 0)
-        http_reply_jsonf(r, 200, "{\"deleted\":\"%s\"}", r->params[0]); /* a checked name */
+    delete_answer(r, STORE_SILENCE_DELETE, "silence");
 }
 
 /* ---- alerts ---- */

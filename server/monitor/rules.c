@@ -338,6 +338,18 @@ static void duration_json(struct dd_buf *b, int *first, const char *key, int64_t
     dd_json_kstr(b, first, key, text);
 }
 
+/* "key": {"name": "value", ...} of a rule's labels or a silence's matchers */
+static void labels_json(struct dd_buf *b, int *first, const char *key, const struct rule_label *l,
+                        size_t n)
+{
+    dd_json_key(b, key, first);
+    dd_buf_putc(b, '{');
+    int f = 1;
+    for (size_t i = 0; i < n; i++)
+        dd_json_kstr(b, &f, l[i].name, l[i].value);
+    dd_buf_putc(b, '}');
+}
+
 void rules_json(const struct rule *r, struct dd_buf *b)
 {
     int first = 1;
@@ -361,12 +373,7 @@ void rules_json(const struct rule *r, struct dd_buf *b)
         dd_json_str(b, r->receivers[i]);
     }
     dd_buf_putc(b, ']');
-    dd_json_key(b, "labels", &first);
-    dd_buf_putc(b, '{');
-    int lf = 1;
-    for (size_t i = 0; i < r->n_labels; i++)
-        dd_json_kstr(b, &lf, r->labels[i].name, r->labels[i].value);
-    dd_buf_putc(b, '}');
+    labels_json(b, &first, "labels", r->labels, r->n_labels);
     duration_json(b, &first, "repeat", r->repeat_ms);
     if (r->rollback_to[0])
         dd_json_kstr(b, &first, "rollback_to", r->rollback_to);
@@ -437,12 +444,7 @@ void rules_silence_body(const struct silence *s, struct dd_buf *b)
 {
     int first = 1;
     dd_buf_putc(b, '{');
-    dd_json_key(b, "matchers", &first);
-    dd_buf_putc(b, '{');
-    int mf = 1;
-    for (size_t i = 0; i < s->n_matchers; i++)
-        dd_json_kstr(b, &mf, s->matchers[i].name, s->matchers[i].value);
-    dd_buf_putc(b, '}');
+    labels_json(b, &first, "matchers", s->matchers, s->n_matchers);
     dd_json_ktime(b, &first, "ends_at", s->ends_ms);
     dd_json_kstr(b, &first, "comment", s->comment);
     dd_buf_putc(b, '}');
@@ -453,12 +455,7 @@ void rules_silence_json(const struct silence *s, int64_t now_ms, struct dd_buf *
     int first = 1;
     dd_buf_putc(b, '{');
     dd_json_kstr(b, &first, "id", s->id);
-    dd_json_key(b, "matchers", &first);
-    dd_buf_putc(b, '{');
-    int mf = 1;
-    for (size_t i = 0; i < s->n_matchers; i++)
-        dd_json_kstr(b, &mf, s->matchers[i].name, s->matchers[i].value);
-    dd_buf_putc(b, '}');
+    labels_json(b, &first, "matchers", s->matchers, s->n_matchers);
     dd_json_ktime(b, &first, "ends_at", s->ends_ms);
     dd_json_kstr(b, &first, "comment", s->comment);
     if (s->created_ms >= 0)

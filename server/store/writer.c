@@ -483,22 +483,6 @@ void writer_submit_freeze_reference(struct writer *w, const char *model, const c
     submit(w, &j, out);
 }
 
-void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
-                              const char *window, int64_t computed_ms, const char *status,
-                              const struct dd_report *rep, const char *body,
-                              struct writer_result *out)
-{
-    struct job j = {.kind = JOB_EVALUATION,
-                    .model = model,
-                    .evaluation = {.version = version,
-                                   .window = window,
-                                   .status = status,
-                                   .body = body,
-                                   .computed_ms = computed_ms,
-                                   .report = rep}};
-    submit(w, &j, out);
-}
-
 void writer_submit_evaluation_alerts(struct writer *w, const char *model, const char *version,
                                      const char *window, int64_t computed_ms, const char *status,
                                      const struct dd_report *rep, const char *body,

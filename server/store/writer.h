@@ -101,15 +101,11 @@ void writer_submit_reference_range(struct writer *w, const char *model, const ch
  * kept. */
 void writer_submit_freeze_reference(struct writer *w, const char *model, const char *version,
                                     size_t reference_size, struct writer_result *out);
-/* Stores an evaluation (the evaluator's results, for history and caching). */
-void writer_submit_evaluation(struct writer *w, const char *model, const char *version,
-                              const char *window, int64_t computed_ms, const char *status,
-                              const struct dd_report *rep, const char *body,
-                              struct writer_result *out);
-/* The same and, in the same transaction, the alert changes the round's
- * results caused with their outbox rows (store_w_insert_evaluation_alerts()):
- * a crash keeps the evaluation and its notifications together or neither.
- * changes stay the caller's. */
+/* Stores an evaluation (the evaluator's results, for history and caching)
+ * and, in the same transaction, the alert changes the round's results
+ * caused with their outbox rows (store_w_insert_evaluation_alerts(); none:
+ * NULL, 0): a crash keeps the evaluation and its notifications together or
+ * neither.  changes stay the caller's. */
 void writer_submit_evaluation_alerts(struct writer *w, const char *model, const char *version,
                                      const char *window, int64_t computed_ms, const char *status,
                                      const struct dd_report *rep, const char *body,

@@ -395,7 +395,7 @@ TEST(named_results)
     writer_submit_ref_summary(w, "m", "default", 1, "bytes", 5, &res);
     CHECK_EQ_INT(res.rc, 0);
     struct dd_report rep = {0};
-    writer_submit_evaluation(w, "m", "default", "1h", 6000, "ok", &rep, "{}", &res);
+    writer_submit_evaluation_alerts(w, "m", "default", "1h", 6000, "ok", &rep, "{}", NULL, 0, &res);
     CHECK_EQ_INT(res.rc, 0);
 
     /* the stats count events only from event jobs */
