@@ -1,126 +1,31 @@
 /* base64.c — table-driven RFC 4648 codec of base64.h. */
 #include "base64.h"
 
+#include <pthread.h>
+#include <string.h>
+
 #include "err.h"
 
 static const char enc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* 0..63 for alphabet characters, 64 for '=', 255 for everything else. */
-static const uint8_t dec[256] = {
-#define B64_ROW16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-    B64_ROW16(255),
-    B64_ROW16(255),
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    62,
-    255,
-    255,
-    255,
-    63,
-    52,
-    53,
-    54,
-    55,
-    56,
-    57,
-    58,
-    59,
-    60,
-    61,
-    255,
-    255,
-    255,
-    64,
-    255,
-    255,
-    255,
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-    12,
-    13,
-    14,
-    15,
-    16,
-    17,
-    18,
-    19,
-    20,
-    21,
-    22,
-    23,
-    24,
-    25,
-    255,
-    255,
-    255,
-    255,
-    255,
-    255,
-    26,
-    27,
-    28,
-    29,
-    30,
-    31,
-    32,
-    33,
-    34,
-    35,
-    36,
-    37,
-    38,
-    39,
-    40,
-    41,
-    42,
-    43,
-    44,
-    45,
-    46,
-    47,
-    48,
-    49,
-    50,
-    51,
-    255,
-    255,
-    255,
-    255,
-    255,
-    B64_ROW16(255),
-    B64_ROW16(255),
-    B64_ROW16(255),
-    B64_ROW16(255),
-    B64_ROW16(255),
-    B64_ROW16(255),
-    B64_ROW16(255),
-    B64_ROW16(255),
-#undef B64_ROW16
-};
+/* 0..63 for alphabet characters, 64 for '=', 255 for everything else: made
+ * from enc[] once, so the two tables cannot disagree. */
+static uint8_t dec[256];
+static pthread_once_t dec_once = PTHREAD_ONCE_INIT;
+
+static void dec_init(void)
+{
+    memset(dec, 255, sizeof dec);
+    for (uint8_t i = 0; i < 64; i++)
+        dec[(uint8_t)enc[i]] = i;
+    dec['='] = 64;
+}
 
 int dd_base64_decode(const char *s, size_t n, uint8_t *out, size_t *out_len)
 {
     if (n % 4)
         return DD_EINVAL;
+    pthread_once(&dec_once, dec_init);
     size_t o = 0;
     for (size_t i = 0; i < n; i += 4) {
         uint8_t a = dec[(uint8_t)s[i]], b = dec[(uint8_t)s[i + 1]];
