@@ -1,10 +1,14 @@
 /* fixture_notify.h — what the tests of server/notify/ share: receivers from
- * JSON, one realistic firing message, and readers of a rendered request (its
- * headers, its body parsed back with cJSON, members by dotted path). */
+ * JSON, one realistic firing message, readers of a rendered request (its
+ * headers, its body parsed back with cJSON, members by dotted path), a render
+ * fixture (receiver + message + request, rendered again after each tweak) and
+ * render cases as data (a table of rows run in a loop, each row named in its
+ * failures). */
 #ifndef DD_TEST_FIXTURE_NOTIFY_H
 #define DD_TEST_FIXTURE_NOTIFY_H
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,5 +124,231 @@ static inline int fx_size(const cJSON *j, const char *path)
     const cJSON *v = path ? fx_get(j, path) : j;
     return v ? cJSON_GetArraySize(v) : -1;
 }
+
+/* Marks checks that belong to one row of a table: after them, a failure among
+ * them is followed by a line naming the row and the caller's line. */
+static inline void fx_name_failures(int failures_before, const char *row, const char *file,
+                                    int line)
+{
+    if (check_failures > failures_before)
+        fprintf(stderr, "%s:%d: ^ in row \"%s\"\n", file, line, row);
+}
+
+/* the message resolved at 12:00, an hour after it fired */
+static inline void fx_resolve(struct notify_message *m)
+{
+    m->event = NOTIFY_EVENT_RESOLVED;
+    m->resolved_at_ms = fx_time("2026-11-22T12:00:00Z");
+}
+
+/* ---- the render fixture ---- */
+
+/* One render test's state: the receiver, the realistic message (tweak f.m
+ * between renders), the last request and its body parsed.  fx_render()
+ * releases the previous request before it renders; fx_render_done() releases
+ * everything. */
+struct fx_render {
+    struct notify_receiver r;
+    struct notify_message m;
+    struct notify_request req;
+    cJSON *json; /* fx_render_json(); freed by the next render */
+};
+
+static inline void fx_render_init(struct fx_render *f, const char *receiver_json)
+{
+    memset(f, 0, sizeof *f);
+    f->r = fx_receiver(receiver_json);
+    fx_message(&f->m);
+}
+
+/* renders f->m at now_ms into f->req; notify_render's code */
+static inline int fx_render_at(struct fx_render *f, int64_t now_ms)
+{
+    cJSON_Delete(f->json);
+    f->json = NULL;
+    notify_request_release(&f->req);
+    return notify_render(&f->r, &f->m, now_ms, &f->req);
+}
+
+static inline int fx_render(struct fx_render *f)
+{
+    return fx_render_at(f, FX_NOW_MS);
+}
+
+/* the last request's body parsed (checked to parse); f owns it */
+static inline const cJSON *fx_render_json(struct fx_render *f)
+{
+    cJSON_Delete(f->json);
+    f->json = fx_body(&f->req);
+    return f->json;
+}
+
+static inline void fx_render_done(struct fx_render *f)
+{
+    cJSON_Delete(f->json);
+    f->json = NULL;
+    notify_request_release(&f->req);
+    notify_receiver_release(&f->r);
+}
+
+/* Where a rendered body carries the facts of fx_message(): a JSON path per
+ * fact, NULL where it is not checked.  FX_CHECK_FACTS(j, .model =
+ * "alert.model", ...) checks that each path named holds the fact as rendered
+ * (strings; numbers where the struct says so); a failure names the fact. */
+struct fx_facts {
+    const char *id, *alert_key, *rule, *model, *version, *signal, *method, *severity, *condition,
+        *window_from, *window_to, *started_at, *team, *tier, *report_url, *external_url,
+        *rollback_to, *export_url;
+    /* numbers */
+    const char *value, *threshold, *p_value, *statistic, *events_current, *events_reference;
+};
+
+static inline void fx_check_facts_(const cJSON *j, const struct fx_facts *at, const char *file,
+                                   int line)
+{
+#define FX_FACT_(name, str, num)                                                                   \
+    {                                                                                              \
+#name, offsetof(struct fx_facts, name), str, num                                           \
+    }
+    static const struct {
+        const char *name;
+        size_t at;
+        const char *str; /* NULL: the fact is the number num */
+        double num;
+    } facts[] = {
+        FX_FACT_(id, "msg_p5jXN8AQM9LWM0D4loKWxJek", 0),
+        FX_FACT_(alert_key, "driftd/vit-conf/vit/v3", 0),
+        FX_FACT_(rule, "vit-conf", 0),
+        FX_FACT_(model, "vit", 0),
+        FX_FACT_(version, "v3", 0),
+        FX_FACT_(signal, "confidence", 0),
+        FX_FACT_(method, "ks", 0),
+        FX_FACT_(severity, "critical", 0),
+        FX_FACT_(condition, "p_value < 0.01", 0),
+        FX_FACT_(window_from, "2026-11-22T10:00:00.000Z", 0),
+        FX_FACT_(window_to, "2026-11-22T11:00:00.000Z", 0),
+        FX_FACT_(started_at, "2026-11-22T11:05:00.000Z", 0),
+        FX_FACT_(team, "vision", 0),
+        FX_FACT_(tier, "gold", 0),
+        FX_FACT_(report_url, "http://driftd.example:8080/api/v1/models/vit/drift?version=v3", 0),
+        FX_FACT_(external_url, "http://driftd.example:8080", 0),
+        FX_FACT_(rollback_to, "v2", 0),
+        FX_FACT_(export_url, "http://driftd.example:8080/api/v1/models/vit/events?version=v3", 0),
+        FX_FACT_(value, NULL, 0.0031),
+        FX_FACT_(threshold, NULL, 0.01),
+        FX_FACT_(p_value, NULL, 0.0031),
+        FX_FACT_(statistic, NULL, 0.21),
+        FX_FACT_(events_current, NULL, 1234),
+        FX_FACT_(events_reference, NULL, 1000),
+    };
+#undef FX_FACT_
+    for (size_t i = 0; i < sizeof facts / sizeof *facts; i++) {
+        const char *path = *(const char *const *)(const void *)((const char *)at + facts[i].at);
+        if (!path)
+            continue;
+        int failures = check_failures;
+        if (facts[i].str)
+            CHECK_EQ_STR(fx_str(j, path), facts[i].str);
+        else
+            CHECK_EQ_DBL(fx_num(j, path), facts[i].num);
+        if (check_failures > failures)
+            fprintf(stderr, "%s:%d: ^ the fact %s at \"%s\"\n", file, line, facts[i].name, path);
+    }
+}
+
+#define FX_CHECK_FACTS(j, ...)                                                                     \
+    fx_check_facts_((j), &(const struct fx_facts){__VA_ARGS__}, __FILE__, __LINE__)
+
+/* the last request's method and URL (a macro: a failure names the caller's line) */
+#define FX_CHECK_REQUEST(f, method_, url_)                                                         \
+    do {                                                                                           \
+        CHECK_EQ_STR((f)->req.method, method_);                                                    \
+        CHECK_EQ_STR((f)->req.url, url_);                                                          \
+    } while (0)
+
+/* ---- render cases as data ---- */
+
+/* A string of a render case (below) that is NULL: a tweak unsets the field,
+ * an expectation wants it absent.  It prints as itself when compared. */
+static const char FX_ABSENT[] = "(absent)";
+
+/* s, or FX_ABSENT for NULL */
+static inline const char *fx_or_absent(const char *s)
+{
+    return s ? s : FX_ABSENT;
+}
+
+/* One render as data: a receiver, a tweak of fx_message(), and what
+ * notify_render() gives. */
+struct fx_case {
+    const char *name; /* printed after a failing check of this row */
+    const char *receiver;
+    /* The tweak: the event (RESOLVED: resolved at 12:00 too, fx_resolve()),
+     * then strings; one left NULL keeps fx_message()'s value, FX_ABSENT makes
+     * it NULL. */
+    struct fx_tweak {
+        enum notify_event event;
+        const char *id, *alert_key, *model, *version, *rollback_to, *rollback_reason;
+    } tweak;
+    /* What render gives: its code, then the request or the reason of nothing
+     * to send.  A string left NULL is not checked; FX_ABSENT: must be NULL
+     * (a header: not sent; the body: none, and body_len 0). */
+    struct fx_want {
+        int rc;
+        const char *method, *url, *body;
+        struct {
+            const char *name, *value;
+        } headers[3];
+        const char *reason, *reason_part; /* exactly; holding the part */
+    } want;
+};
+
+static inline void fx_tweak_(const char **field, const char *value)
+{
+    if (value)
+        *field = value == FX_ABSENT ? NULL : value;
+}
+
+static inline void fx_check_case_(const struct fx_case *c, const char *file, int line)
+{
+    int failures = check_failures;
+    const struct fx_tweak *t = &c->tweak;
+    const struct fx_want *w = &c->want;
+    struct fx_render f;
+    fx_render_init(&f, c->receiver);
+    if (t->event == NOTIFY_EVENT_RESOLVED)
+        fx_resolve(&f.m);
+    f.m.event = t->event;
+    fx_tweak_(&f.m.id, t->id);
+    fx_tweak_(&f.m.alert_key, t->alert_key);
+    fx_tweak_(&f.m.model, t->model);
+    fx_tweak_(&f.m.version, t->version);
+    fx_tweak_(&f.m.rollback_to, t->rollback_to);
+    fx_tweak_(&f.m.rollback_reason, t->rollback_reason);
+    CHECK_EQ_INT(fx_render(&f), w->rc);
+    if (w->method)
+        CHECK_EQ_STR(f.req.method, w->method);
+    if (w->url)
+        CHECK_EQ_STR(fx_or_absent(f.req.url), w->url);
+    for (size_t i = 0; i < sizeof w->headers / sizeof *w->headers && w->headers[i].name; i++)
+        CHECK_EQ_STR(fx_or_absent(fx_header(&f.req, w->headers[i].name)), w->headers[i].value);
+    if (w->body)
+        CHECK_EQ_STR(fx_or_absent(f.req.body), w->body);
+    if (w->body == FX_ABSENT)
+        CHECK_EQ_INT(f.req.body_len, 0);
+    if (w->reason)
+        CHECK_EQ_STR(fx_or_absent(f.req.reason), w->reason);
+    if (w->reason_part)
+        CHECK_CONTAINS(f.req.reason, w->reason_part);
+    fx_render_done(&f);
+    fx_name_failures(failures, c->name, file, line);
+}
+
+/* runs every row of the array rows */
+#define FX_CHECK_CASES(rows)                                                                       \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ < sizeof(rows) / sizeof *(rows); i_++)                              \
+            fx_check_case_(&(rows)[i_], __FILE__, __LINE__);                                       \
+    } while (0)
 
 #endif

@@ -8,71 +8,63 @@
     " \"token\": \"t0k\", \"registered_model\": \"vit-prod\", \"alias\": \"champion\","            \
     " \"versions\": {\"v2\": \"11\", \"v3\": \"12\"}}"
 
+/* no map entry, no token, no registered_model: the names as they are */
+#define MLFLOW_BARE "{\"id\": \"registry\", \"type\": \"mlflow\", \"url\": \"https://m.example\"}"
+
 TEST(rollback_sets_the_alias)
 {
-    struct notify_receiver r = fx_receiver(MLFLOW_RECEIVER);
-    struct notify_message m;
-    fx_message(&m);
-    struct notify_request req;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
-    CHECK_EQ_STR(req.method, "POST");
-    CHECK_EQ_STR(req.url, "http://mlflow:5000/api/2.0/mlflow/registered-models/alias");
-    CHECK_EQ_STR(fx_header(&req, "Authorization"), "Bearer t0k");
-    CHECK_EQ_STR(fx_header(&req, "Content-Type"), "application/json");
-    CHECK_EQ_STR(req.body, "{\"name\":\"vit-prod\",\"alias\":\"champion\",\"version\":\"11\"}");
-    notify_request_release(&req);
-    notify_receiver_release(&r);
-
-    /* no map entry, no token, no registered_model: the names as they are */
-    r = fx_receiver("{\"id\": \"registry\", \"type\": \"mlflow\", \"url\": \"https://m.example\"}");
-    m.rollback_to = "7";
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
-    CHECK(fx_header(&req, "Authorization") == NULL);
-    CHECK_EQ_STR(req.url, "https://m.example/api/2.0/mlflow/registered-models/alias");
-    CHECK_EQ_STR(req.body, "{\"name\":\"vit\",\"alias\":\"champion\",\"version\":\"7\"}");
-    notify_request_release(&req);
-    notify_receiver_release(&r);
+    static const struct fx_case rows[] = {
+        {"mapped version, token, registered_model",
+         MLFLOW_RECEIVER,
+         {0},
+         {.method = "POST",
+          .url = "http://mlflow:5000/api/2.0/mlflow/registered-models/alias",
+          .headers = {{"Authorization", "Bearer t0k"}, {"Content-Type", "application/json"}},
+          .body = "{\"name\":\"vit-prod\",\"alias\":\"champion\",\"version\":\"11\"}"}},
+        {"the names as they are",
+         MLFLOW_BARE,
+         {.rollback_to = "7"},
+         {.url = "https://m.example/api/2.0/mlflow/registered-models/alias",
+          .headers = {{"Authorization", FX_ABSENT}},
+          .body = "{\"name\":\"vit\",\"alias\":\"champion\",\"version\":\"7\"}"}},
+    };
+    FX_CHECK_CASES(rows);
 }
 
 TEST(nothing_to_send)
 {
-    struct notify_receiver r = fx_receiver(MLFLOW_RECEIVER);
-    struct notify_message m;
-    fx_message(&m);
-    m.rollback_to = NULL;
-    m.rollback_reason = "no other version without drift";
-    struct notify_request req;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), NOTIFY_NOTHING_TO_SEND);
-    CHECK_EQ_STR(req.reason, "no other version without drift");
-    CHECK(req.url == NULL);
-    CHECK(req.body == NULL);
-    notify_request_release(&req);
-    m.rollback_reason = NULL;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), NOTIFY_NOTHING_TO_SEND);
-    CHECK_EQ_STR(req.reason, "the alert has no rollback target");
-    notify_request_release(&req);
-    fx_message(&m);
-    m.event = NOTIFY_EVENT_RESOLVED;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), NOTIFY_NOTHING_TO_SEND);
-    CHECK_CONTAINS(req.reason, "not when it resolves");
-    notify_request_release(&req);
-    notify_receiver_release(&r);
+    static const struct fx_case rows[] = {
+        {"no target, a reason",
+         MLFLOW_RECEIVER,
+         {.rollback_to = FX_ABSENT, .rollback_reason = "no other version without drift"},
+         {.rc = NOTIFY_NOTHING_TO_SEND,
+          .reason = "no other version without drift",
+          .url = FX_ABSENT,
+          .body = FX_ABSENT}},
+        {"no target, no reason",
+         MLFLOW_RECEIVER,
+         {.rollback_to = FX_ABSENT},
+         {.rc = NOTIFY_NOTHING_TO_SEND, .reason = "the alert has no rollback target"}},
+        {"resolved",
+         MLFLOW_RECEIVER,
+         {.event = NOTIFY_EVENT_RESOLVED},
+         {.rc = NOTIFY_NOTHING_TO_SEND, .reason_part = "not when it resolves"}},
+    };
+    FX_CHECK_CASES(rows);
 }
 
 TEST(test_only_reads)
 {
-    struct notify_receiver r = fx_receiver(MLFLOW_RECEIVER);
-    struct notify_message m;
-    fx_message(&m);
-    m.event = NOTIFY_EVENT_TEST;
-    struct notify_request req;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
-    CHECK_EQ_STR(req.method, "GET");
-    CHECK_EQ_STR(req.url, "http://mlflow:5000/api/2.0/mlflow/registered-models/get?name=vit-prod");
-    CHECK_EQ_STR(fx_header(&req, "Authorization"), "Bearer t0k");
-    CHECK(req.body == NULL);
-    notify_request_release(&req);
-    notify_receiver_release(&r);
+    static const struct fx_case rows[] = {
+        {"test",
+         MLFLOW_RECEIVER,
+         {.event = NOTIFY_EVENT_TEST},
+         {.method = "GET",
+          .url = "http://mlflow:5000/api/2.0/mlflow/registered-models/get?name=vit-prod",
+          .headers = {{"Authorization", "Bearer t0k"}},
+          .body = FX_ABSENT}},
+    };
+    FX_CHECK_CASES(rows);
 }
 
 int main(int argc, char **argv)

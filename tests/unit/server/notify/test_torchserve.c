@@ -5,59 +5,56 @@
 
 #include "base/err.h"
 
+/* no model_name: the alert's model is used */
+#define TS_BARE                                                                                    \
+    "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": \"http://ts:8081\"}"
+
+#define TS_VIT                                                                                     \
+    "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": \"http://ts:8081\","        \
+    " \"model_name\": \"vit\"}"
+
 TEST(rollback_sets_the_default)
 {
-    struct notify_receiver r =
-        fx_receiver("{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": "
-                    "\"http://ts:8081/\", \"model_name\": \"vit\", \"token\": \"mgmt\", "
-                    "\"versions\": {\"v2\": \"2.0\"}}");
-    struct notify_message m;
-    fx_message(&m);
-    struct notify_request req;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
-    CHECK_EQ_STR(req.method, "PUT");
-    CHECK_EQ_STR(req.url, "http://ts:8081/models/vit/2.0/set-default");
-    CHECK_EQ_STR(fx_header(&req, "Authorization"), "Bearer mgmt");
-    CHECK(req.body == NULL);
-    CHECK_EQ_INT(req.body_len, 0);
-    notify_request_release(&req);
-    notify_receiver_release(&r);
-
-    /* no model_name: the alert's model; odd characters escaped */
-    r = fx_receiver("{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": "
-                    "\"http://ts:8081\"}");
-    m.model = "my model";
-    m.rollback_to = "v1/x";
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
-    CHECK_EQ_STR(req.url, "http://ts:8081/models/my%20model/v1%2Fx/set-default");
-    CHECK(fx_header(&req, "Authorization") == NULL);
-    notify_request_release(&req);
-    m.rollback_to = "..";
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), DD_EINVAL);
-    notify_receiver_release(&r);
+    static const struct fx_case rows[] = {
+        {"mapped version, token",
+         "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": "
+         "\"http://ts:8081/\", \"model_name\": \"vit\", \"token\": \"mgmt\", "
+         "\"versions\": {\"v2\": \"2.0\"}}",
+         {0},
+         {.method = "PUT",
+          .url = "http://ts:8081/models/vit/2.0/set-default",
+          .headers = {{"Authorization", "Bearer mgmt"}},
+          .body = FX_ABSENT}},
+        {"odd characters escaped",
+         TS_BARE,
+         {.model = "my model", .rollback_to = "v1/x"},
+         {.url = "http://ts:8081/models/my%20model/v1%2Fx/set-default",
+          .headers = {{"Authorization", FX_ABSENT}}}},
+        {"'..' is no segment",
+         TS_BARE,
+         {.model = "my model", .rollback_to = ".."},
+         {.rc = DD_EINVAL}},
+    };
+    FX_CHECK_CASES(rows);
 }
 
 TEST(nothing_to_send_and_test)
 {
-    struct notify_receiver r =
-        fx_receiver("{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": "
-                    "\"http://ts:8081\", \"model_name\": \"vit\"}");
-    struct notify_message m;
-    fx_message(&m);
-    m.rollback_to = NULL;
-    struct notify_request req;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), NOTIFY_NOTHING_TO_SEND);
-    CHECK_EQ_STR(req.reason, "the alert has no rollback target");
-    notify_request_release(&req);
-    m.event = NOTIFY_EVENT_RESOLVED;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), NOTIFY_NOTHING_TO_SEND);
-    notify_request_release(&req);
-    m.event = NOTIFY_EVENT_TEST;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
-    CHECK_EQ_STR(req.method, "GET");
-    CHECK_EQ_STR(req.url, "http://ts:8081/models/vit");
-    notify_request_release(&req);
-    notify_receiver_release(&r);
+    static const struct fx_case rows[] = {
+        {"no target",
+         TS_VIT,
+         {.rollback_to = FX_ABSENT},
+         {.rc = NOTIFY_NOTHING_TO_SEND, .reason = "the alert has no rollback target"}},
+        {"resolved",
+         TS_VIT,
+         {.event = NOTIFY_EVENT_RESOLVED, .rollback_to = FX_ABSENT},
+         {.rc = NOTIFY_NOTHING_TO_SEND}},
+        {"test",
+         TS_VIT,
+         {.event = NOTIFY_EVENT_TEST, .rollback_to = FX_ABSENT},
+         {.method = "GET", .url = "http://ts:8081/models/vit"}},
+    };
+    FX_CHECK_CASES(rows);
 }
 
 int main(int argc, char **argv)
