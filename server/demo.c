@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "ingest/parse.h"
+#include "server/api/metrics.h"
 #include "server/app.h"
 #include "base/periodic.h"
 #include "server/monitor/refcache.h"
@@ -129,6 +130,8 @@ static int submit(struct app *app, const struct stream *s, const struct dd_buf *
         writer_submit_reference(app->mon.writer, s->model, s->version, &batch, &res);
     else
         writer_submit_events(app->mon.writer, s->model, &batch, dd_now_ms(), &res);
+    if (!reference && res.rc == 0) /* counted like POST .../events (metrics.h) */
+        metrics_count_model_events(s->model, res.ingest.accepted, res.ingest.duplicates);
     dd_batch_release(&batch);
     return res.rc;
 }

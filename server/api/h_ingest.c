@@ -8,6 +8,7 @@
 #include "ingest/parse.h"
 #include "server/api/api.h"
 #include "server/api/handlers.h"
+#include "server/api/metrics.h"
 #include "server/store/writer.h"
 #include "server/api/answer.h"
 
@@ -63,6 +64,7 @@ void h_events_post(struct http_req *r)
     }
     if (writer_failed_or_reply(r, &res))
         goto out;
+    metrics_count_model_events(r->params[0], res.ingest.accepted, res.ingest.duplicates);
     http_reply_jsonf(r, 202, "{\"accepted\":%zu,\"duplicates\":%zu}", res.ingest.accepted,
                      res.ingest.duplicates);
 out:

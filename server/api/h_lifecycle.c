@@ -21,6 +21,8 @@
 #include "server/api/answer.h"
 #include "server/api/api.h"
 #include "server/api/handlers.h"
+#include "server/api/metrics.h"
+#include "server/monitor/evaluator.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
 
@@ -82,6 +84,12 @@ static void delete_and_reply(struct http_req *r, struct store_delete *d)
     struct store_deleted t;
     if (delete_all_or_reply(r, d, &t) != 0)
         return;
+    if (d->what == STORE_DELETE_MODEL || d->what == STORE_DELETE_VERSION) {
+        /* no series of what is gone stays in /metrics (docs/prometheus.md) */
+        evaluator_forget(api_of(r)->evaluator, d->model, d->version);
+        if (d->what == STORE_DELETE_MODEL)
+            metrics_forget_model(d->model);
+    }
     if (d->what == STORE_DELETE_REFERENCE)
         http_reply_jsonf(r, 200, "{\"deleted\":{\"reference_events\":%lld}}",
                          (long long)t.reference_events);

@@ -1,10 +1,13 @@
 /* metrics.c — lock-free counters and the /metrics text (metrics.h). */
 #include "server/api/metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "ingest/event.h"
 #include "server/store/writer.h"
 
 #define MAX_ROUTES METRICS_MAX_ROUTES
@@ -71,6 +74,74 @@ void metrics_count_rejected(const char *code)
         }
 }
 
+/* ---- per-model ingest counters (metrics.h), sorted by name ---- */
+
+struct model_count {
+    char name[DD_NAME_MAX + 1];
+    uint64_t accepted, duplicates;
+};
+
+static pthread_mutex_t models_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct model_count *models; /* guarded by models_mu, n_models sorted entries */
+static size_t n_models, cap_models;
+static struct model_count other; /* the models over the cap; guarded by models_mu */
+
+/* Index of model in models, or where it would go (*found 0). */
+static size_t model_find(const char *model, int *found)
+{
+    size_t lo = 0, hi = n_models;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(models[mid].name, model);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
+void metrics_count_model_events(const char *model, uint64_t accepted, uint64_t duplicates)
+{
+    pthread_mutex_lock(&models_mu);
+    int found;
+    size_t i = model_find(model, &found);
+    struct model_count *m = &other;
+    if (found) {
+        m = &models[i];
+    } else if (n_models < METRICS_MAX_MODELS && strlen(model) <= DD_NAME_MAX) {
+        if (n_models == cap_models) {
+            cap_models = cap_models ? 2 * cap_models : 16;
+            models = dd_realloc(models, cap_models * sizeof *models);
+        }
+        memmove(&models[i + 1], &models[i], (n_models - i) * sizeof *models);
+        n_models++;
+        m = &models[i];
+        memset(m, 0, sizeof *m);
+        memcpy(m->name, model, strlen(model) + 1);
+    }
+    m->accepted += accepted;
+    m->duplicates += duplicates;
+    pthread_mutex_unlock(&models_mu);
+}
+
+void metrics_forget_model(const char *model)
+{
+    pthread_mutex_lock(&models_mu);
+    int found;
+    size_t i = model_find(model, &found);
+    if (found) {
+        memmove(&models[i], &models[i + 1], (n_models - i - 1) * sizeof *models);
+        n_models--;
+    }
+    pthread_mutex_unlock(&models_mu);
+}
+
 static void family(struct dd_buf *b, const char *name, const char *type, const char *help)
 {
     dd_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -121,6 +192,28 @@ static void render_http(struct dd_buf *b)
     }
 }
 
+/* Model names match [A-Za-z0-9._-]: nothing to escape. */
+static void render_models(struct dd_buf *b)
+{
+    static const char *const fam[2][2] = {
+        {"driftd_events_ingested_total",
+         "Events stored (committed) since start, by model; models over the cap are counted"
+         " under model=\"" METRICS_OTHER_MODEL "\"."},
+        {"driftd_events_duplicate_total",
+         "Events not stored again because their id was already stored, by model."}};
+    pthread_mutex_lock(&models_mu);
+    for (int f = 0; f < 2; f++) {
+        family(b, fam[f][0], "counter", fam[f][1]);
+        for (size_t i = 0; i < n_models; i++)
+            dd_buf_printf(b, "%s{model=\"%s\"} %llu\n", fam[f][0], models[i].name,
+                          (unsigned long long)(f ? models[i].duplicates : models[i].accepted));
+        if (other.accepted || other.duplicates)
+            dd_buf_printf(b, "%s{model=\"" METRICS_OTHER_MODEL "\"} %llu\n", fam[f][0],
+                          (unsigned long long)(f ? other.duplicates : other.accepted));
+    }
+    pthread_mutex_unlock(&models_mu);
+}
+
 void metrics_render(struct dd_buf *b, const struct writer_stats *ws)
 {
     family(b, "driftd_ingest_events_accepted_total", "counter",
@@ -131,6 +224,7 @@ void metrics_render(struct dd_buf *b, const struct writer_stats *ws)
            "Events not stored again because their id was already stored.");
     dd_buf_printf(b, "driftd_ingest_events_duplicate_total %llu\n",
                   (unsigned long long)ws->duplicates);
+    render_models(b);
     family(b, "driftd_ingest_requests_rejected_total", "counter",
            "Ingest requests refused, by error code.");
     for (int i = 0; i < N_REJECT; i++)

@@ -97,6 +97,7 @@ struct latest { /* one gauge line set */
     const char *kind; /* "test" or "effect_size" (dd_result.kind) */
     double statistic, p_value;
     int drift;
+    int64_t last_ms; /* the version's last event, -1: none (evaluator_series_listed()) */
 };
 
 /* One version's state after a round: its verdict and its last event, the
@@ -122,6 +123,13 @@ static void snapshots_free(struct snapshot *s, size_t n)
     free(s);
 }
 
+/* A model (version "": all its versions) deleted while a round may have
+ * read it: the round's results leave it out when they are published. */
+struct forgotten {
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
+    uint64_t seq;
+};
+
 struct evaluator {
     const struct monitor_env *env;
     struct periodic *thread;
@@ -135,7 +143,10 @@ struct evaluator {
     size_t n_snaps;
     uint64_t rounds, evaluations;
     double last_round_s, total_s;
-    double last_round_cpu_s; /* the evaluator thread's CPU time in the last round */
+    double last_round_cpu_s;     /* the evaluator thread's CPU time in the last round */
+    struct forgotten *forgotten; /* evaluator_forget() since the last round began */
+    size_t n_forgotten;
+    uint64_t forget_seq; /* evaluator_forget() calls so far */
 };
 
 /* CPU time of the calling thread, in seconds. */
@@ -146,9 +157,10 @@ static double thread_cpu_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void remember(struct evaluator *e, const char *model, const char *version,
+static void remember(struct evaluator *e, const char *model, const struct store_version_info *vi,
                      const struct dd_report *rep, struct latest **acc, size_t *n)
 {
+    const char *version = vi->name;
     (void)e;
     for (size_t i = 0; i < rep->n_results; i++) {
         const struct dd_result *r = &rep->results[i];
@@ -164,6 +176,7 @@ static void remember(struct evaluator *e, const char *model, const char *version
         l->statistic = r->statistic;
         l->p_value = r->p_value;
         l->drift = r->drift;
+        l->last_ms = vi->last_ms;
     }
 }
 
@@ -318,10 +331,85 @@ static void store_round(struct evaluator *e, const struct round_alerting *ra,
     store_alerts_free(open, n_open);
 }
 
+/* ---- the /metrics series of deleted and inactive versions ---- */
+
+static int forgets(const struct evaluator *e, uint64_t since, const char *model,
+                   const char *version)
+{
+    for (size_t i = 0; i < e->n_forgotten; i++) {
+        const struct forgotten *f = &e->forgotten[i];
+        if (f->seq >= since && !strcmp(f->model, model) &&
+            (!f->version[0] || !strcmp(f->version, version)))
+            return 1;
+    }
+    return 0;
+}
+
+static uint64_t forget_seq_now(struct evaluator *e)
+{
+    pthread_mutex_lock(&e->mu);
+    uint64_t seq = e->forget_seq;
+    pthread_mutex_unlock(&e->mu);
+    return seq;
+}
+
+/* e->mu held: leaves out of l and v the versions of the deletes numbered
+ * since or later. */
+static void drop_forgotten(const struct evaluator *e, uint64_t since, struct latest *l, size_t *n_l,
+                           struct vstate *v, size_t *n_v)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n_l; i++)
+        if (!forgets(e, since, l[i].model, l[i].version))
+            l[k++] = l[i];
+    *n_l = k;
+    k = 0;
+    for (size_t i = 0; i < *n_v; i++)
+        if (!forgets(e, since, v[i].model, v[i].version))
+            v[k++] = v[i];
+    *n_v = k;
+}
+
+/* e->mu held: leaves out of a round's results (before they are published)
+ * the versions deleted since the round began (seq >= since): the round may
+ * have read them before the delete.  The deletes before it are forgotten:
+ * this round read the store after them. */
+static void forget_published(struct evaluator *e, uint64_t since, struct latest *l, size_t *n_l,
+                             struct vstate *v, size_t *n_v)
+{
+    drop_forgotten(e, since, l, n_l, v, n_v);
+    size_t k = 0;
+    for (size_t i = 0; i < e->n_forgotten; i++)
+        if (e->forgotten[i].seq >= since)
+            e->forgotten[k++] = e->forgotten[i];
+    e->n_forgotten = k;
+}
+
+void evaluator_forget(struct evaluator *e, const char *model, const char *version)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->forgotten = dd_realloc(e->forgotten, (e->n_forgotten + 1) * sizeof *e->forgotten);
+    struct forgotten *f = &e->forgotten[e->n_forgotten++];
+    snprintf(f->model, sizeof f->model, "%s", model);
+    snprintf(f->version, sizeof f->version, "%s", version ? version : "");
+    f->seq = e->forget_seq++;
+    /* what /metrics shows now: the published round without them */
+    drop_forgotten(e, f->seq, e->latest, &e->n_latest, e->vstates, &e->n_vstates);
+    pthread_mutex_unlock(&e->mu);
+}
+
+int evaluator_series_listed(int64_t last_ms, int64_t now_ms, int64_t inactive_ms)
+{
+    return last_ms < 0 || last_ms >= now_ms - inactive_ms;
+}
+
 static void round_once(struct evaluator *e)
 {
     int64_t start = dd_mono_ns(), now = dd_now_ms();
     double cpu_start = thread_cpu_s();
+    uint64_t forget_seq = forget_seq_now(e); /* deletes from here on may be in this round */
     struct store_model_info *ms = NULL;
     size_t n = 0, evaluated = 0;
     if (store_r_models(e->env->store, NULL, &ms, &n) != 0)
@@ -369,7 +457,7 @@ static void round_once(struct evaluator *e)
                 dd_buf_init(&dist);
             }
             if (rc == 0) {
-                remember(e, ms[i].name, vi->name, &rep, &acc, &n_acc);
+                remember(e, ms[i].name, vi, &rep, &acc, &n_acc);
                 snprintf(st->status, sizeof st->status, "%s", drift_status(&rep));
                 /* a later version's rollback target sees this round's verdict */
                 snprintf(ms[i].versions[v].status, sizeof ms[i].versions[v].status, "%s",
@@ -389,6 +477,7 @@ static void round_once(struct evaluator *e)
     round_alerting_release(&ra);
     double secs = (double)(dd_mono_ns() - start) / 1e9;
     pthread_mutex_lock(&e->mu);
+    forget_published(e, forget_seq, acc, &n_acc, vs, &n_vs);
     free(e->latest);
     e->latest = acc;
     e->n_latest = n_acc;
@@ -456,6 +545,7 @@ void evaluator_stop(struct evaluator *e)
     pthread_mutex_destroy(&e->mu);
     free(e->latest);
     free(e->vstates);
+    free(e->forgotten);
     snapshots_free(e->snaps, e->n_snaps);
     free(e);
 }
@@ -501,8 +591,10 @@ static void version_labels(struct dd_buf *b, const char *name, const struct vsta
 /* The per-version gauges (e->mu held): the verdict one-hot over every
  * status, so `driftd_version_status{status="drift"} == 1` and
  * `{status="insufficient_data"} == 1` are the alerts; the last event's
- * time for staleness (`time() - driftd_last_event_timestamp_seconds`). */
-static void render_versions(struct evaluator *e, struct dd_buf *b)
+ * time for staleness (`time() - driftd_last_event_timestamp_seconds`).
+ * Only the versions evaluator_series_listed() keeps. */
+static void render_versions(struct evaluator *e, struct dd_buf *b, int64_t now_ms,
+                            int64_t inactive_ms)
 {
     static const char *const statuses[] = {"ok", "drift", "insufficient_data", "no_reference"};
     dd_buf_puts(b, "# HELP driftd_version_status The latest report's top-level status per version:"
@@ -510,6 +602,8 @@ static void render_versions(struct evaluator *e, struct dd_buf *b)
                    "# TYPE driftd_version_status gauge\n");
     for (size_t i = 0; i < e->n_vstates; i++) {
         const struct vstate *v = &e->vstates[i];
+        if (!evaluator_series_listed(v->last_ms, now_ms, inactive_ms))
+            continue;
         const char *now = v->status[0] ? v->status : "no_reference";
         for (size_t k = 0; k < sizeof statuses / sizeof statuses[0]; k++) {
             version_labels(b, "driftd_version_status", v);
@@ -521,7 +615,7 @@ static void render_versions(struct evaluator *e, struct dd_buf *b)
                    "# TYPE driftd_last_event_timestamp_seconds gauge\n");
     for (size_t i = 0; i < e->n_vstates; i++) {
         const struct vstate *v = &e->vstates[i];
-        if (v->last_ms < 0)
+        if (v->last_ms < 0 || !evaluator_series_listed(v->last_ms, now_ms, inactive_ms))
             continue;
         version_labels(b, "driftd_last_event_timestamp_seconds", v);
         dd_buf_printf(b, "} %.3f\n", (double)v->last_ms / 1e3);
@@ -532,6 +626,7 @@ void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
 {
     if (!e)
         return;
+    int64_t now_ms = dd_now_ms(), inactive_ms = EVAL_ACTIVE_MS;
     pthread_mutex_lock(&e->mu);
     dd_buf_puts(b, "# HELP driftd_evaluation_rounds_total Scheduled evaluation rounds run.\n"
                    "# TYPE driftd_evaluation_rounds_total counter\n");
@@ -556,11 +651,12 @@ void evaluator_render_metrics(struct evaluator *e, struct dd_buf *b)
         dd_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", fam[f][0], fam[f][1], fam[f][0]);
         for (size_t i = 0; i < e->n_latest; i++) {
             const struct latest *l = &e->latest[i];
-            if (f == 1 && l->p_value != l->p_value)
+            if ((f == 1 && l->p_value != l->p_value) ||
+                !evaluator_series_listed(l->last_ms, now_ms, inactive_ms))
                 continue;
             gauge(b, fam[f][0], l, f == 0 ? l->statistic : f == 1 ? l->p_value : l->drift);
         }
     }
-    render_versions(e, b);
+    render_versions(e, b, now_ms, inactive_ms);
     pthread_mutex_unlock(&e->mu);
 }

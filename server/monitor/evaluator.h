@@ -61,5 +61,14 @@ int evaluator_distributions(struct evaluator *e, const char *model, const char *
  * driftd_last_event_timestamp_seconds, and the evaluation-duration
  * metrics; all as of the last round. */
 void evaluator_render_metrics(struct evaluator *e, struct dd_buf *out);
+/* A version's per-version series (drift gauges, driftd_version_status,
+ * driftd_last_event_timestamp_seconds) are rendered while this says 1: the
+ * version has had an event at or after now_ms - inactive_ms, or has never
+ * had one (a reference waiting for traffic).  Pure. */
+int evaluator_series_listed(int64_t last_ms, int64_t now_ms, int64_t inactive_ms);
+/* model (version NULL: every version of it) was deleted: its series leave
+ * /metrics now, and a round that read it before the delete does not bring
+ * them back.  NULL-safe. */
+void evaluator_forget(struct evaluator *e, const char *model, const char *version);
 
 #endif

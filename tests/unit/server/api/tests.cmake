@@ -1,3 +1,5 @@
 dd_unit_test(server/api routes LIBS dd_api)
 dd_unit_test(server/api auth LIBS dd_api)
 dd_unit_test(server/api answer LIBS dd_api)
+dd_unit_test(server/api metrics LIBS dd_api)
+dd_unit_test(server/api h_static LIBS dd_api)
