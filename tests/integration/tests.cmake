@@ -16,3 +16,8 @@ if(DRIFTD_SANITIZE)
   set_tests_properties(integration/edge PROPERTIES
                        ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;DRIFTD_TEST_SLOW=1")
 endif()
+# #13: a real Prometheus (Debian's, scripts/deps.sh --test) scrapes a driftd --demo
+add_test(NAME integration/prometheus
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_prometheus.py $<TARGET_FILE:driftd>)
+set_tests_properties(integration/prometheus PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
