@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -206,42 +207,39 @@ struct fx_facts {
 static inline void fx_check_facts_(const cJSON *j, const struct fx_facts *at, const char *file,
                                    int line)
 {
-#define FX_FACT_(name, str, num)                                                                   \
-    {                                                                                              \
-#name, offsetof(struct fx_facts, name), str, num                                           \
-    }
+#define FX_AT_(name) #name, offsetof(struct fx_facts, name)
     static const struct {
         const char *name;
         size_t at;
         const char *str; /* NULL: the fact is the number num */
         double num;
     } facts[] = {
-        FX_FACT_(id, "msg_p5jXN8AQM9LWM0D4loKWxJek", 0),
-        FX_FACT_(alert_key, "driftd/vit-conf/vit/v3", 0),
-        FX_FACT_(rule, "vit-conf", 0),
-        FX_FACT_(model, "vit", 0),
-        FX_FACT_(version, "v3", 0),
-        FX_FACT_(signal, "confidence", 0),
-        FX_FACT_(method, "ks", 0),
-        FX_FACT_(severity, "critical", 0),
-        FX_FACT_(condition, "p_value < 0.01", 0),
-        FX_FACT_(window_from, "2026-11-22T10:00:00.000Z", 0),
-        FX_FACT_(window_to, "2026-11-22T11:00:00.000Z", 0),
-        FX_FACT_(started_at, "2026-11-22T11:05:00.000Z", 0),
-        FX_FACT_(team, "vision", 0),
-        FX_FACT_(tier, "gold", 0),
-        FX_FACT_(report_url, "http://driftd.example:8080/api/v1/models/vit/drift?version=v3", 0),
-        FX_FACT_(external_url, "http://driftd.example:8080", 0),
-        FX_FACT_(rollback_to, "v2", 0),
-        FX_FACT_(export_url, "http://driftd.example:8080/api/v1/models/vit/events?version=v3", 0),
-        FX_FACT_(value, NULL, 0.0031),
-        FX_FACT_(threshold, NULL, 0.01),
-        FX_FACT_(p_value, NULL, 0.0031),
-        FX_FACT_(statistic, NULL, 0.21),
-        FX_FACT_(events_current, NULL, 1234),
-        FX_FACT_(events_reference, NULL, 1000),
+        {FX_AT_(id), "msg_p5jXN8AQM9LWM0D4loKWxJek", 0},
+        {FX_AT_(alert_key), "driftd/vit-conf/vit/v3", 0},
+        {FX_AT_(rule), "vit-conf", 0},
+        {FX_AT_(model), "vit", 0},
+        {FX_AT_(version), "v3", 0},
+        {FX_AT_(signal), "confidence", 0},
+        {FX_AT_(method), "ks", 0},
+        {FX_AT_(severity), "critical", 0},
+        {FX_AT_(condition), "p_value < 0.01", 0},
+        {FX_AT_(window_from), "2026-11-22T10:00:00.000Z", 0},
+        {FX_AT_(window_to), "2026-11-22T11:00:00.000Z", 0},
+        {FX_AT_(started_at), "2026-11-22T11:05:00.000Z", 0},
+        {FX_AT_(team), "vision", 0},
+        {FX_AT_(tier), "gold", 0},
+        {FX_AT_(report_url), "http://driftd.example:8080/api/v1/models/vit/drift?version=v3", 0},
+        {FX_AT_(external_url), "http://driftd.example:8080", 0},
+        {FX_AT_(rollback_to), "v2", 0},
+        {FX_AT_(export_url), "http://driftd.example:8080/api/v1/models/vit/events?version=v3", 0},
+        {FX_AT_(value), NULL, 0.0031},
+        {FX_AT_(threshold), NULL, 0.01},
+        {FX_AT_(p_value), NULL, 0.0031},
+        {FX_AT_(statistic), NULL, 0.21},
+        {FX_AT_(events_current), NULL, 1234},
+        {FX_AT_(events_reference), NULL, 1000},
     };
-#undef FX_FACT_
+#undef FX_AT_
     for (size_t i = 0; i < sizeof facts / sizeof *facts; i++) {
         const char *path = *(const char *const *)(const void *)((const char *)at + facts[i].at);
         if (!path)
@@ -278,6 +276,27 @@ static inline const char *fx_or_absent(const char *s)
     return s ? s : FX_ABSENT;
 }
 
+/* An expected request header: name and value (FX_ABSENT: not sent). */
+struct fx_header {
+    const char *name, *value;
+};
+
+/* the headers of req are those of want[0..n), up to one with no name */
+static inline void fx_check_headers_(const struct notify_request *req, const struct fx_header *want,
+                                     size_t n, const char *file, int line)
+{
+    for (size_t i = 0; i < n && want[i].name; i++) {
+        int failures = check_failures;
+        CHECK_EQ_STR(fx_or_absent(fx_header(req, want[i].name)), want[i].value);
+        fx_name_failures(failures, want[i].name, file, line);
+    }
+}
+
+/* FX_CHECK_HEADERS(&f.req, {"Accept", "application/json"}, {"Authorization", FX_ABSENT}) */
+#define FX_CHECK_HEADERS(req, ...)                                                                 \
+    fx_check_headers_((req), (const struct fx_header[]){__VA_ARGS__, {NULL, NULL}}, SIZE_MAX,      \
+                      __FILE__, __LINE__)
+
 /* One render as data: a receiver, a tweak of fx_message(), and what
  * notify_render() gives. */
 struct fx_case {
@@ -296,9 +315,7 @@ struct fx_case {
     struct fx_want {
         int rc;
         const char *method, *url, *body;
-        struct {
-            const char *name, *value;
-        } headers[3];
+        struct fx_header headers[3];
         const char *reason, *reason_part; /* exactly; holding the part */
     } want;
 };
@@ -330,8 +347,7 @@ static inline void fx_check_case_(const struct fx_case *c, const char *file, int
         CHECK_EQ_STR(f.req.method, w->method);
     if (w->url)
         CHECK_EQ_STR(fx_or_absent(f.req.url), w->url);
-    for (size_t i = 0; i < sizeof w->headers / sizeof *w->headers && w->headers[i].name; i++)
-        CHECK_EQ_STR(fx_or_absent(fx_header(&f.req, w->headers[i].name)), w->headers[i].value);
+    fx_check_headers_(&f.req, w->headers, sizeof w->headers / sizeof *w->headers, file, line);
     if (w->body)
         CHECK_EQ_STR(fx_or_absent(f.req.body), w->body);
     if (w->body == FX_ABSENT)

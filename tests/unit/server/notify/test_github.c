@@ -17,11 +17,10 @@ TEST(retrain_dispatch)
     fx_render_init(&f, GH_RECEIVER);
     CHECK_EQ_INT(fx_render(&f), 0);
     FX_CHECK_REQUEST(&f, "POST", "https://ghe.example/api/v3/repos/org/models/dispatches");
-    CHECK_EQ_STR(fx_header(&f.req, "Authorization"), "Bearer ghp_abc");
-    CHECK_EQ_STR(fx_header(&f.req, "Accept"), "application/vnd.github+json");
-    CHECK_EQ_STR(fx_header(&f.req, "X-GitHub-Api-Version"), "2022-11-28");
-    CHECK_EQ_STR(fx_header(&f.req, "User-Agent"), "driftd");
-    CHECK_EQ_STR(fx_header(&f.req, "Content-Type"), "application/json");
+    FX_CHECK_HEADERS(&f.req, {"Authorization", "Bearer ghp_abc"},
+                     {"Accept", "application/vnd.github+json"},
+                     {"X-GitHub-Api-Version", "2022-11-28"}, {"User-Agent", "driftd"},
+                     {"Content-Type", "application/json"});
     const cJSON *j = fx_render_json(&f);
     CHECK_EQ_INT(fx_size(j, NULL), 2);
     CHECK_EQ_STR(fx_str(j, "event_type"), "driftd-retrain");

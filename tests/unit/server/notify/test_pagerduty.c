@@ -12,8 +12,8 @@ TEST(trigger)
     fx_render_init(&f, PD_RECEIVER);
     CHECK_EQ_INT(fx_render(&f), 0);
     FX_CHECK_REQUEST(&f, "POST", "https://events.pagerduty.com/v2/enqueue");
-    CHECK_EQ_STR(fx_header(&f.req, "Content-Type"), "application/json");
-    CHECK(fx_header(&f.req, "Authorization") == NULL); /* the routing key is the credential */
+    /* no Authorization: the routing key is the credential */
+    FX_CHECK_HEADERS(&f.req, {"Content-Type", "application/json"}, {"Authorization", FX_ABSENT});
     const cJSON *j = fx_render_json(&f);
     CHECK_EQ_INT(fx_size(j, NULL), 7); /* routing_key .. client_url */
     CHECK_EQ_STR(fx_str(j, "routing_key"), "R0123456789abcdef0123456789abcde");

@@ -19,25 +19,37 @@ static const char *parse_error(const char *json, char *err, size_t errlen)
     return err;
 }
 
+/* the receiver of json, checked to be of kind with action and (unless NULL)
+ * url, the defaults filled in; a failure names the kind */
+static struct notify_receiver parsed(const char *json, enum notify_kind kind,
+                                     enum notify_action action, const char *url)
+{
+    int failures = check_failures;
+    struct notify_receiver r = fx_receiver(json);
+    CHECK_EQ_INT(r.kind, kind);
+    CHECK_EQ_INT(r.action, action);
+    if (url)
+        CHECK_EQ_STR(r.url, url);
+    fx_name_failures(failures, notify_kind_name(kind), __FILE__, __LINE__);
+    return r;
+}
+
 TEST(parses_every_kind_with_defaults)
 {
     struct notify_receiver r =
-        fx_receiver("{\"id\": \"oncall\", \"type\": \"pagerduty\", \"routing_key\": "
-                    "\"R0123456789abcdef0123456789abcde\"}");
-    CHECK_EQ_INT(r.kind, NOTIFY_PAGERDUTY);
+        parsed("{\"id\": \"oncall\", \"type\": \"pagerduty\", \"routing_key\": "
+               "\"R0123456789abcdef0123456789abcde\"}",
+               NOTIFY_PAGERDUTY, NOTIFY_ACTION_NOTIFY, "https://events.pagerduty.com/v2/enqueue");
     CHECK_EQ_STR(r.id, "oncall");
-    CHECK_EQ_STR(r.url, "https://events.pagerduty.com/v2/enqueue");
     CHECK_EQ_STR(r.routing_key, "R0123456789abcdef0123456789abcde");
-    CHECK_EQ_INT(r.action, NOTIFY_ACTION_NOTIFY);
     notify_receiver_release(&r);
 
-    r = fx_receiver(
+    r = parsed(
         "{\"id\": \"deploy\", \"type\": \"webhook\", \"url\": \"https://deploy.example/hook\","
         " \"secret\": \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", \"action\": \"rollback\","
         " \"headers\": {\"X-Team\": \"ml\", \"Authorization\": \"Basic eDp5\"},"
-        " \"format\": \"alertmanager\"}");
-    CHECK_EQ_INT(r.kind, NOTIFY_WEBHOOK);
-    CHECK_EQ_INT(r.action, NOTIFY_ACTION_ROLLBACK);
+        " \"format\": \"alertmanager\"}",
+        NOTIFY_WEBHOOK, NOTIFY_ACTION_ROLLBACK, NULL);
     CHECK_EQ_INT(r.format, NOTIFY_FORMAT_ALERTMANAGER);
     CHECK_EQ_INT(r.n_headers, 2);
     CHECK_EQ_STR(r.headers[0].name, "X-Team");
@@ -46,33 +58,28 @@ TEST(parses_every_kind_with_defaults)
     CHECK_EQ_STR(r.secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     notify_receiver_release(&r);
 
-    r = fx_receiver("{\"id\": \"registry\", \"type\": \"mlflow\", \"url\": \"http://mlflow:5000\","
-                    " \"token\": \"t0k\", \"registered_model\": \"vit\", \"versions\": {\"v3\": "
-                    "\"12\", \"v2\": \"11\"}}");
-    CHECK_EQ_INT(r.kind, NOTIFY_MLFLOW);
-    CHECK_EQ_INT(r.action, NOTIFY_ACTION_ROLLBACK);
+    r = parsed("{\"id\": \"registry\", \"type\": \"mlflow\", \"url\": \"http://mlflow:5000\","
+               " \"token\": \"t0k\", \"registered_model\": \"vit\", \"versions\": {\"v3\": "
+               "\"12\", \"v2\": \"11\"}}",
+               NOTIFY_MLFLOW, NOTIFY_ACTION_ROLLBACK, NULL);
     CHECK_EQ_STR(r.alias, "champion");
     CHECK_EQ_INT(r.n_versions, 2);
     CHECK_EQ_STR(r.versions[1].name, "v2");
     CHECK_EQ_STR(r.versions[1].value, "11");
     notify_receiver_release(&r);
 
-    r = fx_receiver(
+    r = parsed(
         "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": \"http://ts:8081\","
-        " \"model_name\": \"vit\"}");
-    CHECK_EQ_INT(r.kind, NOTIFY_TORCHSERVE);
-    CHECK_EQ_STR(r.url, "http://ts:8081");
+        " \"model_name\": \"vit\"}",
+        NOTIFY_TORCHSERVE, NOTIFY_ACTION_ROLLBACK, "http://ts:8081");
     CHECK_EQ_STR(r.model_name, "vit");
-    CHECK_EQ_INT(r.action, NOTIFY_ACTION_ROLLBACK);
     notify_receiver_release(&r);
 
-    r = fx_receiver("{\"id\": \"ci\", \"type\": \"github\", \"repository\": \"org/repo\", "
-                    "\"token\": \"ghp_x\"}");
-    CHECK_EQ_INT(r.kind, NOTIFY_GITHUB);
-    CHECK_EQ_STR(r.url, "https://api.github.com");
+    r = parsed("{\"id\": \"ci\", \"type\": \"github\", \"repository\": \"org/repo\", "
+               "\"token\": \"ghp_x\"}",
+               NOTIFY_GITHUB, NOTIFY_ACTION_RETRAIN, "https://api.github.com");
     CHECK_EQ_STR(r.repository, "org/repo");
     CHECK_EQ_STR(r.event_type, "driftd-retrain");
-    CHECK_EQ_INT(r.action, NOTIFY_ACTION_RETRAIN);
     notify_receiver_release(&r);
 }
 

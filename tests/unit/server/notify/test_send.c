@@ -152,25 +152,29 @@ static const char *wire_body(const struct srv *s)
 
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
+/* fx_render_init() with a receiver json_fmt whose one %s is the URL of path on s */
+static void render_init_at(struct fx_render *f, const struct srv *s, const char *path,
+                           const char *json_fmt)
+{
+    char json[512], *url = url_of(s, path);
+    snprintf(json, sizeof json, json_fmt, url);
+    free(url);
+    fx_render_init(f, json);
+}
+
 TEST(signed_webhook_on_the_wire)
 {
     struct srv s;
     srv_start(&s, "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
-    char json[512], *url = url_of(&s, "/hook?x=1");
-    snprintf(json, sizeof json,
-             "{\"id\": \"deploy\", \"type\": \"webhook\", \"url\": \"%s\", \"secret\": \"" SECRET
-             "\", \"headers\": {\"X-Team\": \"ml\"}}",
-             url);
-    free(url);
-    struct notify_receiver r = fx_receiver(json);
-    struct notify_message m;
-    fx_message(&m);
-    struct notify_request req;
+    struct fx_render f;
+    render_init_at(&f, &s, "/hook?x=1",
+                   "{\"id\": \"deploy\", \"type\": \"webhook\", \"url\": \"%s\", \"secret\": "
+                   "\"" SECRET "\", \"headers\": {\"X-Team\": \"ml\"}}");
     int64_t now = dd_now_ms();
-    CHECK_EQ_INT(notify_render(&r, &m, now, &req), 0);
+    CHECK_EQ_INT(fx_render_at(&f, now), 0);
     struct notify_response resp;
     struct notify_timeouts t = {2000, 5000};
-    CHECK_EQ_INT(notify_send(&req, &t, &resp), 0);
+    CHECK_EQ_INT(notify_send(&f.req, &t, &resp), 0);
     srv_stop(&s);
     CHECK_EQ_INT(resp.status, 204);
     CHECK_EQ_INT(resp.retry_after_ms, -1);
@@ -182,9 +186,9 @@ TEST(signed_webhook_on_the_wire)
     CHECK_EQ_STR(wire_header(&s, "User-Agent", v, sizeof v), "driftd");
     CHECK_EQ_STR(wire_header(&s, "X-Team", v, sizeof v), "ml");
     CHECK_EQ_STR(wire_header(&s, "Expect", v, sizeof v), ""); /* no 100-continue round trip */
-    snprintf(len, sizeof len, "%zu", req.body_len);
+    snprintf(len, sizeof len, "%zu", f.req.body_len);
     CHECK_EQ_STR(wire_header(&s, "Content-Length", v, sizeof v), len);
-    CHECK_EQ_STR(wire_body(&s), req.body); /* the exact bytes */
+    CHECK_EQ_STR(wire_body(&s), f.req.body); /* the exact bytes */
     /* the receiver's check: the signature over what arrived */
     char id[64], ts[32], sig[NOTIFY_SIGNATURE_LEN + 1];
     wire_header(&s, "webhook-id", id, sizeof id);
@@ -196,8 +200,7 @@ TEST(signed_webhook_on_the_wire)
     CHECK_EQ_STR(wire_header(&s, "webhook-signature", v, sizeof v), sig);
     struct notify_retry x = notify_classify(&resp, 1, now, now, 0, 0);
     CHECK_EQ_INT(x.outcome, NOTIFY_DELIVERED);
-    notify_request_release(&req);
-    notify_receiver_release(&r);
+    fx_render_done(&f);
 }
 
 TEST(bodyless_put_on_the_wire)
@@ -205,19 +208,13 @@ TEST(bodyless_put_on_the_wire)
     struct srv s;
     srv_start(&s, "HTTP/1.1 200 OK\r\nContent-Length: 60\r\n\r\n"
                   "{\"status\": \"Default version succsesfully updated for model\"}");
-    char json[256], *url = url_of(&s, "");
-    snprintf(json, sizeof json,
-             "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": \"%s\", "
-             "\"token\": \"mgmt\"}",
-             url);
-    free(url);
-    struct notify_receiver r = fx_receiver(json);
-    struct notify_message m;
-    fx_message(&m);
-    struct notify_request req;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), 0);
+    struct fx_render f;
+    render_init_at(&f, &s, "",
+                   "{\"id\": \"serve\", \"type\": \"torchserve\", \"management_url\": \"%s\", "
+                   "\"token\": \"mgmt\"}");
+    CHECK_EQ_INT(fx_render(&f), 0);
     struct notify_response resp;
-    CHECK_EQ_INT(notify_send(&req, NULL, &resp), 0);
+    CHECK_EQ_INT(notify_send(&f.req, NULL, &resp), 0);
     srv_stop(&s);
     CHECK_EQ_INT(resp.status, 200);
     CHECK_STARTS_WITH(s.req, "PUT /models/vit/v2/set-default HTTP/1.1\r\n");
@@ -227,8 +224,7 @@ TEST(bodyless_put_on_the_wire)
     CHECK_EQ_STR(wire_header(&s, "Authorization", v, sizeof v), "Bearer mgmt");
     CHECK_EQ_STR(resp.body, "{\"status\": \"Default version succsesfully updated for model\"}");
     CHECK_EQ_INT(resp.body_len, 60);
-    notify_request_release(&req);
-    notify_receiver_release(&r);
+    fx_render_done(&f);
 }
 
 static struct notify_request simple_post(const struct srv *s)
@@ -242,15 +238,30 @@ static struct notify_request simple_post(const struct srv *s)
     return req;
 }
 
+/* POSTs "{}" to a server of its own (s) that answers with answer (NULL:
+ * never answers) and stops it; notify_send's code, *resp, and in *send_ms
+ * (unless NULL) how long notify_send() took */
+static int post_to(struct srv *s, const char *answer, const struct notify_timeouts *t,
+                   struct notify_response *resp, int64_t *send_ms)
+{
+    srv_start(s, answer);
+    struct notify_request req = simple_post(s);
+    int64_t t0 = dd_mono_ns();
+    int rc = notify_send(&req, t, resp);
+    if (send_ms)
+        *send_ms = (dd_mono_ns() - t0) / 1000000;
+    srv_stop(s);
+    notify_request_release(&req);
+    return rc;
+}
+
 TEST(retry_after_503)
 {
+    const char *answer =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n\r\nbusy";
     struct srv s;
-    srv_start(&s, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n"
-                  "\r\nbusy");
-    struct notify_request req = simple_post(&s);
     struct notify_response resp;
-    CHECK_EQ_INT(notify_send(&req, NULL, &resp), 0);
-    srv_stop(&s);
+    CHECK_EQ_INT(post_to(&s, answer, NULL, &resp, NULL), 0);
     CHECK_EQ_INT(resp.status, 503);
     CHECK_EQ_INT(resp.retry_after_ms, 7000);
     CHECK_EQ_STR(resp.body, "busy");
@@ -258,7 +269,6 @@ TEST(retry_after_503)
     struct notify_retry x = notify_classify(&resp, 1, now, now, 0, 0);
     CHECK_EQ_INT(x.outcome, NOTIFY_RETRY);
     CHECK_EQ_INT(x.next_attempt_ms, now + 7000);
-    notify_request_release(&req);
 }
 
 TEST(retry_after_http_date_and_long_body)
@@ -276,33 +286,26 @@ TEST(retry_after_http_date_and_long_body)
     memset(answer + n, 'z', 3000);
     answer[n + 3000] = '\0';
     struct srv s;
-    srv_start(&s, answer);
-    struct notify_request req = simple_post(&s);
     struct notify_response resp;
-    CHECK_EQ_INT(notify_send(&req, NULL, &resp), 0);
-    srv_stop(&s);
+    CHECK_EQ_INT(post_to(&s, answer, NULL, &resp, NULL), 0);
     CHECK_EQ_INT(resp.status, 429);
     CHECK_CMP_INT(resp.retry_after_ms, >=, 28000);
     CHECK_CMP_INT(resp.retry_after_ms, <=, 30000);
     CHECK_EQ_INT(resp.body_len, NOTIFY_BODY_KEEP);
     CHECK_EQ_INT(strlen(resp.body), NOTIFY_BODY_KEEP);
-    notify_request_release(&req);
 }
 
 TEST(redirect_not_followed)
 {
+    const char *answer =
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n";
     struct srv s;
-    srv_start(&s, "HTTP/1.1 301 Moved Permanently\r\nLocation: /elsewhere\r\n"
-                  "Content-Length: 0\r\n\r\n");
-    struct notify_request req = simple_post(&s);
     struct notify_response resp;
-    CHECK_EQ_INT(notify_send(&req, NULL, &resp), 0);
-    srv_stop(&s);
+    CHECK_EQ_INT(post_to(&s, answer, NULL, &resp, NULL), 0);
     CHECK_EQ_INT(resp.status, 301);
     CHECK_EQ_INT(s.accepted, 1); /* nobody went to /elsewhere */
     struct notify_retry x = notify_classify(&resp, 1, 0, 0, 0, 0);
     CHECK_EQ_INT(x.outcome, NOTIFY_GIVE_UP);
-    notify_request_release(&req);
 }
 
 TEST(refused_connection_is_retried)
@@ -341,14 +344,11 @@ TEST(refused_connection_is_retried)
 TEST(hanging_receiver_cut_at_total_timeout)
 {
     struct srv s;
-    srv_start(&s, NULL); /* accepts, reads the request, never answers */
-    struct notify_request req = simple_post(&s);
     struct notify_response resp;
     struct notify_timeouts t = {1000, 1500};
-    int64_t t0 = dd_mono_ns();
-    CHECK_EQ_INT(notify_send(&req, &t, &resp), 0);
-    int64_t ms = (dd_mono_ns() - t0) / 1000000;
-    srv_stop(&s);
+    int64_t ms = -1;
+    /* the server accepts, reads the request, never answers */
+    CHECK_EQ_INT(post_to(&s, NULL, &t, &resp, &ms), 0);
     fprintf(stderr, "hanging receiver: cut after %lld ms (total timeout 1500 ms): %s\n",
             (long long)ms, resp.error);
     CHECK_EQ_INT(resp.status, 0);
@@ -359,7 +359,6 @@ TEST(hanging_receiver_cut_at_total_timeout)
     CHECK_EQ_INT(s.accepted, 1);
     struct notify_retry x = notify_classify(&resp, 1, 0, 0, 0, 0);
     CHECK_EQ_INT(x.outcome, NOTIFY_RETRY);
-    notify_request_release(&req);
 }
 
 struct sender {

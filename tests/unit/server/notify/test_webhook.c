@@ -16,10 +16,9 @@ TEST(driftd_format_signed)
     CHECK_EQ_INT(fx_render(&f), 0);
     FX_CHECK_REQUEST(&f, "POST", "https://deploy.example/hook?x=1");
     CHECK_EQ_INT(f.req.n_headers, 6);
-    CHECK_EQ_STR(fx_header(&f.req, "Content-Type"), "application/json");
-    CHECK_EQ_STR(fx_header(&f.req, "webhook-id"), "msg_p5jXN8AQM9LWM0D4loKWxJek");
-    CHECK_EQ_STR(fx_header(&f.req, "webhook-timestamp"), "1795000000");
-    CHECK_EQ_STR(fx_header(&f.req, "X-Team"), "ml");
+    FX_CHECK_HEADERS(&f.req, {"Content-Type", "application/json"},
+                     {"webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+                     {"webhook-timestamp", "1795000000"}, {"X-Team", "ml"});
     /* the signature is that of the exact bytes of the body */
     char sig[NOTIFY_SIGNATURE_LEN + 1];
     CHECK_EQ_INT(notify_sign(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1795000000, f.req.body,
@@ -61,8 +60,8 @@ TEST(driftd_format_unsigned_retrain_and_resolved)
     fx_render_init(&f, "{\"id\": \"ml\", \"type\": \"webhook\", \"url\": \"http://ml.example/h\","
                        " \"action\": \"retrain\"}");
     CHECK_EQ_INT(fx_render(&f), 0);
-    CHECK(fx_header(&f.req, "webhook-signature") == NULL);
-    CHECK_EQ_STR(fx_header(&f.req, "webhook-id"), "msg_p5jXN8AQM9LWM0D4loKWxJek");
+    FX_CHECK_HEADERS(&f.req, {"webhook-signature", FX_ABSENT},
+                     {"webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"});
     const cJSON *j = fx_render_json(&f);
     CHECK_EQ_STR(fx_str(j, "action.type"), "retrain");
     CHECK_EQ_STR(fx_str(j, "action.export_url"),
