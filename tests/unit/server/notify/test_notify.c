@@ -198,32 +198,26 @@ TEST(summary_cut_at_a_character)
     CHECK_EQ_MEM(s + n - 2, "\xc3\xa9", 2); /* ends on a whole character */
 }
 
+#define HOOK "{\"id\": \"h\", \"type\": \"webhook\", \"url\": \"http://127.0.0.1:9/h\"}"
+
 TEST(render_refuses_incomplete_messages)
 {
-    struct notify_receiver r = fx_receiver("{\"id\": \"h\", \"type\": \"webhook\", "
-                                           "\"url\": \"http://127.0.0.1:9/h\"}");
-    struct notify_message m;
-    struct notify_request req;
-    fx_message(&m);
-    m.id = NULL;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), DD_EINVAL);
-    fx_message(&m);
-    m.alert_key = NULL;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), DD_EINVAL);
-    fx_message(&m);
-    m.version = NULL;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), DD_EINVAL);
-    char longkey[300];
+    static char longkey[300];
     memset(longkey, 'k', 299);
     longkey[299] = '\0';
-    fx_message(&m);
-    m.alert_key = longkey;
-    CHECK_EQ_INT(notify_render(&r, &m, FX_NOW_MS, &req), DD_EINVAL);
-    notify_receiver_release(&r);
+    static const struct fx_case rows[] = {
+        {"no id", HOOK, {.id = FX_ABSENT}, {.rc = DD_EINVAL}},
+        {"no alert key", HOOK, {.alert_key = FX_ABSENT}, {.rc = DD_EINVAL}},
+        {"no version", HOOK, {.version = FX_ABSENT}, {.rc = DD_EINVAL}},
+        {"an alert key too long", HOOK, {.alert_key = longkey}, {.rc = DD_EINVAL}},
+    };
+    FX_CHECK_CASES(rows);
 
     /* a receiver built by hand without what its kind needs */
     struct notify_receiver bare;
     memset(&bare, 0, sizeof bare);
+    struct notify_message m;
+    struct notify_request req;
     fx_message(&m);
     bare.kind = NOTIFY_WEBHOOK;
     CHECK_EQ_INT(notify_render(&bare, &m, FX_NOW_MS, &req), DD_EINVAL); /* no url */
