@@ -17,6 +17,7 @@
 #include "base/timefmt.h"
 #include "server/app.h"
 #include "server/api/auth.h"
+#include "server/api/handlers.h"
 #include "server/cli.h"
 #include "server/config.h"
 #include "server/demo.h"
@@ -154,6 +155,7 @@ int cmd_serve(int argc, char **argv)
     if (!active)
         dd_warn("no API key configured: every request is allowed",
                 "hint=\"driftd keys create --role admin --db %s\"", app.cfg.db);
+    h_static_check_root(app.cfg.web_root);
     if (app.cfg.demo && demo_start(&app, &app.demo) != 0) {
         fprintf(stderr, "driftd: cannot start the demo traffic thread\n");
         exit_code = 1;

@@ -1,4 +1,4 @@
-/* h_ops.c — /healthz, /readyz and the dashboard's static files. */
+/* h_ops.c — /healthz, /readyz and /metrics (the dashboard's files: h_static.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,18 +30,6 @@ void h_readyz(struct http_req *r)
         return;
     }
     http_reply(r, 200, "text/plain; charset=utf-8", "ready\n", 6);
-}
-
-void h_static(struct http_req *r)
-{
-    if (strncmp(r->path, "/api/", 5) == 0 || strstr(r->path, "..") || strlen(r->path) > 200) {
-        http_reply_error(r, 404, "not_found", -1, "no such path '%s'", r->path);
-        return;
-    }
-    char path[1400];
-    const char *rel = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
-    snprintf(path, sizeof path, "%s%s", api_of(r)->web_root, rel);
-    http_reply_file(r, path);
 }
 
 void h_metrics(struct http_req *r)

@@ -51,6 +51,8 @@ struct http_req {
     const char *error_code; /* set by http_reply_error(), for metrics */
     int status;             /* set by the reply */
     int close;              /* the connection closes after the answer */
+    const char *headers;    /* more header lines ("Name: value\r\n"...) every answer
+                             * carries (CORS); NULL: none; must outlive the answer */
     size_t bytes_out;
     int64_t start_ns;
     int stream;         /* http_stream_*(): 1 open, -1 failed (the connection closes) */
@@ -105,8 +107,20 @@ void http_reply_error_retry(struct http_req *r, int status, const char *code, in
 void http_reply_overloaded(struct http_req *r, int status, int retry_after_s, const char *message);
 /* 401 unauthorized with WWW-Authenticate: Bearer (RFC 7235). */
 void http_reply_unauthorized(struct http_req *r);
-/* Sends a file from disk with a content type guessed from its name. */
-void http_reply_file(struct http_req *r, const char *path);
+/* Room for an ETag http_reply_file() makes, with its quotes and NUL. */
+#define HTTP_ETAG_MAX 48
+/* Answers a GET or HEAD with the regular file at path, opened with
+ * O_NOFOLLOW (the caller resolves and checks the path: server/api/h_static.c),
+ * or 404 not_found.  The answer carries an ETag (the file's size and
+ * modification time) and cache_control; a request whose If-None-Match names
+ * that ETag (or "*") gets 304 with no body.  The body is streamed from the
+ * file in pieces, never held whole; a file that shrinks meanwhile cuts the
+ * answer and closes the connection (never a padded body). */
+void http_reply_file(struct http_req *r, const char *path, const char *content_type,
+                     const char *cache_control);
+/* 1 when an If-None-Match value (a list of entity tags, or "*") names etag,
+ * by the weak comparison of RFC 9110 section 8.8.3.2 (a W/ prefix ignored). */
+int http_etag_matches(const char *if_none_match, const char *etag);
 
 /* A streamed answer: 200 with a body of unknown length, sent as it is made
  * (chunked transfer coding, RFC 9112 section 7.1), for bodies that must not

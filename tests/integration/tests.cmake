@@ -16,8 +16,19 @@ if(DRIFTD_SANITIZE)
   set_tests_properties(integration/edge PROPERTIES
                        ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;DRIFTD_TEST_SLOW=1")
 endif()
+# #12 item 7: `driftd check --format html` (verdict, rows, inlined data, nothing loaded by URL)
+add_test(NAME integration/report_html
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_report_html.py
+                 $<TARGET_FILE:driftd>)
+set_tests_properties(integration/report_html PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
 # #13: a real Prometheus (Debian's, scripts/deps.sh --test) scrapes a driftd --demo
 add_test(NAME integration/prometheus
          COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_prometheus.py $<TARGET_FILE:driftd>)
 set_tests_properties(integration/prometheus PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+# #12 part 1: the dashboard's static files (types, ETag/304, HEAD, nothing outside web_root)
+add_test(NAME integration/static
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_static.py $<TARGET_FILE:driftd>)
+set_tests_properties(integration/static PROPERTIES LABELS integration TIMEOUT 300
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")

@@ -1,0 +1,1 @@
+dd_unit_test(server/http http LIBS dd_http)
