@@ -12,5 +12,6 @@ void app_fill_api(struct app *app)
                             .delivery = app->delivery,
                             .body_limit = app->cfg.body_limit,
                             .started_ms = app->started_ms,
-                            .web_root = app->cfg.web_root};
+                            .web_root = app->cfg.web_root,
+                            .grafana_cors_origin = app->cfg.grafana_cors_origin};
 }

@@ -97,6 +97,8 @@ static const struct config_key keys[] = {
      "SQLite reader connections for the read API"},
     {"web_root", V_TEXT, F_STR, FIELD(web_root), 0, 0, DD_DEFAULT_WEB_ROOT,
      "the dashboard's files"},
+    {"grafana_cors_origin", V_TEXT, F_STR, FIELD(grafana_cors_origin), 0, 0, NULL,
+     "the browser origin allowed to call /grafana/ (Grafana's direct mode), or *; default none"},
     {"alpha", V_ALPHA, F_DOUBLE, FIELD(alpha), 0, 0, "0.05",
      "default family-wise error rate of a drift verdict"},
     {"window", V_WINDOW, F_STR, FIELD(window), 1, 10000000, "1h",

@@ -34,6 +34,9 @@ struct dd_config {
     int keep_alive_timeout_ms; /* an idle keep-alive connection is closed after; 30 s */
     int readers;               /* SQLite reader connections; 4 */
     char web_root[1024];       /* dashboard files; the source tree's web/ */
+    /* the Origin allowed on /grafana/ (CORS preflights, Grafana's direct
+     * mode); "": none, "*": any */
+    char grafana_cors_origin[256];
     /* defaults of the per-model settings (settings.h) */
     double alpha;          /* 0.05 */
     char window[32];       /* "1h" */

@@ -28,6 +28,8 @@ struct api {
     size_t body_limit;
     int64_t started_ms;
     const char *web_root; /* folder with the dashboard's files */
+    /* the Origin /grafana/ answers allow (grafana.h); "": none */
+    const char *grafana_cors_origin;
 };
 
 static inline struct api *api_of(const struct http_req *r)

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/sha256.h"
@@ -90,17 +91,40 @@ static int allows(int have, int need)
     return have == DD_ROLE_ADMIN || have == need;
 }
 
+/* The key an Authorization value carries: a Bearer token, or the password
+ * of Basic credentials (RFC 7617; the user name is ignored), which is how
+ * Grafana's basic-auth setting sends it.  NULL when neither; a Basic
+ * password is decoded into buf. */
+static const char *key_of(const char *authz, char *buf, size_t size)
+{
+    /* RFC 7235 §2.1: the scheme is case-insensitive; spaces after it are skipped */
+    int bearer = authz && strncasecmp(authz, "Bearer", 6) == 0;
+    int basic = authz && strncasecmp(authz, "Basic", 5) == 0;
+    if (!bearer && !basic)
+        return NULL;
+    const char *p = authz + (bearer ? 6 : 5);
+    if (*p != ' ' && *p != '\t')
+        return NULL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (bearer)
+        return p;
+    size_t n = strcspn(p, " \t");
+    size_t len = 0;
+    if (n == 0 || DD_BASE64_DECODED_MAX(n) >= size ||
+        dd_base64_decode(p, n, (uint8_t *)buf, &len) != 0)
+        return NULL;
+    buf[len] = '\0';
+    const char *colon = memchr(buf, ':', len);
+    return colon && strlen(buf) == len ? colon + 1 : NULL;
+}
+
 enum auth_verdict auth_check(struct auth *a, const char *authz, int need, int *granted)
 {
     uint8_t hash[DD_SHA256_LEN];
     int have = 0;
-    /* RFC 7235 §2.1: the scheme is case-insensitive; spaces after it are skipped */
-    const char *token = NULL;
-    if (authz && strncasecmp(authz, "Bearer", 6) == 0 && (authz[6] == ' ' || authz[6] == '\t')) {
-        token = authz + 6;
-        while (*token == ' ' || *token == '\t')
-            token++;
-    }
+    char basic[AUTH_BASIC_MAX];
+    const char *token = key_of(authz, basic, sizeof basic);
     int has_token = token && *token;
     if (has_token)
         dd_sha256(token, strlen(token), hash);

@@ -24,6 +24,8 @@
 
 #define AUTH_RELOAD_MS 1000
 #define AUTH_KEY_LEN 43 /* "dd_" + 40 hex */
+/* Basic credentials decoded at most (user:password); a key is 43 bytes */
+#define AUTH_BASIC_MAX 512
 
 struct auth;
 
@@ -34,7 +36,9 @@ int auth_is_open(struct auth *a);
 
 enum auth_verdict { AUTH_OK = 0, AUTH_UNAUTHORIZED = -1, AUTH_FORBIDDEN = -2 };
 /* Checks an Authorization header value (may be NULL) against the role a
- * route needs; *granted gets the key's role. */
+ * route needs; *granted gets the key's role.  The key is taken from
+ * "Bearer KEY", or as the password of "Basic base64(user:KEY)" (any user
+ * name: Grafana's basic auth). */
 enum auth_verdict auth_check(struct auth *a, const char *authorization, int need, int *granted);
 
 /* Makes a new key: writes the secret into key[AUTH_KEY_LEN + 1] and fills

@@ -6,6 +6,7 @@
 #include "ingest/event.h"
 #include "server/api/api.h"
 #include "server/api/auth.h"
+#include "server/api/grafana.h"
 #include "server/api/metrics.h"
 #include "server/api/handlers.h"
 
@@ -50,6 +51,18 @@ static const struct route routes[] = {
     {"GET", "/api/v1/alerts", DD_ROLE_READ, h_alerts_list},
     {"POST", "/api/v1/receivers/{id}/test", DD_ROLE_ADMIN, h_receiver_test},
     {"GET", "/metrics", DD_ROLE_READ, h_metrics},
+    /* the Grafana JSON datasource (h_grafana.c, docs/grafana.md) */
+    {"GET", "/grafana", DD_ROLE_READ, h_grafana_test},
+    {"GET", "/grafana/", DD_ROLE_READ, h_grafana_test},
+    {"POST", "/grafana/metrics", DD_ROLE_READ, h_grafana_metrics},
+    {"POST", "/grafana/metric-payload-options", DD_ROLE_READ, h_grafana_payload_options},
+    {"POST", "/grafana/query", DD_ROLE_READ, h_grafana_query},
+    {"POST", "/grafana/variable", DD_ROLE_READ, h_grafana_variable},
+    {"POST", "/grafana/tag-keys", DD_ROLE_READ, h_grafana_tag_keys},
+    {"POST", "/grafana/tag-values", DD_ROLE_READ, h_grafana_tag_values},
+    {"POST", "/grafana/search", DD_ROLE_READ, h_grafana_search},
+    {"POST", "/grafana/annotations", DD_ROLE_READ, h_grafana_annotations},
+    {"OPTIONS", "/grafana/*", DD_ROLE_NONE, h_grafana_preflight},
     /* last: the dashboard's static files (web/) */
     {"GET", "/*", DD_ROLE_NONE, h_static},
 };
@@ -111,6 +124,10 @@ int routes_prepare(struct http_req *r)
         if (!match(routes[i].pattern, r->path, r))
             continue;
         int is_static = strcmp(routes[i].pattern, "/*") == 0;
+        size_t plen = strlen(routes[i].pattern);
+        /* a wildcard route of one method (OPTIONS under /grafana/) does not make
+         * every path under it known: another method there is a 404, not a 405 */
+        int is_wildcard = plen > 0 && routes[i].pattern[plen - 1] == '*';
         if (is_static && path_known)
             break; /* an API path with the wrong method is not a file */
         if (strcmp(routes[i].method, r->method) == 0 ||
@@ -118,9 +135,12 @@ int routes_prepare(struct http_req *r)
             found = &routes[i];
             break;
         }
-        if (!is_static)
+        if (!is_wildcard)
             path_known = 1;
     }
+    if (!strncmp(r->path, "/grafana", 8) && (r->path[8] == '/' || !r->path[8]))
+        r->headers = grafana_cors_headers(api_of(r)->grafana_cors_origin,
+                                          http_header(r, "Origin")); /* on errors too */
     if (!found) {
         if (path_known)
             http_reply_error(r, 405, "method_not_allowed", -1, "%s is not allowed on '%s'",

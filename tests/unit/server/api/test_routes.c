@@ -138,7 +138,8 @@ TEST(table_invariants)
         CHECK(t[i].fn != NULL);
         CHECK(t[i].method && t[i].pattern && t[i].pattern[0] == '/');
         CHECK(!strcmp(t[i].method, "GET") || !strcmp(t[i].method, "POST") ||
-              !strcmp(t[i].method, "PUT") || !strcmp(t[i].method, "DELETE"));
+              !strcmp(t[i].method, "PUT") || !strcmp(t[i].method, "DELETE") ||
+              !strcmp(t[i].method, "OPTIONS"));
         CHECK(t[i].role >= DD_ROLE_NONE && t[i].role <= DD_ROLE_ADMIN);
         CHECK(n_params(t[i].pattern) <= HTTP_MAX_PARAMS);
         for (int j = 0; j < i; j++)
@@ -151,8 +152,12 @@ TEST(table_invariants)
             CHECK_EQ_INT(i, n - 1);
         if (!strncmp(t[i].pattern, "/api/", 5))
             CHECK(t[i].role != DD_ROLE_NONE);
-        if (strcmp(t[i].method, "GET") != 0) /* what changes data needs ingest or admin */
+        /* what changes data needs ingest or admin; the Grafana datasource's
+         * POSTs only read (read role), its CORS preflight carries no key */
+        if (strcmp(t[i].method, "GET") != 0 && strncmp(t[i].pattern, "/grafana/", 9) != 0)
             CHECK(t[i].role == DD_ROLE_INGEST || t[i].role == DD_ROLE_ADMIN);
+        if (!strncmp(t[i].pattern, "/grafana", 8) && strcmp(t[i].method, "OPTIONS") != 0)
+            CHECK_EQ_INT(t[i].role, DD_ROLE_READ);
     }
     CHECK(is_static(&t[n - 1]) && !strcmp(t[n - 1].method, "GET"));
     CHECK_EQ_INT(t[n - 1].role, DD_ROLE_NONE);
@@ -188,6 +193,9 @@ static void matches_own_pattern_only(const struct route *t, int n, int i, const 
     for (int j = 0; j < n; j++) {
         if (is_static(&t[j]) || !strcmp(t[i].pattern, t[j].pattern))
             continue;
+        size_t lj = strlen(t[j].pattern);
+        if (t[j].pattern[lj - 1] == '*' && strcmp(t[i].method, t[j].method) != 0)
+            continue; /* OPTIONS under /grafana/: one method's wildcard */
         memset(&r, 0, sizeof r);
         if (match(t[j].pattern, path, &r)) {
             fprintf(stderr, "'%s' matches '%s' too\n", path, t[j].pattern);
@@ -377,6 +385,32 @@ TEST(no_params_left_from_other_routes)
     CHECK_EQ_STR(r.params[0], "");
 }
 
+/* The Grafana datasource: its preflight needs no key and answers for any
+ * path under /grafana/; another method there is a 405 on a known path and
+ * not a 405 on an unknown one (the wildcard makes no path known). */
+TEST(grafana_routes)
+{
+    struct http_req r;
+    auth_grants(AUTH_UNAUTHORIZED, 0);
+    CHECK_EQ_INT(prepare("OPTIONS", "/grafana/query", &r), 0);
+    CHECK(r.handler == h_grafana_preflight);
+    CHECK_EQ_INT(auth_stub.calls, 0);
+    CHECK_EQ_INT(prepare("OPTIONS", "/grafana/anything/else", &r), 0);
+    CHECK(r.handler == h_grafana_preflight);
+    auth_grants(AUTH_OK, DD_ROLE_READ);
+    CHECK_EQ_INT(prepare("GET", "/grafana/query", &r), -1);
+    CHECK_EQ_INT(answer.status, 405);
+    CHECK_EQ_INT(prepare("GET", "/grafana/nothing", &r), 0);
+    CHECK(r.handler == h_static);
+    CHECK_EQ_INT(prepare("POST", "/grafana/nothing", &r), -1);
+    CHECK_EQ_INT(answer.status, 404);
+    CHECK_EQ_INT(prepare("GET", "/grafana", &r), 0);
+    CHECK(r.handler == h_grafana_test);
+    CHECK_EQ_INT(auth_stub.need, DD_ROLE_READ);
+    /* no origin configured: no CORS lines */
+    CHECK(r.headers == NULL);
+}
+
 TEST(auth_answers)
 {
     struct http_req r;
@@ -419,5 +453,6 @@ int main(int argc, char **argv)
     RUN(bad_names);
     RUN(no_params_left_from_other_routes);
     RUN(auth_answers);
+    RUN(grafana_routes);
     CHECK_DONE();
 }
