@@ -5,7 +5,8 @@
  * by a .csv name or --format-in), builds the signals
  * (server/monitor/signals.c) and runs analysis/eval.c — the same path as
  * the server's evaluation.  Prints the drift endpoint's body (--format
- * json) or a table (--format text).
+ * json), a table (--format text) or a self-contained HTML page with charts
+ * (--format html, server/report_html.c).
  * Exit: 0 no drift, 1 drift, 2 bad input or usage, 3 nothing could be
  * tested (an empty file, or every test row insufficient_data): a CI gate
  * must not pass on no data.
@@ -31,6 +32,7 @@
 #include "server/cli.h"
 #include "server/monitor/drift.h"
 #include "server/monitor/reference.h"
+#include "server/report_html.h"
 
 #define CHECK_FILE_MAX ((size_t)4 << 30)
 
@@ -46,7 +48,7 @@ enum check_format_in { IN_AUTO, IN_JSON, IN_CSV };
 
 struct check_opts {
     const char *ref_path, *cur_path, *model;
-    int text;
+    int text, html;
     enum check_format_in format_in;
     struct dd_eval_options eval;
 };
@@ -54,7 +56,7 @@ struct check_opts {
 static int usage_to(FILE *fp, int status)
 {
     fprintf(fp,
-            "usage: driftd check --reference FILE --current FILE [--format json|text]\n"
+            "usage: driftd check --reference FILE --current FILE [--format json|text|html]\n"
             "                    [--format-in auto|json|csv] [--alpha 0.05]\n"
             "                    [--methods KIND=M1,M2 ...] [--model NAME] [--seed N]\n"
             "                    [--mmd-sample 1000] [--mmd-permutations 100]\n"
@@ -130,11 +132,12 @@ static int check_flag(const char *name, const char *v, void *arg)
         }
         o->model = v;
     } else if (!strcmp(name, "format")) {
-        if (strcmp(v, "json") && strcmp(v, "text")) {
-            fprintf(stderr, "driftd: --format '%s': expected json or text\n", v);
+        if (strcmp(v, "json") && strcmp(v, "text") && strcmp(v, "html")) {
+            fprintf(stderr, "driftd: --format '%s': expected json, text or html\n", v);
             return 2;
         }
         o->text = !strcmp(v, "text");
+        o->html = !strcmp(v, "html");
     } else if (!strcmp(name, "alpha")) {
         double a = strtod(v, &end);
         if (*end || !(a > 0 && a < 1)) {
@@ -410,8 +413,13 @@ int cmd_check(int argc, char **argv)
                                .ref_performance = prepared.performance,
                                .cur = &cur};
         time_range(&cur, &m.from_ms, &m.to_ms);
-        drift_report_json(&m, &rep, &out);
-        dd_buf_putc(&out, '\n');
+        if (o.html) {
+            struct report_html_in h = {&m, &rep, &prepared, &cur, o.ref_path, o.cur_path};
+            report_html(&h, &out);
+        } else {
+            drift_report_json(&m, &rep, &out);
+            dd_buf_putc(&out, '\n');
+        }
     }
     fwrite(out.data, 1, out.len, stdout);
     if (rep.drift)

@@ -168,9 +168,17 @@ int distributions_json(const struct window_data *d, const char *model, const cha
                        const char *only, int64_t computed_ms, struct dd_buf *b, char *err,
                        size_t errlen)
 {
+    return distributions_json_events(d->ref, &d->cur, &d->settings, model, version, only,
+                                     computed_ms, b, err, errlen);
+}
+
+int distributions_json_events(const struct ref_prepared *ref, const struct dd_batch *cur,
+                              const struct model_settings *ms, const char *model,
+                              const char *version, const char *only, int64_t computed_ms,
+                              struct dd_buf *b, char *err, size_t errlen)
+{
     struct signal_set set;
-    int rc = signals_build_cur_typed(d->ref->sig, d->cur.events, d->cur.n, &d->settings, &set, err,
-                                     errlen);
+    int rc = signals_build_cur_typed(ref->sig, cur->events, cur->n, ms, &set, err, errlen);
     if (rc != 0) {
         signals_release(&set);
         return DD_EDIM;
@@ -182,7 +190,7 @@ int distributions_json(const struct window_data *d, const char *model, const cha
     dd_buf_puts(b, ",\"computed_at\":");
     dd_json_time(b, computed_ms);
     dd_buf_printf(b, ",\"reference\":{\"events\":%zu},\"window\":{\"events\":%zu},\"signals\":[",
-                  d->ref->n_events, d->cur.n);
+                  ref->n_events, cur->n);
     int first = 1, found = 0;
     for (size_t i = 0; i < set.n; i++) {
         const struct dd_signal_input *s = &set.inputs[i];

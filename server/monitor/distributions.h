@@ -21,5 +21,14 @@
 int distributions_json(const struct window_data *d, const char *model, const char *version,
                        const char *only, int64_t computed_ms, struct dd_buf *out, char *err,
                        size_t errlen);
+/* The same for a prepared reference and events in memory (`driftd check
+ * --format html`, server/report_html.c); ms may be NULL (no declared types).
+ * "reference.events" is ref's n_events, "window.events" cur's n. */
+struct ref_prepared;
+struct model_settings;
+int distributions_json_events(const struct ref_prepared *ref, const struct dd_batch *cur,
+                              const struct model_settings *ms, const char *model,
+                              const char *version, const char *only, int64_t computed_ms,
+                              struct dd_buf *out, char *err, size_t errlen);
 
 #endif

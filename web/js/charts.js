@@ -10,8 +10,8 @@
  *   embedding    {signal, kind:"embedding", n_ref, n_cur, explained, reference[[x, y]...],
  *                 current[[x, y]...]} (points on the reference's first two principal components)
  *
- * Drawn with the global `Chart` (Chart.js 4 UMD, loaded by a classic
- * <script src="/vendor/chart.umd.min.js">, or inlined in the HTML report), or opts.Chart.
+ * Drawn with the global `Chart` (Chart.js 4 UMD: the dashboard loads /vendor/chart.umd.min.js
+ * with a classic script element, the HTML report inlines it), or opts.Chart.
  *
  * Exported API:
  *   PALETTE                        the Okabe–Ito colours (colour-blind safe): reference
