@@ -32,3 +32,8 @@ add_test(NAME integration/static
          COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_static.py $<TARGET_FILE:driftd>)
 set_tests_properties(integration/static PROPERTIES LABELS integration TIMEOUT 300
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+# #13's Grafana JSON datasource: every /grafana/ call, CORS, keys, downsampling, the dashboard
+add_test(NAME integration/grafana
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_grafana.py $<TARGET_FILE:driftd>)
+set_tests_properties(integration/grafana PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
