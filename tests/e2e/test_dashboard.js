@@ -54,10 +54,13 @@ if (!fs.existsSync(path.join(webRoot, 'node_modules', 'chart.js', 'dist', 'chart
     process.exit(1);
 }
 
+const T0 = Date.now();
+const elapsed = () => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
+
 function check(cond, what) {
     if (!cond)
         throw new Error(`check failed: ${what}`);
-    console.log(`ok - ${what}`);
+    console.log(`ok - ${what} [${elapsed()}]`);
 }
 
 function freePort() {
@@ -136,15 +139,18 @@ async function main() {
     let browser;
     const problems = []; /* console errors, page errors, failed requests of the checked pages */
     try {
+        /* chromium starts while the demo gets its first verdicts */
+        const launching = chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true});
+        launching.then((b) => { browser = b; }, () => {});
         await waitFor(async () => (await fetch(`${base}/readyz`)).ok, 'driftd /readyz', 15000);
 
         /* 48 more models, one event each: the overview holds 50 */
-        for (let i = 0; i < 48; i++) {
-            await api(base, `/api/v1/models/load-${String(i).padStart(2, '0')}/events`, {
+        await Promise.all(Array.from({length: 48}, (_, i) =>
+            api(base, `/api/v1/models/load-${String(i).padStart(2, '0')}/events`, {
                 method: 'POST', headers: {'Content-Type': 'application/json'},
                 body: JSON.stringify({events: [{version: 'v1', prediction: 'a', confidence: 0.5}]}),
-            });
-        }
+            })));
+        console.log(`# 50 models [${elapsed()}]`);
         /* the demo's verdicts and some history before the browser looks */
         await waitFor(async () => {
             const m = await api(base, '/api/v1/models/demo-classifier');
@@ -152,8 +158,9 @@ async function main() {
             const h = await api(base, '/api/v1/models/demo-classifier/drift/history?version=v2&signal=confidence&method=ks');
             return st.v2 === 'drift' && h.points.length >= 3;
         }, 'demo-classifier v2 drifting with 3 evaluations', 30000);
+        console.log(`# demo-classifier v2 drifts [${elapsed()}]`);
 
-        browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true});
+        browser = await launching;
         const watch = (page, name, allow401) => {
             page.on('console', (m) => {
                 if (m.type() === 'error' && !(allow401 && /status of 401/.test(m.text())))
@@ -179,9 +186,9 @@ async function main() {
         const mark = await page.evaluate(() => performance.getEntriesByName('driftd-overview-rows')[0].startTime);
         console.log(`# overview: first paint of ${await page.locator('table.models tbody tr').count()} rows ` +
                     `(50 models) ${Math.round(mark)} ms after navigation start (page's mark; ${firstPaint} ms ` +
-                    'seen by the test, cold browser)');
+                    `seen by the test, cold browser) [${elapsed()}]`);
         await page.waitForFunction(() => document.querySelector('main').dataset.loaded, null, {timeout: 20000});
-        console.log(`# overview: every row's details and sparklines loaded ${Date.now() - t0} ms after navigation`);
+        console.log(`# overview: every row's details and sparklines loaded ${Date.now() - t0} ms after navigation [${elapsed()}]`);
         const rowSel = (v) => `tr[data-model="demo-classifier"][data-version="${v}"]`;
         await page.waitForFunction(([a, b]) => {
             const v1 = document.querySelector(a);
@@ -208,6 +215,24 @@ async function main() {
         await page.waitForFunction(() => document.querySelector('main').dataset.loaded, null, {timeout: 20000});
         const shot1 = path.join(artifacts, 'overview.png');
         await page.screenshot({path: shot1, fullPage: true});
+
+        /* ---- keyboard: Tab reaches the table's links with a visible focus, Enter follows them ---- */
+        let focused = null;
+        for (let i = 0; i < 10 && !(focused && focused.inTable); i++) {
+            await page.keyboard.press('Tab');
+            focused = await page.evaluate(() => {
+                const a = document.activeElement;
+                return {tag: a.tagName, href: a.getAttribute('href'), outline: getComputedStyle(a).outlineStyle,
+                        inTable: !!a.closest('table.models')};
+            });
+        }
+        check(focused.inTable && focused.tag === 'A' && focused.outline !== 'none',
+              `keyboard: Tab reaches the table's first link (${focused.href}) with a visible outline (${focused.outline})`);
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((h) => location.hash === h, focused.href, {timeout: 5000});
+        check(true, 'keyboard: Enter opens the model page');
+        await page.goBack();
+        await page.waitForSelector(`${rowSel('v2')} td[data-label="Version"] a`, {timeout: 10000});
 
         /* ---- model page ---- */
         await page.click(`${rowSel('v2')} td[data-label="Version"] a`);
@@ -269,18 +294,6 @@ async function main() {
         check(mv[0] <= mv[1], `phone model page: scrollWidth ${mv[0]} <= clientWidth ${mv[1]}`);
         const shot4 = path.join(artifacts, 'phone-model.png');
         await pp.screenshot({path: shot4, fullPage: true});
-
-        /* ---- keyboard: Tab reaches the links, focus is visible ---- */
-        await page.goto(`${base}/#/`);
-        await page.waitForFunction(() => document.querySelectorAll('table.models tbody tr a').length > 0);
-        for (let i = 0; i < 4; i++)
-            await page.keyboard.press('Tab');
-        const focused = await page.evaluate(() => {
-            const a = document.activeElement;
-            return {tag: a.tagName, outline: getComputedStyle(a).outlineStyle};
-        });
-        check(['A', 'BUTTON', 'SELECT', 'INPUT'].includes(focused.tag) && focused.outline !== 'none',
-              `keyboard: Tab focuses a ${focused.tag} with a visible outline (${focused.outline})`);
 
         console.log(`screenshots:\n  ${[shot1, shot2, shot3, shot4].join('\n  ')}`);
         check(problems.length === 0,

@@ -14,6 +14,7 @@ import {forgetKey, storedKey} from './api.js';
 import {el} from './format.js';
 import {mountModel} from './model.js';
 import {mountOverview} from './overview.js';
+import {chartReady} from './plots.js';
 
 const REFRESH_S = Math.max(1, Number(new URLSearchParams(location.search).get('refresh')) || 15);
 
@@ -123,9 +124,11 @@ forget.addEventListener('click', () => {
     location.reload();
 });
 
-if (!globalThis.Chart) {
-    notice.before(el('div', {class: 'notice', role: 'alert'},
-                     'Chart.js did not load (/vendor/chart.umd.min.js): the tables are shown without charts. ',
-                     'Run ', el('code', null, 'bash scripts/deps.sh'), ' (npm ci in web/) and restart driftd.'));
-}
+chartReady().then((C) => {
+    if (!C) {
+        notice.before(el('div', {class: 'notice', role: 'alert'},
+                         'Chart.js did not load (/vendor/chart.umd.min.js): the tables are shown without charts. ',
+                         'Run ', el('code', null, 'bash scripts/deps.sh'), ' (npm ci in web/) and restart driftd.'));
+    }
+});
 route();

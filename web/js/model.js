@@ -16,7 +16,7 @@ import {ApiError, getAllPages, getJSON, modelPath} from './api.js';
 import {drawDistribution} from './charts.js';
 import {durationMs, el, fmtAgo, fmtCount, fmtNum, fmtP, fmtPct, fmtRate, replaceKeepingFocus, sortSignalRows,
         statusBadge, timeEl, verdictBadge} from './format.js';
-import {chartLib, drawHistory} from './plots.js';
+import {chartLib, chartReady, drawHistory} from './plots.js';
 
 const WINDOWS = ['15m', '1h', '24h', '7d'];
 const DEFAULT_LAST_N = 1000;
@@ -293,7 +293,8 @@ export function mountModel(main, route, ctx) {
         }
         const versionObj = versions.find((v) => v.name === version);
         renderControls(versions, version, window, settings.window);
-        const [report, dist, ref, alerts] = await Promise.all([
+        const [, report, dist, ref, alerts] = await Promise.all([
+            chartReady().then(() => null), /* the charts below draw with it */
             getJSON(modelPath(model, '/drift'), {version, window}),
             getJSON(modelPath(model, '/distributions'), {version, window}).catch((e) => (e.status === 409 ? null : Promise.reject(e))),
             getJSON(modelPath(model, `/versions/${encodeURIComponent(version)}/reference`)).catch((e) => (e.status === 404 ? null : Promise.reject(e))),

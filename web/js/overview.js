@@ -16,7 +16,7 @@
  */
 import {getAllPages, getJSON, modelPath, storedKey} from './api.js';
 import {el, fmtAgo, fmtCount, fmtNum, fmtP, fmtRate, replaceKeepingFocus, statusBadge, strongestSignal, timeEl} from './format.js';
-import {chartLib, drawSparkline} from './plots.js';
+import {chartLib, chartReady, drawSparkline} from './plots.js';
 
 const DAY_MS = 86400000;
 const HISTORY_PAGES = 10; /* 10,000 points: 24 h at an eval_interval of 9 s */
@@ -137,7 +137,7 @@ export function mountOverview(main, route, ctx) {
                               'data-focus': `s:${r.key}`}, s.signal);
         const detail = s.kind === 'test' ? `${s.method}, p ${fmtP(s.p_value)}` : `${s.method} ${fmtNum(s.statistic)}`;
         r.cells.signal.replaceChildren(link, el('span', {class: 'muted'}, ` ${detail}`));
-        if (!chartLib())
+        if (!(await chartReady()))
             return;
         const now = Date.now();
         const {items} = await getAllPages(modelPath(r.model, '/drift/history'),

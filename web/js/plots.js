@@ -16,6 +16,27 @@ export function chartLib() {
     return globalThis.Chart;
 }
 
+const CHART_WAIT_MS = 15000;
+let ready = null;
+
+/* Resolves to Chart.js once index.html's async <script id="chartjs"> ran,
+ * or to null when it failed to load (the pages then show tables only). */
+export function chartReady() {
+    if (!ready) {
+        ready = new Promise((resolve) => {
+            if (globalThis.Chart)
+                return resolve(globalThis.Chart);
+            const script = document.getElementById('chartjs');
+            if (!script)
+                return resolve(null);
+            script.addEventListener('load', () => resolve(globalThis.Chart || null));
+            script.addEventListener('error', () => resolve(null));
+            setTimeout(() => resolve(globalThis.Chart || null), CHART_WAIT_MS);
+        });
+    }
+    return ready;
+}
+
 /* Draws config on canvas: updates the chart already there when it has the
  * same type, else replaces it.  Answers the chart. */
 function draw(canvas, config) {
@@ -36,6 +57,8 @@ const P_FLOOR = 1e-300; /* a p-value of 0 (underflow) drawn at the bottom of the
 
 function shortTime(ms, spanMs) {
     const d = new Date(ms);
+    if (spanMs < 1800000)
+        return d.toLocaleTimeString('en-GB', {hour12: false});
     if (spanMs > 2 * 86400000)
         return d.toLocaleString('en-GB', {month: 'short', day: 'numeric', hour: '2-digit', hour12: false});
     return d.toLocaleTimeString('en-GB', {hour: '2-digit', minute: '2-digit', hour12: false});
