@@ -34,7 +34,7 @@ class Messages(unittest.TestCase):
     def test_check_flags(self):
         cases = [
             (("--alpha", "3"), "driftd: --alpha '3': expected a number in (0, 1)"),
-            (("--format", "xml"), "driftd: --format 'xml': expected json or text"),
+            (("--format", "xml"), "driftd: --format 'xml': expected json, text or html"),
             (("--format-in", "tsv"), "driftd: --format-in 'tsv': expected auto, json or csv"),
             (("--seed", "-1"), "driftd: --seed '-1': expected a non-negative integer"),
             (("--mmd-sample", "5"), "driftd: --mmd-sample '5': expected an integer in 10..100000"),
