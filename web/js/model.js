@@ -36,6 +36,7 @@ export function mountModel(main, route, ctx) {
     const controls = el('form', {class: 'controls', onsubmit: (e) => e.preventDefault()});
     const computed = el('p', {class: 'computed'});
     const guide = el('div', {class: 'empty', hidden: true});
+    const signalsNote = el('p', {class: 'muted'});
     const signalsBody = el('tbody');
     const signalsTable = el('table', {class: 'signals'},
                             el('caption', {class: 'visually-hidden'}, 'Latest result of each signal and method'),
@@ -58,8 +59,7 @@ export function mountModel(main, route, ctx) {
         controls, computed, guide,
         el('section', {class: 'panel', 'aria-labelledby': 'signals-title'},
            el('h2', {id: 'signals-title'}, 'Signals'),
-           el('p', {class: 'muted'}, 'Drifting signals first. A test drifts when its p-value is at or below its Holm level; ' +
-                                     'an effect size when its statistic is over its threshold (effect sizes do not decide the verdict).'),
+           signalsNote,
            el('div', {class: 'table-wrap'}, signalsTable)),
         el('div', {class: 'charts'},
            el('section', {class: 'panel chart-panel'}, histTitle, el('div', {class: 'chart-box'}, histCanvas), histNote),
@@ -313,6 +313,9 @@ export function mountModel(main, route, ctx) {
         if (selected && !params.method)
             selected = rows.find((r) => r.signal === params.signal && r.kind === 'test') || selected;
         selected = selected || sorted[0];
+        signalsNote.textContent = `Drifting signals first. A test drifts when its p-value is at or below its level ` +
+                                  `(alpha ${fmtNum(report.alpha)}, ${report.correction || 'holm'} correction across the tests); ` +
+                                  'an effect size flags its row when its statistic is over its threshold, but does not decide the verdict.';
         renderSignals(rows, selected || {}, version, window);
         renderPerformance(report.performance, version);
         renderReference(ref, settings, report, versionObj);

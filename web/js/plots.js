@@ -234,8 +234,8 @@ export function drawHistory(canvas, {points, row, alerts, from, to, title}) {
         scales.p = {
             type: 'logarithmic', position: 'right', max: 1,
             title: {display: true, text: 'p-value (log)'},
-            grid: {drawOnChartArea: false},
-            ticks: {autoSkip: false, callback: pTick},
+            grid: {drawOnChartArea: false, drawTicks: false},
+            ticks: {autoSkip: false, callback: pTick, padding: 4},
         };
     }
     return draw(canvas, {
