@@ -419,6 +419,41 @@ static size_t planned_tests(const struct dd_signal_input *signals, size_t n,
     return m;
 }
 
+/* The calibrated verdict (calibrate.h) over the family's fam rows (idx
+ * into rs, p their p-values): each row's level and drift; returns the rows
+ * flagged.  Sets out->has_calibration and out->decision; with no
+ * calibration, or a fallback, it flags nothing and Holm decides. */
+static size_t decide_calibrated(struct results *rs, const size_t *idx, const double *p, size_t fam,
+                                const struct dd_eval_options *o, struct dd_report *out)
+{
+    out->has_calibration = o->calibration != NULL;
+    memset(&out->decision, 0, sizeof out->decision);
+    out->decision.fallback = "not_calibrated";
+    if (!o->calibration || !fam)
+        return 0;
+    struct dd_calib_row *rows = dd_malloc(fam * sizeof *rows);
+    int *cal = dd_malloc(fam * sizeof *cal);
+    double en = 0;
+    for (size_t f = 0; f < fam; f++) {
+        const struct dd_result *r = &rs->v[idx[f]];
+        rows[f] = (struct dd_calib_row){r->signal, dd_method_parse(r->method), p[f]};
+        double e = (double)r->n_ref * (double)r->n_cur / (double)(r->n_ref + r->n_cur);
+        if (e > en)
+            en = e;
+    }
+    dd_calibration_decide(o->calibration, rows, fam, o->alpha, 2.0 * en, cal, &out->decision);
+    size_t flagged = 0;
+    for (size_t f = 0; !out->decision.fallback && f < fam; f++) {
+        struct dd_result *r = &rs->v[idx[f]];
+        r->level = cal[f] ? out->decision.level : out->decision.bonferroni_level;
+        r->drift = p[f] <= r->level;
+        flagged += (size_t)r->drift;
+    }
+    free(rows);
+    free(cal);
+    return flagged;
+}
+
 int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
                 const struct dd_eval_options *opt, struct dd_report *out)
 {
@@ -446,17 +481,23 @@ int dd_eval_run(const struct dd_signal_input *signals, size_t n_signals,
             idx[fam] = i;
             p[fam++] = rs.v[i].p_value;
         }
-    size_t nrej = dd_holm(p, fam, o.alpha, rej);
-    dd_holm_levels(p, fam, o.alpha, level);
-    for (size_t f = 0; f < fam; f++) {
-        rs.v[idx[f]].drift = rej[f];
-        rs.v[idx[f]].level = level[f];
+    size_t nrej = decide_calibrated(&rs, idx, p, fam, &o, out);
+    if (!out->has_calibration || out->decision.fallback) {
+        nrej = dd_holm(p, fam, o.alpha, rej);
+        dd_holm_levels(p, fam, o.alpha, level);
+        for (size_t f = 0; f < fam; f++) {
+            rs.v[idx[f]].drift = rej[f];
+            rs.v[idx[f]].level = level[f];
+        }
+        out->correction = "holm";
+    } else {
+        out->correction = "minp_calibrated";
     }
+    out->acat_p = fam ? dd_acat(p, fam) : NAN;
     out->results = rs.v;
     out->n_results = rs.n;
     out->drift = nrej > 0;
     out->alpha = o.alpha;
-    out->correction = "holm";
     out->n_tests = fam;
     out->status = nrej ? "drift" : fam ? "ok" : "insufficient_data";
     rs.v = NULL;
@@ -525,6 +566,36 @@ static void result_json(const struct dd_result *r, struct dd_buf *b)
     dd_buf_putc(b, '}');
 }
 
+/* "calibration": what decided the verdict (docs/api.md). */
+static void calibration_json(const struct dd_report *r, struct dd_buf *b)
+{
+    const struct dd_calib_decision *d = &r->decision;
+    int first = 1;
+    dd_buf_putc(b, '{');
+    if (!r->has_calibration || d->fallback) {
+        dd_json_kstr(b, &first, "fallback", r->has_calibration ? d->fallback : "not_calibrated");
+    } else {
+        dd_json_kint(b, &first, "trials", (int64_t)d->trials);
+        dd_json_key(b, "sizes", &first);
+        dd_buf_printf(b, "[%zu", d->size_lo);
+        if (d->size_hi != d->size_lo)
+            dd_buf_printf(b, ",%zu", d->size_hi);
+        dd_buf_putc(b, ']');
+        dd_json_knum(b, &first, "level", d->level);
+        dd_json_knum(b, &first, "m_eff", d->m_eff);
+        dd_json_kint(b, &first, "calibrated_tests", (int64_t)d->n_calibrated);
+        dd_json_kint(b, &first, "bonferroni_tests", (int64_t)d->n_bonferroni);
+        dd_json_knum(b, &first, "p_value", d->p_value);
+    }
+    if (d->effective_size > 0) {
+        dd_json_knum(b, &first, "effective_size", d->effective_size);
+    }
+    if (!isnan(r->acat_p)) {
+        dd_json_knum(b, &first, "acat_p_value", r->acat_p);
+    }
+    dd_buf_putc(b, '}');
+}
+
 void dd_report_json_members(const struct dd_report *r, struct dd_buf *b)
 {
     int first = 1;
@@ -539,6 +610,10 @@ void dd_report_json_members(const struct dd_report *r, struct dd_buf *b)
         result_json(&r->results[i], b);
     }
     dd_buf_putc(b, ']');
+    if (r->n_tests) {
+        dd_json_key(b, "calibration", &first);
+        calibration_json(r, b);
+    }
 }
 
 static void fmt_num(char *dst, size_t n, double v)

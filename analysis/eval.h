@@ -4,9 +4,10 @@
  * offline `driftd check`) and the statistics.  The caller turns events into
  * per-signal arrays (struct dd_signal_input); dd_eval_run() runs every method
  * configured for each signal's kind, keeps each result's own p-value, and
- * sets the report's top-level verdict with Holm–Bonferroni at alpha across
- * all p-value methods (effect-size methods with thresholds flag drift but do
- * not enter the family).  dd_report_json_members()/dd_report_text() render it in the
+ * sets the report's top-level verdict: the reference's min-p calibration
+ * (calibrate.h) when the options carry one, Holm–Bonferroni at alpha across
+ * all p-value methods otherwise (effect-size methods with thresholds flag
+ * drift but do not enter the family).  dd_report_json_members()/dd_report_text() render it in the
  * shape of docs/api.md's drift endpoint.
  *
  * analysis/ never sees HTTP, SQLite or the event struct.  Nothing here is
@@ -18,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/calibrate.h"
+#include "analysis/method.h"
 #include "base/buf.h"
 
 struct dd_pca;
@@ -27,20 +30,6 @@ enum dd_signal_kind {
     DD_SIGNAL_CATEGORICAL, /* prediction, string features */
     DD_SIGNAL_EMBEDDING,   /* float32 vectors of a fixed dimension */
 };
-
-/* Method bits. */
-enum dd_method {
-    DD_M_KS = 1u << 0,
-    DD_M_CHI2 = 1u << 1,
-    DD_M_PSI = 1u << 2,
-    DD_M_WASSERSTEIN = 1u << 3,
-    DD_M_JS = 1u << 4,
-    DD_M_COSINE = 1u << 5,
-    DD_M_PCA_KS = 1u << 6,
-    DD_M_PCA_RECON = 1u << 7,
-    DD_M_MMD = 1u << 8,
-};
-#define DD_M_COUNT 9
 
 /* The methods that apply to a kind (DD_M_* bits). */
 unsigned dd_methods_allowed(enum dd_signal_kind kind);
@@ -93,6 +82,9 @@ struct dd_eval_options {
                                    to dd_mmd_permutations_for() so MMD can reject */
     size_t mmd_max_samples;       /* subsample per side; default 1000 */
     uint64_t seed;                /* for permutations and subsamples; fixed => reproducible */
+    /* The reference's min-p calibration (calibrate.h; borrowed, NULL: none).
+     * With one, the verdict is the calibrated min-p test; without, Holm. */
+    const struct dd_calibration *calibration;
 };
 void dd_eval_options_default(struct dd_eval_options *o);
 
@@ -133,6 +125,12 @@ struct dd_report {
      * knows the reference is empty sets "no_reference".  Static string. */
     const char *status;
     size_t n_tests; /* test rows with data: the size of Holm's family */
+    /* The verdict's calibration (docs/statistics.md "The verdict"):
+     * has_calibration 0 = none was given (Holm, "not_calibrated");
+     * else decision.fallback NULL = "minp_calibrated" decided. */
+    int has_calibration;
+    struct dd_calib_decision decision;
+    double acat_p; /* Cauchy combination of the test rows (NaN: none) */
 };
 
 /* The smallest attainable MMD p-value is 1/(B+1); Holm's strictest level

@@ -923,6 +923,7 @@ static unsigned settings_bit(const char *k)
         {"methods", DD_SET_METHODS},
         {"thresholds", DD_SET_THRESHOLDS},
         {"types", DD_SET_TYPES},
+        {"min_samples", DD_SET_MIN_SAMPLES},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(k, keys[i].name))
@@ -1015,6 +1016,14 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             }
             out->reference_size = (long)v->valuedouble;
             out->has |= DD_SET_REFERENCE_SIZE;
+        } else if (!strcmp(k, "min_samples")) {
+            if (!is_integer(v) || v->valuedouble < 2 || v->valuedouble > 1000000) {
+                rc = settings_fail(err, "min_samples: %s is not an integer from 2 to 1000000",
+                                   settings_shown(v, shown, sizeof shown));
+                goto out;
+            }
+            out->min_samples = (long)v->valuedouble;
+            out->has |= DD_SET_MIN_SAMPLES;
         } else if (!strcmp(k, "methods")) {
             if (!cJSON_IsObject(v)) {
                 rc = settings_fail(err, "methods: must be an object signal -> [method, ...]%s", "");
@@ -1076,7 +1085,7 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
         } else {
             rc = settings_fail(err,
                                "%.60s: unknown setting (alpha, window, reference_size, "
-                               "methods, thresholds, types)",
+                               "min_samples, methods, thresholds, types)",
                                k);
             goto out;
         }

@@ -98,6 +98,7 @@ enum dd_settings_has {
     DD_SET_METHODS = 1u << 3,
     DD_SET_THRESHOLDS = 1u << 4,
     DD_SET_TYPES = 1u << 5,
+    DD_SET_MIN_SAMPLES = 1u << 6,
 };
 /* Declared types (the server's enum settings_type has the same values). */
 enum dd_settings_type_value { DD_TYPE_NUMERIC = 1, DD_TYPE_CATEGORICAL = 2 };
@@ -107,6 +108,7 @@ struct dd_settings_input {
     double alpha;        /* (0, 0.5] */
     char window[32];     /* "1h" or "last:N", unchecked */
     long reference_size; /* 20 .. 1,000,000 */
+    long min_samples;    /* rows a side needs to be tested: 2 .. 1,000,000 */
     struct {
         char signal[160];
         char methods[12][24];

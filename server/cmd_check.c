@@ -60,11 +60,13 @@ static int usage_to(FILE *fp, int status)
             "                    [--format-in auto|json|csv] [--alpha 0.05]\n"
             "                    [--methods KIND=M1,M2 ...] [--model NAME] [--seed N]\n"
             "                    [--mmd-sample 1000] [--mmd-permutations 100]\n"
+            "                    [--min-samples 20]\n"
             "  FILE: JSON or NDJSON events, or CSV (a .csv name or --format-in csv)\n"
             "  KIND: numeric, categorical or embedding; methods: ks, chi2, psi, wasserstein,\n"
             "  jensen_shannon, cosine_centroid, pca_ks, pca_reconstruction, mmd\n"
             "  --mmd-permutations: at least this many; raised so that MMD can pass Holm's\n"
             "  level (docs/statistics.md)\n"
+            "  --min-samples: rows a signal needs on each side to be tested (2..1000000)\n"
             "exit status: 0 no drift, 1 drift, 2 bad input or usage,\n"
             "             3 nothing could be tested (empty input, every test insufficient_data)\n");
     return status;
@@ -167,6 +169,13 @@ static int check_flag(const char *name, const char *v, void *arg)
             return 2;
         }
         o->eval.mmd_permutations = (size_t)k;
+    } else if (!strcmp(name, "min_samples")) {
+        unsigned long long k = strtoull(v, &end, 10);
+        if (*end || !*v || *v == '-' || k < 2 || k > 1000000) {
+            fprintf(stderr, "driftd: --min-samples '%s': expected an integer in 2..1000000\n", v);
+            return 2;
+        }
+        o->eval.min_samples = (size_t)k;
     } else if (!strcmp(name, "format_in")) {
         if (!strcmp(v, "auto"))
             o->format_in = IN_AUTO;
@@ -395,6 +404,7 @@ int cmd_check(int argc, char **argv)
     if (load_both(o.ref_path, &ref, o.cur_path, &cur, o.format_in) != 0)
         goto out;
     reference_prepare(&ref, 0, &prepared);
+    reference_calibrate(&prepared, &ref); /* the verdict's min-p calibration */
     if (drift_evaluate(&prepared, &cur, &o.eval, NULL, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s: %s\n", o.cur_path, err);
         goto out;

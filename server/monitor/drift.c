@@ -26,6 +26,7 @@ int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
         return rc;
     }
     struct dd_eval_options opt = *o;
+    opt.calibration = ref->calibration; /* NULL: Holm decides */
     if (ms)
         settings_to_eval(ms, &opt, set.inputs, set.n);
     for (size_t i = 0; ref_pca && i < set.n; i++)

@@ -14,6 +14,10 @@
 #include "server/store/store.h"
 #include "server/store/writer.h"
 
+/* References of fewer events get no calibration (2 × the smallest pair
+ * size, analysis/calibrate.h): their summaries are complete without one. */
+#define REFCACHE_CALIBRATE_MIN 40
+
 struct refcache {
     struct store *st;
     struct writer *w;
@@ -58,10 +62,16 @@ static const char *prepare(struct refcache *c, struct refcache_entry *e, int *rc
     if (store_r_ref_summary(c->st, e->model, e->version, e->set_ms, &blob, &len) == 0) {
         int ok = reference_decode(blob, len, &e->ref) == 0;
         free(blob);
-        if (ok)
+        if (ok && (e->ref.calibration || e->ref.n_events < REFCACHE_CALIBRATE_MIN))
             return "loaded";
-        dd_warn("stored reference summary unreadable, preparing again", "model=%s version=%s",
-                e->model, e->version);
+        if (ok) { /* a summary from before #14: calibrate it once, store it again */
+            reference_release(&e->ref);
+            dd_info("stored reference summary has no calibration, preparing again",
+                    "model=%s version=%s", e->model, e->version);
+        } else {
+            dd_warn("stored reference summary unreadable, preparing again", "model=%s version=%s",
+                    e->model, e->version);
+        }
     }
     struct store_window w = {.reference = 1};
     struct store_window_info info;
@@ -70,6 +80,7 @@ static const char *prepare(struct refcache *c, struct refcache_entry *e, int *rc
     if (*rc != 0)
         return NULL;
     reference_prepare(&events, 1, &e->ref);
+    reference_calibrate(&e->ref, &events);
     dd_batch_release(&events);
     struct dd_buf enc;
     dd_buf_init(&enc);
@@ -112,8 +123,9 @@ int refcache_get(struct refcache *c, const char *model, const char *version, int
         free(e);
         return rc;
     }
-    dd_info("reference prepared", "model=%s version=%s events=%zu pca=%s how=%s ms=%.1f", model,
-            version, e->ref.n_events, e->ref.has_pca ? "yes" : "no", how,
+    dd_info("reference prepared",
+            "model=%s version=%s events=%zu pca=%s calibrated=%s how=%s ms=%.1f", model, version,
+            e->ref.n_events, e->ref.has_pca ? "yes" : "no", e->ref.calibration ? "yes" : "no", how,
             (double)(dd_mono_ns() - t0) / 1e6);
     e->borrowers = 1;
 

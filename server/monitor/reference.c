@@ -31,8 +31,69 @@ void reference_prepare(const struct dd_batch *b, int fit_pca, struct ref_prepare
         out->has_pca = 1; /* on failure analysis/ answers for itself at evaluation time */
 }
 
+/* The seed of every calibration: the same events give the same calibration. */
+#define REFERENCE_CALIB_SEED 0xca11b7a7e5eedull
+
+void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b)
+{
+    struct signal_set set;
+    char err[128];
+    struct dd_pca own;
+    int own_pca = 0;
+    size_t n = b->n;
+    if (signals_build_cur(r->sig, b->events, n, &set, err, sizeof err) != 0) {
+        signals_release(&set);
+        return;
+    }
+    struct dd_calib_column *cols = dd_calloc(set.n ? set.n : 1, sizeof *cols);
+    double **owned = dd_calloc(set.n ? set.n : 1, sizeof *owned);
+    size_t nc = 0;
+    for (size_t i = 0; i < set.n; i++) {
+        const struct dd_signal_input *in = &set.inputs[i];
+        if (in->n_cur != n) /* not in every event: no joint rows, Bonferroni's share */
+            continue;
+        struct dd_calib_column *c = &cols[nc];
+        c->signal = in->name;
+        c->k = 1;
+        if (in->kind == DD_SIGNAL_NUMERIC) {
+            c->method = DD_M_KS;
+            c->values = in->cur_num;
+        } else if (in->kind == DD_SIGNAL_CATEGORICAL) {
+            c->method = DD_M_CHI2;
+            c->codes = in->cur_cat;
+            c->n_categories = in->n_categories;
+        } else {
+            const struct dd_pca *pca = r->has_pca ? &r->pca : NULL;
+            if (!pca && dd_pca_fit(in->cur_emb, n, in->dim, REFERENCE_PCA_VARIANCE,
+                                   REFERENCE_PCA_MAX, &own) == 0) {
+                own_pca = 1;
+                pca = &own;
+            }
+            if (!pca || pca->dim != in->dim)
+                continue;
+            owned[nc] = dd_malloc(dd_mul(dd_mul(n, pca->k_eff), sizeof(double)));
+            if (dd_pca_project(pca, in->cur_emb, n, owned[nc]) != 0)
+                continue;
+            c->method = DD_M_PCA_KS;
+            c->values = owned[nc];
+            c->k = pca->k_eff;
+        }
+        nc++;
+    }
+    if (dd_calibrate(cols, nc, n, DD_CALIB_TRIALS, REFERENCE_CALIB_SEED, &r->calibration) != 0)
+        r->calibration = NULL;
+    for (size_t i = 0; i < set.n; i++)
+        free(owned[i]);
+    free(owned);
+    free(cols);
+    if (own_pca)
+        dd_pca_release(&own);
+    signals_release(&set);
+}
+
 void reference_release(struct ref_prepared *r)
 {
+    dd_calibration_free(r->calibration);
     signals_ref_free(r->sig);
     if (r->has_pca)
         dd_pca_release(&r->pca);
@@ -40,12 +101,15 @@ void reference_release(struct ref_prepared *r)
     memset(r, 0, sizeof *r);
 }
 
-/*   "DDRF" u32 format (1)  u64 events
+/*   "DDRF" u32 format (2)  u64 events
  *   u64 length + signals_ref_encode()
  *   u64 length + dd_pca_encode() (0: no PCA)
- *   u64 length + performance JSON (0: none) */
+ *   u64 length + performance JSON (0: none)
+ *   u64 length + dd_calibration_encode() (0: none; format 2 only)
+ * Format 1 (before #14's calibration) still decodes: no calibration, so its
+ * reports say Holm decided ("calibration": {"fallback": "not_calibrated"}). */
 #define REF_MAGIC 0x46524444u /* "DDRF" little-endian */
-#define REF_FORMAT 1u
+#define REF_FORMAT 2u
 
 static void put_part(struct dd_buf *out, const void *p, size_t n)
 {
@@ -71,6 +135,11 @@ void reference_encode(const struct ref_prepared *r, struct dd_buf *out)
     put_part(out, part.data, part.len);
     dd_buf_release(&part);
     put_part(out, r->performance, r->performance ? strlen(r->performance) : 0);
+    dd_buf_init(&part);
+    if (r->calibration)
+        dd_calibration_encode(r->calibration, &part);
+    put_part(out, part.data, part.len);
+    dd_buf_release(&part);
 }
 
 /* The next part (u64 length, bytes): its bytes, or NULL past the end. */
@@ -89,13 +158,14 @@ int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
     uint32_t head[2] = {0, 0};
     dd_read_copy(&rd, head, sizeof head);
     uint64_t n = dd_read_u64(&rd);
-    if (rd.bad || head[0] != REF_MAGIC || head[1] != REF_FORMAT)
+    if (rd.bad || head[0] != REF_MAGIC || (head[1] != 1 && head[1] != REF_FORMAT))
         return DD_EINVAL;
-    size_t ls, lp, lj;
+    size_t ls, lp, lj, lc = 0;
     const void *sig = next_part(&rd, &ls);
     const void *pca = next_part(&rd, &lp);
     const char *perf = next_part(&rd, &lj);
-    if (rd.bad || !sig || !pca || !perf || rd.left || memchr(perf, 0, lj))
+    const void *cal = head[1] >= 2 ? next_part(&rd, &lc) : "";
+    if (rd.bad || !sig || !pca || !perf || !cal || rd.left || memchr(perf, 0, lj))
         return DD_EINVAL;
     out->n_events = (size_t)n;
     if (signals_ref_decode(sig, ls, &out->sig) != 0 || signals_ref_events(out->sig) != n)
@@ -112,6 +182,8 @@ int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
     }
     if (lj)
         out->performance = dd_strndup(perf, lj);
+    if (lc && dd_calibration_decode(cal, lc, &out->calibration) != 0)
+        goto fail;
     return 0;
 fail:
     reference_release(out);

@@ -16,6 +16,7 @@
 #define DD_REFERENCE_H
 #include <stddef.h>
 
+#include "analysis/calibrate.h"
 #include "analysis/embed.h"
 #include "base/buf.h"
 #include "ingest/event.h"
@@ -32,8 +33,10 @@ struct ref_prepared {
     struct signals_ref *sig;
     struct dd_pca pca;
     int has_pca;
-    char *performance; /* JSON of "performance.reference"; NULL when no
+    char *performance;                  /* JSON of "performance.reference"; NULL when no
                             reference event has both a prediction and a label */
+    struct dd_calibration *calibration; /* the verdict's min-p calibration
+                            (analysis/calibrate.h); NULL: none, Holm decides */
 };
 
 /* Prepares the n events of b; with fit_pca, fits the embedding PCA too
@@ -41,6 +44,14 @@ struct ref_prepared {
  * reference_release(). */
 void reference_prepare(const struct dd_batch *b, int fit_pca, struct ref_prepared *out);
 void reference_release(struct ref_prepared *r);
+
+/* Calibrates the verdict (analysis/calibrate.h) from the joint rows of the
+ * n events of b, the events r was prepared from: a KS column per numeric
+ * signal, chi2 per categorical, pca_ks for the embedding (r's PCA, or one
+ * fitted here), for every signal that every event has.  Seeded: the same
+ * events give the same calibration.  Leaves r->calibration NULL when the
+ * reference is too small (fewer than 40 events). */
+void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b);
 
 /* Bytes of a prepared reference (host byte order: the database stays on the
  * machine that wrote it), and back: 0, or DD_EINVAL for bytes that are not

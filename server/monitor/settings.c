@@ -90,6 +90,8 @@ static void apply_unset(struct model_settings *t, const struct model_settings *b
         memcpy(t->window, b->window, sizeof t->window);
     if (in->unset & DD_SET_REFERENCE_SIZE)
         t->reference_size = b->reference_size;
+    if (in->unset & DD_SET_MIN_SAMPLES)
+        t->min_samples = b->min_samples;
     if (in->unset & DD_SET_METHODS) {
         memcpy(t->methods, b->methods, sizeof t->methods);
         t->n_methods = b->n_methods;
@@ -131,6 +133,8 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
     }
     if (in->has & DD_SET_REFERENCE_SIZE)
         t.reference_size = in->reference_size;
+    if (in->has & DD_SET_MIN_SAMPLES)
+        t.min_samples = in->min_samples;
     for (int i = 0; i < in->n_methods; i++) {
         const char *key = in->methods[i].signal;
         unsigned allowed = allowed_for_key(key), bits = 0;
@@ -243,7 +247,8 @@ void settings_json(const struct model_settings *s, struct dd_buf *b)
     dd_json_num(b, s->alpha);
     dd_buf_puts(b, ",\"window\":");
     dd_json_str(b, s->window);
-    dd_buf_printf(b, ",\"reference_size\":%ld,\"methods\":{", s->reference_size);
+    dd_buf_printf(b, ",\"reference_size\":%ld,\"min_samples\":%ld,\"methods\":{", s->reference_size,
+                  s->min_samples);
     for (int i = 0; i < s->n_methods; i++) {
         if (i)
             dd_buf_putc(b, ',');
@@ -306,6 +311,7 @@ void settings_defaults(const struct monitor_defaults *cfg, struct model_settings
     out->alpha = cfg->alpha;
     snprintf(out->window, sizeof out->window, "%s", cfg->window);
     out->reference_size = cfg->reference_size;
+    out->min_samples = SETTINGS_MIN_SAMPLES;
     char err[200];
     if (cfg->settings_json && cfg->settings_json[0])
         apply_body(out, cfg->settings_json, err, sizeof err); /* checked when configured */
@@ -393,6 +399,8 @@ void settings_to_eval(const struct model_settings *s, struct dd_eval_options *o,
                       struct dd_signal_input *inputs, size_t n)
 {
     o->alpha = s->alpha;
+    if (s->min_samples > 0)
+        o->min_samples = (size_t)s->min_samples;
     for (int m = 0; m < DD_M_COUNT; m++)
         if (s->thresholds[m] > 0)
             o->threshold[m] = s->thresholds[m];

@@ -16,6 +16,9 @@
 #include "base/buf.h"
 #include "ingest/parse.h"
 
+/* min_samples when no layer sets it: analysis/'s default (eval.h). */
+#define SETTINGS_MIN_SAMPLES 20
+
 struct monitor_defaults;
 struct store_window;
 
@@ -32,6 +35,7 @@ struct model_settings {
     double alpha;
     char window[32];
     long reference_size;
+    long min_samples; /* rows each side needs for a test (dd_eval_options) */
     struct {
         char signal[160];
         unsigned bits;

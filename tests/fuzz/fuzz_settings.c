@@ -64,8 +64,11 @@ static void text_ok(const char *s)
 
 static void input_ok(const struct dd_settings_input *in)
 {
-    if (in->has & ~(unsigned)(DD_SET_ALPHA | DD_SET_WINDOW | DD_SET_REFERENCE_SIZE |
-                              DD_SET_METHODS | DD_SET_THRESHOLDS | DD_SET_TYPES))
+    if (in->has &
+        ~(unsigned)(DD_SET_ALPHA | DD_SET_WINDOW | DD_SET_REFERENCE_SIZE | DD_SET_METHODS |
+                    DD_SET_THRESHOLDS | DD_SET_TYPES | DD_SET_MIN_SAMPLES))
+        abort();
+    if ((in->has & DD_SET_MIN_SAMPLES) && (in->min_samples < 2 || in->min_samples > 1000000))
         abort();
     if ((in->has & DD_SET_ALPHA) && !(in->alpha > 0 && in->alpha <= 0.5))
         abort();

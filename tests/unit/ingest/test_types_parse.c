@@ -184,8 +184,9 @@ TEST(settings_types_and_null)
                  "remove)");
     body = "{\"typos\":{}}";
     CHECK_EQ_INT(dd_parse_settings(body, strlen(body), in, &err), DD_EINVAL);
-    CHECK_STARTS_WITH(err.message, "typos: unknown setting (alpha, window, reference_size, "
-                                   "methods, thresholds, types)");
+    CHECK_STARTS_WITH(err.message,
+                      "typos: unknown setting (alpha, window, reference_size, min_samples, "
+                      "methods, thresholds, types)");
     free(in);
 }
 

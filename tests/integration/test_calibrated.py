@@ -1,0 +1,147 @@
+"""The verdict of issue #14 end to end: `min_samples` as a model setting and a
+`driftd check --min-samples` flag, and the calibrated min-p verdict
+("correction": "minp_calibrated") in check and the server, with Holm as the
+stated fallback.  Each case fails on the code before #14."""
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import dd_harness
+from dd_harness import ServerTest
+
+
+def events(n, shift, seed, ts0=None):
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        z = rnd.gauss(0, 1)
+        e = {"confidence": min(1.0, max(0.0, 0.8 - shift + 0.08 * z)),
+             "prediction": "cat" if z + rnd.gauss(0, 0.5) > 0 else "dog",
+             "features": {"age": 40 + 20 * shift + 10 * (0.9 * z + 0.44 * rnd.gauss(0, 1))}}
+        if ts0 is not None:
+            e["ts"] = ts0 + i
+        out.append(e)
+    return out
+
+
+def write_ndjson(path, evs):
+    with open(path, "w") as f:
+        for e in evs:
+            f.write(json.dumps(e) + "\n")
+
+
+class Check(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="driftd-calibrated-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.ref = os.path.join(self.dir, "ref.ndjson")
+        write_ndjson(self.ref, events(400, 0, 1))
+
+    def check(self, *args):
+        r = subprocess.run([dd_harness.DRIFTD, "check", "--reference", self.ref, *args],
+                           capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout, r.stderr
+
+    def cur(self, n, shift, seed):
+        p = os.path.join(self.dir, f"cur-{n}-{shift}-{seed}.ndjson")
+        write_ndjson(p, events(n, shift, seed))
+        return p
+
+    def test_min_samples_flag(self):
+        few = self.cur(15, 0, 2)
+        code, out, err = self.check("--current", few)
+        self.assertEqual(code, 3, err)  # 15 < the default 20: nothing tested
+        self.assertIn("at least 20 on each side", err)
+        code, out, err = self.check("--current", few, "--min-samples", "10")
+        self.assertIn(code, (0, 1), err)
+        rep = json.loads(out)
+        tests = [s for s in rep["signals"] if s.get("kind") == "test"]
+        self.assertTrue(tests)
+        self.assertTrue(all("p_value" in s and s["n_cur"] == 15 for s in tests))
+        code, out, err = self.check("--current", self.cur(100, 0, 3), "--min-samples", "200")
+        self.assertEqual(code, 3, err)
+        self.assertIn("at least 200 on each side", err)
+        for bad in ("1", "0", "-3", "x", "1000001"):
+            code, _, err = self.check("--current", few, "--min-samples", bad)
+            self.assertEqual(code, 2)
+            self.assertIn(f"--min-samples '{bad}': expected an integer in 2..1000000", err)
+
+
+class Settings(ServerTest):
+    def test_min_samples_setting(self):
+        srv = self.srv
+        st, _, body = srv.request("PUT", "/api/v1/models/ms/settings", {"min_samples": 50})
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body["min_samples"], 50)
+        self.assertEqual(srv.request("GET", "/api/v1/models/ms/settings")[2]["min_samples"], 50)
+        for bad in (1, 0, 2.5, "20", 1000001):
+            st, _, body = srv.request("PUT", "/api/v1/models/ms/settings", {"min_samples": bad})
+            self.assertEqual(st, 400, body)
+            self.assertIn("min_samples: ", body["error"]["message"])
+            self.assertIn("is not an integer from 2 to 1000000", body["error"]["message"])
+        self.assertEqual(srv.request("GET", "/api/v1/models/ms/settings")[2]["min_samples"], 50)
+        # a window of 40 events: not tested at min_samples 50, tested at the default 20
+        st, _, body = srv.put_reference("ms", "v1", events(300, 0, 5))
+        self.assertEqual(st, 200, body)
+        st, _, body = srv.post_events("ms", [dict(e, version="v1") for e in events(40, 0, 6)])
+        self.assertEqual(st, 202, body)
+        path = "/api/v1/models/ms/drift?version=v1&window=last:40"
+        rep = srv.request("GET", path)[2]
+        self.assertEqual(rep["status"], "insufficient_data", rep)
+        st, _, body = srv.request("PUT", "/api/v1/models/ms/settings", {"min_samples": None})
+        self.assertEqual(body["min_samples"], 20)
+        rep = srv.request("GET", path)[2]
+        self.assertIn(rep["status"], ("ok", "drift"), rep)
+        # the PUT reference was calibrated: the calibrated verdict decides
+        self.assertEqual(rep["correction"], "minp_calibrated", rep)
+        cal = rep["calibration"]
+        self.assertEqual(cal["trials"], 1000)
+        self.assertEqual(cal["calibrated_tests"], 3)  # confidence, prediction, feature:age
+        tests = [s for s in rep["signals"] if s.get("kind") == "test"]
+        self.assertTrue(all(s["level"] == cal["level"] for s in tests), rep)
+        self.assertTrue(all(s["drift"] == (s["p_value"] <= s["level"]) for s in tests))
+
+
+class Verdict(unittest.TestCase):
+    """driftd check calibrates its in-process reference."""
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="driftd-calibrated-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def run_check(self, ref, cur, *args):
+        paths = []
+        for name, evs in (("ref", ref), ("cur", cur)):
+            p = os.path.join(self.dir, name + ".ndjson")
+            write_ndjson(p, evs)
+            paths.append(p)
+        r = subprocess.run([dd_harness.DRIFTD, "check", "--reference", paths[0], "--current",
+                            paths[1], *args], capture_output=True, text=True, timeout=120)
+        return r.returncode, json.loads(r.stdout) if r.stdout.startswith("{") else r.stdout
+
+    def test_calibrated_and_fallbacks(self):
+        code, rep = self.run_check(events(1000, 0, 1), events(200, 0.15, 2))
+        self.assertEqual(rep["correction"], "minp_calibrated", rep)
+        cal = rep["calibration"]
+        self.assertEqual(cal["sizes"], [200, 500])  # 2·1000·200/1200 = 333
+        self.assertAlmostEqual(cal["effective_size"], 2000 * 200 / 1200, places=6)
+        # three correlated tests: the calibrated level is looser than Holm's alpha/3
+        self.assertGreater(cal["level"], 0.05 / 3)
+        self.assertEqual(code, 1 if rep["drift"] else 0)
+        self.assertEqual(rep["drift"], cal["p_value"] <= 0.05)
+        self.assertTrue(0 <= cal["acat_p_value"] <= 1)
+        # a reference of 30 events is too small to calibrate: Holm, and it says so
+        code, rep = self.run_check(events(30, 0, 3), events(30, 0, 4))
+        self.assertEqual(rep["correction"], "holm", rep)
+        self.assertEqual(rep["calibration"]["fallback"], "not_calibrated")
+        # a window far below the smallest calibrated size: Holm, and it says so
+        code, rep = self.run_check(events(1000, 0, 5), events(8, 0, 6), "--min-samples", "5")
+        self.assertEqual(rep["correction"], "holm", rep)
+        self.assertEqual(rep["calibration"]["fallback"], "size_outside")
+
+
+if __name__ == "__main__":
+    dd_harness.main()
