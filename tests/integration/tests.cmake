@@ -37,3 +37,8 @@ add_test(NAME integration/grafana
          COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_grafana.py $<TARGET_FILE:driftd>)
 set_tests_properties(integration/grafana PROPERTIES LABELS integration TIMEOUT 300
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+# #14's verdict: min_samples, the calibrated min-p verdict and its Holm fallbacks
+add_test(NAME integration/calibrated
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_calibrated.py $<TARGET_FILE:driftd>)
+set_tests_properties(integration/calibrated PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
