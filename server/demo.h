@@ -4,7 +4,7 @@
  * as POST .../events, so that a fresh server has models, references, drift
  * results and metrics to show:
  *
- *   demo-classifier v1   5 classes, confidence, latency, probabilities, labels,
+ *   demo-classifier v1   5 classes, confidence, latency, probabilities,
  *                        features age (numeric) and country (categorical);
  *                        traffic like its reference: no drift
  *   demo-classifier v2   the same reference ("training set"), but traffic
@@ -12,14 +12,30 @@
  *                        confidence and accuracy
  *   demo-embedder   v1   16-d embeddings whose centroid moves away for
  *                        DEMO_PHASE_S seconds and back for as long, over and
- *                        over; its window is set to 2m so that its drift
- *                        history shows the changes
+ *                        over; its window is set to half that (2m) so that its
+ *                        drift history shows the changes
  *
  * At start, each version without an explicit reference gets one of
- * DEMO_REFERENCE events drawn from the undrifted distributions (a PUT of
- * events would do the same), and demo-embedder gets settings {"window":
- * "2m"} unless it has stored settings.  Then every second DEMO_RATE events
- * per version, timestamped on receipt.  Only models named demo-* are touched.
+ * DEMO_REFERENCE labelled events drawn from the undrifted distributions (a
+ * PUT of events would do the same); demo-embedder gets settings {"window":
+ * half the phase} unless it has stored settings; the alert rule
+ * DEMO_RULE_ID (demo-embedder's verdict is drift, no receiver: alerts are
+ * recorded, sent nowhere) is stored unless a rule of that id exists.  When
+ * this start set the references (a fresh database), the demo also writes
+ * DEMO_HISTORY_H hours of history first: DEMO_HISTORY_EVENTS events per
+ * version every DEMO_HISTORY_STEP_S (with ts in the past; DEMO_HISTORY_RECENT
+ * in the minutes just before the start, stored first) and their
+ * evaluations at those times, so every version has a status and a drift
+ * history at once.  Then every second DEMO_RATE events per version,
+ * timestamped on receipt, each with an id; the classifier's events carry no
+ * label, and DEMO_LABEL_SHARE of them get theirs DEMO_LABEL_DELAY_S later
+ * through the labels path (as POST .../labels), so performance is drawn from
+ * late labels.  Only models named demo-* are touched.
+ *
+ * DRIFTD_DEMO_PHASE (seconds, 2 to 86400) replaces DEMO_PHASE_S, for tests
+ * and for demos that must show an alert fire and resolve quickly.
+ *
+ * Threading: one demo thread (base/periodic.h) owns struct demo.
  */
 #ifndef DD_DEMO_H
 #define DD_DEMO_H
@@ -30,7 +46,14 @@
 
 #define DEMO_RATE 50 /* events per second and version */
 #define DEMO_REFERENCE 1000
-#define DEMO_PHASE_S 240 /* demo-embedder: this long undrifted, then drifted */
+#define DEMO_PHASE_S 240     /* demo-embedder: this long undrifted, then drifted */
+#define DEMO_LABEL_SHARE 0.6 /* share of classifier events that get a label */
+#define DEMO_LABEL_DELAY_S 5 /* how late a live event's label arrives */
+#define DEMO_HISTORY_H 24
+#define DEMO_HISTORY_STEP_S 1800 /* 49 points: a 24 h sparkline, an evaluation each */
+#define DEMO_HISTORY_EVENTS 100  /* per version and point */
+#define DEMO_HISTORY_RECENT 500  /* per version at the last point: a full window at start */
+#define DEMO_RULE_ID "demo-embedder-drift"
 
 struct app;
 struct demo;

@@ -42,3 +42,8 @@ add_test(NAME integration/calibrated
          COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_calibrated.py $<TARGET_FILE:driftd>)
 set_tests_properties(integration/calibrated PROPERTIES LABELS integration TIMEOUT 300
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+# #12 part 6: --demo shows it all (drift and quiet versions, 24 h history, late labels, an alert that fires and resolves)
+add_test(NAME integration/demo
+         COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_demo.py $<TARGET_FILE:driftd>)
+set_tests_properties(integration/demo PROPERTIES LABELS integration TIMEOUT 300
+                     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
