@@ -144,6 +144,11 @@ async function main() {
         launching.then((b) => { browser = b; }, () => {});
         await waitFor(async () => (await fetch(`${base}/readyz`)).ok, 'driftd /readyz', 15000);
 
+        /* an alert rule on the drifting version: the overview's alert space and the history's markers */
+        await api(base, '/api/v1/rules', {
+            method: 'POST', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({id: 'e2e-v2-drift', model: 'demo-classifier', version: 'v2'}),
+        });
         /* 48 more models, one event each: the overview holds 50 */
         await Promise.all(Array.from({length: 48}, (_, i) =>
             api(base, `/api/v1/models/load-${String(i).padStart(2, '0')}/events`, {
@@ -213,6 +218,10 @@ async function main() {
         const warm = await page.evaluate(() => performance.getEntriesByName('driftd-overview-rows')[0].startTime);
         console.log(`# overview: first paint of the rows ${Math.round(warm)} ms after navigation start (reload, warm cache)`);
         await page.waitForFunction(() => document.querySelector('main').dataset.loaded, null, {timeout: 20000});
+        await page.waitForSelector('section.alerts:not([hidden])', {timeout: 15000});
+        const alertsText = await page.locator('section.alerts').innerText();
+        check(/Firing alerts \(\d+\)/.test(alertsText) && /e2e-v2-drift on demo-classifier v2/.test(alertsText),
+              'overview: the firing alert is on top');
         const shot1 = path.join(artifacts, 'overview.png');
         await page.screenshot({path: shot1, fullPage: true});
 
@@ -251,6 +260,9 @@ async function main() {
         const dist = await page.evaluate(canvasReport, '#distribution-chart');
         check(dist.chart && dist.lengths.every((n) => n > 0), `model page: reference vs current datasets ${dist.lengths}`);
         check(dist.drawn > 500, `model page: distribution canvas not blank (${dist.drawn} pixels)`);
+        check(await page.evaluate(() => window.Chart.getChart(document.querySelector('#history-chart')).data.datasets
+                  .some((d) => d.label === 'alert fired' && d.data.length > 0)),
+              'model page: the history marks when the alert fired');
         const acc = await page.locator('[data-accuracy]').getAttribute('data-accuracy');
         check(Number(acc) > 0 && Number(acc) <= 1, `model page: performance shows accuracy ${acc}`);
         check(Number(await page.locator('[data-ref-events]').getAttribute('data-ref-events')) === 1000,
@@ -277,8 +289,15 @@ async function main() {
                                    {timeout: 15000});
         check(true, 'window 15m: the distribution is drawn again over the window');
 
+        /* an empty state says what to do next */
+        await page.goto(`${base}/?refresh=2#/model/load-00`);
+        await page.waitForFunction(() => document.querySelector('main').dataset.loaded, null, {timeout: 15000});
+        const guide = await page.locator('main .empty').innerText();
+        check(/Not enough data to test|No reference yet/.test(guide) && /curl -X(POST|PUT)/.test(guide),
+              `empty state of load-00: "${guide.split('\n')[0]}" with a curl to run`);
+
         /* ---- phone width ---- */
-        const phone = await browser.newContext({viewport: {width: 375, height: 800}, deviceScaleFactor: 2, isMobile: true,
+        const phone = await browser.newContext({viewport: {width: 375, height: 800}, deviceScaleFactor: 1, isMobile: true,
                                                 hasTouch: true});
         const pp = await phone.newPage();
         watch(pp, 'phone');

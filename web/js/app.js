@@ -102,6 +102,8 @@ async function route() {
     } else {
         if (page && page.destroy)
             page.destroy();
+        for (const k of Object.keys(main.dataset)) /* the last page's marks (the browser test waits on them) */
+            delete main.dataset[k];
         const ctx = {modelHash, refresh: refreshNow};
         const mounted = r.kind === 'model' ? mountModel(main, r, ctx) : mountOverview(main, r, ctx);
         page = Object.assign({kind: r.kind, model: r.model}, mounted);

@@ -30,6 +30,7 @@ function curlBlock(text) {
 export function mountModel(main, route, ctx) {
     const model = route.model;
     let params = route.params;
+    let dead = false; /* set when another page took <main>: a late refresh must not draw into it */
 
     const title = el('h1', null, model);
     const headStatus = el('span', {class: 'head-status'});
@@ -276,7 +277,8 @@ export function mountModel(main, route, ctx) {
             [m, settings] = await Promise.all([getJSON(modelPath(model)), getJSON(modelPath(model, '/settings'))]);
         } catch (e) {
             if (e instanceof ApiError && e.status === 404) {
-                renderMissing(e);
+                if (!dead)
+                    renderMissing(e);
                 return;
             }
             throw e;
@@ -300,6 +302,8 @@ export function mountModel(main, route, ctx) {
             getJSON(modelPath(model, `/versions/${encodeURIComponent(version)}/reference`)).catch((e) => (e.status === 404 ? null : Promise.reject(e))),
             getJSON('/api/v1/alerts', {model, version, limit: 100}).then((b) => b.alerts),
         ]);
+        if (dead)
+            return;
         title.textContent = `${model} ${version}`;
         headStatus.replaceChildren(statusBadge(report.status));
         main.dataset.status = report.status;
@@ -326,13 +330,17 @@ export function mountModel(main, route, ctx) {
             histNote.textContent = 'Nothing to draw until a signal has been evaluated.';
             distNote.textContent = '';
         }
-        main.dataset.loaded = String(Date.now());
+        if (!dead)
+            main.dataset.loaded = String(Date.now());
     }
 
     return {
         refresh,
         update(r) {
             params = r.params;
+        },
+        destroy() {
+            dead = true;
         },
     };
 }

@@ -41,6 +41,7 @@ export function mountOverview(main, route, ctx) {
     document.title = 'driftd · overview';
 
     const rows = new Map(); /* "model\0version" -> row state */
+    let dead = false; /* set when another page took <main>: a late refresh must not mark it */
 
     function rowFor(model, version) {
         const key = `${model}\u0000${version}`;
@@ -160,6 +161,8 @@ export function mountOverview(main, route, ctx) {
             renderAlerts(alerts.value.alerts);
         if (models.status === 'rejected')
             throw models.reason;
+        if (dead)
+            return;
         const list = models.value.items;
         /* Step 1: every row, in name order, at once. */
         const seen = new Set();
@@ -211,8 +214,15 @@ export function mountOverview(main, route, ctx) {
             e.message = `${failed.length} of ${list.length} models could not be read (${e.message})`;
             throw e;
         }
-        main.dataset.loaded = String(Date.now());
+        if (!dead)
+            main.dataset.loaded = String(Date.now());
     }
 
-    return {refresh, update() {}};
+    return {
+        refresh,
+        update() {},
+        destroy() {
+            dead = true;
+        },
+    };
 }

@@ -87,7 +87,7 @@ export function drawSparkline(canvas, points, label) {
                 borderWidth: 1.5,
                 tension: 0,
                 spanGaps: true,
-            }, styles, {pointRadius: points.map((p) => (p.drift ? 2.5 : 0))})],
+            }, styles, {pointRadius: points.map((p) => (p.drift ? (points.length > 40 ? 1.5 : 2.5) : 0))})],
         },
         options: {
             animation: false,
