@@ -29,8 +29,9 @@
 
 #include "base/buf.h"
 
-#define DD_CALIB_TRIALS 1000 /* pseudo-window pairs per size */
-#define DD_CALIB_MAX_SIZES 6 /* the ladder: 20, 50, 100, 200, 500, 1000 */
+#define DD_CALIB_TRIALS 1000   /* pseudo-window pairs per size */
+#define DD_CALIB_MAX_SIZES 6   /* the ladder: 20, 50, 100, 200, 500, 1000 */
+#define DD_CALIB_MIN_EVENTS 40 /* 2 × the smallest size: fewer get no calibration */
 /* Beyond the largest calibrated size a report's effective size may go this
  * many times over it (the copula of the p-values settles as n grows); past
  * that, or below the smallest size, the verdict falls back to Holm. */

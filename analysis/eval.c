@@ -428,7 +428,7 @@ static size_t decide_calibrated(struct results *rs, const size_t *idx, const dou
 {
     out->has_calibration = o->calibration != NULL;
     memset(&out->decision, 0, sizeof out->decision);
-    out->decision.fallback = "not_calibrated";
+    out->decision.fallback = o->calibration_pending ? "calibrating" : "not_calibrated";
     if (!o->calibration || !fam)
         return 0;
     struct dd_calib_row *rows = dd_malloc(fam * sizeof *rows);
@@ -573,7 +573,7 @@ static void calibration_json(const struct dd_report *r, struct dd_buf *b)
     int first = 1;
     dd_buf_putc(b, '{');
     if (!r->has_calibration || d->fallback) {
-        dd_json_kstr(b, &first, "fallback", r->has_calibration ? d->fallback : "not_calibrated");
+        dd_json_kstr(b, &first, "fallback", d->fallback ? d->fallback : "not_calibrated");
     } else {
         dd_json_kint(b, &first, "trials", (int64_t)d->trials);
         dd_json_key(b, "sizes", &first);

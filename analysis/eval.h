@@ -85,6 +85,10 @@ struct dd_eval_options {
     /* The reference's min-p calibration (calibrate.h; borrowed, NULL: none).
      * With one, the verdict is the calibrated min-p test; without, Holm. */
     const struct dd_calibration *calibration;
+    /* No calibration yet, but one is being computed (the server calibrates a
+     * new reference in the background): Holm decides meanwhile and the
+     * report's fallback says "calibrating" instead of "not_calibrated". */
+    int calibration_pending;
 };
 void dd_eval_options_default(struct dd_eval_options *o);
 

@@ -118,6 +118,12 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     app.mon.refcache = refcache_new(app.mon.store, app.mon.writer);
+    /* references are calibrated in the background (refcache.h); the delay is for tests */
+    const char *cal_delay = getenv("DRIFTD_CALIBRATE_DELAY_MS");
+    if (refcache_start_calibrator(app.mon.refcache, cal_delay ? atoll(cal_delay) : 0) != 0) {
+        fprintf(stderr, "driftd: cannot start the calibration thread\n");
+        goto out;
+    }
     if (rules_config_load(app.mon.writer, app.cfg.alert_rules_json, app.cfg.alert_receivers_json,
                           dd_now_ms(), err, sizeof err) != 0) {
         fprintf(stderr, "driftd: config: %s\n", err);

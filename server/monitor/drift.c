@@ -27,6 +27,7 @@ int drift_evaluate(const struct ref_prepared *ref, const struct dd_batch *cur,
     }
     struct dd_eval_options opt = *o;
     opt.calibration = ref->calibration; /* NULL: Holm decides */
+    opt.calibration_pending = !ref->calibration && ref->calibrating;
     if (ms)
         settings_to_eval(ms, &opt, set.inputs, set.n);
     for (size_t i = 0; ref_pca && i < set.n; i++)

@@ -10,21 +10,34 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/periodic.h"
 #include "base/timefmt.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
 
 /* References of fewer events get no calibration (2 × the smallest pair
  * size, analysis/calibrate.h): their summaries are complete without one. */
-#define REFCACHE_CALIBRATE_MIN 40
+#define REFCACHE_CALIBRATE_MIN DD_CALIB_MIN_EVENTS
+/* The calibrator looks at its queue this often when it is empty. */
+#define CALIBRATOR_IDLE_MS 100
+
+/* A reference to calibrate in the background, due at due_ms (monotonic). */
+struct calib_job {
+    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
+    int64_t set_ms, due_ms;
+};
 
 struct refcache {
     struct store *st;
     struct writer *w;
+    struct periodic *calibrator; /* NULL: calibrate while preparing */
+    int64_t calib_delay_ms;
     pthread_mutex_t mu; /* guards everything below */
     struct refcache_entry *entries[REFCACHE_MAX];
     int n;
     uint64_t clock;
+    struct calib_job *jobs; /* the calibrator's queue, oldest first */
+    size_t n_jobs, cap_jobs;
 };
 
 struct refcache *refcache_new(struct store *st, struct writer *w)
@@ -46,10 +59,35 @@ void refcache_free(struct refcache *c)
 {
     if (!c)
         return;
+    periodic_stop(c->calibrator); /* a calibration in progress is stored first */
+    free(c->jobs);
     for (int i = 0; i < c->n; i++)
         entry_free(c->entries[i]);
     pthread_mutex_destroy(&c->mu);
     free(c);
+}
+
+/* Queues the calibration of (model, version, set_ms) unless it is queued. */
+static void calib_enqueue(struct refcache *c, const char *model, const char *version,
+                          int64_t set_ms)
+{
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n_jobs; i++)
+        if (c->jobs[i].set_ms == set_ms && !strcmp(c->jobs[i].model, model) &&
+            !strcmp(c->jobs[i].version, version)) {
+            pthread_mutex_unlock(&c->mu);
+            return;
+        }
+    if (c->n_jobs == c->cap_jobs) {
+        c->cap_jobs = c->cap_jobs ? 2 * c->cap_jobs : 8;
+        c->jobs = dd_realloc(c->jobs, dd_mul(c->cap_jobs, sizeof *c->jobs));
+    }
+    struct calib_job *j = &c->jobs[c->n_jobs++];
+    snprintf(j->model, sizeof j->model, "%s", model);
+    snprintf(j->version, sizeof j->version, "%s", version);
+    j->set_ms = set_ms;
+    j->due_ms = dd_mono_ns() / 1000000 + c->calib_delay_ms;
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* Decodes the stored summary of e's reference, or reads its events,
@@ -64,6 +102,10 @@ static const char *prepare(struct refcache *c, struct refcache_entry *e, int *rc
         free(blob);
         if (ok && (e->ref.calibration || e->ref.n_events < REFCACHE_CALIBRATE_MIN))
             return "loaded";
+        if (ok && c->calibrator) { /* its calibration is due (again, after a restart) */
+            e->ref.calibrating = 1;
+            return "loaded";
+        }
         if (ok) { /* a summary from before #14: calibrate it once, store it again */
             reference_release(&e->ref);
             dd_info("stored reference summary has no calibration, preparing again",
@@ -80,7 +122,10 @@ static const char *prepare(struct refcache *c, struct refcache_entry *e, int *rc
     if (*rc != 0)
         return NULL;
     reference_prepare(&events, 1, &e->ref);
-    reference_calibrate(&e->ref, &events);
+    if (!c->calibrator)
+        reference_calibrate(&e->ref, &events);
+    else if (events.n >= REFCACHE_CALIBRATE_MIN)
+        e->ref.calibrating = 1; /* the calibrator's job (refcache_get() queues it) */
     dd_batch_release(&events);
     struct dd_buf enc;
     dd_buf_init(&enc);
@@ -125,9 +170,14 @@ int refcache_get(struct refcache *c, const char *model, const char *version, int
     }
     dd_info("reference prepared",
             "model=%s version=%s events=%zu pca=%s calibrated=%s how=%s ms=%.1f", model, version,
-            e->ref.n_events, e->ref.has_pca ? "yes" : "no", e->ref.calibration ? "yes" : "no", how,
-            (double)(dd_mono_ns() - t0) / 1e6);
+            e->ref.n_events, e->ref.has_pca ? "yes" : "no",
+            e->ref.calibration   ? "yes"
+            : e->ref.calibrating ? "pending"
+                                 : "no",
+            how, (double)(dd_mono_ns() - t0) / 1e6);
     e->borrowers = 1;
+    if (e->ref.calibrating && c->calibrator)
+        calib_enqueue(c, model, version, set_ms);
 
     pthread_mutex_lock(&c->mu);
     e->last_used = ++c->clock;
@@ -190,4 +240,117 @@ void refcache_prepare_current(struct refcache *c, const char *model, const char 
     if (store_r_reference(c->st, model, version, &stored, &exists) == 0 &&
         refcache_get(c, model, version, stored.set_ms, &entry) == 0)
         refcache_put(c, entry);
+}
+
+/* ---- the calibrator ------------------------------------------------------- */
+
+/* 1 when (model, version)'s current reference is still the one set at set_ms. */
+static int still_current(struct refcache *c, const struct calib_job *j)
+{
+    struct store_reference stored;
+    int exists;
+    return store_r_reference(c->st, j->model, j->version, &stored, &exists) == 0 &&
+           stored.set_ms == j->set_ms;
+}
+
+/* Calibrates the job's reference, stores its summary again (now with the
+ * calibration) and puts the calibrated entry in the table in place of the
+ * pending one; borrowers of that one keep it until they put it. */
+static void calibrate_job(struct refcache *c, const struct calib_job *j)
+{
+    if (!still_current(c, j)) /* replaced or deleted since: nothing to do */
+        return;
+    struct refcache_entry *e;
+    if (refcache_get(c, j->model, j->version, j->set_ms, &e) != 0)
+        return;
+    if (!e->ref.calibrating) { /* calibrated meanwhile (an older job) */
+        refcache_put(c, e);
+        return;
+    }
+    int64_t t0 = dd_mono_ns();
+    struct store_window w = {.reference = 1};
+    struct store_window_info info;
+    struct dd_batch events;
+    if (store_r_events(c->st, j->model, j->version, &w, &events, &info) != 0) {
+        refcache_put(c, e);
+        return;
+    }
+    if (!still_current(c, j) || events.n != e->ref.n_events) { /* read another reference */
+        dd_batch_release(&events);
+        refcache_put(c, e);
+        return;
+    }
+    /* the borrowed summary with a calibration: a shallow copy, e stays as it is */
+    struct ref_prepared r = e->ref;
+    r.calibration = NULL;
+    r.calibrating = 0;
+    reference_calibrate(&r, &events);
+    dd_batch_release(&events);
+    struct dd_buf enc;
+    dd_buf_init(&enc);
+    reference_encode(&r, &enc);
+    int calibrated = r.calibration != NULL;
+    dd_calibration_free(r.calibration);
+    struct writer_result wr;
+    writer_submit_ref_summary(c->w, j->model, j->version, j->set_ms, enc.data, enc.len, &wr);
+    if (wr.rc != 0) /* the entry below still has it; the next start calibrates again */
+        dd_warn("cannot store the reference summary", "model=%s version=%s err=%s", j->model,
+                j->version, dd_errname(wr.rc));
+    struct refcache_entry *ne = dd_calloc(1, sizeof *ne);
+    memcpy(ne->model, e->model, sizeof ne->model);
+    memcpy(ne->version, e->version, sizeof ne->version);
+    ne->set_ms = e->set_ms;
+    if (reference_decode(enc.data, enc.len, &ne->ref) != 0) { /* cannot happen: our own bytes */
+        free(ne);
+        ne = NULL;
+    }
+    dd_buf_release(&enc);
+    dd_info("reference calibrated", "model=%s version=%s events=%zu calibrated=%s ms=%.1f",
+            j->model, j->version, e->ref.n_events, calibrated ? "yes" : "no",
+            (double)(dd_mono_ns() - t0) / 1e6);
+    pthread_mutex_lock(&c->mu);
+    int i = 0;
+    while (ne && i < c->n && c->entries[i] != e)
+        i++;
+    if (ne && i < c->n && !e->stale) {
+        ne->last_used = e->last_used;
+        e->stale = 1;
+        c->entries[i] = ne; /* e leaves the table: its last put frees it */
+        ne = NULL;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (ne)
+        entry_free(ne); /* e was replaced or evicted meanwhile: the store has it */
+    refcache_put(c, e);
+}
+
+static int64_t calibrator_round(void *arg)
+{
+    struct refcache *c = arg;
+    int64_t now = dd_mono_ns() / 1000000, wait = CALIBRATOR_IDLE_MS;
+    struct calib_job job;
+    int found = 0;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->n_jobs; i++) {
+        if (c->jobs[i].due_ms <= now) {
+            job = c->jobs[i];
+            memmove(&c->jobs[i], &c->jobs[i + 1], (c->n_jobs - i - 1) * sizeof *c->jobs);
+            c->n_jobs--;
+            found = 1;
+            break;
+        }
+        if (c->jobs[i].due_ms - now < wait)
+            wait = c->jobs[i].due_ms - now;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (!found)
+        return wait;
+    calibrate_job(c, &job);
+    return 0;
+}
+
+int refcache_start_calibrator(struct refcache *c, int64_t delay_ms)
+{
+    c->calib_delay_ms = delay_ms > 0 ? delay_ms : 0;
+    return periodic_start(&c->calibrator, calibrator_round, c, 0);
 }

@@ -49,4 +49,15 @@ void refcache_put(struct refcache *c, struct refcache_entry *e);
  * Nothing when the version has none or the store fails. */
 void refcache_prepare_current(struct refcache *c, const char *model, const char *version);
 
+/* Calibrates new references in the background from now on (the server):
+ * a reference is prepared without its verdict calibration (which costs
+ * seconds), marked calibrating (Holm decides, the report's fallback says
+ * "calibrating"), and queued; a thread calibrates it, stores the summary
+ * again through the writer and replaces the cache's entry with the
+ * calibrated one.  A summary stored while pending says so, and the next
+ * start queues it again.  delay_ms holds each job back that long (tests).
+ * Without this, a reference is calibrated while it is prepared (check, unit
+ * tests).  refcache_free() stops the thread.  0 or DD_EIO. */
+int refcache_start_calibrator(struct refcache *c, int64_t delay_ms);
+
 #endif

@@ -105,11 +105,13 @@ void reference_release(struct ref_prepared *r)
  *   u64 length + signals_ref_encode()
  *   u64 length + dd_pca_encode() (0: no PCA)
  *   u64 length + performance JSON (0: none)
- *   u64 length + dd_calibration_encode() (0: none; format 2 only)
- * Format 1 (before #14's calibration) still decodes: no calibration, so its
- * reports say Holm decided ("calibration": {"fallback": "not_calibrated"}). */
+ *   u64 length + dd_calibration_encode() (0: none; format 2 only), or the
+ *   4 bytes "PEND": not calibrated yet, a calibration is due (calibrating)
+ * Format 1 (before #14's calibration) still decodes, with no calibration
+ * (refcache.c calibrates it then, in the background). */
 #define REF_MAGIC 0x46524444u /* "DDRF" little-endian */
 #define REF_FORMAT 2u
+#define CAL_PENDING "PEND"
 
 static void put_part(struct dd_buf *out, const void *p, size_t n)
 {
@@ -138,6 +140,8 @@ void reference_encode(const struct ref_prepared *r, struct dd_buf *out)
     dd_buf_init(&part);
     if (r->calibration)
         dd_calibration_encode(r->calibration, &part);
+    else if (r->calibrating)
+        dd_buf_append(&part, CAL_PENDING, 4);
     put_part(out, part.data, part.len);
     dd_buf_release(&part);
 }
@@ -182,7 +186,9 @@ int reference_decode(const void *bytes, size_t len, struct ref_prepared *out)
     }
     if (lj)
         out->performance = dd_strndup(perf, lj);
-    if (lc && dd_calibration_decode(cal, lc, &out->calibration) != 0)
+    if (lc == 4 && !memcmp(cal, CAL_PENDING, 4))
+        out->calibrating = 1;
+    else if (lc && dd_calibration_decode(cal, lc, &out->calibration) != 0)
         goto fail;
     return 0;
 fail:

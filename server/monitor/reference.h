@@ -37,6 +37,9 @@ struct ref_prepared {
                             reference event has both a prediction and a label */
     struct dd_calibration *calibration; /* the verdict's min-p calibration
                             (analysis/calibrate.h); NULL: none, Holm decides */
+    /* no calibration yet, one is due: the server computes it in the
+     * background (refcache.h); Holm decides until then */
+    int calibrating;
 };
 
 /* Prepares the n events of b; with fit_pca, fits the embedding PCA too

@@ -8,6 +8,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import dd_harness
@@ -71,6 +72,17 @@ class Check(unittest.TestCase):
             self.assertIn(f"--min-samples '{bad}': expected an integer in 2..1000000", err)
 
 
+def poll_calibrated(srv, path, seconds=60):
+    """The report at path once the calibrated verdict decides it (the last one after
+    `seconds`: a calibration takes about a second here, far more under ASan)."""
+    deadline = time.time() + seconds
+    while True:
+        st, _, rep = srv.request("GET", path)
+        if st != 200 or rep.get("correction") == "minp_calibrated" or time.time() > deadline:
+            return rep
+        time.sleep(0.1)
+
+
 class Settings(ServerTest):
     def test_min_samples_setting(self):
         srv = self.srv
@@ -96,7 +108,8 @@ class Settings(ServerTest):
         self.assertEqual(body["min_samples"], 20)
         rep = srv.request("GET", path)[2]
         self.assertIn(rep["status"], ("ok", "drift"), rep)
-        # the PUT reference was calibrated: the calibrated verdict decides
+        # the PUT reference is calibrated in the background: then the calibrated verdict decides
+        rep = poll_calibrated(srv, path)
         self.assertEqual(rep["correction"], "minp_calibrated", rep)
         cal = rep["calibration"]
         self.assertEqual(cal["trials"], 1000)
@@ -104,6 +117,65 @@ class Settings(ServerTest):
         tests = [s for s in rep["signals"] if s.get("kind") == "test"]
         self.assertTrue(all(s["level"] == cal["level"] for s in tests), rep)
         self.assertTrue(all(s["drift"] == (s["p_value"] <= s["level"]) for s in tests))
+
+
+class Background(unittest.TestCase):
+    """A PUT answers before its reference is calibrated: Holm decides and says
+    "calibrating" until the background calibration is stored; a restart before
+    it is done calibrates again."""
+    PATH = "/api/v1/models/bg/drift?version=v1&window=last:100"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="driftd-calibrated-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def server(self, delay_ms=None):
+        env = {"DRIFTD_CALIBRATE_DELAY_MS": str(delay_ms)} if delay_ms else {}
+        srv = dd_harness.Server(db_dir=self.dir, env=env).start()
+        self.addCleanup(srv.stop)
+        return srv
+
+    def put_and_check_pending(self, srv):
+        # the window's events first, so the report right after the PUT needs no other request
+        st, _, body = srv.post_events("bg", [dict(e, version="v1") for e in events(100, 0, 8)])
+        self.assertEqual(st, 202, body)
+        st, _, body = srv.put_reference("bg", "v1", events(400, 0, 7))
+        self.assertEqual(st, 200, body)
+        rep = srv.request("GET", self.PATH)[2]
+        self.assertEqual(rep["correction"], "holm", rep)
+        self.assertEqual(rep["calibration"]["fallback"], "calibrating", rep)
+        tests = [s for s in rep["signals"] if s.get("kind") == "test"]
+        self.assertEqual(len(tests), 3, rep)
+
+    def test_put_then_calibrated(self):
+        srv = self.server(delay_ms=3000)
+        self.put_and_check_pending(srv)
+        rep = poll_calibrated(srv, self.PATH)
+        self.assertEqual(rep["correction"], "minp_calibrated", rep)
+        self.assertEqual(rep["calibration"]["calibrated_tests"], 3, rep)
+        self.assertIn("reference calibrated", srv.logs())
+        # the same events, the same seed: the calibration a restart computes is this one
+        level = rep["calibration"]["level"]
+        srv.stop()
+        srv = self.server()
+        rep = srv.request("GET", self.PATH)[2]  # loaded from the stored summary at once
+        self.assertEqual(rep["correction"], "minp_calibrated", rep)
+        self.assertEqual(rep["calibration"]["level"], level)
+
+    def test_restart_mid_calibration(self):
+        srv = self.server(delay_ms=600000)  # never calibrates before the stop
+        self.put_and_check_pending(srv)
+        self.assertEqual(srv.stop(), 0)  # a job waiting to start does not hold the stop up
+        self.assertNotIn("reference calibrated", srv.logs())
+        srv = self.server()
+        rep = srv.request("GET", self.PATH)[2]
+        self.assertIn(rep["calibration"].get("fallback"), ("calibrating", None), rep)
+        rep = poll_calibrated(srv, self.PATH)
+        self.assertEqual(rep["correction"], "minp_calibrated", rep)
+        self.assertIn("reference calibrated", srv.logs())
+        srv.stop()
+        srv = self.server()  # and it was stored this time
+        self.assertEqual(srv.request("GET", self.PATH)[2]["correction"], "minp_calibrated")
 
 
 class Verdict(unittest.TestCase):
