@@ -30,7 +30,7 @@ everywhere:
   label        label shift: class priors 0.5 / 0.25 / 0.25 instead of ~1/3 each
   missing      a missing class: no rows of class 2
   corrupt      partial corruption: 20% of rows get + N(0, (2 sd)^2) on every feature
-  newcat       a new category: 5% of rows have color_band = "unknown"
+  newcat       a new category: 2% of rows have color_band = "unknown"
 
 The synthetic family has no model: 20 numeric features drawn from a
 multivariate normal, either independent or equicorrelated at 0.9, to check
@@ -53,7 +53,7 @@ SHIFTS = {
     "label": "label shift, class priors 0.5/0.25/0.25",
     "missing": "missing class, no rows of class 2",
     "corrupt": "partial corruption, 20% of rows + N(0, (2 sd)^2)",
-    "newcat": "new category, 5% of rows color_band='unknown'",
+    "newcat": "new category, 2% of rows color_band='unknown'",
 }
 
 
@@ -106,7 +106,7 @@ class Wine:
         band = np.array(["low", "mid", "high"])[np.searchsorted(self.color_cuts, x[:, COLOR])]
         if shift == "newcat":
             band = band.astype(object)
-            band[rng.random(n) < 0.05] = "unknown"
+            band[rng.random(n) < 0.02] = "unknown"
         z = self.scaler.transform(x)
         hidden = np.maximum(z @ self.mlp.coefs_[0] + self.mlp.intercepts_[0], 0.0)
         proba = self.mlp.predict_proba(z)

@@ -25,6 +25,11 @@ or equicorrelated at 0.9) with no shift only.  Targets (issue #14) for "driftd
 reported": false alarms within [0.035, 0.060] at every size (every family);
 mean power above both Holm's and the peers' bundle.  Exit status 0 when every
 target is met, 2 when one is missed, 1 when a `driftd check` failed.
+
+Parts and files: `--parts null,shift,synthetic` picks what runs; `--out FILE`
+keeps every trial's result (p-values, decisions, times) and `--load F1 F2 ...`
+prints the tables of such files merged (e.g. parts run apart, on one binary).
+Seeds are fixed per (family, size, shift, trial), so a part is reproducible.
 """
 import argparse
 import concurrent.futures as cf
@@ -54,10 +59,10 @@ CHECK_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--driftd", default="build-bench/driftd", help="the driftd binary")
-    ap.add_argument("--sizes", default="30,100,300,1000", help="current window sizes")
+    ap.add_argument("--sizes", help="current window sizes (default 30,100,300,1000)")
     ap.add_argument("--ref-size", type=int, default=1000, help="reference rows per trial")
     ap.add_argument("--null", type=int, help="no-shift trials per size (wine; default 600)")
-    ap.add_argument("--shift-trials", type=int, help="trials per shift and size (default 150)")
+    ap.add_argument("--shift-trials", type=int, help="trials per shift and size (default 100)")
     ap.add_argument("--synthetic", type=int,
                     help="no-shift trials per size and synthetic family (default 600; 0: skip)")
     ap.add_argument("--quick", action="store_true",
@@ -73,35 +78,43 @@ def parse_args():
     ap.add_argument("--load", nargs="+", default=None,
                     help="print the tables of the files --out wrote (merged) instead of running")
     a = ap.parse_args()
-    defaults = (600, 150, 600)
+    defaults, sizes = (600, 100, 600), "30,100,300,1000"
     if a.quick:
         defaults = (120, 40, 120)
     if a.smoke:
-        defaults = (4, 2, 4)
-        a.sizes, a.ref_size = "30,100", 200
+        defaults, sizes, a.ref_size = (4, 2, 4), "30,100", 200
     # explicit counts win over --quick / --smoke
     a.null = defaults[0] if a.null is None else a.null
     a.shift_trials = defaults[1] if a.shift_trials is None else a.shift_trials
     a.synthetic = defaults[2] if a.synthetic is None else a.synthetic
-    a.sizes = [int(s) for s in a.sizes.split(",")]
+    a.sizes = [int(s) for s in (a.sizes or sizes).split(",")]
     return a
 
 
 def run_check(driftd, ref, cur, alpha):
     """One `driftd check`: (p-values of the test rows, reported drift, correction, secs)."""
     t0 = time.monotonic()
-    p = subprocess.run([driftd, "check", "--reference", ref, "--current", cur,
-                        "--format", "json", "--alpha", str(alpha)],
-                       capture_output=True, text=True, env=CHECK_ENV)
-    secs = time.monotonic() - t0
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([driftd, "check", "--reference", ref, "--current", cur,
+                              "--format", "json", "--alpha", str(alpha)],
+                             stdout=out, stderr=err, env=CHECK_ENV)
+        _, status, ru = os.wait4(p.pid, 0)   # the check's own CPU time
+        p.returncode = os.waitstatus_to_exitcode(status)
+        secs, cpu = time.monotonic() - t0, ru.ru_utime + ru.ru_stime
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
     if p.returncode not in (0, 1):
-        raise RuntimeError(f"driftd check exited {p.returncode}: {p.stderr.strip()[:400]}")
-    rep = json.loads(p.stdout)
+        raise RuntimeError(f"driftd check exited {p.returncode}: {stderr.strip()[:400]}")
+    rep = json.loads(stdout)
     rows = [s for s in rep["signals"] if s.get("kind") == "test" and "p_value" in s]
     if (p.returncode == 1) != bool(rep["drift"]):
         raise RuntimeError(f"exit status {p.returncode} disagrees with drift={rep['drift']}")
+    cal = rep.get("calibration") or {}
     return ({r["signal"] + "/" + r["method"]: r["p_value"] for r in rows},
-            bool(rep["drift"]), rep.get("correction"), secs)
+            bool(rep["drift"]), rep.get("correction"), secs,
+            {"cpu": cpu, "level": cal.get("level"), "m_eff": cal.get("m_eff"),
+             "fallback": cal.get("fallback")})
 
 
 class Bench:
@@ -127,12 +140,12 @@ class Bench:
 
         def job():
             try:
-                ps, drift, corr, secs = run_check(self.a.driftd, ref, cur, self.a.alpha)
+                ps, drift, corr, secs, more = run_check(self.a.driftd, ref, cur, self.a.alpha)
             finally:
                 os.unlink(ref)
                 os.unlink(cur)
                 self.slots.release()
-            return dict(meta, ps=ps, reported=drift, correction=corr, secs=secs, **extra)
+            return dict(meta, ps=ps, reported=drift, correction=corr, secs=secs, **more, **extra)
 
         self.futures.append(self.pool.submit(job))
 
@@ -199,7 +212,7 @@ def decide(a, res, qmin):
     mp = min(ps) if ps else 1.0
     return {"holm": rules.holm(ps, a.alpha),
             "reported": res["reported"],
-            "oracle": bool(ps) and mp < qmin[(res["family"], res["size"])],
+            "oracle": bool(ps) and mp < qmin.get((res["family"], res["size"]), 0.0),
             "acat": bool(ps) and rules.acat(ps) <= a.alpha,
             "peers": res.get("peers")}
 
@@ -238,8 +251,17 @@ def report(a, results, wine, wall):
     print(f"wine: MLPClassifier(16 hidden) accuracy {wine.accuracy:.3f} on the 89 held-out "
           f"rows; smoothed bootstrap (jitter {pop.JITTER} sd); {m} test rows per report; "
           f"reference {a.ref_size} rows per trial")
+    cpu = [r["cpu"] for r in results if r.get("cpu") is not None]
     print(f"{len(results)} driftd check runs, {a.workers} at a time: wall {wall:.0f} s, "
-          f"{1000 * sum(r['secs'] for r in results) / max(1, len(results)):.0f} ms per check")
+          f"{1000 * sum(r['secs'] for r in results) / max(1, len(results)):.0f} ms per check"
+          + (f", CPU {1000 * np.mean(cpu):.0f} ms per check (user + sys)" if cpu else ""))
+    falls = {}
+    for r in results:
+        if r.get("fallback"):
+            key = (r["family"], r["size"], r["fallback"])
+            falls[key] = falls.get(key, 0) + 1
+    for (fam, size, why), k in sorted(falls.items()):
+        print(f"  fallback to Holm: {fam} n={size} '{why}' in {k} checks")
 
     def fa_row(fam, rule):
         cells = []
@@ -299,11 +321,15 @@ def report(a, results, wine, wall):
                 print(f"| {fam} | {RULE_NAMES[rule]} | " + " | ".join(fa_row(fam, rule)) + " |")
 
     print()
-    print("## null min-p quantiles (1% / 5% / 10%) and alpha / q05 (an effective number of tests)")
+    print("## null min-p quantiles (1% / 5% / 10%), alpha / q05 (an effective number of tests)")
     print()
     for (fam, size), (q, n, mm) in sorted(quant.items()):
+        lv = [r["level"] for r in by[(fam, size, "none")] if r.get("level") is not None]
+        me = [r["m_eff"] for r in by[(fam, size, "none")] if r.get("m_eff") is not None]
+        own = (f"; driftd's calibrated level q: median {np.median(lv):.2e} "
+               f"(range {min(lv):.2e}-{max(lv):.2e}), m_eff {np.median(me):.1f}" if lv else "")
         print(f"  {fam:7s} n={size:5d} m={mm:2d} ({n} trials): "
-              f"{q[0]:.2e} / {q[1]:.2e} / {q[2]:.2e}   m_eff = {a.alpha / q[1]:.1f}"
+              f"{q[0]:.2e} / {q[1]:.2e} / {q[2]:.2e}   alpha/q05 = {a.alpha / q[1]:.1f}{own}"
               if q[1] > 0 else f"  {fam} n={size}: q05 = 0")
 
     print()
