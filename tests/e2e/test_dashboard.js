@@ -157,12 +157,15 @@ async function main() {
             })));
         console.log(`# 50 models [${elapsed()}]`);
         /* the demo's verdicts and some history before the browser looks */
+        /* (generous: an ASan build on a loaded 2-core machine takes seconds per round) */
         await waitFor(async () => {
             const m = await api(base, '/api/v1/models/demo-classifier');
             const st = Object.fromEntries(m.versions.map((v) => [v.name, v.status]));
             const h = await api(base, '/api/v1/models/demo-classifier/drift/history?version=v2&signal=confidence&method=ks');
-            return st.v2 === 'drift' && h.points.length >= 3;
-        }, 'demo-classifier v2 drifting with 3 evaluations', 30000);
+            if (st.v2 === 'drift' && h.points.length >= 3)
+                return true;
+            throw new Error(`v2 ${st.v2}, ${h.points.length} evaluations`);
+        }, 'demo-classifier v2 drifting with 3 evaluations', 90000);
         console.log(`# demo-classifier v2 drifts [${elapsed()}]`);
 
         browser = await launching;

@@ -10,4 +10,4 @@ else()
   add_test(NAME e2e/dashboard
            COMMAND sh -c "echo 'FAIL: node is missing: run bash scripts/deps.sh --test' >&2; exit 1")
 endif()
-set_tests_properties(e2e/dashboard PROPERTIES LABELS e2e TIMEOUT 180)
+set_tests_properties(e2e/dashboard PROPERTIES LABELS e2e TIMEOUT 300)
