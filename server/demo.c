@@ -28,6 +28,8 @@
  * both classifier versions, and slack; a label that finds it full is lost,
  * as labels are in life. */
 #define PENDING_MAX 2048
+/* Of each second, at most this long goes to evaluating the history. */
+#define DEMO_HISTORY_SLICE_MS 500
 _Static_assert(PENDING_MAX >= 2 * DEMO_RATE * (DEMO_LABEL_DELAY_S + 2), "a delay's labels fit");
 
 /* A label due at due_ms for event id of demo-classifier. */
@@ -52,6 +54,8 @@ struct demo {
     uint64_t seq;    /* live events so far */
     struct pending pending[PENDING_MAX]; /* a ring, in due order */
     size_t head, n_pending;
+    int64_t history_now;              /* the start a fresh demo's history ends at */
+    int history_next, history_points; /* next point to evaluate (0: none left), of points */
 };
 
 static const struct stream {
@@ -347,12 +351,34 @@ static void backfill(struct demo *d)
             submit(app, s, &d->body, 0);
         }
     }
-    for (int k = points; k >= 0 && !periodic_stopping(d->thread); k--)
-        for (size_t i = 0; i < N_STREAMS; i++)
-            evaluate_at(app, &streams[i], now - (int64_t)k * DEMO_HISTORY_STEP_S * 1000);
+    /* the start's evaluation now (a status at once); the older points one
+     * slice a second, after the live traffic (history_slice()) */
+    for (size_t i = 0; i < N_STREAMS; i++)
+        evaluate_at(app, &streams[i], now);
+    d->history_now = now;
+    d->history_next = 1;
+    d->history_points = points;
     dd_info("demo history", "hours=%d points=%d events_per_version=%d seconds=%.1f", DEMO_HISTORY_H,
             points + 1, points * DEMO_HISTORY_EVENTS + DEMO_HISTORY_RECENT,
             (double)(dd_mono_ns() - t0) / 1e9);
+}
+
+/* Evaluates the history's points newest to oldest for at most
+ * DEMO_HISTORY_SLICE_MS of this second, so live traffic never waits for the
+ * history (evaluations are stored by time: the order does not matter). */
+static void history_slice(struct demo *d)
+{
+    int64_t t0 = dd_mono_ns();
+    while (d->history_next && d->history_next <= d->history_points &&
+           (dd_mono_ns() - t0) / 1000000 < DEMO_HISTORY_SLICE_MS) {
+        int64_t t = d->history_now - (int64_t)d->history_next * DEMO_HISTORY_STEP_S * 1000;
+        for (size_t i = 0; i < N_STREAMS; i++)
+            evaluate_at(d->app, &streams[i], t);
+        if (++d->history_next > d->history_points) {
+            dd_info("demo history evaluated", "points=%d", d->history_points + 1);
+            d->history_next = 0;
+        }
+    }
 }
 
 /* Sends the labels whose time has come, as POST .../labels would. */
@@ -421,6 +447,7 @@ static int64_t demo_second(void *arg)
     }
     d->seq += DEMO_RATE;
     send_labels(d);
+    history_slice(d);
     return 1000 - (dd_mono_ns() - t0) / 1000000;
 }
 

@@ -25,8 +25,9 @@
  * DEMO_HISTORY_H hours of history first: DEMO_HISTORY_EVENTS events per
  * version every DEMO_HISTORY_STEP_S (with ts in the past; DEMO_HISTORY_RECENT
  * in the minutes just before the start, stored first) and their
- * evaluations at those times, so every version has a status and a drift
- * history at once.  Then every second DEMO_RATE events per version,
+ * evaluations at those times: the start's at once, so every version has a
+ * status, the older ones in slices of each second after the live traffic
+ * (DEMO_HISTORY_SLICE_MS, demo.c), so the drift history fills in seconds.  Then every second DEMO_RATE events per version,
  * timestamped on receipt, each with an id; the classifier's events carry no
  * label, and DEMO_LABEL_SHARE of them get theirs DEMO_LABEL_DELAY_S later
  * through the labels path (as POST .../labels), so performance is drawn from

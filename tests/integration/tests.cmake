@@ -47,3 +47,7 @@ add_test(NAME integration/demo
          COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_demo.py $<TARGET_FILE:driftd>)
 set_tests_properties(integration/demo PROPERTIES LABELS integration TIMEOUT 300
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+if(DRIFTD_SANITIZE)
+  set_tests_properties(integration/demo PROPERTIES
+                       ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;DRIFTD_TEST_SLOW=1")
+endif()
