@@ -138,6 +138,7 @@ export function mountOverview(main, route, ctx) {
                               'data-focus': `s:${r.key}`}, s.signal);
         const detail = s.kind === 'test' ? `${s.method}, p ${fmtP(s.p_value)}` : `${s.method} ${fmtNum(s.statistic)}`;
         r.cells.signal.replaceChildren(link, el('span', {class: 'muted'}, ` ${detail}`));
+        r.cells.signal.title = `verdict computed at ${new Date(report.computed_at).toLocaleString('en-GB')}`;
         if (!(await chartReady()))
             return;
         const now = Date.now();
