@@ -224,8 +224,9 @@ TEST(put_stores_effective_settings)
     settings_json(&ms, &get);
     dd_buf_putc(&get, '\0');
     CHECK_EQ_STR(get.data, put.data);
-    CHECK_EQ_STR(get.data, "{\"alpha\":0.05,\"window\":\"30m\",\"reference_size\":1000,"
-                           "\"methods\":{},\"thresholds\":{\"psi\":0.3},\"types\":{}}");
+    CHECK_EQ_STR(get.data,
+                 "{\"alpha\":0.05,\"window\":\"30m\",\"reference_size\":1000,"
+                 "\"min_samples\":20,\"methods\":{},\"thresholds\":{\"psi\":0.3},\"types\":{}}");
     /* a second PUT keeps what the first stored */
     dd_buf_reset(&put);
     put_settings(&f, "vit", "{\"alpha\":0.01,\"methods\":{\"embedding\":[\"mmd\"]}}", &put);

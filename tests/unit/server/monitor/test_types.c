@@ -191,6 +191,7 @@ TEST(settings_types_and_null)
     base.alpha = 0.05;
     snprintf(base.window, sizeof base.window, "1h");
     base.reference_size = 1000;
+    base.min_samples = 20;
     s = base;
     struct dd_settings_input *in = calloc(1, sizeof *in);
     struct dd_parse_error pe;
@@ -203,9 +204,11 @@ TEST(settings_types_and_null)
     dd_buf_init(&j);
     settings_json(&s, &j);
     dd_buf_putc(&j, 0);
-    CHECK_EQ_STR(j.data, "{\"alpha\":0.05,\"window\":\"30m\",\"reference_size\":1000,\"methods\":{"
-                         "\"feature:age\":[\"ks\"]},\"thresholds\":{\"psi\":0.4},\"types\":{"
-                         "\"feature:age\":\"numeric\"}}");
+    CHECK_EQ_STR(j.data,
+                 "{\"alpha\":0.05,\"window\":\"30m\",\"reference_size\":1000,\"min_samples\":20,"
+                 "\"methods\":{"
+                 "\"feature:age\":[\"ks\"]},\"thresholds\":{\"psi\":0.4},\"types\":{"
+                 "\"feature:age\":\"numeric\"}}");
     /* what GET answers parses back to the same */
     struct model_settings again = base;
     CHECK_EQ_INT(dd_parse_settings(j.data, strlen(j.data), in, &pe), 0);
@@ -220,8 +223,10 @@ TEST(settings_types_and_null)
     dd_buf_reset(&j);
     settings_json(&s, &j);
     dd_buf_putc(&j, 0);
-    CHECK_EQ_STR(j.data, "{\"alpha\":0.05,\"window\":\"1h\",\"reference_size\":1000,\"methods\":{},"
-                         "\"thresholds\":{},\"types\":{}}");
+    CHECK_EQ_STR(j.data,
+                 "{\"alpha\":0.05,\"window\":\"1h\",\"reference_size\":1000,\"min_samples\":20,"
+                 "\"methods\":{},"
+                 "\"thresholds\":{},\"types\":{}}");
 
     /* a declared type and a method of the other kind */
     put = "{\"types\":{\"feature:age\":\"numeric\"},\"methods\":{\"feature:age\":[\"chi2\"]}}";
