@@ -95,11 +95,30 @@ static void sort_u32(uint32_t *a, size_t n, uint32_t *tmp)
 
 struct scratch {
     uint32_t *ra, *rb, *tmp;
-    double *a, *b;
     uint64_t *c1, *c2;
+    double *ptab; /* KS p-value of s vs s by h (D = h/s), NaN until needed */
 };
 
-/* KS p-value between the rows w1 and w2 (s each) of one ranked column. */
+/* s·D of two ascending rank arrays of s each: the largest |i - j| after
+ * each distinct value, which is dd_ks_statistic_sorted()'s D times s (past
+ * the end of one array the difference only shrinks). */
+static size_t ks_h(const uint32_t *a, const uint32_t *b, size_t s)
+{
+    size_t i = 0, j = 0, h = 0;
+    while (i < s && j < s) {
+        uint32_t v = a[i] < b[j] ? a[i] : b[j];
+        while (i < s && a[i] == v)
+            i++;
+        while (j < s && b[j] == v)
+            j++;
+        size_t d = i > j ? i - j : j - i;
+        h = d > h ? d : h;
+    }
+    return h;
+}
+
+/* KS p-value between the rows w1 and w2 (s each) of one ranked column: the
+ * report's dd_ks_pvalue(h/s, s, s), looked up once per h. */
 static double ks_p(const uint32_t *rank, const size_t *w1, const size_t *w2, size_t s,
                    struct scratch *x)
 {
@@ -109,12 +128,12 @@ static double ks_p(const uint32_t *rank, const size_t *w1, const size_t *w2, siz
     }
     sort_u32(x->ra, s, x->tmp);
     sort_u32(x->rb, s, x->tmp);
-    for (size_t i = 0; i < s; i++) {
-        x->a[i] = x->ra[i];
-        x->b[i] = x->rb[i];
+    size_t h = ks_h(x->ra, x->rb, s);
+    if (isnan(x->ptab[h])) {
+        double d = (double)h / (double)s;
+        x->ptab[h] = dd_ks_pvalue(&d, s, s, NULL);
     }
-    double d = dd_ks_statistic_sorted(x->a, s, x->b, s);
-    return dd_ks_pvalue(&d, s, s, NULL);
+    return x->ptab[h];
 }
 
 /* rank: the column's ranks, component c at rank + c·n */
@@ -195,8 +214,7 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
         .ra = dd_malloc(smax * sizeof *x.ra),
         .rb = dd_malloc(smax * sizeof *x.rb),
         .tmp = dd_malloc(smax * sizeof *x.tmp),
-        .a = dd_malloc(smax * sizeof *x.a),
-        .b = dd_malloc(smax * sizeof *x.b),
+        .ptab = dd_malloc((smax + 1) * sizeof *x.ptab),
         .c1 = dd_malloc(max_cat * sizeof *x.c1),
         .c2 = dd_malloc(max_cat * sizeof *x.c2),
     };
@@ -207,6 +225,8 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
     float *p = cal->p;
     for (size_t z = 0; z < n_sizes; z++) {
         size_t s = ladder[z];
+        for (size_t h = 0; h <= s; h++)
+            x.ptab[h] = NAN;
         for (size_t t = 0; t < trials; t++) {
             /* partial Fisher–Yates: perm[0..2s) is a uniform draw without
              * replacement (continuing from any permutation keeps it so) */
@@ -230,8 +250,7 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
     free(x.ra);
     free(x.rb);
     free(x.tmp);
-    free(x.a);
-    free(x.b);
+    free(x.ptab);
     free(x.c1);
     free(x.c2);
     *out = cal;
