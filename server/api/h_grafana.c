@@ -141,7 +141,8 @@ static int cmp_str(const void *a, const void *b)
 
 static void names_done(struct names *ns)
 {
-    qsort(ns->v, ns->n, sizeof *ns->v, cmp_str);
+    if (ns->n)
+        qsort(ns->v, ns->n, sizeof *ns->v, cmp_str);
     size_t k = 0;
     for (size_t i = 0; i < ns->n; i++) {
         if (k && !strcmp(ns->v[k - 1], ns->v[i]))
@@ -898,7 +899,8 @@ static int collect_annos(struct walk *w, struct annos *a)
     if (rc == 0 && (a->what & A_ALERTS))
         rc = alert_annos(w, a);
     w->ctx = ctx;
-    qsort(a->v, a->n, sizeof *a->v, cmp_anno);
+    if (a->n) /* qsort() takes no NULL, even for nothing */
+        qsort(a->v, a->n, sizeof *a->v, cmp_anno);
     return rc;
 }
 
