@@ -2,7 +2,6 @@
  * (calibrate.h, docs/statistics.md "The verdict"). */
 #include "analysis/calibrate.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,9 @@
 
 static const size_t ladder[DD_CALIB_MAX_SIZES] = {20, 50, 100, 200, 500, 1000};
 
+#define CAL_MAGIC 0x4c434444u /* "DDCL" little-endian (bytes below) */
+#define CAL_FORMAT 2u
+
 struct calib_col {
     char *signal;
     unsigned method;
@@ -27,8 +29,26 @@ struct dd_calibration {
     size_t trials, n_cols, n_sizes;
     size_t sizes[DD_CALIB_MAX_SIZES];
     struct calib_col *cols;
-    float *p; /* n_sizes x trials x n_cols */
+    float *p;        /* n_sizes x trials x n_cols */
+    unsigned format; /* of the bytes: 2 (u16 codes, what dd_calibrate() makes) or 1 (f32) */
 };
+
+/* The stored form of a p-value: 1024 steps per halving, 2^-64 and below
+ * the last code.  The decision reads only the order of min-p values and
+ * interpolates between neighbours, so 0.07% steps change nothing that
+ * matters and halve the bytes of float32 (a summary holds sizes × trials ×
+ * columns of them). */
+#define P_CODE_STEPS 1024.0
+static uint16_t p_code(double p)
+{
+    double e = p >= 1 ? 0 : p > 0 ? -log2(p) * P_CODE_STEPS : 65535.0;
+    return e >= 65535.0 ? 65535 : (uint16_t)lround(e);
+}
+
+static float p_of_code(uint16_t q)
+{
+    return q ? (float)exp2(-(double)q / P_CODE_STEPS) : 1.0f;
+}
 
 /* ---- computing ----------------------------------------------------------- */
 
@@ -190,6 +210,7 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
     cal->trials = trials;
     cal->n_cols = n_cols;
     cal->n_sizes = n_sizes;
+    cal->format = CAL_FORMAT;
     memcpy(cal->sizes, ladder, n_sizes * sizeof ladder[0]);
     cal->cols = dd_calloc(n_cols, sizeof *cal->cols);
     for (size_t j = 0; j < n_cols; j++) {
@@ -238,8 +259,8 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
             }
             for (size_t j = 0; j < n_cols; j++) {
                 double pv = column_p(&cols[j], rank[j], n_events, perm, perm + s, s, &x);
-                /* float keeps p down to FLT_MIN; below, the order is all that matters */
-                *p++ = isnan(pv) ? 1.0f : pv < FLT_MIN ? (pv > 0 ? FLT_MIN : 0.0f) : (float)pv;
+                /* exactly what is stored: a decoded calibration decides alike */
+                *p++ = p_of_code(p_code(isnan(pv) ? 1.0 : pv));
             }
         }
     }
@@ -288,15 +309,15 @@ size_t dd_calibration_sizes(const struct dd_calibration *c, size_t sizes[DD_CALI
 
 /* ---- bytes ----------------------------------------------------------------- */
 
-/*   "DDCL" u32 format (1)  u64 trials  u64 n_cols  u64 n_sizes  u64 sizes[n_sizes]
+/*   "DDCL" u32 format (2)  u64 trials  u64 n_cols  u64 n_sizes  u64 sizes[n_sizes]
  *   per column: u32 method, u32 name length, name bytes
+ *   format 2: u16 p_code(p)[n_sizes][trials][n_cols]
+ *   format 1 (the first days of #14; still read, and written back as read):
  *   f32 p[n_sizes][trials][n_cols] */
-#define CAL_MAGIC 0x4c434444u /* "DDCL" little-endian */
-#define CAL_FORMAT 1u
 
 void dd_calibration_encode(const struct dd_calibration *c, struct dd_buf *out)
 {
-    uint32_t head[2] = {CAL_MAGIC, CAL_FORMAT};
+    uint32_t head[2] = {CAL_MAGIC, c->format};
     uint64_t v[3] = {c->trials, c->n_cols, c->n_sizes};
     dd_buf_append(out, head, sizeof head);
     dd_buf_append(out, v, sizeof v);
@@ -309,7 +330,18 @@ void dd_calibration_encode(const struct dd_calibration *c, struct dd_buf *out)
         dd_buf_append(out, m, sizeof m);
         dd_buf_append(out, c->cols[j].signal, m[1]);
     }
-    dd_buf_append(out, c->p, c->n_sizes * c->trials * c->n_cols * sizeof *c->p);
+    size_t n = c->n_sizes * c->trials * c->n_cols;
+    if (c->format == 1) {
+        dd_buf_append(out, c->p, n * sizeof *c->p);
+        return;
+    }
+    uint16_t q[512];
+    for (size_t i = 0; i < n; i += 512) {
+        size_t k = n - i < 512 ? n - i : 512;
+        for (size_t j = 0; j < k; j++)
+            q[j] = p_code(c->p[i + j]);
+        dd_buf_append(out, q, k * sizeof *q);
+    }
 }
 
 int dd_calibration_decode(const void *bytes, size_t len, struct dd_calibration **out)
@@ -319,8 +351,8 @@ int dd_calibration_decode(const void *bytes, size_t len, struct dd_calibration *
     uint32_t head[2] = {0, 0};
     dd_read_copy(&rd, head, sizeof head);
     uint64_t trials = dd_read_u64(&rd), n_cols = dd_read_u64(&rd), n_sizes = dd_read_u64(&rd);
-    if (rd.bad || head[0] != CAL_MAGIC || head[1] != CAL_FORMAT || !trials || !n_cols || !n_sizes ||
-        n_sizes > DD_CALIB_MAX_SIZES || !dd_reader_fits(&rd, n_cols, 8))
+    if (rd.bad || head[0] != CAL_MAGIC || (head[1] != 1 && head[1] != CAL_FORMAT) || !trials ||
+        !n_cols || !n_sizes || n_sizes > DD_CALIB_MAX_SIZES || !dd_reader_fits(&rd, n_cols, 8))
         return DD_EINVAL;
     uint64_t sizes[DD_CALIB_MAX_SIZES];
     for (size_t z = 0; z < n_sizes; z++) {
@@ -346,12 +378,23 @@ int dd_calibration_decode(const void *bytes, size_t len, struct dd_calibration *
         c->n_cols = j + 1;
     }
     uint64_t np = (uint64_t)n_sizes * n_cols;
-    if (trials > UINT64_MAX / np || !dd_reader_fits(&rd, np * trials, sizeof(float)) ||
-        rd.left != np * trials * sizeof(float))
+    size_t w = head[1] == 1 ? sizeof(float) : sizeof(uint16_t);
+    if (trials > UINT64_MAX / np || !dd_reader_fits(&rd, np * trials, w) ||
+        rd.left != np * trials * w)
         goto fail;
+    c->format = head[1];
     size_t n = (size_t)(np * trials);
     c->p = dd_malloc(n * sizeof *c->p);
-    dd_read_copy(&rd, c->p, n * sizeof *c->p);
+    if (head[1] == 1) {
+        dd_read_copy(&rd, c->p, n * sizeof *c->p);
+    } else {
+        const unsigned char *q = dd_read(&rd, n * w);
+        for (size_t i = 0; i < n; i++) {
+            uint16_t v;
+            memcpy(&v, q + i * w, w);
+            c->p[i] = p_of_code(v);
+        }
+    }
     for (size_t i = 0; i < n; i++)
         if (!(c->p[i] >= 0.0f && c->p[i] <= 1.0f))
             goto fail;

@@ -253,7 +253,26 @@ TEST(bytes_round_trip)
         struct dd_calibration *x = NULL;
         CHECK_EQ_INT(dd_calibration_decode(b.data, cut, &x), DD_EINVAL);
     }
-    ((unsigned char *)b.data)[b.len - 2] = 0xff; /* a p-value that is NaN */
+    /* every 16-bit code of a p-value decodes and encodes back to itself
+     * (the p-values are the last bytes, 2 each) */
+    size_t sizes[DD_CALIB_MAX_SIZES];
+    size_t n = dd_calibration_trials(back) * (N_NUM + 1) * dd_calibration_sizes(back, sizes);
+    size_t head = b.len - 2 * n;
+    int same = 1;
+    for (uint32_t code = 0; code < 65536;) {
+        for (size_t i = 0; i < n; i++, code++) {
+            uint16_t v = (uint16_t)(code & 0xffff);
+            memcpy((unsigned char *)b.data + head + 2 * i, &v, 2);
+        }
+        struct dd_calibration *y = NULL;
+        CHECK_EQ_INT(dd_calibration_decode(b.data, b.len, &y), 0);
+        b2.len = 0;
+        dd_calibration_encode(y, &b2);
+        same &= b2.len == b.len && !memcmp(b.data, b2.data, b.len);
+        dd_calibration_free(y);
+    }
+    CHECK(same);
+    ((unsigned char *)b.data)[4] = 3; /* a format this code does not know */
     struct dd_calibration *x = NULL;
     CHECK_EQ_INT(dd_calibration_decode(b.data, b.len, &x), DD_EINVAL);
     dd_calibration_free(back);
