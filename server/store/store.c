@@ -129,6 +129,12 @@ static const char *const migrations[] = {
     "CREATE TABLE delivery_attempts (outbox_id INTEGER NOT NULL, at INTEGER NOT NULL,"
     "  status INTEGER, error TEXT, elapsed_ms INTEGER);"
     "CREATE INDEX delivery_attempts_outbox ON delivery_attempts(outbox_id);",
+    /* 9: the drift-series index covers what a series reads (statistic,
+     * p-value, flag), so a Grafana panel over 30 days of results reads the
+     * index alone instead of one table row per result (tests/bench/grafana) */
+    "DROP INDEX drift_results_series;"
+    "CREATE INDEX drift_results_series ON drift_results(version_id, signal, method, computed_at,"
+    "  statistic, p_value, drift);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "STORE_SCHEMA_VERSION must match");
