@@ -1,2 +1,3 @@
-dd_unit_test(server config LIBS dd_server)
-dd_unit_test(server demo LIBS dd_server)
+foreach(t config demo)
+  dd_unit_test(server ${t} LIBS dd_server)
+endforeach()

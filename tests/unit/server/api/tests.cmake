@@ -1,5 +1,3 @@
-dd_unit_test(server/api routes LIBS dd_api)
-dd_unit_test(server/api auth LIBS dd_api)
-dd_unit_test(server/api answer LIBS dd_api)
-dd_unit_test(server/api metrics LIBS dd_api)
-dd_unit_test(server/api h_static LIBS dd_api)
+foreach(t routes auth answer metrics h_static)
+  dd_unit_test(server/api ${t} LIBS dd_api)
+endforeach()

@@ -1,3 +1,3 @@
-dd_unit_test(server/store store LIBS dd_store)
-dd_unit_test(server/store writer LIBS dd_store)
-dd_unit_test(server/store lifecycle LIBS dd_store)
+foreach(t store writer lifecycle)
+  dd_unit_test(server/store ${t} LIBS dd_store)
+endforeach()
