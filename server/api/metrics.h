@@ -16,7 +16,7 @@
  */
 #ifndef DD_METRICS_H
 #define DD_METRICS_H
-#define METRICS_MAX_ROUTES 48         /* routes with their own histograms (routes.c checks) */
+#define METRICS_MAX_ROUTES 64         /* routes with their own histograms (routes.c checks) */
 #define METRICS_MAX_MODELS 1000       /* models with their own ingest counters at once */
 #define METRICS_OTHER_MODEL "(other)" /* the model label of the models over the cap */
 

@@ -115,13 +115,31 @@ static int match(const char *pattern, const char *path, struct http_req *r)
     return *s == '\0';
 }
 
+/* The path routes match: r->path, or under /grafana/ the path with each run
+ * of slashes folded to one into buf (a datasource URL saved with a trailing
+ * slash makes the plugin ask for /grafana//query). */
+static const char *route_path(const char *path, char *buf, size_t size)
+{
+    size_t n = strlen(path);
+    if (strncmp(path, "/grafana/", 9) != 0 || !strstr(path, "//") || n >= size)
+        return path;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (path[i] != '/' || k == 0 || buf[k - 1] != '/')
+            buf[k++] = path[i];
+    buf[k] = '\0';
+    return buf;
+}
+
 int routes_prepare(struct http_req *r)
 {
     const struct route *found = NULL;
     int path_known = 0;
     int is_head = strcmp(r->method, "HEAD") == 0;
+    char folded[256];
+    const char *path = route_path(r->path, folded, sizeof folded);
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (!match(routes[i].pattern, r->path, r))
+        if (!match(routes[i].pattern, path, r))
             continue;
         int is_static = strcmp(routes[i].pattern, "/*") == 0;
         size_t plen = strlen(routes[i].pattern);

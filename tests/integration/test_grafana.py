@@ -109,6 +109,33 @@ class Grafana(ServerTest):
         self.assertEqual(self.srv.error_of("GET", "/grafana/query"), (405, "method_not_allowed"))
         self.assertEqual(self.srv.request("POST", "/grafana/nope", {})[0], 404)
 
+    def test_trailing_slash_url(self):
+        """A datasource URL saved as http://host/grafana/: the plugin asks for
+        /grafana//query, answered like /grafana/query (runs of slashes folded
+        under /grafana/ only)."""
+        target = {"refId": "A", "target": "drift_p_value",
+                  "payload": {"model": "gm", "version": "v1", "signal": "confidence",
+                              "method": "ks"}}
+        body = {"range": grange(), "intervalMs": 1000, "maxDataPoints": 500,
+                "targets": [target]}
+        st, _, want = self.srv.request("POST", "/grafana/query", body)
+        self.assertEqual(st, 200, want)
+        self.assertEqual(list(series(want)), ["gm/v1 confidence ks"])
+        for path in ("/grafana//query", "/grafana///query"):
+            st, _, got = self.srv.request("POST", path, body)
+            self.assertEqual(st, 200, (path, got))
+            self.assertEqual(list(series(got)), ["gm/v1 confidence ks"], path)
+        st, _, got = self.srv.request("GET", "/grafana//")
+        self.assertEqual((st, got["status"]), (200, "ok"))
+        st, _, got = self.srv.request("POST", "/grafana//metrics", {})
+        self.assertEqual(st, 200, got)
+        self.assertIn("drift_p_value", [m["value"] for m in got])
+        # the method still matters, and an unknown path is still unknown
+        self.assertEqual(self.srv.error_of("GET", "/grafana//query"), (405, "method_not_allowed"))
+        self.assertEqual(self.srv.request("POST", "/grafana//nope", {})[0], 404)
+        # outside /grafana/ nothing is folded
+        self.assertEqual(self.srv.request("GET", "/api/v1//models")[0], 404)
+
     def test_metrics_and_payload_options(self):
         for body in ({}, {"metric": "drift_p_value", "payload": {"model": "gm"}}, None):
             st, _, ms = self.srv.request("POST", "/grafana/metrics", body)
