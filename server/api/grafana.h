@@ -28,6 +28,7 @@
 #define GRAFANA_POINTS_DEFAULT 1000 /* maxDataPoints when the request has none */
 #define GRAFANA_POINTS_MAX 100000   /* maxDataPoints at most */
 #define GRAFANA_DEFAULT_RANGE_MS (6 * 3600 * 1000LL) /* a request without range: 6 h */
+#define GRAFANA_TIME_MAX 253402300799999LL /* |a time| at most, ms: the end of year 9999 */
 
 /* The keys a target's payload and the ad hoc filters may name. */
 enum grafana_key { GRAFANA_MODEL, GRAFANA_VERSION, GRAFANA_SIGNAL, GRAFANA_METHOD, GRAFANA_KEYS };

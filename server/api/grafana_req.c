@@ -213,7 +213,9 @@ static const char *str_member(struct dd_arena *a, const cJSON *o, const char *na
 
 static int time_of_json(const cJSON *v, const char *path, int64_t *out, char *err, size_t errlen)
 {
-    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) {
+    /* within +-GRAFANA_TIME_MAX, so a double converts and a span subtracts
+     * without overflow */
+    if (cJSON_IsNumber(v) && fabs(v->valuedouble) <= (double)GRAFANA_TIME_MAX) {
         *out = (int64_t)v->valuedouble;
         return 0;
     }
@@ -222,14 +224,15 @@ static int time_of_json(const cJSON *v, const char *path, int64_t *out, char *er
         size_t n = strlen(s);
         char *end;
         long long ms = strtoll(s, &end, 10);
-        if (n && *end == '\0') { /* epoch ms as text */
+        if (n && *end == '\0' && ms >= -GRAFANA_TIME_MAX && ms <= GRAFANA_TIME_MAX) { /* epoch ms */
             *out = ms;
             return 0;
         }
-        if (dd_time_parse(s, n, out) == 0)
+        if (dd_time_parse(s, n, out) == 0 && *out >= -GRAFANA_TIME_MAX && *out <= GRAFANA_TIME_MAX)
             return 0;
     }
-    return fail(err, errlen, "%s: must be an RFC 3339 time or epoch milliseconds", path);
+    return fail(err, errlen, "%s: must be an RFC 3339 time or epoch milliseconds (up to year 9999)",
+                path);
 }
 
 static int range_of_json(const cJSON *root, struct grafana_req *r, char *err, size_t errlen)
@@ -343,10 +346,12 @@ static int small_of_json(const cJSON *root, struct grafana_req *r, char *err, si
     r->key = str_member(&r->arena, root, "key");
     r->target = str_member(&r->arena, root, "target");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "payload");
-    if (cJSON_IsString(p) && !r->target) { /* /variable with a query string */
+    if (cJSON_IsString(p) && !r->target) { /* /variable with a query string, or JSON text */
         cJSON *parsed = cJSON_Parse(p->valuestring);
         if (!cJSON_IsObject(parsed))
             r->target = dd_arena_strndup(&r->arena, p->valuestring, strlen(p->valuestring));
+        else
+            r->target = str_member(&r->arena, parsed, "target");
         cJSON_Delete(parsed);
     }
     if (cJSON_IsObject(p) && !r->target)
