@@ -15,6 +15,7 @@
 #include "analysis/calibrate.h"
 #include "analysis/eval.h"
 #include "analysis/kolmogorov.h"
+#include "analysis/multitest.h"
 #include "base/err.h"
 #include "check.h"
 #include "fixture.h"
@@ -145,20 +146,25 @@ TEST(null_uniform_and_alpha)
     double gp[WINDOWS];
     int alarms = 0, holm_alarms = 0;
     for (int w = 0; w < WINDOWS; w++) {
-        struct dd_report rep, holm;
-        struct dd_rng r2 = r;
+        struct dd_report rep;
         evaluate(&f, &r, 100, f.cal, &rep);
-        evaluate(&f, &r2, 100, NULL, &holm); /* the same window, judged by Holm */
         CHECK_EQ_STR(rep.correction, "minp_calibrated");
-        CHECK_EQ_STR(holm.correction, "holm");
         CHECK_EQ_INT(rep.decision.n_calibrated, N_NUM + 1);
         gp[w] = rep.decision.p_value;
         alarms += rep.drift;
-        holm_alarms += holm.drift;
+        /* the same window judged by Holm: its test rows' p-values (a second
+         * evaluation would double the test's time, which ASan makes minutes) */
+        double p[N_NUM + 1];
+        int rej[N_NUM + 1];
+        size_t m = 0;
+        for (size_t i = 0; i < rep.n_results && m < N_NUM + 1; i++)
+            if (!strcmp(rep.results[i].kind, "test") && !isnan(rep.results[i].p_value))
+                p[m++] = rep.results[i].p_value;
+        CHECK_EQ_INT(m, N_NUM + 1);
+        holm_alarms += dd_holm(p, m, 0.05, rej) > 0;
         /* drift <=> global p <= alpha <=> some row at or under its level */
         CHECK_EQ_INT(rep.drift, rep.decision.p_value <= 0.05);
         dd_report_release(&rep);
-        dd_report_release(&holm);
     }
     double rate = (double)alarms / WINDOWS, holm_rate = (double)holm_alarms / WINDOWS;
     double pks = ks_uniform(gp, WINDOWS);
