@@ -100,7 +100,7 @@ fi
 
 echo "== fuzz smoke (libFuzzer, clang)"
 if CC=clang cmake -S . -B build-test-fuzz -DDRIFTD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-   cmake --build build-test-fuzz -j"$jobs" --target fuzz_events fuzz_http fuzz_settings fuzz_summary fuzz_csv >/dev/null; then
+   cmake --build build-test-fuzz -j"$jobs" --target fuzz_events fuzz_http fuzz_settings fuzz_summary fuzz_csv fuzz_grafana >/dev/null; then
   run_ctest build-test-fuzz -L fuzz
 else
   echo "test.sh: fuzz build failed"

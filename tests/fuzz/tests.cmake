@@ -49,4 +49,10 @@ if(DRIFTD_FUZZ)
   dd_fuzz_target(csv LIBS dd_ingest
                  ARGS -max_total_time=10 -max_len=4096 -rss_limit_mb=2048
                  DIRS corpus_csv)
+
+  # the Grafana datasource's bodies (fuzz_grafana.c): refused with a message,
+  # or a possible request whose buckets stay within maxDataPoints
+  dd_fuzz_target(grafana LIBS dd_api
+                 ARGS -max_total_time=10 -max_len=4096 -rss_limit_mb=2048 -malloc_limit_mb=64
+                 DIRS corpus_grafana)
 endif()
