@@ -135,10 +135,40 @@ class Server:
         return out.returncode, out.stdout.strip(), out.stderr
 
 
+SANITIZER_REPORTS = ("AddressSanitizer", "runtime error")
+
+
+def finish(srv, bad=SANITIZER_REPORTS):
+    """Stops srv with SIGTERM and removes its folder; raises AssertionError when it did not
+    exit 0 or its log holds one of the strings in bad."""
+    code = srv.stop()
+    logs = srv.logs()
+    srv.cleanup()
+    if code != 0:
+        raise AssertionError(f"driftd exited with {code} on SIGTERM:\n{logs}")
+    for b in bad:
+        if b in logs:
+            raise AssertionError(f"{b} in driftd's log:\n{logs}")
+
+
+def wait_until(get, done=bool, timeout=15, step=0.3):
+    """get() every step seconds until done(its value) or timeout seconds have passed; the
+    last value."""
+    deadline = time.time() + timeout
+    got = get()
+    while not done(got) and time.time() < deadline:
+        time.sleep(step)
+        got = get()
+    return got
+
+
 class ServerTest(unittest.TestCase):
-    """A test case with one fresh server per class (args in SERVER_ARGS; what
-    before_start() does to it, such as creating keys, before it starts)."""
+    """A test case with one fresh server per class (args in SERVER_ARGS, environment
+    added in SERVER_ENV; what before_start() does to it, such as creating keys, before
+    it starts); at the end it must exit 0 with none of BAD_LOG in its log."""
     SERVER_ARGS = ()
+    SERVER_ENV = None
+    BAD_LOG = SANITIZER_REPORTS
 
     @classmethod
     def before_start(cls, srv):
@@ -146,7 +176,7 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        srv = Server(*cls.SERVER_ARGS)
+        srv = Server(*cls.SERVER_ARGS, env=cls.SERVER_ENV)
         try:
             cls.before_start(srv)
             cls.srv = srv.start()
@@ -156,13 +186,7 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.srv.stop()
-        logs = cls.srv.logs()
-        cls.srv.cleanup()
-        if code != 0:
-            raise AssertionError(f"driftd exited with {code} on SIGTERM:\n{logs}")
-        if "AddressSanitizer" in logs or "runtime error" in logs:
-            raise AssertionError("sanitizer report in driftd's log:\n" + logs)
+        finish(cls.srv, cls.BAD_LOG)
 
 
 def main():

@@ -28,7 +28,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dd_harness  # noqa: E402
-from dd_harness import Server, free_port  # noqa: E402
+from dd_harness import Server, finish, free_port  # noqa: E402
 
 SLOW = os.environ.get("DRIFTD_TEST_SLOW") == "1"
 
@@ -221,14 +221,10 @@ class DeliveryTest(unittest.TestCase):
     def tearDownClass(cls):
         for r in cls.receivers:
             r.stop()
-        code = cls.srv.stop()
-        logs = cls.srv.logs()
-        cls.srv.cleanup()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-        if code != 0:
-            raise AssertionError(f"driftd exited with {code} on SIGTERM:\n{logs}")
-        if "AddressSanitizer" in logs or "runtime error" in logs:
-            raise AssertionError("sanitizer report in driftd's log:\n" + logs)
+        try:
+            finish(cls.srv)
+        finally:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def receiver(self, name, **plan):
         r = Receiver(self.tmp, name, **plan)

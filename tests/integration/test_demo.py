@@ -9,10 +9,9 @@ DRIFTD_DEMO_PHASE=6 makes demo-embedder drift for 6 s and come back for 6 s (its
 import json
 import os
 import time
-import unittest
 import urllib.parse
 
-from dd_harness import Server, main
+from dd_harness import SANITIZER_REPORTS, ServerTest, main, wait_until
 
 # everything below within this long after the server is ready (ASan builds are slower)
 SLOW = bool(os.environ.get("DRIFTD_TEST_SLOW"))
@@ -29,34 +28,15 @@ def span_h(points):
     return (t[1] - t[0]) / 3600
 
 
-def wait_until(get, done=bool, timeout=15, step=0.3):
-    """get() every step seconds until done(its value) or timeout seconds have passed; the
-    last value."""
-    deadline = time.time() + timeout
-    got = get()
-    while not done(got) and time.time() < deadline:
-        time.sleep(step)
-        got = get()
-    return got
+class Demo(ServerTest):
+    SERVER_ARGS = ("--demo", "--eval-interval", "1s")
+    SERVER_ENV = {"DRIFTD_DEMO_PHASE": "6"}
+    BAD_LOG = ("level=error",) + SANITIZER_REPORTS
 
-
-class Demo(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server("--demo", "--eval-interval", "1s", env={"DRIFTD_DEMO_PHASE": "6"})
-        cls.srv.start()
+        super().setUpClass()
         cls.deadline = time.time() + BUDGET_S
-
-    @classmethod
-    def tearDownClass(cls):
-        logs = cls.srv.logs()
-        code = cls.srv.stop()
-        cls.srv.cleanup()
-        if code != 0:
-            raise AssertionError(f"driftd exited with {code}:\n{logs}")
-        for bad in ("level=error", "AddressSanitizer", "runtime error"):
-            if bad in logs:
-                raise AssertionError(f"{bad} in driftd's log:\n{logs}")
 
     def left(self):
         return max(1.0, self.deadline - time.time())

@@ -12,7 +12,7 @@ import time
 import unittest
 
 import dd_harness
-from dd_harness import Server, ServerTest
+from dd_harness import Server, ServerTest, wait_until
 
 
 def events(n, shift, seed, with_ts=None):
@@ -26,17 +26,6 @@ def events(n, shift, seed, with_ts=None):
             e["ts"] = with_ts + i
         out.append(e)
     return out
-
-
-def wait_until(get, done=bool, timeout=15, step=0.3):
-    """get() every step seconds until done(its value) or timeout seconds have
-    passed; the last value."""
-    deadline = time.time() + timeout
-    got = get()
-    while not done(got) and time.time() < deadline:
-        time.sleep(step)
-        got = get()
-    return got
 
 
 def post_as(srv, model, version, evs):

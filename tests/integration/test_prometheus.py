@@ -22,8 +22,7 @@ import urllib.parse
 import urllib.request
 
 import dd_harness
-from dd_harness import ServerTest, free_port
-from test_monitoring import wait_until
+from dd_harness import ServerTest, free_port, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ALERTS = os.path.join(HERE, "..", "..", "docs", "prometheus", "alerts.yml")

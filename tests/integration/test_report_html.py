@@ -144,25 +144,27 @@ class ReportHtml(unittest.TestCase):
                          ("embedding", 300, 300))
         self.assert_self_contained(page)
 
-    def test_quiet_page_says_no_drift(self):
+    def status_page(self, cur_events, code, status, verdict):
+        """The page of a check of cur_events against a quiet reference: it exits code with
+        status, the page's verdict says verdict, its rows match the report and it loads
+        nothing from outside."""
         ref = self.write("ref.ndjson", events(300, 0, 1))
-        cur = self.write("cur.ndjson", events(300, 0, 3))
-        code, page, rep = self.both(ref, cur)
-        self.assertEqual((code, rep["status"]), (0, "ok"))
-        self.has('data-status="ok">no drift</p>', page)
-        self.lacks('data-verdict="drift"', page)
+        cur = self.write("cur.ndjson", cur_events)
+        got, page, rep = self.both(ref, cur)
+        self.assertEqual((got, rep["status"]), (code, status))
+        self.has(f'data-status="{status}">{verdict}</p>', page)
         self.assert_rows_match(page, rep)
         self.assert_self_contained(page)
+        return page
+
+    def test_quiet_page_says_no_drift(self):
+        page = self.status_page(events(300, 0, 3), 0, "ok", "no drift")
+        self.lacks('data-verdict="drift"', page)
 
     def test_nothing_tested_exits_3_with_a_page(self):
-        ref = self.write("ref.ndjson", events(300, 0, 1))
-        cur = self.write("cur.ndjson", events(5, 0.5, 2))  # fewer than min_samples
-        code, page, rep = self.both(ref, cur)
-        self.assertEqual((code, rep["status"]), (3, "insufficient_data"))
-        self.has('data-status="insufficient_data">insufficient data</p>', page)
+        # fewer than min_samples
+        page = self.status_page(events(5, 0.5, 2), 3, "insufficient_data", "insufficient data")
         self.has("nothing was tested", page)
-        self.assert_rows_match(page, rep)
-        self.assert_self_contained(page)
 
     def test_bad_input_exits_2_without_a_page(self):
         ref = self.write("ref.ndjson", events(30, 0, 1))

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from dd_harness import RawConn, Server, main
+from dd_harness import SANITIZER_REPORTS, RawConn, Server, finish, main
 
 SECRET = b"SECRET-beside-web-root"
 CHART = b"/* chart.js stand-in */ window.Chart = function () {};\n"
@@ -97,15 +97,10 @@ class Static(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        logs = cls.srv.logs()
-        code = cls.srv.stop()
-        cls.srv.cleanup()
-        shutil.rmtree(cls.top, ignore_errors=True)
-        if code != 0:
-            raise AssertionError(f"driftd exited with {code}:\n{logs}")
-        for bad in ("AddressSanitizer", "runtime error", "level=error"):
-            if bad in logs:
-                raise AssertionError(f"{bad} in driftd's log:\n{logs}")
+        try:
+            finish(cls.srv, SANITIZER_REPORTS + ("level=error",))
+        finally:
+            shutil.rmtree(cls.top, ignore_errors=True)
 
     def get(self, path, headers=None, method="GET"):
         c = self.srv.conn()
