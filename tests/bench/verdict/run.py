@@ -357,7 +357,7 @@ def report(a, results, wine, wall):
 def main():
     a = parse_args()
     if a.load:
-        results, wall = [], 0.0
+        results, wall, workers = [], 0.0, set()
         for name in a.load:
             with open(name) as f:
                 saved = json.load(f)
@@ -365,6 +365,8 @@ def main():
                 setattr(a, k, saved["args"][k])
             results += saved["results"]
             wall += saved.get("wall", float("nan"))
+            workers.add(str(saved["args"]["workers"]))
+        a.workers = "/".join(sorted(workers))  # the parts' own settings, summed walls
         a.sizes = sorted({r["size"] for r in results})
         ok = report(a, results, pop.Wine(), wall)
         return 0 if ok else 2
