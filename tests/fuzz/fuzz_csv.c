@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "event_eq.h"
 #include "ingest/csv.h"
 #include "ingest/parse.h"
 #include "ingest/utf8.h"
@@ -25,28 +26,6 @@ static void text_ok(const char *s, size_t n, size_t min, size_t max)
         abort();
 }
 #define CSTR_OK(s, min, max) text_ok(s, strlen(s), min, max)
-
-static int str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static int event_eq(const struct dd_event *a, const struct dd_event *b)
-{
-    return str_eq(a->id, b->id) && str_eq(a->version, b->version) && a->has == b->has &&
-           (!(a->has & DD_HAS_TS) || a->ts_ms == b->ts_ms) &&
-           str_eq(a->prediction, b->prediction) &&
-           (!(a->has & DD_HAS_PREDICTION_NUM) ||
-            !memcmp(&a->prediction_num, &b->prediction_num, 8)) &&
-           str_eq(a->label, b->label) &&
-           (!(a->has & DD_HAS_CONFIDENCE) || !memcmp(&a->confidence, &b->confidence, 8)) &&
-           (!(a->has & DD_HAS_LATENCY) || !memcmp(&a->latency_ms, &b->latency_ms, 8)) &&
-           a->n_probabilities == b->n_probabilities &&
-           (!a->n_probabilities ||
-            !memcmp(a->probabilities, b->probabilities, a->n_probabilities * sizeof(float))) &&
-           a->dim == b->dim && a->features_len == b->features_len &&
-           (!a->features_len || !memcmp(a->features, b->features, a->features_len));
-}
 
 /* The rules of one accepted event; *missing: it has a missing feature. */
 static void check_event(const struct dd_event *e, int *missing)

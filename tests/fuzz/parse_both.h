@@ -8,31 +8,8 @@
 #define DD_PARSE_BOTH_H
 #include <string.h>
 
+#include "event_eq.h"
 #include "ingest/parse.h"
-
-static int pb_str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static int pb_mem_eq(const void *a, const void *b, size_t n)
-{
-    return n == 0 || (a && b && !memcmp(a, b, n));
-}
-
-static int pb_events_eq(const struct dd_event *a, const struct dd_event *b)
-{
-    return pb_str_eq(a->id, b->id) && pb_str_eq(a->version, b->version) && a->has == b->has &&
-           (!(a->has & DD_HAS_TS) || a->ts_ms == b->ts_ms) &&
-           pb_str_eq(a->prediction, b->prediction) && pb_str_eq(a->label, b->label) &&
-           (!(a->has & DD_HAS_CONFIDENCE) || !memcmp(&a->confidence, &b->confidence, 8)) &&
-           (!(a->has & DD_HAS_LATENCY) || !memcmp(&a->latency_ms, &b->latency_ms, 8)) &&
-           a->n_probabilities == b->n_probabilities &&
-           pb_mem_eq(a->probabilities, b->probabilities, a->n_probabilities * sizeof(float)) &&
-           a->dim == b->dim && pb_mem_eq(a->embedding, b->embedding, a->dim * sizeof(float)) &&
-           a->features_len == b->features_len &&
-           pb_mem_eq(a->features, b->features, a->features_len);
-}
 
 /* 1 when both paths agree, 0 otherwise. */
 static int parse_both_agree(const char *s, size_t n, enum dd_body_format fmt)
@@ -47,11 +24,11 @@ static int parse_both_agree(const char *s, size_t n, enum dd_body_format fmt)
     int same = rf == rs;
     if (same && rf != 0)
         same =
-            pb_str_eq(ef.code, es.code) && ef.index == es.index && !strcmp(ef.message, es.message);
+            ee_str_eq(ef.code, es.code) && ef.index == es.index && !strcmp(ef.message, es.message);
     if (same && rf == 0) {
         same = fast.n == slow.n && fast.dim == slow.dim;
         for (size_t i = 0; same && i < fast.n; i++)
-            same = pb_events_eq(&fast.events[i], &slow.events[i]);
+            same = event_eq(&fast.events[i], &slow.events[i]);
     }
     if (rf == 0)
         dd_batch_release(&fast);

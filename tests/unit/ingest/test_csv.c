@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 #include "check.h"
+#include "event_eq.h"
 #include "ingest/csv.h"
 #include "ingest/parse.h"
 
@@ -23,27 +24,11 @@ static int csv(const char *text, struct dd_batch *b)
     return csv_n(text, strlen(text), b);
 }
 
-static int str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-/* Every field of two events, the encoded features byte for byte. */
+/* Every field of two events (event_eq.h), the encoded features byte for byte,
+ * and neither has an embedding. */
 static void check_event_eq(const struct dd_event *a, const struct dd_event *b, size_t i, int line)
 {
-    int same =
-        str_eq(a->id, b->id) && str_eq(a->version, b->version) && a->has == b->has &&
-        (!(a->has & DD_HAS_TS) || a->ts_ms == b->ts_ms) && str_eq(a->prediction, b->prediction) &&
-        (!(a->has & DD_HAS_PREDICTION_NUM) || !memcmp(&a->prediction_num, &b->prediction_num, 8)) &&
-        str_eq(a->label, b->label) &&
-        (!(a->has & DD_HAS_CONFIDENCE) || !memcmp(&a->confidence, &b->confidence, 8)) &&
-        (!(a->has & DD_HAS_LATENCY) || !memcmp(&a->latency_ms, &b->latency_ms, 8)) &&
-        a->n_probabilities == b->n_probabilities &&
-        (!a->n_probabilities ||
-         !memcmp(a->probabilities, b->probabilities, a->n_probabilities * sizeof(float))) &&
-        a->dim == b->dim && !a->embedding && !b->embedding && a->features_len == b->features_len &&
-        (!a->features) == (!b->features) &&
-        (!a->features_len || !memcmp(a->features, b->features, a->features_len));
+    int same = event_eq(a, b) && !a->embedding && !b->embedding && (!a->features) == (!b->features);
     check_count++;
     if (!same) {
         fprintf(stderr,

@@ -94,18 +94,30 @@ TEST(rel_path)
 
 TEST(content_types)
 {
-    CHECK_EQ_STR(static_content_type("index.html"), "text/html; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("js/app.js"), "text/javascript; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("m.mjs"), "text/javascript; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("STYLE.CSS"), "text/css; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("a.svg"), "image/svg+xml; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("a.png"), "image/png");
-    CHECK_EQ_STR(static_content_type("favicon.ico"), "image/x-icon");
-    CHECK_EQ_STR(static_content_type("d.json"), "application/json; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("a.js.map"), "application/json; charset=utf-8");
-    CHECK_EQ_STR(static_content_type("f.woff2"), "font/woff2");
-    CHECK_EQ_STR(static_content_type("README"), "application/octet-stream");
-    CHECK_EQ_STR(static_content_type("v1.2/README"), "application/octet-stream");
+    static const struct {
+        const char *file, *type;
+    } cases[] = {
+        {"index.html", "text/html; charset=utf-8"},
+        {"js/app.js", "text/javascript; charset=utf-8"},
+        {"m.mjs", "text/javascript; charset=utf-8"},
+        {"STYLE.CSS", "text/css; charset=utf-8"},
+        {"a.svg", "image/svg+xml; charset=utf-8"},
+        {"a.png", "image/png"},
+        {"favicon.ico", "image/x-icon"},
+        {"d.json", "application/json; charset=utf-8"},
+        {"a.js.map", "application/json; charset=utf-8"},
+        {"f.woff2", "font/woff2"},
+        {"README", "application/octet-stream"},
+        {"v1.2/README", "application/octet-stream"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* "file: type", so that a failure names the file */
+        char got[128], want[128];
+        const char *type = static_content_type(cases[i].file);
+        snprintf(got, sizeof got, "%s: %s", cases[i].file, type ? type : "(null)");
+        snprintf(want, sizeof want, "%s: %s", cases[i].file, cases[i].type);
+        CHECK_EQ_STR(got, want);
+    }
 }
 
 TEST(under_root)
