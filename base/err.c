@@ -1,6 +1,9 @@
 /* err.c — messages and names for the codes of err.h. */
 #include "err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 const char *dd_strerror(int err)
 {
     switch (err) {
@@ -27,4 +30,15 @@ const char *dd_errname(int err)
 #undef DD_ERR_NAME
     }
     return "UNKNOWN";
+}
+
+int dd_einval(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return DD_EINVAL;
 }

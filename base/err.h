@@ -7,6 +7,7 @@
  */
 #ifndef DD_ERR_H
 #define DD_ERR_H
+#include <stddef.h>
 
 #define DD_ERRNO_MAP(X)                                                                            \
     X(NOMEM, -1, "out of memory")                                                                  \
@@ -29,6 +30,11 @@ enum dd_err {
     DD_ERRNO_MAP(DD_ERR_ENUM)
 #undef DD_ERR_ENUM
 };
+
+/* Writes a printf-style message into err[errlen] (nothing when err is NULL
+ * or errlen 0) and returns DD_EINVAL: the refusal of a parser whose
+ * messages name what they refuse ("targets[1].payload.model: ..."). */
+int dd_einval(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Message for a code ("unknown error" for anything not in the table). */
 const char *dd_strerror(int err);

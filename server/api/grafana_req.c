@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +22,6 @@
 #define GRAFANA_SIGNAL_MAX 256 /* a signal ("feature:<name>") or method name at most */
 
 const char *const grafana_key_names[GRAFANA_KEYS] = {"model", "version", "signal", "method"};
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return DD_EINVAL;
-}
 
 /* ---- one value as names ---- */
 
@@ -152,12 +140,12 @@ static int sel_of_json(struct dd_arena *a, enum grafana_key key, const cJSON *v,
         else if (cJSON_IsNull(one))
             text = "";
         else
-            return fail(err, errlen, "%s: must be a string or an array of strings", path);
+            return dd_einval(err, errlen, "%s: must be a string or an array of strings", path);
         if (sel_add(a, key, text, &sel, &any) != 0)
-            return fail(err, errlen, "%s: '%.200s' is not a %s name%s (or more than %d names)",
-                        path, text, grafana_key_names[key],
-                        key <= GRAFANA_VERSION ? " ([A-Za-z0-9._-]{1,128})" : "",
-                        GRAFANA_VALUES_MAX);
+            return dd_einval(err, errlen, "%s: '%.200s' is not a %s name%s (or more than %d names)",
+                             path, text, grafana_key_names[key],
+                             key <= GRAFANA_VERSION ? " ([A-Za-z0-9._-]{1,128})" : "",
+                             GRAFANA_VALUES_MAX);
     }
     *out = any ? (struct grafana_sel){0} : sel;
     return 0;
@@ -231,8 +219,8 @@ static int time_of_json(const cJSON *v, const char *path, int64_t *out, char *er
         if (dd_time_parse(s, n, out) == 0 && *out >= -GRAFANA_TIME_MAX && *out <= GRAFANA_TIME_MAX)
             return 0;
     }
-    return fail(err, errlen, "%s: must be an RFC 3339 time or epoch milliseconds (up to year 9999)",
-                path);
+    return dd_einval(err, errlen,
+                     "%s: must be an RFC 3339 time or epoch milliseconds (up to year 9999)", path);
 }
 
 static int range_of_json(const cJSON *root, struct grafana_req *r, char *err, size_t errlen)
@@ -251,7 +239,7 @@ static int range_of_json(const cJSON *root, struct grafana_req *r, char *err, si
     else if (time_of_json(from, "range.from", &r->from_ms, err, errlen) != 0)
         return DD_EINVAL;
     if (r->from_ms > r->to_ms)
-        return fail(err, errlen, "range.from: must not be after range.to");
+        return dd_einval(err, errlen, "range.from: must not be after range.to");
     return 0;
 }
 
@@ -261,15 +249,15 @@ static int targets_of_json(const cJSON *root, struct grafana_req *r, char *err, 
     if (!ts)
         return 0;
     if (!cJSON_IsArray(ts))
-        return fail(err, errlen, "targets: must be an array");
+        return dd_einval(err, errlen, "targets: must be an array");
     int n = cJSON_GetArraySize(ts);
     if (n > GRAFANA_TARGETS_MAX)
-        return fail(err, errlen, "targets: %d targets, at most %d", n, GRAFANA_TARGETS_MAX);
+        return dd_einval(err, errlen, "targets: %d targets, at most %d", n, GRAFANA_TARGETS_MAX);
     r->targets = dd_arena_alloc(&r->arena, (size_t)(n ? n : 1) * sizeof *r->targets);
     int i = 0;
     for (const cJSON *t = ts->child; t; t = t->next, i++) {
         if (!cJSON_IsObject(t))
-            return fail(err, errlen, "targets[%d]: must be an object", i);
+            return dd_einval(err, errlen, "targets[%d]: must be an object", i);
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "hide")))
             continue;
         struct grafana_target *g = &r->targets[r->n_targets];
@@ -306,27 +294,28 @@ static int filters_of_json(const cJSON *root, struct grafana_req *r, char *err, 
     if (!fs || cJSON_IsNull(fs))
         return 0;
     if (!cJSON_IsArray(fs))
-        return fail(err, errlen, "%s: must be an array", name);
+        return dd_einval(err, errlen, "%s: must be an array", name);
     int i = 0;
     for (const cJSON *f = fs->child; f; f = f->next, i++) {
         if (r->n_filters >= GRAFANA_FILTERS_MAX)
-            return fail(err, errlen, "%s: at most %d filters", name, GRAFANA_FILTERS_MAX);
+            return dd_einval(err, errlen, "%s: at most %d filters", name, GRAFANA_FILTERS_MAX);
         const cJSON *key = cJSON_GetObjectItemCaseSensitive(f, "key");
         const cJSON *op = cJSON_GetObjectItemCaseSensitive(f, "operator");
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(f, "value");
         struct grafana_filter *g = &r->filters[r->n_filters];
         if (!cJSON_IsObject(f) || !cJSON_IsString(key) || key_of(key->valuestring, &g->key) != 0)
-            return fail(err, errlen,
-                        "%s[%d].key: must be one of model, version, signal, method (got '%.100s')",
-                        name, i, cJSON_IsString(key) ? key->valuestring : "");
+            return dd_einval(
+                err, errlen,
+                "%s[%d].key: must be one of model, version, signal, method (got '%.100s')", name, i,
+                cJSON_IsString(key) ? key->valuestring : "");
         const char *o = cJSON_IsString(op) ? op->valuestring : "=";
         if (!strcmp(o, "=") || !strcmp(o, "=~"))
             g->negate = 0;
         else if (!strcmp(o, "!=") || !strcmp(o, "!~"))
             g->negate = 1;
         else
-            return fail(err, errlen, "%s[%d].operator: '%.20s' is not one of =, !=, =~, !~", name,
-                        i, o);
+            return dd_einval(err, errlen, "%s[%d].operator: '%.20s' is not one of =, !=, =~, !~",
+                             name, i, o);
         char path[64];
         snprintf(path, sizeof path, "%s[%d].value", name, i);
         if (sel_of_json(&r->arena, g->key, value, path, &g->values, err, errlen) != 0)
@@ -375,10 +364,10 @@ int grafana_req_parse(const char *body, size_t len, struct grafana_req *out, cha
         i++;
     cJSON *root = i == len ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
     if (!root)
-        return fail(err, errlen, "the body is not JSON");
+        return dd_einval(err, errlen, "the body is not JSON");
     int rc = DD_EINVAL;
     if (!cJSON_IsObject(root)) {
-        fail(err, errlen, "the body must be a JSON object");
+        dd_einval(err, errlen, "the body must be a JSON object");
         goto out;
     }
     if (range_of_json(root, out, err, errlen) != 0 ||

@@ -4,7 +4,6 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 #include "base/err.h"
 #include "base/timefmt.h"
 #include "server/store/writer.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return DD_EINVAL;
-}
 
 static int id_valid(const char *s, size_t max)
 {
@@ -76,9 +64,9 @@ static int str_member(const cJSON *o, const char *name, char *out, size_t max, c
     if (!v || cJSON_IsNull(v))
         return 1;
     if (!cJSON_IsString(v))
-        return fail(err, errlen, "%s: must be a string", name);
+        return dd_einval(err, errlen, "%s: must be a string", name);
     if (strlen(v->valuestring) > max)
-        return fail(err, errlen, "%s: longer than %zu bytes", name, max);
+        return dd_einval(err, errlen, "%s: longer than %zu bytes", name, max);
     snprintf(out, max + 1, "%s", v->valuestring);
     return 0;
 }
@@ -103,9 +91,9 @@ static int parse_condition(struct rule *r, const char *text, char *err, size_t e
         if (sscanf(text, " drift %7s", tail) == 1)
             goto bad;
         if (r->target == RULE_PERFORMANCE)
-            return fail(err, errlen,
-                        "condition: a performance rule takes 'accuracy < x' or "
-                        "'accuracy_drop > x'");
+            return dd_einval(err, errlen,
+                             "condition: a performance rule takes 'accuracy < x' or "
+                             "'accuracy_drop > x'");
         r->cond = RULE_DRIFT;
         r->threshold = NAN;
         snprintf(r->condition, sizeof r->condition, "drift");
@@ -117,37 +105,39 @@ static int parse_condition(struct rule *r, const char *text, char *err, size_t e
         if (strcmp(word, forms[i].field) != 0)
             continue;
         if (strcmp(op, forms[i].op) != 0)
-            return fail(err, errlen, "condition: '%s' takes the operator '%s' ('%s %s x')", word,
-                        forms[i].op, word, forms[i].op);
+            return dd_einval(err, errlen, "condition: '%s' takes the operator '%s' ('%s %s x')",
+                             word, forms[i].op, word, forms[i].op);
         if (r->target == RULE_PERFORMANCE && forms[i].target != RULE_PERFORMANCE)
-            return fail(err, errlen,
-                        "condition: a performance rule takes 'accuracy < x' or "
-                        "'accuracy_drop > x'");
+            return dd_einval(err, errlen,
+                             "condition: a performance rule takes 'accuracy < x' or "
+                             "'accuracy_drop > x'");
         if (r->target == RULE_VERDICT)
-            return fail(err, errlen,
-                        "condition: without a signal the condition is 'drift' (the version's "
-                        "verdict)");
+            return dd_einval(err, errlen,
+                             "condition: without a signal the condition is 'drift' (the version's "
+                             "verdict)");
         if (r->target == RULE_RESULT && forms[i].target == RULE_PERFORMANCE)
-            return fail(err, errlen, "condition: '%s' needs \"signal\": \"performance\"", word);
+            return dd_einval(err, errlen, "condition: '%s' needs \"signal\": \"performance\"",
+                             word);
         char *end = NULL;
         double x = strtod(num, &end);
         if (end == num || *end || !isfinite(x))
-            return fail(err, errlen, "condition: '%.40s' is not a number", num);
+            return dd_einval(err, errlen, "condition: '%.40s' is not a number", num);
         if ((forms[i].cond == RULE_P_BELOW || forms[i].cond == RULE_ACC_BELOW) && (x <= 0 || x > 1))
-            return fail(err, errlen, "condition: the bound of %s must be in (0, 1]", word);
+            return dd_einval(err, errlen, "condition: the bound of %s must be in (0, 1]", word);
         if (forms[i].cond == RULE_ACC_DROP_ABOVE && (x < 0 || x >= 1))
-            return fail(err, errlen, "condition: the bound of accuracy_drop must be in [0, 1)");
+            return dd_einval(err, errlen,
+                             "condition: the bound of accuracy_drop must be in [0, 1)");
         r->cond = forms[i].cond;
         r->threshold = x;
         snprintf(r->condition, sizeof r->condition, "%s %s %.17g", word, op, x);
         return 0;
     }
 bad:
-    return fail(err, errlen,
-                "condition: expected 'p_value < x', 'statistic > x' or 'drift' (a signal), "
-                "'drift' (no signal: the verdict), or 'accuracy < x' or 'accuracy_drop > x' "
-                "(signal performance); got '%.60s'",
-                text);
+    return dd_einval(err, errlen,
+                     "condition: expected 'p_value < x', 'statistic > x' or 'drift' (a signal), "
+                     "'drift' (no signal: the verdict), or 'accuracy < x' or 'accuracy_drop > x' "
+                     "(signal performance); got '%.60s'",
+                     text);
 }
 
 static int parse_labels(const cJSON *o, const char *member, struct rule_label *out, size_t *n,
@@ -158,24 +148,24 @@ static int parse_labels(const cJSON *o, const char *member, struct rule_label *o
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsObject(v))
-        return fail(err, errlen, "%s: must be an object of strings", member);
+        return dd_einval(err, errlen, "%s: must be an object of strings", member);
     const cJSON *it;
     cJSON_ArrayForEach(it, v)
     {
         if (*n >= RULE_LABELS_MAX)
-            return fail(err, errlen, "%s: at most %d entries", member, RULE_LABELS_MAX);
+            return dd_einval(err, errlen, "%s: at most %d entries", member, RULE_LABELS_MAX);
         if (!label_name_valid(it->string))
-            return fail(err, errlen, "%s.%.64s: a name must match [A-Za-z_][A-Za-z0-9_]{0,62}",
-                        member, it->string);
+            return dd_einval(err, errlen, "%s.%.64s: a name must match [A-Za-z_][A-Za-z0-9_]{0,62}",
+                             member, it->string);
         if (!cJSON_IsString(it))
-            return fail(err, errlen, "%s.%s: must be a string", member, it->string);
+            return dd_einval(err, errlen, "%s.%s: must be a string", member, it->string);
         if (strlen(it->valuestring) > RULE_LABEL_VALUE_MAX ||
             (!allow_empty_value && !it->valuestring[0]))
-            return fail(err, errlen, "%s.%s: must be 1 to %d bytes", member, it->string,
-                        RULE_LABEL_VALUE_MAX);
+            return dd_einval(err, errlen, "%s.%s: must be 1 to %d bytes", member, it->string,
+                             RULE_LABEL_VALUE_MAX);
         for (size_t k = 0; k < *n; k++)
             if (!strcmp(out[k].name, it->string))
-                return fail(err, errlen, "%s.%s: given twice", member, it->string);
+                return dd_einval(err, errlen, "%s.%s: given twice", member, it->string);
         snprintf(out[*n].name, sizeof out[*n].name, "%s", it->string);
         snprintf(out[*n].value, sizeof out[*n].value, "%s", it->valuestring);
         (*n)++;
@@ -192,7 +182,7 @@ static int parse_rule(const cJSON *o, const char *id_from_path, struct rule *r, 
 {
     memset(r, 0, sizeof *r);
     if (!cJSON_IsObject(o))
-        return fail(err, errlen, "a rule must be a JSON object");
+        return dd_einval(err, errlen, "a rule must be a JSON object");
     const cJSON *it;
     cJSON_ArrayForEach(it, o)
     {
@@ -200,56 +190,57 @@ static int parse_rule(const cJSON *o, const char *id_from_path, struct rule *r, 
         for (int i = 0; rule_members[i]; i++)
             known |= !strcmp(rule_members[i], it->string);
         if (!known)
-            return fail(err, errlen,
-                        "%.64s: unknown member of a rule (id, model, version, signal, method, "
-                        "condition, for, severity, receivers, labels, repeat, rollback_to)",
-                        it->string);
+            return dd_einval(err, errlen,
+                             "%.64s: unknown member of a rule (id, model, version, signal, method, "
+                             "condition, for, severity, receivers, labels, repeat, rollback_to)",
+                             it->string);
     }
     int rc = str_member(o, "id", r->id, RULE_ID_MAX, err, errlen);
     if (rc < 0)
         return rc;
     if (rc == 1) {
         if (!id_from_path)
-            return fail(err, errlen, "id: required");
+            return dd_einval(err, errlen, "id: required");
         snprintf(r->id, sizeof r->id, "%s", id_from_path);
     } else if (id_from_path && strcmp(r->id, id_from_path) != 0) {
-        return fail(err, errlen, "id: '%s' differs from the id in the path '%s'", r->id,
-                    id_from_path);
+        return dd_einval(err, errlen, "id: '%s' differs from the id in the path '%s'", r->id,
+                         id_from_path);
     }
     if (!id_valid(r->id, RULE_ID_MAX))
-        return fail(err, errlen, "id: must match [A-Za-z0-9._-]{1,%d}", RULE_ID_MAX);
+        return dd_einval(err, errlen, "id: must match [A-Za-z0-9._-]{1,%d}", RULE_ID_MAX);
     rc = str_member(o, "model", r->model, DD_NAME_MAX, err, errlen);
     if (rc < 0)
         return rc;
     if (rc == 1)
-        return fail(err, errlen, "model: required (a model name or \"*\")");
+        return dd_einval(err, errlen, "model: required (a model name or \"*\")");
     if (strcmp(r->model, "*") != 0 && !dd_name_valid(r->model, strlen(r->model)))
-        return fail(err, errlen, "model: must be \"*\" or match [A-Za-z0-9._-]{1,%d}", DD_NAME_MAX);
+        return dd_einval(err, errlen, "model: must be \"*\" or match [A-Za-z0-9._-]{1,%d}",
+                         DD_NAME_MAX);
     if ((rc = str_member(o, "version", r->version, DD_NAME_MAX, err, errlen)) < 0)
         return rc;
     if (rc == 0 && !dd_name_valid(r->version, strlen(r->version)))
-        return fail(err, errlen, "version: must match [A-Za-z0-9._-]{1,%d}", DD_NAME_MAX);
+        return dd_einval(err, errlen, "version: must match [A-Za-z0-9._-]{1,%d}", DD_NAME_MAX);
     if ((rc = str_member(o, "signal", r->signal, RULE_SIGNAL_MAX, err, errlen)) < 0)
         return rc;
     if (rc == 0 && !r->signal[0])
-        return fail(err, errlen, "signal: must not be empty (leave it out for the verdict)");
+        return dd_einval(err, errlen, "signal: must not be empty (leave it out for the verdict)");
     if ((rc = str_member(o, "method", r->method, sizeof r->method - 1, err, errlen)) < 0)
         return rc;
     if (rc == 0 && !r->signal[0])
-        return fail(err, errlen, "method: needs a signal (the verdict has no method)");
+        return dd_einval(err, errlen, "method: needs a signal (the verdict has no method)");
     r->target = !r->signal[0]                       ? RULE_VERDICT
                 : !strcmp(r->signal, "performance") ? RULE_PERFORMANCE
                                                     : RULE_RESULT;
     if (r->target == RULE_PERFORMANCE && r->method[0])
-        return fail(err, errlen, "method: a performance rule has no method");
+        return dd_einval(err, errlen, "method: a performance rule has no method");
     if (r->method[0] && !id_valid(r->method, sizeof r->method - 1))
-        return fail(err, errlen, "method: '%.31s' is not a method name", r->method);
+        return dd_einval(err, errlen, "method: '%.31s' is not a method name", r->method);
     char text[128];
     if ((rc = str_member(o, "condition", text, sizeof text - 1, err, errlen)) < 0)
         return rc;
     if (rc == 1) {
         if (r->target != RULE_VERDICT)
-            return fail(err, errlen, "condition: required");
+            return dd_einval(err, errlen, "condition: required");
         snprintf(text, sizeof text, "drift"); /* the verdict has one condition */
     }
     if ((rc = parse_condition(r, text, err, errlen)) != 0)
@@ -259,12 +250,13 @@ static int parse_rule(const cJSON *o, const char *id_from_path, struct rule *r, 
     if ((rc = str_member(o, "for", dur, sizeof dur - 1, err, errlen)) < 0)
         return rc;
     if (rc == 0 && duration(dur, &r->for_ms) != 0)
-        return fail(err, errlen, "for: '%s' is not a duration such as 0s, 5m or 1h", dur);
+        return dd_einval(err, errlen, "for: '%s' is not a duration such as 0s, 5m or 1h", dur);
     r->repeat_ms = RULE_DEFAULT_REPEAT_MS;
     if ((rc = str_member(o, "repeat", dur, sizeof dur - 1, err, errlen)) < 0)
         return rc;
     if (rc == 0 && (dd_duration_parse(dur, &r->repeat_ms) != 0 || r->repeat_ms < 1000))
-        return fail(err, errlen, "repeat: '%s' is not a duration of 1s or more such as 4h", dur);
+        return dd_einval(err, errlen, "repeat: '%s' is not a duration of 1s or more such as 4h",
+                         dur);
     char sev[16];
     r->severity = NOTIFY_SEV_WARNING;
     if ((rc = str_member(o, "severity", sev, sizeof sev - 1, err, errlen)) < 0)
@@ -272,25 +264,25 @@ static int parse_rule(const cJSON *o, const char *id_from_path, struct rule *r, 
     if (rc == 0) {
         int s = notify_severity_from_name(sev);
         if (s < 0)
-            return fail(err, errlen, "severity: '%s' is not one of critical, error, warning, info",
-                        sev);
+            return dd_einval(err, errlen,
+                             "severity: '%s' is not one of critical, error, warning, info", sev);
         r->severity = (enum notify_severity)s;
     }
     const cJSON *recv = cJSON_GetObjectItemCaseSensitive(o, "receivers");
     if (recv && !cJSON_IsNull(recv)) {
         if (!cJSON_IsArray(recv))
-            return fail(err, errlen, "receivers: must be an array of receiver ids");
+            return dd_einval(err, errlen, "receivers: must be an array of receiver ids");
         cJSON_ArrayForEach(it, recv)
         {
             size_t k = r->n_receivers;
             if (k >= RULE_RECEIVERS_MAX)
-                return fail(err, errlen, "receivers: at most %d", RULE_RECEIVERS_MAX);
+                return dd_einval(err, errlen, "receivers: at most %d", RULE_RECEIVERS_MAX);
             if (!cJSON_IsString(it) || !id_valid(it->valuestring, NOTIFY_ID_MAX))
-                return fail(err, errlen, "receivers[%zu]: must be a receiver id", k);
+                return dd_einval(err, errlen, "receivers[%zu]: must be a receiver id", k);
             for (size_t j = 0; j < k; j++)
                 if (!strcmp(r->receivers[j], it->valuestring))
-                    return fail(err, errlen, "receivers[%zu]: '%s' is listed twice", k,
-                                it->valuestring);
+                    return dd_einval(err, errlen, "receivers[%zu]: '%s' is listed twice", k,
+                                     it->valuestring);
             snprintf(r->receivers[k], sizeof r->receivers[k], "%s", it->valuestring);
             r->n_receivers++;
         }
@@ -300,9 +292,10 @@ static int parse_rule(const cJSON *o, const char *id_from_path, struct rule *r, 
     if ((rc = str_member(o, "rollback_to", r->rollback_to, DD_NAME_MAX, err, errlen)) < 0)
         return rc;
     if (rc == 0 && !dd_name_valid(r->rollback_to, strlen(r->rollback_to)))
-        return fail(err, errlen, "rollback_to: must be a version name");
+        return dd_einval(err, errlen, "rollback_to: must be a version name");
     if (rc == 0 && r->version[0] && !strcmp(r->version, r->rollback_to))
-        return fail(err, errlen, "rollback_to: the version the rule watches cannot be its target");
+        return dd_einval(err, errlen,
+                         "rollback_to: the version the rule watches cannot be its target");
     return 0;
 }
 
@@ -311,7 +304,7 @@ int rules_parse(const char *json, size_t len, const char *id_from_path, struct r
 {
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o)
-        return fail(err, errlen, "the body is not JSON");
+        return dd_einval(err, errlen, "the body is not JSON");
     struct rule r;
     int rc = parse_rule(o, id_from_path, &r, err, errlen);
     cJSON_Delete(o);
@@ -393,12 +386,12 @@ int rules_silence_parse(const char *json, size_t len, int64_t now_ms, struct sil
 {
     cJSON *o = cJSON_ParseWithLength(json, len);
     if (!o)
-        return fail(err, errlen, "the body is not JSON");
+        return dd_einval(err, errlen, "the body is not JSON");
     struct silence s;
     memset(&s, 0, sizeof s);
     int rc = 0;
     if (!cJSON_IsObject(o)) {
-        rc = fail(err, errlen, "a silence must be a JSON object");
+        rc = dd_einval(err, errlen, "a silence must be a JSON object");
         goto out;
     }
     const cJSON *it;
@@ -406,28 +399,28 @@ int rules_silence_parse(const char *json, size_t len, int64_t now_ms, struct sil
     {
         if (strcmp(it->string, "matchers") && strcmp(it->string, "ends_at") &&
             strcmp(it->string, "comment")) {
-            rc =
-                fail(err, errlen, "%.64s: unknown member of a silence (matchers, ends_at, comment)",
-                     it->string);
+            rc = dd_einval(err, errlen,
+                           "%.64s: unknown member of a silence (matchers, ends_at, comment)",
+                           it->string);
             goto out;
         }
     }
     if ((rc = parse_labels(o, "matchers", s.matchers, &s.n_matchers, 0, err, errlen)) != 0)
         goto out;
     if (s.n_matchers == 0) {
-        rc = fail(err, errlen,
-                  "matchers: at least one (model, version, rule, severity or a "
-                  "label of the rule)");
+        rc = dd_einval(err, errlen,
+                       "matchers: at least one (model, version, rule, severity or a "
+                       "label of the rule)");
         goto out;
     }
     const cJSON *ends = cJSON_GetObjectItemCaseSensitive(o, "ends_at");
     if (!cJSON_IsString(ends) ||
         dd_time_parse(ends->valuestring, strlen(ends->valuestring), &s.ends_ms) != 0) {
-        rc = fail(err, errlen, "ends_at: required, an RFC 3339 time");
+        rc = dd_einval(err, errlen, "ends_at: required, an RFC 3339 time");
         goto out;
     }
     if (s.ends_ms <= now_ms) {
-        rc = fail(err, errlen, "ends_at: must be in the future");
+        rc = dd_einval(err, errlen, "ends_at: must be in the future");
         goto out;
     }
     if ((rc = str_member(o, "comment", s.comment, RULE_COMMENT_MAX, err, errlen)) < 0)
@@ -531,7 +524,7 @@ int rules_config_split(const char *text, size_t len, struct dd_buf *rules_out,
         if (!arr)
             continue;
         if (!cJSON_IsArray(arr)) {
-            rc = fail(err, errlen, "\"%s\": must be an array", lists[l]);
+            rc = dd_einval(err, errlen, "\"%s\": must be an array", lists[l]);
         } else {
             int i = 0;
             cJSON *it;
@@ -550,7 +543,7 @@ int rules_config_split(const char *text, size_t len, struct dd_buf *rules_out,
                 }
                 free(one);
                 if (rc != 0) {
-                    fail(err, errlen, "\"%s\"[%d]: %s", lists[l], i, inner);
+                    dd_einval(err, errlen, "\"%s\"[%d]: %s", lists[l], i, inner);
                     break;
                 }
                 i++;
@@ -630,10 +623,12 @@ int rules_config_load(struct writer *w, const char *rules_text, const char *rece
         writer_submit_alerting(w, &op, &wr);
         rc = wr.rc;
         if (rc == DD_ENOTFOUND)
-            fail(err, errlen, "a rule of the config names the receiver '%s', which no receiver has",
-                 detail);
+            dd_einval(err, errlen,
+                      "a rule of the config names the receiver '%s', which no receiver has",
+                      detail);
         else if (rc != 0)
-            fail(err, errlen, "cannot store the config's rules and receivers: %s", dd_errname(rc));
+            dd_einval(err, errlen, "cannot store the config's rules and receivers: %s",
+                      dd_errname(rc));
     }
     for (size_t i = 0; i < nv; i++)
         free((char *)vi[i].id);
