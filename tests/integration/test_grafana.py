@@ -38,12 +38,8 @@ def events(n, shift, seed, version, ts0=None, step=1, latency=None, label=False)
 
 
 def wait_until(get, done=bool, timeout=20, step=0.2):
-    deadline = time.time() + timeout
-    got = get()
-    while not done(got) and time.time() < deadline:
-        time.sleep(step)
-        got = get()
-    return got
+    """dd_harness.wait_until() with this suite's longer timeout and shorter step."""
+    return dd_harness.wait_until(get, done, timeout, step)
 
 
 def now_ms():
