@@ -65,8 +65,10 @@ done
 # request in flight per receiver, SIGKILL mid-outage) and alerts_e2e (evaluator
 # -> alert plan -> outbox in the round's transaction -> delivery, end to end).
 # integration/export, lifecycle and alerts also pass under TSan (run by hand,
-# 2026-12-01) but take 40-80 s each there.  Left out: unit/analysis/calibration
-# (one thread; 65 s of Monte Carlo under TSan) and integration/edge, whose flood
+# 2026-12-01) but take 40-80 s each there.  integration/calibrated: the refcache's
+# calibrator thread swapping a cache entry under running evaluations.
+# Left out: unit/analysis/calibration and unit/analysis/calibrate (one thread each;
+# minutes of Monte Carlo under TSan) and integration/edge, whose flood
 # needs 2,000 connection threads at once (about 1 MiB each under TSan: over its
 # 1 GiB RSS bound); its other hostile-client cases pass under TSan.
 # DRIFTD_THREADS=64: CivetWeb starts every connection thread up front, and 4,096
@@ -84,8 +86,8 @@ if build build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_TSAN=ON; the
   rm -rf "$reports" && mkdir -p "$reports"
   TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp:log_path=$reports/tsan" \
     OPENBLAS_NUM_THREADS=1 DRIFTD_THREADS=64 \
-    run_ctest build-test-tsan -R '^(unit/|integration/(ingest_api|durability|monitoring|diskfull|delivery|alerts_e2e)$)' \
-    -E '^unit/analysis/calibration$'
+    run_ctest build-test-tsan -R '^(unit/|integration/(ingest_api|durability|monitoring|diskfull|delivery|alerts_e2e|calibrated)$)' \
+    -E '^unit/analysis/(calibration|calibrate)$'
   if compgen -G "$reports/tsan.*" >/dev/null; then
     cat "$reports"/tsan.*
     echo "test.sh: ThreadSanitizer reports in $reports"
