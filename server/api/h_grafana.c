@@ -160,25 +160,19 @@ static void names_release(struct names *ns)
     free(ns->v);
 }
 
-/* The signals and methods of a version's latest evaluation (its drift
- * report), as parsed JSON; NULL when it has none.  *latest is filled
- * (release its body). */
-static cJSON *latest_signals(struct store *st, const char *model, const char *version,
-                             struct series_latest *latest, int *rc)
+/* A JSON array answer: array_begin(), the elements, array_reply() (200;
+ * releases b). */
+static void array_begin(struct dd_buf *b)
 {
-    memset(latest, 0, sizeof *latest);
-    *rc = series_r_latest(st, model, version, latest);
-    if (*rc != 0) {
-        if (*rc == DD_ENOTFOUND)
-            *rc = 0;
-        return NULL;
-    }
-    cJSON *body = cJSON_Parse(latest->body);
-    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(body, "signals"))) {
-        cJSON_Delete(body);
-        return NULL;
-    }
-    return body;
+    dd_buf_init(b);
+    dd_buf_putc(b, '[');
+}
+
+static void array_reply(struct http_req *r, struct dd_buf *b)
+{
+    dd_buf_putc(b, ']');
+    http_reply_json(r, 200, b);
+    dd_buf_release(b);
 }
 
 static const char *jstr(const cJSON *o, const char *name)
@@ -227,6 +221,85 @@ static int read_failed(struct http_req *r, int rc)
     return -1;
 }
 
+/* A version's latest evaluation into *latest (release its body): 1, 0 when
+ * it has none, -1 when answered. */
+static int read_latest(struct walk *w, const char *model, const char *version,
+                       struct series_latest *latest)
+{
+    memset(latest, 0, sizeof *latest);
+    int rc = series_r_latest(api_of(w->r)->store, model, version, latest);
+    if (rc == DD_ENOTFOUND)
+        return 0;
+    return rc != 0 ? read_failed(w->r, rc) : 1;
+}
+
+/* fn over the window of a version's latest evaluation (the one its verdicts
+ * are read over); nothing for a version with none.  -1 when answered. */
+static int in_latest_window(struct walk *w, const char *model, const char *version,
+                            int (*fn)(struct walk *w, const char *model, const char *version,
+                                      const char *window))
+{
+    struct series_latest latest;
+    int rc = read_latest(w, model, version, &latest);
+    if (rc <= 0)
+        return rc;
+    rc = fn(w, model, version, latest.window);
+    free(latest.body);
+    return rc;
+}
+
+/* A row of a version's latest drift report (its latest evaluation). */
+struct signal_row {
+    const char *model, *version;
+    const char *signal, *method; /* "" when the row has none */
+    const cJSON *json;
+    int64_t computed_ms; /* the report's */
+};
+
+/* fn for each row of the version's latest drift report (none when it has
+ * none), until fn answers non-zero; -1 when answered. */
+static int each_signal(struct walk *w, const char *model, const char *version,
+                       int (*fn)(struct walk *w, const struct signal_row *s))
+{
+    struct series_latest latest;
+    int rc = read_latest(w, model, version, &latest);
+    if (rc <= 0)
+        return rc;
+    cJSON *body = cJSON_Parse(latest.body);
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(body, "signals"), *row;
+    if (!cJSON_IsArray(rows))
+        rows = NULL; /* an object's members are no rows */
+    int e = 0;
+    cJSON_ArrayForEach(row, rows)
+    {
+        struct signal_row s = {.model = model,
+                               .version = version,
+                               .signal = jstr(row, "signal"),
+                               .method = jstr(row, "method"),
+                               .json = row,
+                               .computed_ms = latest.computed_ms};
+        if ((e = fn(w, &s)) != 0)
+            break;
+    }
+    cJSON_Delete(body);
+    free(latest.body);
+    return e ? -1 : 0;
+}
+
+/* A call's skeleton: the body parsed (or the 400 answered), fn, and what
+ * fn was given released; ns is a list of names fn may fill. */
+static void serve(struct http_req *r,
+                  void (*fn)(struct http_req *r, struct grafana_req *g, struct names *ns))
+{
+    struct grafana_req g;
+    if (req_or_reply(r, &g) != 0)
+        return;
+    struct names ns = {0};
+    fn(r, &g, &ns);
+    names_release(&ns);
+    grafana_req_release(&g);
+}
+
 /* ---- GET /grafana ---- */
 
 void h_grafana_test(struct http_req *r)
@@ -237,14 +310,12 @@ void h_grafana_test(struct http_req *r)
 
 /* ---- POST /grafana/metrics ---- */
 
-void h_grafana_metrics(struct http_req *r)
+static void serve_metrics(struct http_req *r, struct grafana_req *g, struct names *ns)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
+    (void)g; /* read only to refuse a body that is not JSON */
+    (void)ns;
     struct dd_buf b;
-    dd_buf_init(&b);
-    dd_buf_putc(&b, '[');
+    array_begin(&b);
     for (size_t i = 0; i < N_METRICS; i++) {
         const struct metric *m = &metrics[i];
         int first = 1;
@@ -269,10 +340,12 @@ void h_grafana_metrics(struct http_req *r)
         }
         dd_buf_puts(&b, "]}");
     }
-    dd_buf_putc(&b, ']');
-    http_reply_json(r, 200, &b);
-    dd_buf_release(&b);
-    grafana_req_release(&g);
+    array_reply(r, &b);
+}
+
+void h_grafana_metrics(struct http_req *r)
+{
+    serve(r, serve_metrics);
 }
 
 /* ---- names: payload options, variables, tag values ---- */
@@ -282,6 +355,18 @@ struct list_ctx {
     struct names *out;
 };
 
+static int list_signal(struct walk *w, const struct signal_row *s)
+{
+    struct list_ctx *c = w->ctx;
+    if (!*s->signal || !grafana_match(w->g, w->t, GRAFANA_SIGNAL, s->signal))
+        return 0;
+    if (c->key == GRAFANA_SIGNAL)
+        names_add(c->out, s->signal);
+    else if (*s->method && grafana_match(w->g, w->t, GRAFANA_METHOD, s->method))
+        names_add(c->out, s->method);
+    return 0;
+}
+
 static int list_version(struct walk *w, const char *model, const char *version)
 {
     struct list_ctx *c = w->ctx;
@@ -289,23 +374,7 @@ static int list_version(struct walk *w, const char *model, const char *version)
         names_add(c->out, c->key == GRAFANA_MODEL ? model : version);
         return 0;
     }
-    struct series_latest latest;
-    int rc;
-    cJSON *body = latest_signals(api_of(w->r)->store, model, version, &latest, &rc);
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(body, "signals"))
-    {
-        const char *sig = jstr(s, "signal"), *meth = jstr(s, "method");
-        if (!*sig || !grafana_match(w->g, w->t, GRAFANA_SIGNAL, sig))
-            continue;
-        if (c->key == GRAFANA_SIGNAL)
-            names_add(c->out, sig);
-        else if (*meth && grafana_match(w->g, w->t, GRAFANA_METHOD, meth))
-            names_add(c->out, meth);
-    }
-    cJSON_Delete(body);
-    free(latest.body);
-    return rc ? read_failed(w->r, rc) : 0;
+    return each_signal(w, model, version, list_signal);
 }
 
 /* The names of key among what t and the ad hoc filters select (t's own
@@ -332,8 +401,7 @@ static void reply_names(struct http_req *r, const struct names *ns, enum list_sh
     static const char *const keys[][2] = {
         {"label", "value"}, {"__text", "__value"}, {"text", NULL}, {NULL, NULL}};
     struct dd_buf b;
-    dd_buf_init(&b);
-    dd_buf_putc(&b, '[');
+    array_begin(&b);
     for (size_t i = 0; i < ns->n; i++) {
         if (i)
             dd_buf_putc(&b, ',');
@@ -347,71 +415,66 @@ static void reply_names(struct http_req *r, const struct names *ns, enum list_sh
             dd_json_kstr(&b, &first, keys[shape][k], ns->v[i]);
         dd_buf_putc(&b, '}');
     }
-    dd_buf_putc(&b, ']');
-    http_reply_json(r, 200, &b);
-    dd_buf_release(&b);
+    array_reply(r, &b);
 }
 
-void h_grafana_payload_options(struct http_req *r)
+static void serve_payload_options(struct http_req *r, struct grafana_req *g, struct names *ns)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
-    struct names ns = {0};
     enum grafana_key key;
-    const struct metric *m = metric_or_reply(r, "metric", g.metric);
+    const struct metric *m = metric_or_reply(r, "metric", g->metric);
     if (!m)
-        goto out;
+        return;
     for (key = 0; key < GRAFANA_KEYS; key++)
-        if (g.name && !strcmp(g.name, grafana_key_names[key]))
+        if (g->name && !strcmp(g->name, grafana_key_names[key]))
             break;
     if (key == GRAFANA_KEYS || !(m->keys & (1 << key))) {
         http_reply_error(r, 400, "invalid_body", -1,
                          "name: metric '%s' has no payload field '%.100s'", m->name,
-                         g.name ? g.name : "");
-        goto out;
+                         g->name ? g->name : "");
+        return;
     }
-    if (list_names(r, &g, &g.payload, key, &ns) == 0)
-        reply_names(r, &ns, L_OPTIONS);
-out:
-    names_release(&ns);
-    grafana_req_release(&g);
+    if (list_names(r, g, &g->payload, key, ns) == 0)
+        reply_names(r, ns, L_OPTIONS);
+}
+
+void h_grafana_payload_options(struct http_req *r)
+{
+    serve(r, serve_payload_options);
+}
+
+static void serve_tag_keys(struct http_req *r, struct grafana_req *g, struct names *ns)
+{
+    (void)g; /* read only to refuse a body that is not JSON */
+    (void)ns;
+    struct dd_buf b;
+    array_begin(&b);
+    for (int k = 0; k < GRAFANA_KEYS; k++)
+        dd_buf_printf(&b, "%s{\"type\":\"string\",\"text\":\"%s\"}", k ? "," : "",
+                      grafana_key_names[k]);
+    array_reply(r, &b);
 }
 
 void h_grafana_tag_keys(struct http_req *r)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
-    struct dd_buf b;
-    dd_buf_init(&b);
-    dd_buf_putc(&b, '[');
-    for (int k = 0; k < GRAFANA_KEYS; k++)
-        dd_buf_printf(&b, "%s{\"type\":\"string\",\"text\":\"%s\"}", k ? "," : "",
-                      grafana_key_names[k]);
-    dd_buf_putc(&b, ']');
-    http_reply_json(r, 200, &b);
-    dd_buf_release(&b);
-    grafana_req_release(&g);
+    serve(r, serve_tag_keys);
 }
 
-void h_grafana_tag_values(struct http_req *r)
+static void serve_tag_values(struct http_req *r, struct grafana_req *g, struct names *ns)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
-    struct names ns = {0};
     int k = 0;
-    while (k < GRAFANA_KEYS && !(g.key && !strcmp(g.key, grafana_key_names[k])))
+    while (k < GRAFANA_KEYS && !(g->key && !strcmp(g->key, grafana_key_names[k])))
         k++;
     if (k == GRAFANA_KEYS)
         http_reply_error(r, 400, "invalid_body", -1,
                          "key: '%.100s' is not a tag key (model, version, signal, method)",
-                         g.key ? g.key : "");
-    else if (list_names(r, &g, NULL, (enum grafana_key)k, &ns) == 0)
-        reply_names(r, &ns, L_TAGS);
-    names_release(&ns);
-    grafana_req_release(&g);
+                         g->key ? g->key : "");
+    else if (list_names(r, g, NULL, (enum grafana_key)k, ns) == 0)
+        reply_names(r, ns, L_TAGS);
+}
+
+void h_grafana_tag_values(struct http_req *r)
+{
+    serve(r, serve_tag_values);
 }
 
 /* A variable query "versions MODEL" etc. (docs/grafana.md): 0 and the
@@ -447,44 +510,42 @@ static int variable_names(struct http_req *r, struct grafana_req *g, const char 
     return list_names(r, g, &t, (enum grafana_key)kind, ns);
 }
 
-void h_grafana_variable(struct http_req *r)
+static void serve_variable(struct http_req *r, struct grafana_req *g, struct names *ns)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
-    struct names ns = {0};
-    int rc = variable_names(r, &g, g.target, &ns);
+    int rc = variable_names(r, g, g->target, ns);
     if (rc == 1)
         http_reply_error(r, 400, "invalid_body", -1,
                          "payload: variable query '%.200s' is none of: models, versions MODEL, "
                          "signals MODEL VERSION, methods MODEL VERSION SIGNAL, metrics",
-                         g.target ? g.target : "");
+                         g->target ? g->target : "");
     else if (rc == 0)
-        reply_names(r, &ns, L_VARIABLE);
-    names_release(&ns);
-    grafana_req_release(&g);
+        reply_names(r, ns, L_VARIABLE);
+}
+
+void h_grafana_variable(struct http_req *r)
+{
+    serve(r, serve_variable);
+}
+
+static void serve_search(struct http_req *r, struct grafana_req *g, struct names *ns)
+{
+    int rc = variable_names(r, g, g->target, ns);
+    if (rc == 1) { /* not a variable query: the metrics whose name holds the text */
+        for (size_t i = 0; i < N_METRICS; i++)
+            if (!g->target || strstr(metrics[i].name, g->target))
+                names_add(ns, metrics[i].name);
+        if (!ns->n)
+            for (size_t i = 0; i < N_METRICS; i++)
+                names_add(ns, metrics[i].name);
+        rc = 0;
+    }
+    if (rc == 0)
+        reply_names(r, ns, L_STRINGS);
 }
 
 void h_grafana_search(struct http_req *r)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
-    struct names ns = {0};
-    int rc = variable_names(r, &g, g.target, &ns);
-    if (rc == 1) { /* not a variable query: the metrics whose name holds the text */
-        for (size_t i = 0; i < N_METRICS; i++)
-            if (!g.target || strstr(metrics[i].name, g.target))
-                names_add(&ns, metrics[i].name);
-        if (!ns.n)
-            for (size_t i = 0; i < N_METRICS; i++)
-                names_add(&ns, metrics[i].name);
-        rc = 0;
-    }
-    if (rc == 0)
-        reply_names(r, &ns, L_STRINGS);
-    names_release(&ns);
-    grafana_req_release(&g);
+    serve(r, serve_search);
 }
 
 /* ---- POST /grafana/query ---- */
@@ -499,6 +560,14 @@ struct query_ctx {
     int rows;
 };
 
+/* A series' display name: "model/version[ signal][ method]". */
+static void series_name(char *out, size_t size, const char *model, const char *version,
+                        const char *signal, const char *method)
+{
+    snprintf(out, size, "%s/%s%s%s%s%s", model, version, signal ? " " : "", signal ? signal : "",
+             method ? " " : "", method ? method : "");
+}
+
 /* A frame's head up to the number field's values, or the legacy target. */
 static int series_begin(struct walk *w, const char *model, const char *version, const char *signal,
                         const char *method)
@@ -512,8 +581,7 @@ static int series_begin(struct walk *w, const char *model, const char *version, 
         return -1;
     }
     char name[600];
-    snprintf(name, sizeof name, "%s/%s%s%s%s%s", model, version, signal ? " " : "",
-             signal ? signal : "", method ? " " : "", method ? method : "");
+    series_name(name, sizeof name, model, version, signal, method);
     struct dd_buf *b = q->b;
     if (q->frames++)
         dd_buf_putc(b, ',');
@@ -559,27 +627,37 @@ static void series_end(struct walk *w, const double *v, size_t n, const char *mo
         dd_json_kstr(b, &first, "method", method);
     dd_buf_puts(b, "},\"config\":{\"displayNameFromDS\":");
     char name[600];
-    snprintf(name, sizeof name, "%s/%s%s%s%s%s", model, version, signal ? " " : "",
-             signal ? signal : "", method ? " " : "", method ? method : "");
+    series_name(name, sizeof name, model, version, signal, method);
     dd_json_str(b, name);
     dd_buf_puts(b, "}}]}");
 }
 
-/* One series from parallel arrays of times and values: NaN values are
- * written as null; a series whose values are all NaN is left out. */
-static int emit_series(struct walk *w, const int64_t *t, const double *v, size_t n,
-                       const char *model, const char *version, const char *signal,
-                       const char *method)
+/* A series' points: parallel arrays of times and values (NaN: none). */
+struct points {
+    int64_t *t;
+    double *v;
+    size_t n;
+};
+
+static struct points points_new(size_t n)
 {
-    size_t real = 0;
+    return (struct points){dd_malloc((n ? n : 1) * sizeof(int64_t)),
+                           dd_malloc((n ? n : 1) * sizeof(double)), n};
+}
+
+/* One series of p's points, which it frees: NaN values are written as
+ * null; a series whose values are all NaN is left out. */
+static int emit_series(struct walk *w, struct points *p, const char *model, const char *version,
+                       const char *signal, const char *method)
+{
+    const int64_t *t = p->t;
+    const double *v = p->v;
+    size_t n = p->n, real = 0;
     for (size_t i = 0; i < n; i++)
         real += !isnan(v[i]);
-    if (!real)
-        return 0;
-    if (series_begin(w, model, version, signal, method) != 0)
-        return -1;
+    int e = real ? series_begin(w, model, version, signal, method) : 1;
     struct dd_buf *b = ((struct query_ctx *)w->ctx)->b;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; e == 0 && i < n; i++) {
         if (w->t->legacy) {
             dd_buf_puts(b, i ? ",[" : "[");
             dd_json_num(b, v[i]);
@@ -588,85 +666,68 @@ static int emit_series(struct walk *w, const int64_t *t, const double *v, size_t
             dd_buf_printf(b, "%s%lld", i ? "," : "", (long long)t[i]);
         }
     }
-    series_end(w, v, n, model, version, signal, method);
-    return 0;
+    if (e == 0)
+        series_end(w, v, n, model, version, signal, method);
+    free(p->t);
+    free(p->v);
+    return e < 0 ? -1 : 0;
+}
+
+static int drift_signal(struct walk *w, const struct signal_row *s)
+{
+    struct query_ctx *q = w->ctx;
+    if (!*s->signal || !*s->method || !grafana_match(w->g, w->t, GRAFANA_SIGNAL, s->signal) ||
+        !grafana_match(w->g, w->t, GRAFANA_METHOD, s->method))
+        return 0;
+    struct series_drift *p = NULL;
+    size_t n = 0;
+    int rc = series_r_drift(api_of(w->r)->store, s->model, s->version, s->signal, s->method,
+                            w->g->from_ms, w->g->to_ms, q->bucket_ms, &p, &n);
+    if (rc != 0)
+        return read_failed(w->r, rc);
+    struct points pts = points_new(n);
+    for (size_t i = 0; i < n; i++) {
+        pts.t[i] = p[i].t_ms;
+        pts.v[i] = q->m->value == V_STATISTIC ? p[i].statistic
+                   : q->m->value == V_P_VALUE ? p[i].p_value
+                                              : (double)p[i].drift;
+    }
+    free(p);
+    return emit_series(w, &pts, s->model, s->version, s->signal, s->method);
 }
 
 static int drift_series(struct walk *w, const char *model, const char *version)
 {
-    struct query_ctx *q = w->ctx;
-    struct store *st = api_of(w->r)->store;
-    struct series_latest latest;
-    int rc;
-    cJSON *body = latest_signals(st, model, version, &latest, &rc);
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(body, "signals"))
-    {
-        const char *sig = jstr(s, "signal"), *meth = jstr(s, "method");
-        if (rc != 0 || !*sig || !*meth || !grafana_match(w->g, w->t, GRAFANA_SIGNAL, sig) ||
-            !grafana_match(w->g, w->t, GRAFANA_METHOD, meth))
-            continue;
-        struct series_drift *p = NULL;
-        size_t n = 0;
-        rc = series_r_drift(st, model, version, sig, meth, w->g->from_ms, w->g->to_ms, q->bucket_ms,
-                            &p, &n);
-        if (rc != 0)
-            break;
-        int64_t *t = dd_malloc((n ? n : 1) * sizeof *t);
-        double *v = dd_malloc((n ? n : 1) * sizeof *v);
-        for (size_t i = 0; i < n; i++) {
-            t[i] = p[i].t_ms;
-            v[i] = q->m->value == V_STATISTIC ? p[i].statistic
-                   : q->m->value == V_P_VALUE ? p[i].p_value
-                                              : (double)p[i].drift;
-        }
-        int e = emit_series(w, t, v, n, model, version, sig, meth);
-        free(t);
-        free(v);
-        free(p);
-        if (e != 0) {
-            cJSON_Delete(body);
-            free(latest.body);
-            return -1;
-        }
-    }
-    cJSON_Delete(body);
-    free(latest.body);
-    return rc ? read_failed(w->r, rc) : 0;
+    return each_signal(w, model, version, drift_signal);
 }
 
 static int value_series(struct walk *w, const struct series_value *p, size_t n, const char *model,
                         const char *version)
 {
-    int64_t *t = dd_malloc((n ? n : 1) * sizeof *t);
-    double *v = dd_malloc((n ? n : 1) * sizeof *v);
+    struct points pts = points_new(n);
     for (size_t i = 0; i < n; i++)
-        t[i] = p[i].t_ms, v[i] = p[i].value;
-    int e = emit_series(w, t, v, n, model, version, NULL, NULL);
-    free(t);
-    free(v);
-    return e;
+        pts.t[i] = p[i].t_ms, pts.v[i] = p[i].value;
+    return emit_series(w, &pts, model, version, NULL, NULL);
 }
 
-static int verdict_series(struct walk *w, const char *model, const char *version)
+static int verdicts_of_window(struct walk *w, const char *model, const char *version,
+                              const char *window)
 {
     struct query_ctx *q = w->ctx;
-    struct store *st = api_of(w->r)->store;
-    struct series_latest latest = {0};
-    int rc = series_r_latest(st, model, version, &latest);
-    if (rc == DD_ENOTFOUND)
-        return 0;
     struct series_value *p = NULL;
     size_t n = 0;
-    if (rc == 0)
-        rc = series_r_verdicts(st, model, version, latest.window, w->g->from_ms, w->g->to_ms,
-                               q->bucket_ms, &p, &n);
-    free(latest.body);
+    int rc = series_r_verdicts(api_of(w->r)->store, model, version, window, w->g->from_ms,
+                               w->g->to_ms, q->bucket_ms, &p, &n);
     if (rc != 0)
         return read_failed(w->r, rc);
     int e = value_series(w, p, n, model, version);
     free(p);
     return e;
+}
+
+static int verdict_series(struct walk *w, const char *model, const char *version)
+{
+    return in_latest_window(w, model, version, verdicts_of_window);
 }
 
 static int event_series(struct walk *w, const char *model, const char *version)
@@ -678,22 +739,18 @@ static int event_series(struct walk *w, const char *model, const char *version)
                              q->bucket_ms, &p, &n);
     if (rc != 0)
         return read_failed(w->r, rc);
-    int64_t *t = dd_malloc((n ? n : 1) * sizeof *t);
-    double *v = dd_malloc((n ? n : 1) * sizeof *v);
+    struct points pts = points_new(n);
     for (size_t i = 0; i < n; i++) {
-        t[i] = p[i].t_ms;
+        pts.t[i] = p[i].t_ms;
         if (q->m->value == V_RATE)
-            v[i] = (double)p[i].count * 1000.0 / (double)q->bucket_ms;
+            pts.v[i] = (double)p[i].count * 1000.0 / (double)q->bucket_ms;
         else if (q->m->value == V_CONFIDENCE)
-            v[i] = p[i].confidence_mean;
+            pts.v[i] = p[i].confidence_mean;
         else
-            v[i] = p[i].labelled ? (double)p[i].correct / (double)p[i].labelled : (double)NAN;
+            pts.v[i] = p[i].labelled ? (double)p[i].correct / (double)p[i].labelled : (double)NAN;
     }
-    int e = emit_series(w, t, v, n, model, version, NULL, NULL);
-    free(t);
-    free(v);
     free(p);
-    return e;
+    return emit_series(w, &pts, model, version, NULL, NULL);
 }
 
 static int latency_series(struct walk *w, const char *model, const char *version)
@@ -711,53 +768,41 @@ static int latency_series(struct walk *w, const char *model, const char *version
     return e;
 }
 
-static int table_rows(struct walk *w, const char *model, const char *version)
+static int table_row(struct walk *w, const struct signal_row *s)
 {
     struct query_ctx *q = w->ctx;
-    struct series_latest latest;
-    int rc;
-    cJSON *body = latest_signals(api_of(w->r)->store, model, version, &latest, &rc);
-    const cJSON *s;
     struct dd_buf *b = q->b;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(body, "signals"))
-    {
-        const char *sig = jstr(s, "signal"), *meth = jstr(s, "method");
-        if (!grafana_match(w->g, w->t, GRAFANA_SIGNAL, sig) ||
-            !grafana_match(w->g, w->t, GRAFANA_METHOD, meth))
-            continue;
-        const cJSON *drift = cJSON_GetObjectItemCaseSensitive(s, "drift");
-        const char *status = jstr(s, "status");
-        dd_buf_puts(b, q->rows++ ? ",[" : "[");
-        dd_buf_printf(b, "%lld,", (long long)latest.computed_ms);
-        dd_json_str(b, model);
+    if (!grafana_match(w->g, w->t, GRAFANA_SIGNAL, s->signal) ||
+        !grafana_match(w->g, w->t, GRAFANA_METHOD, s->method))
+        return 0;
+    const cJSON *drift = cJSON_GetObjectItemCaseSensitive(s->json, "drift");
+    const char *status = jstr(s->json, "status");
+    dd_buf_puts(b, q->rows++ ? ",[" : "[");
+    dd_buf_printf(b, "%lld", (long long)s->computed_ms);
+    const char *text[] = {s->model, s->version, s->signal, s->method};
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
         dd_buf_putc(b, ',');
-        dd_json_str(b, version);
+        dd_json_str(b, text[i]);
+    }
+    const char *num[] = {"statistic", "p_value", "threshold", "drift", "n_ref", "n_cur"};
+    for (size_t i = 0; i < sizeof num / sizeof num[0]; i++) {
         dd_buf_putc(b, ',');
-        dd_json_str(b, sig);
-        dd_buf_putc(b, ',');
-        dd_json_str(b, meth);
-        dd_buf_putc(b, ',');
-        dd_json_num(b, jnum(s, "statistic"));
-        dd_buf_putc(b, ',');
-        dd_json_num(b, jnum(s, "p_value"));
-        dd_buf_putc(b, ',');
-        dd_json_num(b, jnum(s, "threshold"));
-        dd_buf_putc(b, ',');
-        if (cJSON_IsBool(drift))
+        if (strcmp(num[i], "drift") != 0)
+            dd_json_num(b, jnum(s->json, num[i]));
+        else if (cJSON_IsBool(drift)) /* drift: 0/1, or null */
             dd_json_int(b, cJSON_IsTrue(drift));
         else
             dd_buf_puts(b, "null");
-        dd_buf_putc(b, ',');
-        dd_json_num(b, jnum(s, "n_ref"));
-        dd_buf_putc(b, ',');
-        dd_json_num(b, jnum(s, "n_cur"));
-        dd_buf_putc(b, ',');
-        dd_json_str(b, *status ? status : cJSON_IsTrue(drift) ? "drift" : "ok");
-        dd_buf_putc(b, ']');
     }
-    cJSON_Delete(body);
-    free(latest.body);
-    return rc ? read_failed(w->r, rc) : 0;
+    dd_buf_putc(b, ',');
+    dd_json_str(b, *status ? status : cJSON_IsTrue(drift) ? "drift" : "ok");
+    dd_buf_putc(b, ']');
+    return 0;
+}
+
+static int table_rows(struct walk *w, const char *model, const char *version)
+{
+    return each_signal(w, model, version, table_row);
 }
 
 static int table_frame(struct walk *w)
@@ -808,24 +853,17 @@ static struct anno *anno_push(struct annos *a)
     return x;
 }
 
-static int verdict_annos(struct walk *w, const char *model, const char *version)
+static int verdict_changes_of_window(struct walk *w, const char *model, const char *version,
+                                     const char *window)
 {
     struct annos *a = w->ctx;
-    struct store *st = api_of(w->r)->store;
-    struct series_latest latest = {0};
-    int rc = series_r_latest(st, model, version, &latest);
-    if (rc == DD_ENOTFOUND)
-        return 0;
     struct series_value *p = NULL;
     size_t n = 0;
     int prev = -1;
-    if (rc == 0)
-        rc = series_r_verdict_list(st, model, version, latest.window, w->g->from_ms, w->g->to_ms,
-                                   GRAFANA_ANNOTATIONS_MAX * 100, &p, &n, &prev);
-    if (rc != 0) {
-        free(latest.body);
+    int rc = series_r_verdict_list(api_of(w->r)->store, model, version, window, w->g->from_ms,
+                                   w->g->to_ms, GRAFANA_ANNOTATIONS_MAX * 100, &p, &n, &prev);
+    if (rc != 0)
         return read_failed(w->r, rc);
-    }
     for (size_t i = 0; i < n && a->n < GRAFANA_ANNOTATIONS_MAX; i++) {
         int now = p[i].value > 0.5;
         if (now != prev && (prev >= 0 || now)) {
@@ -834,7 +872,7 @@ static int verdict_annos(struct walk *w, const char *model, const char *version)
             snprintf(x->title, sizeof x->title, "%s/%s: %s", model, version,
                      now ? "drift detected" : "drift cleared");
             snprintf(x->text, sizeof x->text, "the verdict of %s/%s (window %s) went %s -> %s",
-                     model, version, latest.window,
+                     model, version, window,
                      prev < 0 ? "none"
                      : prev   ? "drift"
                               : "ok",
@@ -845,8 +883,12 @@ static int verdict_annos(struct walk *w, const char *model, const char *version)
         prev = now;
     }
     free(p);
-    free(latest.body);
     return 0;
+}
+
+static int verdict_annos(struct walk *w, const char *model, const char *version)
+{
+    return in_latest_window(w, model, version, verdict_changes_of_window);
 }
 
 static int alert_annos(struct walk *w, struct annos *a)
@@ -956,17 +998,15 @@ static int query_target(struct walk *w, struct query_ctx *q)
     return 0;
 }
 
-void h_grafana_query(struct http_req *r)
+static void serve_query(struct http_req *r, struct grafana_req *g, struct names *ns)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
+    (void)ns;
     struct dd_buf b;
-    dd_buf_init(&b);
+    array_begin(&b);
     /* every metric is known before anything is read */
     const struct metric *ms[GRAFANA_TARGETS_MAX];
-    for (size_t i = 0; i < g.n_targets; i++) {
-        const struct grafana_target *t = &g.targets[i];
+    for (size_t i = 0; i < g->n_targets; i++) {
+        const struct grafana_target *t = &g->targets[i];
         ms[i] = NULL;
         if (!t->target[0] && !strcmp(t->ref_id, "Anno"))
             ms[i] = metric_find("annotations");
@@ -978,35 +1018,36 @@ void h_grafana_query(struct http_req *r)
         }
     }
     struct query_ctx q = {
-        .b = &b, .bucket_ms = grafana_bucket_ms(g.from_ms, g.to_ms, g.interval_ms, g.max_points)};
-    dd_buf_putc(&b, '[');
-    for (size_t i = 0; i < g.n_targets; i++) {
+        .b = &b,
+        .bucket_ms = grafana_bucket_ms(g->from_ms, g->to_ms, g->interval_ms, g->max_points)};
+    for (size_t i = 0; i < g->n_targets; i++) {
         if (!ms[i])
             continue; /* a target with no metric picked yet */
         q.m = ms[i];
-        struct walk w = {r, &g, &g.targets[i], &q};
+        struct walk w = {r, g, &g->targets[i], &q};
         if (query_target(&w, &q) != 0)
             goto out;
     }
-    dd_buf_putc(&b, ']');
-    http_reply_json(r, 200, &b);
+    array_reply(r, &b);
 out:
-    dd_buf_release(&b);
-    grafana_req_release(&g);
+    dd_buf_release(&b); /* after array_reply(): nothing */
+}
+
+void h_grafana_query(struct http_req *r)
+{
+    serve(r, serve_query);
 }
 
 /* ---- legacy POST /grafana/annotations ---- */
 
-void h_grafana_annotations(struct http_req *r)
+static void serve_annotations(struct http_req *r, struct grafana_req *g, struct names *ns)
 {
-    struct grafana_req g;
-    if (req_or_reply(r, &g) != 0)
-        return;
+    (void)ns;
     /* annotation.query: "[alerts|verdict_changes|annotations] [MODEL [VERSION]]" */
     struct grafana_target t = {.ref_id = "Anno", .target = ""};
     struct annos a = {.what = A_ALERTS | A_VERDICTS};
     char buf[512];
-    snprintf(buf, sizeof buf, "%s", g.target ? g.target : "");
+    snprintf(buf, sizeof buf, "%s", g->target ? g->target : "");
     char *save = NULL, *word = strtok_r(buf, " \t,/", &save);
     const struct metric *m = metric_find(word);
     if (m && m->kind == M_ANNOTATIONS) {
@@ -1014,7 +1055,7 @@ void h_grafana_annotations(struct http_req *r)
         word = strtok_r(NULL, " \t,/", &save);
     }
     for (int k = GRAFANA_MODEL; word && k <= GRAFANA_VERSION; k++) {
-        if (grafana_sel_parse(&g.arena, (enum grafana_key)k, word, &t.sel[k]) != 0) {
+        if (grafana_sel_parse(&g->arena, (enum grafana_key)k, word, &t.sel[k]) != 0) {
             http_reply_error(r, 400, "invalid_body", -1,
                              "annotation.query: '%.200s' is not a %s name", word,
                              grafana_key_names[k]);
@@ -1022,12 +1063,11 @@ void h_grafana_annotations(struct http_req *r)
         }
         word = strtok_r(NULL, " \t,/", &save);
     }
-    struct walk w = {r, &g, &t, NULL};
+    struct walk w = {r, g, &t, NULL};
     if (collect_annos(&w, &a) != 0)
         goto out;
     struct dd_buf b;
-    dd_buf_init(&b);
-    dd_buf_putc(&b, '[');
+    array_begin(&b);
     for (size_t i = 0; i < a.n; i++) {
         int first = 1;
         dd_buf_puts(&b, i ? ",{" : "{");
@@ -1048,12 +1088,14 @@ void h_grafana_annotations(struct http_req *r)
         }
         dd_buf_puts(&b, "]}");
     }
-    dd_buf_putc(&b, ']');
-    http_reply_json(r, 200, &b);
-    dd_buf_release(&b);
+    array_reply(r, &b);
 out:
     free(a.v);
-    grafana_req_release(&g);
+}
+
+void h_grafana_annotations(struct http_req *r)
+{
+    serve(r, serve_annotations);
 }
 
 /* ---- OPTIONS under /grafana/ ---- */
