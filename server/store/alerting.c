@@ -67,33 +67,27 @@ void store_alerting_rows_free(struct store_alerting_row *rows, size_t n)
     free(rows);
 }
 
-static double col_double_or_nan(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
-}
-
-static void col_text(sqlite3_stmt *st, int i, char *out, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(out, size, "%s", t ? (const char *)t : "");
-}
-
 static char *col_strdup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? dd_strdup((const char *)t) : NULL;
 }
 
+static void alert_release(void *item)
+{
+    free(((struct store_alert *)item)->labels);
+}
+
 static void alert_row(sqlite3_stmt *st, void *arg)
 {
     struct store_alert *a = store__rows_push(arg);
     a->id = sqlite3_column_int64(st, 0);
-    col_text(st, 1, a->rule_id, sizeof a->rule_id);
-    col_text(st, 2, a->model, sizeof a->model);
-    col_text(st, 3, a->version, sizeof a->version);
-    col_text(st, 4, a->alert_key, sizeof a->alert_key);
-    col_text(st, 5, a->state, sizeof a->state);
-    a->value = col_double_or_nan(st, 6);
+    store__col_text(st, 1, a->rule_id, sizeof a->rule_id);
+    store__col_text(st, 2, a->model, sizeof a->model);
+    store__col_text(st, 3, a->version, sizeof a->version);
+    store__col_text(st, 4, a->alert_key, sizeof a->alert_key);
+    store__col_text(st, 5, a->state, sizeof a->state);
+    a->value = store__col_double(st, 6);
     a->labels = col_strdup(st, 7);
     a->pending_since_ms = store__col_time(st, 8);
     a->started_ms = store__col_time(st, 9);
@@ -106,7 +100,7 @@ static void alert_row(sqlite3_stmt *st, void *arg)
 int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct store_alert **out,
                    size_t *n)
 {
-    struct store__rows rows = {.size = sizeof(struct store_alert)};
+    struct store__rows rows = {.size = sizeof(struct store_alert), .release = alert_release};
     /* NULL parameters match anything */
     int rc = store__read(
         s, &(struct store__query){
@@ -123,19 +117,13 @@ int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct s
                                    STORE__INT(f->limit ? (int64_t)f->limit : -1)),
                .row = alert_row,
                .arg = &rows});
-    if (rc != 0) {
-        store_alerts_free(rows.items, rows.n);
-        return rc;
-    }
-    *out = rows.items;
-    *n = rows.n;
-    return 0;
+    return store__rows_take(rc, &rows, out, n);
 }
 
 void store_alerts_free(struct store_alert *a, size_t n)
 {
     for (size_t i = 0; a && i < n; i++)
-        free(a[i].labels);
+        alert_release(&a[i]);
     free(a);
 }
 
@@ -143,10 +131,10 @@ static void delivery_row(sqlite3_stmt *st, void *arg)
 {
     struct store_delivery *d = store__rows_push(arg);
     d->id = sqlite3_column_int64(st, 0);
-    col_text(st, 1, d->message_id, sizeof d->message_id);
-    col_text(st, 2, d->receiver_id, sizeof d->receiver_id);
-    col_text(st, 3, d->event, sizeof d->event);
-    col_text(st, 4, d->state, sizeof d->state);
+    store__col_text(st, 1, d->message_id, sizeof d->message_id);
+    store__col_text(st, 2, d->receiver_id, sizeof d->receiver_id);
+    store__col_text(st, 3, d->event, sizeof d->event);
+    store__col_text(st, 4, d->state, sizeof d->state);
     d->attempts = sqlite3_column_int64(st, 5);
     d->last_status = sqlite3_column_int(st, 6);
     d->last_error = col_strdup(st, 7);

@@ -153,17 +153,12 @@ int store_r_statuses(struct store *s, struct store_model_info *m)
                .arg = m});
 }
 
-static double col_double_or_nan(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
-}
-
 static void history_row(sqlite3_stmt *st, void *arg)
 {
     struct store_point *p = store__rows_push(arg);
     p->t_ms = sqlite3_column_int64(st, 0);
-    p->statistic = col_double_or_nan(st, 1);
-    p->p_value = col_double_or_nan(st, 2);
+    p->statistic = store__col_double(st, 1);
+    p->p_value = store__col_double(st, 2);
     p->drift = sqlite3_column_int(st, 3);
 }
 
@@ -184,17 +179,11 @@ int store_r_history(struct store *s, const char *model, const char *version, con
                                    STORE__INT(to_ms), STORE__INT(max_points)),
                .row = history_row,
                .arg = &points});
-    if (rc != 0) {
-        free(points.items);
-        return rc;
-    }
     struct store_point *p = points.items;
-    for (size_t i = 0; i < points.n / 2; i++) { /* newest first -> oldest first */
+    for (size_t i = 0; rc == 0 && i < points.n / 2; i++) { /* newest first -> oldest first */
         struct store_point t = p[i];
         p[i] = p[points.n - 1 - i];
         p[points.n - 1 - i] = t;
     }
-    *out = p;
-    *n = points.n;
-    return 0;
+    return store__rows_take(rc, &points, out, n);
 }

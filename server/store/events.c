@@ -206,9 +206,14 @@ void store__model_row(sqlite3_stmt *st, void *arg)
         m->last_ms = v->last_ms;
 }
 
+static void model_info_release(void *item)
+{
+    free(((struct store_model_info *)item)->versions);
+}
+
 int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n)
 {
-    struct store__rows models = {.size = sizeof **out};
+    struct store__rows models = {.size = sizeof **out, .release = model_info_release};
     int rc = store__read(
         s, &(struct store__query){
                .what = "models",
@@ -220,19 +225,13 @@ int store_r_models(struct store *s, const char *only, struct store_model_info **
                .arg = &models});
     if (rc == 0 && only && models.n == 0)
         rc = DD_ENOTFOUND;
-    if (rc != 0) {
-        store_models_free(models.items, models.n);
-        return rc;
-    }
-    *out = models.items;
-    *n = models.n;
-    return 0;
+    return store__rows_take(rc, &models, out, n);
 }
 
 void store_models_free(struct store_model_info *m, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(m[i].versions);
+        model_info_release(&m[i]);
     free(m);
 }
 

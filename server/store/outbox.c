@@ -22,6 +22,11 @@ static void copy_text(sqlite3_stmt *st, int col, char *out, size_t size)
     snprintf(out, size, "%s", t ? (const char *)t : "");
 }
 
+static void outbox_release(void *item)
+{
+    free(((struct store_outbox_row *)item)->message);
+}
+
 static void outbox_row(sqlite3_stmt *st, void *arg)
 {
     struct store_outbox_row *r = store__rows_push(arg);
@@ -40,7 +45,7 @@ static void outbox_row(sqlite3_stmt *st, void *arg)
 int store_r_outbox_due(struct store *s, int64_t now_ms, size_t limit, struct store_outbox_row **out,
                        size_t *n)
 {
-    struct store__rows rows = {.size = sizeof(struct store_outbox_row)};
+    struct store__rows rows = {.size = sizeof(struct store_outbox_row), .release = outbox_release};
     int rc = store__read(
         s, &(struct store__query){
                .what = "outbox due",
@@ -54,19 +59,13 @@ int store_r_outbox_due(struct store *s, int64_t now_ms, size_t limit, struct sto
                .args = STORE__ARGS(STORE__INT(now_ms), STORE__INT(limit)),
                .row = outbox_row,
                .arg = &rows});
-    if (rc != 0) {
-        store_outbox_rows_free(rows.items, rows.n);
-        return rc;
-    }
-    *out = rows.items;
-    *n = rows.n;
-    return 0;
+    return store__rows_take(rc, &rows, out, n);
 }
 
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t n)
 {
     for (size_t i = 0; rows && i < n; i++)
-        free(rows[i].message);
+        outbox_release(&rows[i]);
     free(rows);
 }
 

@@ -12,35 +12,12 @@
 #include "base/err.h"
 #include "server/store/store_int.h"
 
-static double col_double_or_nan(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
-}
-
-static void col_text(sqlite3_stmt *st, int i, char *out, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(out, size, "%s", t ? (const char *)t : "");
-}
-
 /* A bucket's time: its start, or the one row's own time. */
 static int64_t bucket_time(sqlite3_stmt *st, int b_col, int min_col, int n_col, int64_t bucket_ms)
 {
     if (sqlite3_column_int64(st, n_col) == 1)
         return sqlite3_column_int64(st, min_col);
     return sqlite3_column_int64(st, b_col) * bucket_ms;
-}
-
-/* The rows array as the answer: written only on success. */
-static int take_rows(int rc, struct store__rows *rows, void **out, size_t *n)
-{
-    if (rc != 0) {
-        free(rows->items);
-        return rc;
-    }
-    *out = rows->items;
-    *n = rows->n;
-    return 0;
 }
 
 /* ---- drift results ---- */
@@ -55,8 +32,8 @@ static void drift_row(sqlite3_stmt *st, void *arg)
     struct drift_ctx *c = arg;
     struct series_drift *p = store__rows_push(&c->rows);
     p->t_ms = bucket_time(st, 0, 1, 5, c->bucket_ms);
-    p->statistic = col_double_or_nan(st, 2);
-    p->p_value = col_double_or_nan(st, 3);
+    p->statistic = store__col_double(st, 2);
+    p->p_value = store__col_double(st, 3);
     p->drift = sqlite3_column_int(st, 4);
     p->n = sqlite3_column_int64(st, 5);
 }
@@ -79,7 +56,7 @@ int series_r_drift(struct store *s, const char *model, const char *version, cons
                                    STORE__INT(to_ms), STORE__INT(bucket_ms)),
                .row = drift_row,
                .arg = &c});
-    return take_rows(rc, &c.rows, (void **)out, n);
+    return store__rows_take(rc, &c.rows, out, n);
 }
 
 /* ---- evaluations: the latest, verdicts ---- */
@@ -87,8 +64,8 @@ int series_r_drift(struct store *s, const char *model, const char *version, cons
 static void latest_row(sqlite3_stmt *st, void *arg)
 {
     struct series_latest *x = arg;
-    col_text(st, 0, x->window, sizeof x->window);
-    col_text(st, 1, x->status, sizeof x->status);
+    store__col_text(st, 0, x->window, sizeof x->window);
+    store__col_text(st, 1, x->status, sizeof x->status);
     x->computed_ms = sqlite3_column_int64(st, 2);
     const void *body = sqlite3_column_text(st, 3);
     size_t len = (size_t)sqlite3_column_bytes(st, 3);
@@ -165,7 +142,7 @@ int series_r_verdicts(struct store *s, const char *model, const char *version, c
                                    STORE__INT(bucket_ms)),
                .row = verdict_row,
                .arg = &c});
-    return take_rows(rc, &c.rows, (void **)out, n);
+    return store__rows_take(rc, &c.rows, out, n);
 }
 
 static void verdict_list_row(sqlite3_stmt *st, void *arg)
@@ -209,7 +186,7 @@ int series_r_verdict_list(struct store *s, const char *model, const char *versio
                .arg = &rows});
     if (rc == 0)
         *before = (int)prev;
-    return take_rows(rc, &rows, (void **)out, n);
+    return store__rows_take(rc, &rows, out, n);
 }
 
 /* ---- events ---- */
@@ -225,7 +202,7 @@ static void events_row(sqlite3_stmt *st, void *arg)
     struct series_events *p = store__rows_push(&c->rows);
     p->t_ms = sqlite3_column_int64(st, 0) * c->bucket_ms; /* a rate is per bucket */
     p->count = sqlite3_column_int64(st, 1);
-    p->confidence_mean = col_double_or_nan(st, 2);
+    p->confidence_mean = store__col_double(st, 2);
     p->labelled = sqlite3_column_int64(st, 3);
     p->correct = sqlite3_column_int64(st, 4);
 }
@@ -245,7 +222,7 @@ int series_r_events(struct store *s, const char *model, const char *version, int
                .args = STORE__ARGS(STORE__INT(from_ms), STORE__INT(to_ms), STORE__INT(bucket_ms)),
                .row = events_row,
                .arg = &c});
-    return take_rows(rc, &c.rows, (void **)out, n);
+    return store__rows_take(rc, &c.rows, out, n);
 }
 
 double series_quantile_sorted(const double *v, size_t n, double q)
@@ -318,20 +295,25 @@ int series_r_latency(struct store *s, const char *model, const char *version, in
     free(items.items);
     if (rc == 0)
         *cut = over;
-    return take_rows(rc, &rows, (void **)out, n);
+    return store__rows_take(rc, &rows, out, n);
 }
 
 /* ---- alerts ---- */
+
+static void alert_release(void *item)
+{
+    free(((struct series_alert *)item)->labels);
+}
 
 static void alert_row(sqlite3_stmt *st, void *arg)
 {
     struct series_alert *a = store__rows_push(arg);
     a->id = sqlite3_column_int64(st, 0);
-    col_text(st, 1, a->rule_id, sizeof a->rule_id);
-    col_text(st, 2, a->model, sizeof a->model);
-    col_text(st, 3, a->version, sizeof a->version);
-    col_text(st, 4, a->state, sizeof a->state);
-    a->value = col_double_or_nan(st, 5);
+    store__col_text(st, 1, a->rule_id, sizeof a->rule_id);
+    store__col_text(st, 2, a->model, sizeof a->model);
+    store__col_text(st, 3, a->version, sizeof a->version);
+    store__col_text(st, 4, a->state, sizeof a->state);
+    a->value = store__col_double(st, 5);
     const unsigned char *labels = sqlite3_column_text(st, 6);
     a->labels = strdup(labels ? (const char *)labels : "{}");
     a->started_ms = store__col_time(st, 7);
@@ -341,7 +323,7 @@ static void alert_row(sqlite3_stmt *st, void *arg)
 int series_r_alerts(struct store *s, const char *model, const char *version, int64_t from_ms,
                     int64_t to_ms, size_t max, struct series_alert **out, size_t *n)
 {
-    struct store__rows rows = {.size = sizeof **out};
+    struct store__rows rows = {.size = sizeof **out, .release = alert_release};
     int rc = store__read(
         s, &(struct store__query){
                .what = "grafana alerts",
@@ -354,18 +336,12 @@ int series_r_alerts(struct store *s, const char *model, const char *version, int
                                    STORE__TEXT(version), STORE__INT(max)),
                .row = alert_row,
                .arg = &rows});
-    if (rc != 0) {
-        series_alerts_free(rows.items, rows.n);
-        return rc;
-    }
-    *out = rows.items;
-    *n = rows.n;
-    return 0;
+    return store__rows_take(rc, &rows, out, n);
 }
 
 void series_alerts_free(struct series_alert *a, size_t n)
 {
     for (size_t i = 0; a && i < n; i++)
-        free(a[i].labels);
+        alert_release(&a[i]);
     free(a);
 }

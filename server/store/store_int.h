@@ -27,7 +27,11 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ingest/event.h"
 
@@ -134,11 +138,40 @@ void store__row_bytes(sqlite3_stmt *st, void *arg);
  * the next element, zeroed.  items is the caller's (free()). */
 struct store__rows {
     void *items;
-    size_t n, cap, size; /* size: of one element; set it first */
+    size_t n, cap, size;         /* size: of one element; set it first */
+    void (*release)(void *item); /* NULL, or frees what one element owns */
 };
 void *store__rows_push(struct store__rows *r);
+/* The tail of a reader that gathered rows: rc == 0 hands them to the caller
+ * (the array into *(T **)out, its length into *n); any other rc releases
+ * them (release() on each element, then the array) and leaves *out and *n
+ * as they were.  Returns rc. */
+static inline int store__rows_take(int rc, struct store__rows *rows, void *out, size_t *n)
+{
+    if (rc != 0) {
+        for (size_t i = 0; rows->release && i < rows->n; i++)
+            rows->release((char *)rows->items + i * rows->size);
+        free(rows->items);
+        return rc;
+    }
+    memcpy(out, &rows->items, sizeof rows->items);
+    *n = rows->n;
+    return 0;
+}
 /* A time column: -1 for NULL. */
 int64_t store__col_time(sqlite3_stmt *st, int col);
+/* A number column: NaN for NULL. */
+static inline double store__col_double(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? (double)NAN
+                                                       : sqlite3_column_double(st, col);
+}
+/* A text column copied into out[size] (truncated; "" for NULL). */
+static inline void store__col_text(sqlite3_stmt *st, int col, char *out, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(out, size, "%s", t ? (const char *)t : "");
+}
 
 /* ---- the writer's name -> id caches (store.c) ---- */
 
