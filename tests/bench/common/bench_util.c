@@ -61,6 +61,27 @@ long bench_get(const char *url, struct dd_buf *out)
     return code;
 }
 
+long bench_send(void *curl, const char *method, const char *url, const char *body,
+                struct dd_buf *out)
+{
+    CURL *c = curl ? curl : curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* h is freed below */
+    curl_slist_free_all(h);
+    if (!curl)
+        curl_easy_cleanup(c);
+    return status;
+}
+
 void bench_server_start(struct bench_server *s, const char *driftd, const char *dir,
                         const char *const *extra, int keep_db)
 {

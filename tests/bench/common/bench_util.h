@@ -30,6 +30,12 @@ size_t bench_sink(char *p, size_t size, size_t n, void *ud);
 /* GET url; returns the HTTP status (0 on a transport error); body into out
  * (may be NULL). */
 long bench_get(const char *url, struct dd_buf *out);
+/* method (POST, PUT, ...) of a JSON body to url on the libcurl easy handle
+ * curl (CURL *: reused, so its connection stays open between calls), or on
+ * a fresh one when curl is NULL; returns the HTTP status (0 on a transport
+ * error), the answer appended to out. */
+long bench_send(void *curl, const char *method, const char *url, const char *body,
+                struct dd_buf *out);
 /* What the kernel says about a process: CPU time (all threads, live and
  * ended), page faults, and now: threads, memory mappings, RSS. */
 struct bench_proc {

@@ -40,18 +40,8 @@
 
 static long post(CURL *c, const char *url, const char *body, struct dd_buf *out)
 {
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     dd_buf_reset(out);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    return status;
+    return bench_send(c, "POST", url, body, out);
 }
 
 static void exec_or_die(sqlite3 *db, const char *sql)

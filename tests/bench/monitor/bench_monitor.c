@@ -251,20 +251,7 @@ static long put_range(const struct bench_server *srv, const char *model, int64_t
     char url[200], body[100];
     snprintf(url, sizeof url, "%s/api/v1/models/%s/versions/v1/reference", srv->base, model);
     snprintf(body, sizeof body, "{\"from\":%lld,\"to\":%lld}", (long long)from, (long long)to);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(hdr);
-    curl_easy_cleanup(c);
-    return code;
+    return bench_send(NULL, "PUT", url, body, out);
 }
 
 static int cmp_double(const void *a, const void *b)
