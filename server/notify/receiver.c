@@ -2,7 +2,6 @@
  * JSON of POST /api/v1/receivers.  One table, members[], says which member each
  * kind takes and requires; every error names the member. */
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,19 +78,6 @@ static const char *const reserved_headers[] = {
     "expect",  "webhook-id",     "webhook-timestamp", "webhook-signature", "te",
     "upgrade", "trailer",
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return DD_EINVAL;
-}
 
 static int is_name_char(unsigned char c)
 {
@@ -248,10 +234,10 @@ static int parse_pairs(const cJSON *obj, const char *member, size_t max, int hea
                        struct notify_pair **out, size_t *n_out, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(obj))
-        return fail(err, errlen, "%s: must be an object of strings", member);
+        return dd_einval(err, errlen, "%s: must be an object of strings", member);
     size_t n = (size_t)cJSON_GetArraySize(obj);
     if (n > max)
-        return fail(err, errlen, "%s: more than %zu entries", member, max);
+        return dd_einval(err, errlen, "%s: more than %zu entries", member, max);
     struct notify_pair *p = n ? dd_calloc(n, sizeof *p) : NULL;
     size_t i = 0;
     for (const cJSON *c = obj->child; c; c = c->next, i++) {
@@ -269,7 +255,7 @@ static int parse_pairs(const cJSON *obj, const char *member, size_t max, int hea
             if (headers ? !strcasecmp(p[j].name, c->string) : !strcmp(p[j].name, c->string))
                 bad = "is repeated";
         if (bad) {
-            int rc = fail(err, errlen, "%s.%s: %s", member, c->string, bad);
+            int rc = dd_einval(err, errlen, "%s.%s: %s", member, c->string, bad);
             for (size_t j = 0; j < i; j++) {
                 free(p[j].name);
                 free(p[j].value);
@@ -293,21 +279,21 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
     cJSON *root = NULL;
     int rc = DD_EINVAL;
     if (memchr(json, '\0', len) || has_escaped_nul(json, len)) {
-        rc = fail(err, errlen, "body: strings must not hold U+0000");
+        rc = dd_einval(err, errlen, "body: strings must not hold U+0000");
         goto out;
     }
     root = cJSON_ParseWithLength(json, len);
     if (!root) {
-        rc = fail(err, errlen, "body: not valid JSON");
+        rc = dd_einval(err, errlen, "body: not valid JSON");
         goto out;
     }
     if (!cJSON_IsObject(root)) {
-        rc = fail(err, errlen, "body: must be a JSON object");
+        rc = dd_einval(err, errlen, "body: must be a JSON object");
         goto out;
     }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!type) {
-        rc = fail(err, errlen, "type: required");
+        rc = dd_einval(err, errlen, "type: required");
         goto out;
     }
     int kind = -1;
@@ -315,8 +301,8 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
         if (!strcmp(type->valuestring, notify_kind_name((enum notify_kind)k)))
             kind = k;
     if (kind < 0) {
-        rc = fail(err, errlen,
-                  "type: must be one of pagerduty, webhook, mlflow, torchserve, github");
+        rc = dd_einval(err, errlen,
+                       "type: must be one of pagerduty, webhook, mlflow, torchserve, github");
         goto out;
     }
     r.kind = (enum notify_kind)kind;
@@ -333,24 +319,24 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
         if (m < 0 || !(members[m].takes & K(kind))) {
             char shown[64];
             snprintf(shown, sizeof shown, "%s", c->string);
-            rc = fail(err, errlen, "%s: unknown member of a %s receiver", shown,
-                      notify_kind_name(r.kind));
+            rc = dd_einval(err, errlen, "%s: unknown member of a %s receiver", shown,
+                           notify_kind_name(r.kind));
             goto out;
         }
         if (seen[m]) {
-            rc = fail(err, errlen, "%s: repeated member", members[m].name);
+            rc = dd_einval(err, errlen, "%s: repeated member", members[m].name);
             goto out;
         }
         seen[m] = c;
         if (m != M_HEADERS && m != M_VERSIONS && !cJSON_IsString(c)) {
-            rc = fail(err, errlen, "%s: must be a string", members[m].name);
+            rc = dd_einval(err, errlen, "%s: must be a string", members[m].name);
             goto out;
         }
     }
     for (int m = 0; m < M_COUNT; m++)
         if ((members[m].requires & K(kind)) && !seen[m]) {
-            rc = fail(err, errlen, "%s: required for a %s receiver", members[m].name,
-                      notify_kind_name(r.kind));
+            rc = dd_einval(err, errlen, "%s: required for a %s receiver", members[m].name,
+                           notify_kind_name(r.kind));
             goto out;
         }
 
@@ -448,7 +434,7 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
             break;
         }
         if (bad) {
-            rc = fail(err, errlen, "%s: %s", name, bad);
+            rc = dd_einval(err, errlen, "%s: %s", name, bad);
             goto out;
         }
     }
