@@ -162,6 +162,19 @@ def wait_until(get, done=bool, timeout=15, step=0.3):
     return got
 
 
+def write_ndjson(path, evs):
+    """Events as a file in the ingest format, one JSON object a line."""
+    with open(path, "w") as f:
+        for e in evs:
+            f.write(json.dumps(e) + "\n")
+
+
+def run_check(*args):
+    """`driftd check ARGS`: (exit status, stdout, stderr)."""
+    r = subprocess.run([DRIFTD, "check", *args], capture_output=True, text=True, timeout=120)
+    return r.returncode, r.stdout, r.stderr
+
+
 class ServerTest(unittest.TestCase):
     """A test case with one fresh server per class (args in SERVER_ARGS, environment
     added in SERVER_ENV; what before_start() does to it, such as creating keys, before

@@ -17,8 +17,8 @@ import time
 import unittest
 
 import dd_harness
-from dd_harness import ServerTest
-from test_monitoring import wait_until
+from dd_harness import ServerTest, run_check, write_ndjson
+from dd_harness import wait_until
 
 
 def events(n, shift, seed, ts0=None):
@@ -34,12 +34,6 @@ def events(n, shift, seed, ts0=None):
     return out
 
 
-def write_ndjson(path, evs):
-    with open(path, "w") as f:
-        for e in evs:
-            f.write(json.dumps(e) + "\n")
-
-
 class Check(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="driftd-verdict-")
@@ -48,9 +42,7 @@ class Check(unittest.TestCase):
         write_ndjson(self.ref, events(300, 0, 1))
 
     def check(self, *args):
-        r = subprocess.run([dd_harness.DRIFTD, "check", "--reference", self.ref, *args],
-                           capture_output=True, text=True, timeout=120)
-        return r.returncode, r.stdout, r.stderr
+        return run_check("--reference", self.ref, *args)
 
     def path(self, name, text):
         p = os.path.join(self.dir, name)
