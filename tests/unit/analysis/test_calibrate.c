@@ -133,7 +133,16 @@ static double ks_uniform(double *x, size_t n)
     return dd_kolmogn_sf((long)n, d);
 }
 
+/* Under AddressSanitizer each window costs ~15 times as much (300 windows:
+ * 100 s of the ASan pass): a sanitizer build checks the memory of 60 windows
+ * and leaves the rates, which need the 300, to the release build. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define WINDOWS 60
+#define CHECK_RATES 0
+#else
 #define WINDOWS 300
+#define CHECK_RATES 1
+#endif
 
 TEST(null_uniform_and_alpha)
 {
@@ -171,10 +180,12 @@ TEST(null_uniform_and_alpha)
     printf("null: calibrated %.3f, holm %.3f, KS of global p vs U(0,1): p = %.3f\n", rate,
            holm_rate, pks);
     CHECK_CMP_DBL(pks, >, 0.01);
-    /* 99.9% binomial interval around 0.05 for 300 windows: [0.009, 0.091] */
-    CHECK_CMP_DBL(rate, >=, 0.009);
-    CHECK_CMP_DBL(rate, <=, 0.091);
-    CHECK_CMP_DBL(holm_rate, <, rate);
+    if (CHECK_RATES) {
+        /* 99.9% binomial interval around 0.05 for 300 windows: [0.009, 0.091] */
+        CHECK_CMP_DBL(rate, >=, 0.009);
+        CHECK_CMP_DBL(rate, <=, 0.091);
+        CHECK_CMP_DBL(holm_rate, <, rate);
+    }
     family_release(&f);
 }
 
