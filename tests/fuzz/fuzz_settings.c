@@ -82,7 +82,8 @@ static void input_ok(const struct dd_settings_input *in)
         in->n_thresholds > DD_SETTINGS_MAX)
         abort();
     for (int i = 0; i < in->n_methods; i++) {
-        if (!in->methods[i].signal[0] || in->methods[i].n < 1 || in->methods[i].n > 12)
+        /* n 0: the key was null (back to the layer below) */
+        if (!in->methods[i].signal[0] || in->methods[i].n < 0 || in->methods[i].n > 12)
             abort();
         text_ok(in->methods[i].signal);
         for (int m = 0; m < in->methods[i].n; m++) {
@@ -92,7 +93,8 @@ static void input_ok(const struct dd_settings_input *in)
         }
     }
     for (int i = 0; i < in->n_thresholds; i++) {
-        if (!(in->thresholds[i].value > 0 && isfinite(in->thresholds[i].value)))
+        /* value 0: the key was null (back to the layer below) */
+        if (!(in->thresholds[i].value >= 0 && isfinite(in->thresholds[i].value)))
             abort();
         text_ok(in->thresholds[i].method);
     }
