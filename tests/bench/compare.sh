@@ -43,6 +43,9 @@ build_rev() { # rev dir [targets...]: a Release driftd (and targets) of rev in d
     src=$dir/src
     rm -rf "$src" && mkdir -p "$src"
     git -C "$root" archive "$rev" | tar -x -C "$src"
+    # a revision that embeds Chart.js (check --format html) builds against the installed
+    # web/node_modules (npm ci from the lock file, scripts/deps.sh), which git does not hold
+    [ -d "$root/web/node_modules" ] && [ -d "$src/web" ] && cp -r "$root/web/node_modules" "$src/web/"
   fi
   { cmake -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DDRIFTD_TESTS=OFF \
       -DDRIFTD_BENCH="$([ $# -gt 0 ] && echo ON || echo OFF)" >/dev/null &&
