@@ -219,15 +219,25 @@ static int parse_bool(const char *v, int *out)
     return -1;
 }
 
+/* What a value kind expects, for error messages, where it does not depend on
+ * the key's bounds (NULL: expected() writes it from them). */
+static const char *const expects[] = {
+    [V_LISTEN] = "ADDRESS:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080",
+    [V_BOOL] = "true or false",
+    [V_ALPHA] = "a number in (0, 0.5]",
+    [V_WINDOW] = "a duration such as 15m or 24h, or last:N with N from 1 to 10000000",
+    [V_SYNC] = "normal or full",
+    [V_LOG_LEVEL] = "debug, info, warn or error",
+    [V_SETTINGS] = "a JSON object",
+    [V_MODELS] = "a JSON object",
+};
+
 /* What a key expects, for error messages. */
 static void expected(const struct config_key *k, char *out, size_t outsz)
 {
     switch (k->kind) {
     case V_TEXT:
         snprintf(out, outsz, "a non-empty text of at most %zu bytes", k->size - 1);
-        break;
-    case V_LISTEN:
-        snprintf(out, outsz, "ADDRESS:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080");
         break;
     case V_COUNT:
         snprintf(out, outsz, "a whole number from %lld to %lld%s", k->lo, k->hi,
@@ -241,46 +251,36 @@ static void expected(const struct config_key *k, char *out, size_t outsz)
     case V_MS:
         snprintf(out, outsz, "milliseconds from %lld to %lld", k->lo, k->hi);
         break;
-    case V_BOOL:
-        snprintf(out, outsz, "true or false");
-        break;
-    case V_ALPHA:
-        snprintf(out, outsz, "a number in (0, 0.5]");
-        break;
-    case V_WINDOW:
-        snprintf(out, outsz, "a duration such as 15m or 24h, or last:N with N from 1 to 10000000");
-        break;
-    case V_SYNC:
-        snprintf(out, outsz, "normal or full");
-        break;
-    case V_LOG_LEVEL:
-        snprintf(out, outsz, "debug, info, warn or error");
-        break;
-    case V_SETTINGS:
-    case V_MODELS:
-        snprintf(out, outsz, "a JSON object");
+    default:
+        snprintf(out, outsz, "%s", expects[k->kind]);
         break;
     }
 }
 
-static void store_int(struct dd_config *c, const struct config_key *k, long long v)
+/* Stores a checked value in k's field: the text itself, the number, or the
+ * integer n, as the field's kind says. */
+static void store(struct dd_config *c, const struct config_key *k, const char *v, long long n,
+                  double x)
 {
     char *p = (char *)c + k->offset;
     switch (k->field) {
+    case F_STR:
+        snprintf(p, k->size, "%s", v);
+        break;
+    case F_DOUBLE:
+        *(double *)p = x;
+        break;
     case F_INT:
-        *(int *)p = (int)v;
+        *(int *)p = (int)n;
         break;
     case F_LONG:
-        *(long *)p = (long)v;
+        *(long *)p = (long)n;
         break;
     case F_SIZE:
-        *(size_t *)p = (size_t)v;
+        *(size_t *)p = (size_t)n;
         break;
     case F_I64:
-        *(int64_t *)p = (int64_t)v;
-        break;
-    case F_STR:
-    case F_DOUBLE:
+        *(int64_t *)p = (int64_t)n;
         break;
     }
 }
@@ -292,69 +292,59 @@ int config_set(struct dd_config *c, const char *name, const char *v, char *err, 
         snprintf(err, errlen, "unknown setting '%s'", name);
         return DD_EINVAL;
     }
-    char *field = (char *)c + k->offset;
-    long long n;
+    long long n = 0;
     int64_t ms;
     int b;
+    double x = 0;
     char inner[200];
     switch (k->kind) {
     case V_TEXT:
         if (!*v || strlen(v) >= k->size)
             goto bad;
-        snprintf(field, k->size, "%s", v);
-        return 0;
+        break;
     case V_LISTEN:
         if (!*v || strlen(v) >= k->size || !strchr(v, ':') ||
             parse_size(strrchr(v, ':') + 1, k->lo, k->hi, &n) != 0)
             goto bad;
-        snprintf(field, k->size, "%s", v);
-        return 0;
+        break;
     case V_COUNT:
-        if (parse_size(v, k->lo, k->hi, &n) != 0)
-            goto bad;
-        store_int(c, k, n);
-        return 0;
-    case V_DURATION:
-        if (dd_duration_parse(v, &ms) != 0 || ms < k->lo || ms > k->hi)
-            goto bad;
-        store_int(c, k, ms);
-        return 0;
     case V_MS:
         if (parse_size(v, k->lo, k->hi, &n) != 0)
             goto bad;
-        store_int(c, k, n);
-        return 0;
+        break;
+    case V_DURATION:
+        if (dd_duration_parse(v, &ms) != 0 || ms < k->lo || ms > k->hi)
+            goto bad;
+        n = ms;
+        break;
     case V_BOOL:
         if (parse_bool(v, &b) != 0)
             goto bad;
-        store_int(c, k, b);
-        return 0;
+        n = b;
+        break;
     case V_ALPHA: {
         char *end;
-        double a = strtod(v, &end);
-        if (end == v || *end || !(a > 0 && a <= 0.5))
+        x = strtod(v, &end);
+        if (end == v || *end || !(x > 0 && x <= 0.5))
             goto bad;
-        *(double *)field = a;
-        return 0;
+        break;
     }
     case V_WINDOW:
         if (strlen(v) >= k->size ||
             (dd_duration_parse(v, &ms) != 0 &&
              (strncmp(v, "last:", 5) != 0 || parse_size(v + 5, k->lo, k->hi, &n) != 0)))
             goto bad;
-        snprintf(field, k->size, "%s", v);
-        return 0;
+        break;
     case V_SYNC:
         if (strcmp(v, "normal") != 0 && strcmp(v, "full") != 0)
             goto bad;
-        store_int(c, k, !strcmp(v, "full"));
-        return 0;
+        n = !strcmp(v, "full");
+        break;
     case V_LOG_LEVEL: {
         enum dd_log_level l;
         if (strlen(v) >= k->size || dd_log_level_parse(v, &l) != 0)
             goto bad;
-        snprintf(field, k->size, "%s", v);
-        return 0;
+        break;
     }
     case V_SETTINGS:
     case V_MODELS:
@@ -367,9 +357,10 @@ int config_set(struct dd_config *c, const char *name, const char *v, char *err, 
             snprintf(err, errlen, "'%s': %s", name, inner);
             return DD_EINVAL;
         }
-        snprintf(field, k->size, "%s", v);
-        return 0;
+        break;
     }
+    store(c, k, v, n, x);
+    return 0;
 bad:
     expected(k, inner, sizeof inner);
     snprintf(err, errlen, "invalid value '%.100s': expected %s", v, inner);
