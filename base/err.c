@@ -4,32 +4,37 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* The table of err.h and success: code, name, message. */
+struct err_row {
+    int code;
+    const char *name, *msg;
+};
+static const struct err_row errs[] = {
+#define DD_ERR_ROW(name, code, msg) {code, #name, msg},
+    DD_ERRNO_MAP(DD_ERR_ROW)
+#undef DD_ERR_ROW
+        {0, "OK", "ok"},
+};
+
+/* err's row, or NULL for a code not in the table. */
+static const struct err_row *find_err(int err)
+{
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+        if (errs[i].code == err)
+            return &errs[i];
+    return NULL;
+}
+
 const char *dd_strerror(int err)
 {
-    switch (err) {
-    case 0:
-        return "ok";
-#define DD_ERR_MSG(name, code, msg)                                                                \
-    case code:                                                                                     \
-        return msg;
-        DD_ERRNO_MAP(DD_ERR_MSG)
-#undef DD_ERR_MSG
-    }
-    return "unknown error";
+    const struct err_row *r = find_err(err);
+    return r ? r->msg : "unknown error";
 }
 
 const char *dd_errname(int err)
 {
-    switch (err) {
-    case 0:
-        return "OK";
-#define DD_ERR_NAME(name, code, msg)                                                               \
-    case code:                                                                                     \
-        return #name;
-        DD_ERRNO_MAP(DD_ERR_NAME)
-#undef DD_ERR_NAME
-    }
-    return "UNKNOWN";
+    const struct err_row *r = find_err(err);
+    return r ? r->name : "UNKNOWN";
 }
 
 int dd_einval(char *err, size_t errlen, const char *fmt, ...)
