@@ -85,13 +85,9 @@ void dd_arena_reset(struct dd_arena *a)
     struct dd_arena_chunk *keep = a->head;
     if (!keep)
         return;
-    struct dd_arena_chunk *c = keep->next;
-    while (c) {
-        struct dd_arena_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    a->head = keep->next; /* the chunks after the first, released */
+    dd_arena_release(a);
     keep->next = NULL;
     keep->used = 0;
-    a->used_total = 0;
+    a->head = keep;
 }
