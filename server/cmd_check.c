@@ -119,6 +119,21 @@ static int parse_methods(struct check_opts *o, const char *spec)
     return 0;
 }
 
+/* Reads v, the value of `flag`, as an integer in [lo, hi] into *out: 1, or 0
+ * after saying on stderr what was expected. */
+static int integer_in(const char *v, unsigned long long lo, unsigned long long hi, const char *flag,
+                      size_t *out)
+{
+    char *end;
+    unsigned long long k = strtoull(v, &end, 10);
+    if (*end || !*v || *v == '-' || k < lo || k > hi) {
+        fprintf(stderr, "driftd: %s '%s': expected an integer in %llu..%llu\n", flag, v, lo, hi);
+        return 0;
+    }
+    *out = (size_t)k;
+    return 1;
+}
+
 static int check_flag(const char *name, const char *v, void *arg)
 {
     struct check_opts *o = arg;
@@ -155,27 +170,15 @@ static int check_flag(const char *name, const char *v, void *arg)
         }
         o->eval.seed = s;
     } else if (!strcmp(name, "mmd_sample")) {
-        unsigned long long k = strtoull(v, &end, 10);
-        if (*end || !*v || *v == '-' || k < 10 || k > 100000) {
-            fprintf(stderr, "driftd: --mmd-sample '%s': expected an integer in 10..100000\n", v);
+        if (!integer_in(v, 10, 100000, "--mmd-sample", &o->eval.mmd_max_samples))
             return 2;
-        }
-        o->eval.mmd_max_samples = (size_t)k;
     } else if (!strcmp(name, "mmd_permutations")) {
-        unsigned long long k = strtoull(v, &end, 10);
-        if (*end || !*v || *v == '-' || k < 10 || k > DD_MMD_PERMUTATIONS_MAX) {
-            fprintf(stderr, "driftd: --mmd-permutations '%s': expected an integer in 10..%d\n", v,
-                    DD_MMD_PERMUTATIONS_MAX);
+        if (!integer_in(v, 10, DD_MMD_PERMUTATIONS_MAX, "--mmd-permutations",
+                        &o->eval.mmd_permutations))
             return 2;
-        }
-        o->eval.mmd_permutations = (size_t)k;
     } else if (!strcmp(name, "min_samples")) {
-        unsigned long long k = strtoull(v, &end, 10);
-        if (*end || !*v || *v == '-' || k < 2 || k > 1000000) {
-            fprintf(stderr, "driftd: --min-samples '%s': expected an integer in 2..1000000\n", v);
+        if (!integer_in(v, 2, 1000000, "--min-samples", &o->eval.min_samples))
             return 2;
-        }
-        o->eval.min_samples = (size_t)k;
     } else if (!strcmp(name, "format_in")) {
         if (!strcmp(v, "auto"))
             o->format_in = IN_AUTO;
