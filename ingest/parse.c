@@ -905,6 +905,20 @@ static const char *settings_shown(const cJSON *v, char *buf, size_t n)
     return buf;
 }
 
+/* A top-level member that must be an integer in [lo, hi]: 0 and *out, or
+ * DD_EINVAL with the message naming the member and what was given. */
+static int settings_long(const cJSON *v, long lo, long hi, long *out, struct dd_parse_error *err)
+{
+    if (!is_integer(v) || v->valuedouble < lo || v->valuedouble > hi) {
+        char shown[48];
+        dd__seterr(err, "invalid_body", -1, "%s: %s is not an integer from %ld to %ld", v->string,
+                   settings_shown(v, shown, sizeof shown), lo, hi);
+        return DD_EINVAL;
+    }
+    *out = (long)v->valuedouble;
+    return 0;
+}
+
 static int short_name(const cJSON *v, size_t max)
 {
     return cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < max;
@@ -1009,20 +1023,12 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             snprintf(out->window, sizeof out->window, "%s", v->valuestring);
             out->has |= DD_SET_WINDOW;
         } else if (!strcmp(k, "reference_size")) {
-            if (!is_integer(v) || v->valuedouble < 20 || v->valuedouble > 1000000) {
-                rc = settings_fail(err, "reference_size: %s is not an integer from 20 to 1000000",
-                                   settings_shown(v, shown, sizeof shown));
+            if ((rc = settings_long(v, 20, 1000000, &out->reference_size, err)))
                 goto out;
-            }
-            out->reference_size = (long)v->valuedouble;
             out->has |= DD_SET_REFERENCE_SIZE;
         } else if (!strcmp(k, "min_samples")) {
-            if (!is_integer(v) || v->valuedouble < 2 || v->valuedouble > 1000000) {
-                rc = settings_fail(err, "min_samples: %s is not an integer from 2 to 1000000",
-                                   settings_shown(v, shown, sizeof shown));
+            if ((rc = settings_long(v, 2, 1000000, &out->min_samples, err)))
                 goto out;
-            }
-            out->min_samples = (long)v->valuedouble;
             out->has |= DD_SET_MIN_SAMPLES;
         } else if (!strcmp(k, "methods")) {
             if (!cJSON_IsObject(v)) {
