@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "server/notify/notify.h"
+#include "server/notify/notify_int.h"
 
 enum field_type { F_STR, F_NUM, F_INT, F_EVENT, F_SEVERITY };
 
@@ -284,10 +285,6 @@ void notify_message_release(struct notify_message_owned *out)
     for (size_t i = 0; i < out->n_strings; i++)
         free(out->strings[i]);
     free(out->strings);
-    for (size_t i = 0; i < out->m.n_labels && out->labels; i++) {
-        free(out->labels[i].name);
-        free(out->labels[i].value);
-    }
-    free(out->labels);
+    notify__pairs_free(out->labels, out->m.n_labels);
     memset(out, 0, sizeof *out);
 }

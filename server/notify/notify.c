@@ -257,6 +257,15 @@ const char *notify__map_version(const struct notify_receiver *r, const char *ver
     return version;
 }
 
+void notify__pairs_free(struct notify_pair *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++) {
+        free(p[i].name);
+        free(p[i].value);
+    }
+    free(p);
+}
+
 void notify_request_release(struct notify_request *req)
 {
     if (!req)

@@ -49,6 +49,8 @@ void notify__req_body(struct notify_request *req, struct dd_buf *b);
 /* Takes b's bytes as the URL. */
 void notify__req_url(struct notify_request *req, struct dd_buf *b);
 int notify__nothing(struct notify_request *req, const char *reason);
+/* Frees the names and values of p[0..n) and then p (NULL-safe). */
+void notify__pairs_free(struct notify_pair *p, size_t n);
 
 /* base without its trailing slashes */
 void notify__url_base(struct dd_buf *b, const char *base);

@@ -2,6 +2,7 @@
  * JSON of POST /api/v1/receivers.  One table, members[], says which member each
  * kind takes and requires; every error names the member. */
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "server/notify/notify.h"
+#include "server/notify/notify_int.h"
 
 #define K(kind) (1u << (kind))
 #define K_ALL                                                                                      \
@@ -22,50 +24,6 @@
 #define SECRET_KEY_MIN 24
 #define SECRET_KEY_MAX 64
 #define REPO_PART_MAX 100 /* GitHub's limit on owner and repository names */
-
-enum member_id {
-    M_ID,
-    M_TYPE,
-    M_ACTION,
-    M_URL,
-    M_MANAGEMENT_URL,
-    M_ROUTING_KEY,
-    M_SECRET,
-    M_TOKEN,
-    M_HEADERS,
-    M_FORMAT,
-    M_REGISTERED_MODEL,
-    M_ALIAS,
-    M_VERSIONS,
-    M_MODEL_NAME,
-    M_REPOSITORY,
-    M_EVENT_TYPE,
-    M_COUNT
-};
-
-static const struct member {
-    const char *name;
-    unsigned takes;    /* kinds that accept it */
-    unsigned requires; /* kinds that need it */
-} members[M_COUNT] = {
-    [M_ID] = {"id", K_ALL, K_ALL},
-    [M_TYPE] = {"type", K_ALL, K_ALL},
-    [M_ACTION] = {"action", K_ALL, 0},
-    [M_URL] = {"url", K_ALL & ~K(NOTIFY_TORCHSERVE), K(NOTIFY_WEBHOOK) | K(NOTIFY_MLFLOW)},
-    [M_MANAGEMENT_URL] = {"management_url", K(NOTIFY_TORCHSERVE), K(NOTIFY_TORCHSERVE)},
-    [M_ROUTING_KEY] = {"routing_key", K(NOTIFY_PAGERDUTY), K(NOTIFY_PAGERDUTY)},
-    [M_SECRET] = {"secret", K(NOTIFY_WEBHOOK), 0},
-    [M_TOKEN] = {"token", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE) | K(NOTIFY_GITHUB),
-                 K(NOTIFY_GITHUB)},
-    [M_HEADERS] = {"headers", K(NOTIFY_WEBHOOK), 0},
-    [M_FORMAT] = {"format", K(NOTIFY_WEBHOOK), 0},
-    [M_REGISTERED_MODEL] = {"registered_model", K(NOTIFY_MLFLOW), 0},
-    [M_ALIAS] = {"alias", K(NOTIFY_MLFLOW), 0},
-    [M_VERSIONS] = {"versions", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE), 0},
-    [M_MODEL_NAME] = {"model_name", K(NOTIFY_TORCHSERVE), 0},
-    [M_REPOSITORY] = {"repository", K(NOTIFY_GITHUB), K(NOTIFY_GITHUB)},
-    [M_EVENT_TYPE] = {"event_type", K(NOTIFY_GITHUB), 0},
-};
 
 static const char *const default_url[NOTIFY_KINDS] = {
     [NOTIFY_PAGERDUTY] = "https://events.pagerduty.com/v2/enqueue",
@@ -85,28 +43,39 @@ static int is_name_char(unsigned char c)
            c == '_' || c == '-';
 }
 
-/* [A-Za-z0-9._-]{1,max} */
-static int name_ok(const char *s, size_t max)
+static int is_visible_char(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
+
+/* RFC 9110 token characters */
+static int is_token_char(unsigned char c)
+{
+    return is_name_char(c) || (c && strchr("!#$%&'*+^`|~", c));
+}
+
+/* 1..max characters, every one of the class char_ok */
+static int chars_ok(const char *s, size_t max, int (*char_ok)(unsigned char c))
 {
     size_t n = strlen(s);
     if (n == 0 || n > max)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!is_name_char((unsigned char)s[i]))
+        if (!char_ok((unsigned char)s[i]))
             return 0;
     return 1;
+}
+
+/* [A-Za-z0-9._-]{1,max} */
+static int name_ok(const char *s, size_t max)
+{
+    return chars_ok(s, max, is_name_char);
 }
 
 /* 1..NOTIFY_VALUE_MAX visible ASCII characters: what goes into a header as is */
 static int visible_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > NOTIFY_VALUE_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-            return 0;
-    return 1;
+    return chars_ok(s, NOTIFY_VALUE_MAX, is_visible_char);
 }
 
 /* 1..NOTIFY_VALUE_MAX bytes of UTF-8 without control characters (names sent
@@ -185,15 +154,8 @@ static int secret_ok(const char *s)
 
 static int header_name_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 128)
+    if (!chars_ok(s, 128, is_token_char))
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        /* RFC 9110 token characters */
-        if (!(is_name_char(c) || strchr("!#$%&'*+^`|~", c)) || c == 0)
-            return 0;
-    }
     for (size_t i = 0; i < sizeof reserved_headers / sizeof *reserved_headers; i++)
         if (!strcasecmp(s, reserved_headers[i]))
             return 0;
@@ -229,6 +191,69 @@ static int repository_ok(const char *s)
            strcmp(owner, "..");
 }
 
+static int id_ok(const char *s)
+{
+    return name_ok(s, NOTIFY_ID_MAX);
+}
+
+/* The members a receiver may have, in the order notify_receiver_json() writes them. */
+enum member_id {
+    M_ID,
+    M_TYPE,
+    M_ACTION,
+    M_URL,
+    M_MANAGEMENT_URL,
+    M_ROUTING_KEY,
+    M_SECRET,
+    M_TOKEN,
+    M_HEADERS,
+    M_FORMAT,
+    M_REGISTERED_MODEL,
+    M_ALIAS,
+    M_VERSIONS,
+    M_MODEL_NAME,
+    M_REPOSITORY,
+    M_EVENT_TYPE,
+    M_COUNT
+};
+
+#define FIELD(f) offsetof(struct notify_receiver, f)
+#define VISIBLE_BAD "must be 1 to 1024 visible ASCII characters"
+#define TEXT_BAD "must be 1 to 1024 characters without control characters"
+
+static const struct member {
+    const char *name;
+    unsigned takes;    /* kinds that accept it */
+    unsigned requires; /* kinds that need it */
+    /* a plain string member (NULL: parsed in the switch of notify_receiver_parse()):
+     * the check its value must pass, what a failure says, the field keeping a copy */
+    int (*ok)(const char *s);
+    const char *bad;
+    size_t field;
+} members[M_COUNT] = {
+    [M_ID] = {"id", K_ALL, K_ALL, id_ok, "must match [A-Za-z0-9._-]{1,64}", FIELD(id)},
+    [M_TYPE] = {"type", K_ALL, K_ALL},
+    [M_ACTION] = {"action", K_ALL, 0},
+    [M_URL] = {"url", K_ALL & ~K(NOTIFY_TORCHSERVE), K(NOTIFY_WEBHOOK) | K(NOTIFY_MLFLOW)},
+    [M_MANAGEMENT_URL] = {"management_url", K(NOTIFY_TORCHSERVE), K(NOTIFY_TORCHSERVE)},
+    [M_ROUTING_KEY] = {"routing_key", K(NOTIFY_PAGERDUTY), K(NOTIFY_PAGERDUTY), visible_ok,
+                       VISIBLE_BAD, FIELD(routing_key)},
+    [M_SECRET] = {"secret", K(NOTIFY_WEBHOOK), 0, secret_ok,
+                  "must be whsec_ followed by the base64 of a 24 to 64 byte key", FIELD(secret)},
+    [M_TOKEN] = {"token", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE) | K(NOTIFY_GITHUB),
+                 K(NOTIFY_GITHUB), visible_ok, VISIBLE_BAD, FIELD(token)},
+    [M_HEADERS] = {"headers", K(NOTIFY_WEBHOOK), 0},
+    [M_FORMAT] = {"format", K(NOTIFY_WEBHOOK), 0},
+    [M_REGISTERED_MODEL] = {"registered_model", K(NOTIFY_MLFLOW), 0, text_ok, TEXT_BAD,
+                            FIELD(registered_model)},
+    [M_ALIAS] = {"alias", K(NOTIFY_MLFLOW), 0, text_ok, TEXT_BAD, FIELD(alias)},
+    [M_VERSIONS] = {"versions", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE), 0},
+    [M_MODEL_NAME] = {"model_name", K(NOTIFY_TORCHSERVE), 0, text_ok, TEXT_BAD, FIELD(model_name)},
+    [M_REPOSITORY] = {"repository", K(NOTIFY_GITHUB), K(NOTIFY_GITHUB), repository_ok,
+                      "must be owner/repo", FIELD(repository)},
+    [M_EVENT_TYPE] = {"event_type", K(NOTIFY_GITHUB), 0, text_ok, TEXT_BAD, FIELD(event_type)},
+};
+
 /* an object of strings -> pairs; problems name "member.key" */
 static int parse_pairs(const cJSON *obj, const char *member, size_t max, int headers,
                        struct notify_pair **out, size_t *n_out, char *err, size_t errlen)
@@ -256,11 +281,7 @@ static int parse_pairs(const cJSON *obj, const char *member, size_t max, int hea
                 bad = "is repeated";
         if (bad) {
             int rc = dd_einval(err, errlen, "%s.%s: %s", member, c->string, bad);
-            for (size_t j = 0; j < i; j++) {
-                free(p[j].name);
-                free(p[j].value);
-            }
-            free(p);
+            notify__pairs_free(p, i);
             return rc;
         }
         p[i].name = dd_strdup(c->string);
@@ -348,12 +369,6 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
         const char *name = members[m].name;
         const char *bad = NULL;
         switch ((enum member_id)m) {
-        case M_ID:
-            if (!name_ok(s, NOTIFY_ID_MAX))
-                bad = "must match [A-Za-z0-9._-]{1,64}";
-            else
-                r.id = dd_strdup(s);
-            break;
         case M_ACTION:
             if (!strcmp(s, "notify"))
                 r.action = NOTIFY_ACTION_NOTIFY;
@@ -372,24 +387,6 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
             bad = url_problem(s, kind == NOTIFY_WEBHOOK || kind == NOTIFY_PAGERDUTY);
             if (!bad)
                 r.url = dd_strdup(s);
-            break;
-        case M_ROUTING_KEY:
-            if (!visible_ok(s))
-                bad = "must be 1 to 1024 visible ASCII characters";
-            else
-                r.routing_key = dd_strdup(s);
-            break;
-        case M_SECRET:
-            if (!secret_ok(s))
-                bad = "must be whsec_ followed by the base64 of a 24 to 64 byte key";
-            else
-                r.secret = dd_strdup(s);
-            break;
-        case M_TOKEN:
-            if (!visible_ok(s))
-                bad = "must be 1 to 1024 visible ASCII characters";
-            else
-                r.token = dd_strdup(s);
             break;
         case M_HEADERS:
             rc = parse_pairs(c, name, NOTIFY_HEADERS_MAX, 1, &r.headers, &r.n_headers, err, errlen);
@@ -410,27 +407,11 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
             if (rc < 0)
                 goto out;
             break;
-        case M_REGISTERED_MODEL:
-        case M_ALIAS:
-        case M_MODEL_NAME:
-        case M_EVENT_TYPE:
-            if (!text_ok(s)) {
-                bad = "must be 1 to 1024 characters without control characters";
-                break;
-            }
-            *(m == M_REGISTERED_MODEL ? &r.registered_model
-              : m == M_ALIAS          ? &r.alias
-              : m == M_MODEL_NAME     ? &r.model_name
-                                      : &r.event_type) = dd_strdup(s);
-            break;
-        case M_REPOSITORY:
-            if (!repository_ok(s))
-                bad = "must be owner/repo";
+        default: /* a plain string member: members[m].ok */
+            if (!members[m].ok(s))
+                bad = members[m].bad;
             else
-                r.repository = dd_strdup(s);
-            break;
-        case M_TYPE:
-        case M_COUNT:
+                *(char **)((char *)&r + members[m].field) = dd_strdup(s);
             break;
         }
         if (bad) {
@@ -468,14 +449,8 @@ static void ksecret(struct dd_buf *b, int *first, const char *key, const char *s
 static void kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
                    size_t n)
 {
-    if (!n)
-        return;
-    dd_json_key(b, key, first);
-    dd_buf_putc(b, '{');
-    int f = 1;
-    for (size_t i = 0; i < n; i++)
-        dd_json_kstr(b, &f, p[i].name, p[i].value);
-    dd_buf_putc(b, '}');
+    if (n)
+        notify__json_kpairs(b, first, key, p, n);
 }
 
 void notify_receiver_json(const struct notify_receiver *r, int show_secrets, struct dd_buf *out)
@@ -502,15 +477,6 @@ void notify_receiver_json(const struct notify_receiver *r, int show_secrets, str
     dd_buf_putc(out, '}');
 }
 
-static void free_pairs(struct notify_pair *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].name);
-        free(p[i].value);
-    }
-    free(p);
-}
-
 void notify_receiver_release(struct notify_receiver *r)
 {
     if (!r)
@@ -520,10 +486,10 @@ void notify_receiver_release(struct notify_receiver *r)
     free(r->routing_key);
     free(r->secret);
     free(r->token);
-    free_pairs(r->headers, r->n_headers);
+    notify__pairs_free(r->headers, r->n_headers);
     free(r->registered_model);
     free(r->alias);
-    free_pairs(r->versions, r->n_versions);
+    notify__pairs_free(r->versions, r->n_versions);
     free(r->model_name);
     free(r->repository);
     free(r->event_type);
