@@ -150,6 +150,11 @@ static size_t json_plain_run(const unsigned char *s, size_t n)
     return i;
 }
 
+/* The characters JSON escapes with a backslash and one letter; every other
+ * one that json_plain_run() stops at is written as \u00XX. */
+static const char json_short[128] = {
+    ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+
 void dd_json_strn(struct dd_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -177,26 +182,12 @@ void dd_json_strn(struct dd_buf *b, const char *s, size_t n)
             }
             continue;
         }
-        switch (c) {
-        case '"':
-            dd_buf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            dd_buf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            dd_buf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            dd_buf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            dd_buf_append(b, "\\t", 2);
-            break;
-        default: {
+        if (c < sizeof json_short && json_short[c]) {
+            char e[2] = {'\\', json_short[c]};
+            dd_buf_append(b, e, 2);
+        } else {
             char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             dd_buf_append(b, e, 6);
-        }
         }
         i++;
     }
