@@ -22,26 +22,16 @@
 
 static void html_text(struct dd_buf *b, const char *s)
 {
+    /* the characters HTML text and attribute values must not hold as they are */
+    static const char *const entity[128] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+    };
     for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            dd_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            dd_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            dd_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            dd_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            dd_buf_puts(b, "&#39;");
-            break;
-        default:
+        unsigned char c = (unsigned char)*s;
+        if (c < 128 && entity[c])
+            dd_buf_puts(b, entity[c]);
+        else
             dd_buf_putc(b, *s);
-        }
     }
 }
 
@@ -83,25 +73,27 @@ static void script_js(struct dd_buf *b, const char *s, size_t n)
 
 /* ---- numbers, as the text report writes them (analysis/eval.c) ---- */
 
-static void put_num(struct dd_buf *b, double v)
+/* v as "–" when NaN, in %.3e when below 1e-3 or from `big` on, else with
+ * `decimals` decimals. */
+static void put_dec(struct dd_buf *b, double v, double big, int decimals)
 {
     if (isnan(v))
         dd_buf_puts(b, "–");
-    else if (v != 0 && (fabs(v) < 1e-3 || fabs(v) >= 1e6))
+    else if (v != 0 && (fabs(v) < 1e-3 || fabs(v) >= big))
         dd_buf_printf(b, "%.3e", v);
     else
-        dd_buf_printf(b, "%.4f", v);
+        dd_buf_printf(b, "%.*f", decimals, v);
+}
+
+static void put_num(struct dd_buf *b, double v)
+{
+    put_dec(b, v, 1e6, 4);
 }
 
 /* p-values and levels: five decimals, so that p and its level differ on screen */
 static void put_p(struct dd_buf *b, double v)
 {
-    if (isnan(v))
-        dd_buf_puts(b, "–");
-    else if (v != 0 && fabs(v) < 1e-3)
-        dd_buf_printf(b, "%.3e", v);
-    else
-        dd_buf_printf(b, "%.5f", v);
+    put_dec(b, v, INFINITY, 5);
 }
 
 /* ---- the verdict ---- */
