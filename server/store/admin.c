@@ -63,13 +63,7 @@ int store_keys_list(struct store *s, struct store_key **out, size_t *n)
                                          " expires_at FROM api_keys ORDER BY created_at, id",
                                   .row = key_row,
                                   .arg = &keys});
-    if (rc != 0) {
-        free(keys.items);
-        return rc;
-    }
-    *out = keys.items;
-    *n = keys.n;
-    return 0;
+    return store__rows_take(rc, &keys, out, n);
 }
 
 int store_key_insert(struct store *s, const struct store_key *k)
@@ -151,13 +145,7 @@ int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
                .args = STORE__ARGS(STORE__INT(cutoff_ms)),
                .row = version_ref_row,
                .arg = &versions});
-    if (rc != 0) {
-        free(versions.items);
-        return rc;
-    }
-    *out = versions.items;
-    *n = versions.n;
-    return 0;
+    return store__rows_take(rc, &versions, out, n);
 }
 
 int store_w_retention(struct store *s, const char *model, const char *version, int64_t cutoff_ms,

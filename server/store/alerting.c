@@ -20,6 +20,11 @@ static const char *const table_name[] = {"receivers", "rules", "silences"};
 
 /* ---- readers ---- */
 
+static void alerting_release(void *item)
+{
+    free(((struct store_alerting_row *)item)->body);
+}
+
 static void alerting_row(sqlite3_stmt *st, void *arg)
 {
     struct store_alerting_row *r = store__rows_push(arg);
@@ -43,7 +48,8 @@ int store_r_alerting(struct store *s, enum store_alerting_table t, const char *i
         {"SELECT id, body, source, created_at, NULL, NULL FROM receivers WHERE id = ?1",
          "SELECT id, body, source, created_at, updated_at, NULL FROM rules WHERE id = ?1",
          "SELECT id, body, 'api', created_at, NULL, ends_at FROM silences WHERE id = ?1"}};
-    struct store__rows rows = {.size = sizeof(struct store_alerting_row)};
+    struct store__rows rows = {.size = sizeof(struct store_alerting_row),
+                               .release = alerting_release};
     int rc = store__read(s, &(struct store__query){.what = table_name[t],
                                                    .sql = sql[id != NULL][t],
                                                    .args = id ? STORE__ARGS(STORE__TEXT(id)) : NULL,
@@ -51,20 +57,12 @@ int store_r_alerting(struct store *s, enum store_alerting_table t, const char *i
                                                    .arg = &rows});
     if (rc == 0 && id && rows.n == 0)
         rc = DD_ENOTFOUND;
-    if (rc != 0) {
-        store_alerting_rows_free(rows.items, rows.n);
-        return rc;
-    }
-    *out = rows.items;
-    *n = rows.n;
-    return 0;
+    return store__rows_take(rc, &rows, out, n);
 }
 
 void store_alerting_rows_free(struct store_alerting_row *rows, size_t n)
 {
-    for (size_t i = 0; rows && i < n; i++)
-        free(rows[i].body);
-    free(rows);
+    store__rows_free(rows, n, sizeof *rows, alerting_release);
 }
 
 static char *col_strdup(sqlite3_stmt *st, int i)
@@ -122,9 +120,16 @@ int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct s
 
 void store_alerts_free(struct store_alert *a, size_t n)
 {
-    for (size_t i = 0; a && i < n; i++)
-        alert_release(&a[i]);
-    free(a);
+    store__rows_free(a, n, sizeof *a, alert_release);
+}
+
+static void delivery_release(void *item)
+{
+    struct store_delivery *d = item;
+    free(d->last_error);
+    for (size_t k = 0; k < d->n_tries; k++)
+        free(d->tries[k].error);
+    free(d->tries);
 }
 
 static void delivery_row(sqlite3_stmt *st, void *arg)
@@ -168,7 +173,7 @@ static void attempt_row(sqlite3_stmt *st, void *arg)
 
 int store_r_deliveries(struct store *s, int64_t alert_id, struct store_delivery **out, size_t *n)
 {
-    struct store__rows rows = {.size = sizeof(struct store_delivery)};
+    struct store__rows rows = {.size = sizeof(struct store_delivery), .release = delivery_release};
     int rc = store__read(
         s, &(struct store__query){
                .what = "deliveries",
@@ -189,24 +194,12 @@ int store_r_deliveries(struct store *s, int64_t alert_id, struct store_delivery 
                              .args = STORE__ARGS(STORE__INT(alert_id)),
                              .row = attempt_row,
                              .arg = &c});
-    if (rc != 0) {
-        store_deliveries_free(rows.items, rows.n);
-        return rc;
-    }
-    *out = rows.items;
-    *n = rows.n;
-    return 0;
+    return store__rows_take(rc, &rows, out, n);
 }
 
 void store_deliveries_free(struct store_delivery *d, size_t n)
 {
-    for (size_t i = 0; d && i < n; i++) {
-        free(d[i].last_error);
-        for (size_t k = 0; k < d[i].n_tries; k++)
-            free(d[i].tries[k].error);
-        free(d[i].tries);
-    }
-    free(d);
+    store__rows_free(d, n, sizeof *d, delivery_release);
 }
 
 /* ---- writer ---- */

@@ -230,9 +230,7 @@ int store_r_models(struct store *s, const char *only, struct store_model_info **
 
 void store_models_free(struct store_model_info *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        model_info_release(&m[i]);
-    free(m);
+    store__rows_free(m, n, sizeof *m, model_info_release);
 }
 
 int store_r_event_count(struct store *s, int64_t *out)

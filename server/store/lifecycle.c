@@ -112,13 +112,7 @@ static int target_versions(struct store *s, int64_t model_id, int64_t vid, int64
                                   .args = STORE__ARGS(STORE__INT(model_id)),
                                   .row = id_row,
                                   .arg = &ids});
-    if (rc != 0) {
-        free(ids.items);
-        return rc;
-    }
-    *out = ids.items;
-    *n = ids.n;
-    return 0;
+    return store__rows_take(rc, &ids, out, n);
 }
 
 /* Deletes at most *left events of version vid with from <= ts < to and

@@ -64,9 +64,7 @@ int store_r_outbox_due(struct store *s, int64_t now_ms, size_t limit, struct sto
 
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t n)
 {
-    for (size_t i = 0; rows && i < n; i++)
-        outbox_release(&rows[i]);
-    free(rows);
+    store__rows_free(rows, n, sizeof *rows, outbox_release);
 }
 
 int store_r_receiver(struct store *s, const char *id, char **body)

@@ -357,7 +357,5 @@ int series_r_alerts(struct store *s, const char *model, const char *version, int
 
 void series_alerts_free(struct series_alert *a, size_t n)
 {
-    for (size_t i = 0; a && i < n; i++)
-        alert_release(&a[i]);
-    free(a);
+    store__rows_free(a, n, sizeof *a, alert_release);
 }

@@ -142,16 +142,23 @@ struct store__rows {
     void (*release)(void *item); /* NULL, or frees what one element owns */
 };
 void *store__rows_push(struct store__rows *r);
+/* Frees an array of n elements of size bytes that rows gathered: release()
+ * (NULL: none) on each element, then the array.  The public *_free() of
+ * such arrays are this with their element's release. */
+static inline void store__rows_free(void *items, size_t n, size_t size, void (*release)(void *item))
+{
+    for (size_t i = 0; items && release && i < n; i++)
+        release((char *)items + i * size);
+    free(items);
+}
 /* The tail of a reader that gathered rows: rc == 0 hands them to the caller
  * (the array into *(T **)out, its length into *n); any other rc releases
- * them (release() on each element, then the array) and leaves *out and *n
- * as they were.  Returns rc. */
+ * them (store__rows_free()) and leaves *out and *n as they were.  Returns
+ * rc. */
 static inline int store__rows_take(int rc, struct store__rows *rows, void *out, size_t *n)
 {
     if (rc != 0) {
-        for (size_t i = 0; rows->release && i < rows->n; i++)
-            rows->release((char *)rows->items + i * rows->size);
-        free(rows->items);
+        store__rows_free(rows->items, rows->n, rows->size, rows->release);
         return rc;
     }
     memcpy(out, &rows->items, sizeof rows->items);
