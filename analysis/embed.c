@@ -24,6 +24,18 @@ int dd_float_has_nonfinite(const float *x, size_t n)
     return 0;
 }
 
+int dd_emb__two_samples(const float *a, size_t n, const float *b, size_t m, size_t dim,
+                        size_t min_rows, const struct dd_blas **bl)
+{
+    if (dim == 0)
+        return DD_EINVAL;
+    if (n < min_rows || m < min_rows)
+        return DD_EINSUFFICIENT;
+    if (dd_float_has_nonfinite(a, n * dim) || dd_float_has_nonfinite(b, m * dim))
+        return DD_EINVAL;
+    return dd_blas__get(bl);
+}
+
 static void column_means(const float *x, size_t n, size_t dim, double *mean)
 {
     memset(mean, 0, dim * sizeof *mean);
@@ -38,14 +50,8 @@ static void column_means(const float *x, size_t n, size_t dim, double *mean)
 
 int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_t dim, double *out)
 {
-    if (dim == 0)
-        return DD_EINVAL;
-    if (n == 0 || m == 0)
-        return DD_EINSUFFICIENT;
-    if (dd_float_has_nonfinite(a, n * dim) || dd_float_has_nonfinite(b, m * dim))
-        return DD_EINVAL;
     const struct dd_blas *bl;
-    int rc = dd_blas__get(&bl);
+    int rc = dd_emb__two_samples(a, n, b, m, dim, 1, &bl);
     if (rc != 0)
         return rc;
     double *ca = dd_malloc(dim * sizeof *ca), *cb = dd_malloc(dim * sizeof *cb);

@@ -90,6 +90,13 @@ int dd_cosine_centroid(const float *a, size_t n, const float *b, size_t m, size_
 /* 1 if any value is NaN or infinite. */
 int dd_float_has_nonfinite(const float *x, size_t n);
 
+struct dd_blas;
+/* The checks of a two-sample embedding method (cosine centroid, MMD): dim > 0
+ * and every value finite (else DD_EINVAL), at least min_rows rows a side
+ * (else DD_EINSUFFICIENT); then the BLAS in *bl, or why it cannot load. */
+int dd_emb__two_samples(const float *a, size_t n, const float *b, size_t m, size_t dim,
+                        size_t min_rows, const struct dd_blas **bl);
+
 /* Caps the threads OpenBLAS uses per call (the server sets 1, so an
  * evaluation never competes with the HTTP threads for the cores).  Before
  * OpenBLAS is loaded the count is kept and applied when it is. */

@@ -159,18 +159,12 @@ static size_t *subsample(size_t n, size_t k, struct dd_rng *r)
 int dd_mmd_test(const float *x, size_t n, const float *y, size_t m, size_t dim, size_t permutations,
                 size_t max_samples, uint64_t seed, struct dd_mmd_result *out)
 {
-    if (dim == 0)
-        return DD_EINVAL;
-    if (n < 2 || m < 2)
-        return DD_EINSUFFICIENT;
-    if (max_samples < 2)
-        max_samples = 2;
-    if (dd_float_has_nonfinite(x, n * dim) || dd_float_has_nonfinite(y, m * dim))
-        return DD_EINVAL;
     const struct dd_blas *bl;
-    int rc = dd_blas__get(&bl);
+    int rc = dd_emb__two_samples(x, n, y, m, dim, 2, &bl);
     if (rc != 0)
         return rc;
+    if (max_samples < 2)
+        max_samples = 2;
     struct dd_rng rng;
     dd_rng_seed(&rng, seed);
     size_t nx = n < max_samples ? n : max_samples, ny = m < max_samples ? m : max_samples;
