@@ -475,8 +475,7 @@ int demo_start(struct app *app, struct demo **out)
             "embedder_phase_s=%lld",
             DEMO_RATE * (int)N_STREAMS, (long long)d->phase_s);
     if (periodic_start(&d->thread, demo_second, d, 0) != 0) {
-        dd_buf_release(&d->body);
-        free(d);
+        demo_stop(d); /* no thread: releases what was made */
         return DD_EIO;
     }
     *out = d;

@@ -529,8 +529,7 @@ int evaluator_start(const struct monitor_env *env, struct evaluator **out)
     e->env = env;
     pthread_mutex_init(&e->mu, NULL);
     if (periodic_start(&e->thread, evaluator_round, e, 8u << 20) != 0) {
-        pthread_mutex_destroy(&e->mu);
-        free(e);
+        evaluator_stop(e); /* no thread: releases what was made */
         return DD_EIO;
     }
     *out = e;

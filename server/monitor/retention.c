@@ -96,7 +96,7 @@ int retention_start(const struct monitor_env *env, struct retention **out)
     struct retention *r = dd_calloc(1, sizeof *r);
     r->env = env;
     if (periodic_start(&r->thread, retention_round, r, 0) != 0) {
-        free(r);
+        retention_stop(r); /* no thread: releases what was made */
         return DD_EIO;
     }
     *out = r;
