@@ -108,19 +108,14 @@ int store_w_put_settings(struct store *s, const char *model, const char *body)
 
 int store_r_settings(struct store *s, const char *model, char **body)
 {
-    struct store__bytes text = {0};
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "settings get",
-               .sql = "SELECT ms.body FROM model_settings ms JOIN models m ON m.id = ms.model_id"
-                      " WHERE m.name = ?1",
-               .args = STORE__ARGS(STORE__TEXT(model)),
-               .row = store__row_bytes,
-               .arg = &text,
-               .one = 1});
-    if (rc == 0)
-        *body = text.data;
-    return rc;
+    return store__read_bytes(
+        s,
+        &(struct store__query){
+            .what = "settings get",
+            .sql = "SELECT ms.body FROM model_settings ms JOIN models m ON m.id = ms.model_id"
+                   " WHERE m.name = ?1",
+            .args = STORE__ARGS(STORE__TEXT(model))},
+        body, NULL);
 }
 
 /* ---- retention ---- */

@@ -69,17 +69,12 @@ void store_outbox_rows_free(struct store_outbox_row *rows, size_t n)
 
 int store_r_receiver(struct store *s, const char *id, char **body)
 {
-    struct store__bytes text = {0};
-    int rc =
-        store__read(s, &(struct store__query){.what = "receiver get",
-                                              .sql = "SELECT body FROM receivers WHERE id = ?1",
-                                              .args = STORE__ARGS(STORE__TEXT(id)),
-                                              .row = store__row_bytes,
-                                              .arg = &text,
-                                              .one = 1});
-    if (rc == 0)
-        *body = text.data;
-    return rc;
+    return store__read_bytes(
+        s,
+        &(struct store__query){.what = "receiver get",
+                               .sql = "SELECT body FROM receivers WHERE id = ?1",
+                               .args = STORE__ARGS(STORE__TEXT(id))},
+        body, NULL);
 }
 
 int store_w_delivery_attempt(struct store *s, const struct store_delivery_attempt *a)

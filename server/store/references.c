@@ -295,20 +295,13 @@ int store_r_reference(struct store *s, const char *model, const char *version,
 int store_r_ref_summary(struct store *s, const char *model, const char *version, int64_t set_ms,
                         char **summary, size_t *len)
 {
-    struct store__bytes x = {0};
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "ref summary get",
-               .sql = "SELECT summary FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
-               .model = model,
-               .version = version,
-               .args = STORE__ARGS(STORE__INT(set_ms)),
-               .row = store__row_bytes,
-               .arg = &x,
-               .one = 1});
-    if (rc != 0)
-        return rc;
-    *summary = x.data;
-    *len = x.len;
-    return 0;
+    return store__read_bytes(
+        s,
+        &(struct store__query){
+            .what = "ref summary get",
+            .sql = "SELECT summary FROM ref_summaries WHERE version_id = ?1 AND set_at = ?2",
+            .model = model,
+            .version = version,
+            .args = STORE__ARGS(STORE__INT(set_ms))},
+        summary, len);
 }

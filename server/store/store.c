@@ -600,6 +600,24 @@ void store__row_bytes(sqlite3_stmt *st, void *arg)
     b->data[b->len] = '\0';
 }
 
+int store__read_bytes(struct store *s, const struct store__query *q, char **data, size_t *len)
+{
+    struct store__bytes b = {0};
+    struct store__query one = *q;
+    one.row = store__row_bytes;
+    one.arg = &b;
+    one.one = 1;
+    int rc = store__read(s, &one);
+    if (rc != 0) {
+        free(b.data);
+        return rc;
+    }
+    *data = b.data;
+    if (len)
+        *len = b.len;
+    return 0;
+}
+
 void *store__rows_push(struct store__rows *r)
 {
     if (r->n == r->cap) {

@@ -133,6 +133,11 @@ struct store__bytes {
     size_t len;
 };
 void store__row_bytes(sqlite3_stmt *st, void *arg);
+/* The reader of one value: store__read() of q (its row, arg and one are set
+ * here) with column 0 of its one row copied as store__row_bytes() does into
+ * *data (the caller's: free()) and its length into *len (NULL: not wanted).
+ * store__read()'s codes; DD_ENOTFOUND when there is no row. */
+int store__read_bytes(struct store *s, const struct store__query *q, char **data, size_t *len);
 
 /* Rows gathered into an array, for row callbacks: store__rows_push() gives
  * the next element, zeroed.  items is the caller's (free()). */
