@@ -40,6 +40,14 @@ static void *periodic_main(void *arg)
     }
 }
 
+/* Releases p once no thread runs it (it never started, or was joined). */
+static void periodic_free(struct periodic *p)
+{
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
 int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stack_bytes)
 {
     struct periodic *p = dd_calloc(1, sizeof *p);
@@ -56,9 +64,7 @@ int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stac
     pthread_attr_destroy(&attr);
     if (rc != 0) {
         *out = NULL;
-        pthread_mutex_destroy(&p->mu);
-        pthread_cond_destroy(&p->cv);
-        free(p);
+        periodic_free(p);
         return DD_EIO;
     }
     return 0;
@@ -77,7 +83,5 @@ void periodic_stop(struct periodic *p)
     if (!p)
         return;
     dd_thread_stop(p->thread, &p->mu, &p->cv, &p->stopping);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
-    free(p);
+    periodic_free(p);
 }
