@@ -173,6 +173,23 @@ int answer_query_range(struct http_req *r, int required, int64_t *from, int64_t 
     return 0;
 }
 
+int answer_query_limit(struct http_req *r, int max, size_t *limit)
+{
+    char v[256]; /* longer than any number: a longer value is answered without it */
+    int got = http_query(r, "limit", v, sizeof v);
+    if (got == 0)
+        return 0;
+    char *end = NULL;
+    long n = got > 0 ? strtol(v, &end, 10) : 0;
+    if (got < 0 || end == v || *end || n < 1 || n > max) {
+        http_reply_error(r, 400, "invalid_query", -1,
+                         "limit: '%.20s' is not an integer from 1 to %d", got > 0 ? v : "", max);
+        return -1;
+    }
+    *limit = (size_t)n;
+    return 0;
+}
+
 int answer_query_version(struct http_req *r, char *buf, const char **out)
 {
     int got = http_query(r, "version", buf, DD_NAME_MAX + 1);

@@ -63,6 +63,11 @@ int answer_query_known(struct http_req *r, const char *const *known);
  * 400 invalid_query naming the parameter and returns -1 (the caller just
  * returns). */
 int answer_query_range(struct http_req *r, int required, int64_t *from, int64_t *to);
+/* The optional ?limit= of a paged list: 0 with *limit set when it is an
+ * integer from 1 to max, 0 and *limit untouched when absent, or answers 400
+ * invalid_query ("limit: 'x' is not an integer from 1 to 1000") and returns -1
+ * (the caller just returns). */
+int answer_query_limit(struct http_req *r, int max, size_t *limit);
 /* The optional ?version=: 0 and *out = buf (DD_NAME_MAX + 1 bytes) when
  * given, 0 and *out untouched when absent, or answers 400 invalid_query for
  * a name that is not one and returns -1 (the caller just returns). */

@@ -452,19 +452,9 @@ void h_alerts_list(struct http_req *r)
                                    .rule = has_rule ? rule : NULL,
                                    .version = has_version ? version : NULL,
                                    .limit = ALERTS_PAGE_DEFAULT};
-    int got = http_query(r, "limit", v, sizeof v);
-    if (got != 0) {
-        char *end = NULL;
-        long n = got > 0 ? strtol(v, &end, 10) : 0;
-        if (got < 0 || end == v || *end || n < 1 || n > ALERTS_PAGE_MAX) {
-            http_reply_error(r, 400, "invalid_query", -1,
-                             "limit: '%.20s' is not an integer from 1 to %d", got > 0 ? v : "",
-                             ALERTS_PAGE_MAX);
-            return;
-        }
-        f.limit = (size_t)n;
-    }
-    got = http_query(r, "cursor", v, sizeof v);
+    if (answer_query_limit(r, ALERTS_PAGE_MAX, &f.limit) != 0)
+        return;
+    int got = http_query(r, "cursor", v, sizeof v);
     if (got != 0) {
         char *end = NULL;
         long long id = got > 0 && v[0] == 'a' ? strtoll(v + 1, &end, 10) : 0;

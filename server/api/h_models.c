@@ -134,19 +134,9 @@ static int page_or_reply(struct http_req *r, size_t *limit, char after[DD_NAME_M
     char v[CURSOR_MAX + 8];
     *limit = PAGE_LIMIT_DEFAULT;
     after[0] = '\0';
-    int got = http_query(r, "limit", v, sizeof v);
-    if (got != 0) {
-        char *end = NULL;
-        long n = got > 0 ? strtol(v, &end, 10) : 0;
-        if (got < 0 || end == v || *end || n < 1 || n > PAGE_LIMIT_MAX) {
-            http_reply_error(r, 400, "invalid_query", -1,
-                             "limit: '%.20s' is not an integer from 1 to %d", got > 0 ? v : "",
-                             PAGE_LIMIT_MAX);
-            return -1;
-        }
-        *limit = (size_t)n;
-    }
-    got = http_query(r, "cursor", v, sizeof v);
+    if (answer_query_limit(r, PAGE_LIMIT_MAX, limit) != 0)
+        return -1;
+    int got = http_query(r, "cursor", v, sizeof v);
     if (got == 0)
         return 0;
     /* back to standard base64 with its padding */
