@@ -26,19 +26,26 @@ static int writer_failed_or_reply(struct http_req *r, const struct writer_result
     return 1;
 }
 
+/* What the events and labels POSTs both take: no query parameters and a JSON
+ * or NDJSON body of at most body_limit.  0 with *fmt and the body, or answered
+ * and -1. */
+static int body_or_reply(struct http_req *r, enum dd_body_format *fmt, struct dd_buf *body)
+{
+    if (answer_query_known(r, NULL) != 0 ||
+        answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, fmt) != 0)
+        return -1;
+    return http_read_body_or_reply(r, api_of(r)->body_limit, body) != 0 ? -1 : 0;
+}
+
 void h_events_post(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
-        return;
-    enum dd_body_format fmt;
-    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
-        return;
     int64_t received = dd_now_ms();
+    enum dd_body_format fmt;
     struct dd_buf body;
     dd_buf_init(&body);
     struct dd_batch batch;
     dd_batch_init(&batch);
-    if (http_read_body_or_reply(r, api_of(r)->body_limit, &body) != 0)
+    if (body_or_reply(r, &fmt, &body) != 0)
         goto out;
     struct dd_parse_error pe;
     int rc = dd_parse_events(body.data ? body.data : "", body.len, fmt, &batch, &pe);
@@ -77,15 +84,11 @@ out:
 
 void h_labels_post(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0) /* takes no query parameters */
-        return;
     enum dd_body_format fmt;
-    if (answer_body_format(r, ANSWER_JSON | ANSWER_NDJSON, &fmt) != 0)
-        return;
     struct dd_buf body;
     dd_buf_init(&body);
     struct dd_labels labels = {0};
-    if (http_read_body_or_reply(r, api_of(r)->body_limit, &body) != 0)
+    if (body_or_reply(r, &fmt, &body) != 0)
         goto out;
     struct dd_parse_error pe;
     const char *text = body.data ? body.data : "";
