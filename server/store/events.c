@@ -181,7 +181,8 @@ int store_w_apply_labels(struct store *s, const char *model, const struct dd_lab
 
 /* ---- models and versions ---- */
 
-void store__model_row(sqlite3_stmt *st, void *arg)
+/* One row of store__read_models() (store_int.h) into its struct store__rows. */
+static void model_row(sqlite3_stmt *st, void *arg)
 {
     struct store__rows *models = arg;
     const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -211,21 +212,33 @@ static void model_info_release(void *item)
     free(((struct store_model_info *)item)->versions);
 }
 
-int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n)
+int store__read_models(struct store *s, const char *what, const char *sql,
+                       const struct store__arg *args, struct store_model_info **out, size_t *n)
 {
     struct store__rows models = {.size = sizeof **out, .release = model_info_release};
     int rc = store__read(
         s, &(struct store__query){
-               .what = "models",
-               .sql = "SELECT m.name, COALESCE(m.embedding_dim, 0), v.name, v.events, v.first_ts,"
-                      " v.last_ts FROM models m LEFT JOIN versions v ON v.model_id = m.id"
-                      " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, v.name",
-               .args = STORE__ARGS(STORE__TEXT(only)),
-               .row = store__model_row,
-               .arg = &models});
-    if (rc == 0 && only && models.n == 0)
-        rc = DD_ENOTFOUND;
+               .what = what, .sql = sql, .args = args, .row = model_row, .arg = &models});
     return store__rows_take(rc, &models, out, n);
+}
+
+int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n)
+{
+    struct store_model_info *m = NULL; /* stays NULL when there is no row */
+    size_t k = 0;
+    int rc = store__read_models(
+        s, "models",
+        "SELECT m.name, COALESCE(m.embedding_dim, 0), v.name, v.events, v.first_ts, v.last_ts"
+        " FROM models m LEFT JOIN versions v ON v.model_id = m.id"
+        " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, v.name",
+        STORE__ARGS(STORE__TEXT(only)), &m, &k);
+    if (rc == 0 && only && k == 0)
+        rc = DD_ENOTFOUND;
+    if (rc == 0) {
+        *out = m;
+        *n = k;
+    }
+    return rc;
 }
 
 void store_models_free(struct store_model_info *m, size_t n)

@@ -326,27 +326,11 @@ int store_r_max_event_id(struct store *s, int64_t *out)
                                                  .one = 1});
 }
 
-static int page_read(struct store *s, const char *what, const char *sql,
-                     const struct store__arg *args, struct store_model_info **out, size_t *n)
-{
-    struct store__rows models = {.size = sizeof **out};
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = what, .sql = sql, .args = args, .row = store__model_row, .arg = &models});
-    if (rc != 0) {
-        store_models_free(models.items, models.n);
-        return rc;
-    }
-    *out = models.items;
-    *n = models.n;
-    return 0;
-}
-
 int store_r_models_page(struct store *s, const char *after, size_t limit,
                         struct store_model_info **out, size_t *n)
 {
     /* the page's models by the unique index on name, then their versions */
-    return page_read(
+    return store__read_models(
         s, "models page",
         "WITH page AS (SELECT id, name, embedding_dim FROM models WHERE name > ?1"
         " ORDER BY name LIMIT ?2)"
@@ -359,7 +343,7 @@ int store_r_versions_page(struct store *s, const char *model, const char *after,
                           struct store_model_info **out)
 {
     size_t n = 0;
-    int rc = page_read(
+    int rc = store__read_models(
         s, "versions page",
         "SELECT m.name, COALESCE(m.embedding_dim, 0), v.name, v.events, v.first_ts, v.last_ts"
         " FROM models m LEFT JOIN versions v ON v.model_id = m.id AND v.name > ?2"

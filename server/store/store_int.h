@@ -209,12 +209,15 @@ int store__model_for_batch(struct store *s, const char *model, const struct dd_b
  * that insert events use the same numbers. */
 void store__bind_event(sqlite3_stmt *st, int64_t model_id, int64_t version_id,
                        const struct dd_event *e, int64_t ts, int64_t received_ms);
-/* events.c: a row callback for struct store__rows of struct
- * store_model_info: one row per version (model name, embedding dim,
- * version name or NULL for a model without versions, events, first_ts,
- * last_ts), the rows of a model together; a new model when the name
- * changes.  Used by store_r_models() and the pages of lifecycle.c. */
-void store__model_row(sqlite3_stmt *st, void *arg);
+/* events.c: the models and their versions that sql answers, one row per
+ * version (model name, embedding dim, version name or NULL for a model
+ * without versions, events, first_ts, last_ts), the rows of a model
+ * together; a new model when the name changes.  store__read()'s codes, the
+ * array into *out and its length into *n on success (store_models_free()).
+ * Used by store_r_models() and the pages of lifecycle.c. */
+struct store_model_info;
+int store__read_models(struct store *s, const char *what, const char *sql,
+                       const struct store__arg *args, struct store_model_info **out, size_t *n);
 /* The stored columns of an event after its event_id, in the order
  * store__event_from_row() reads them. */
 #define STORE__EVENT_COLUMNS                                                                       \
