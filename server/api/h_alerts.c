@@ -31,20 +31,42 @@
 #define ALERTS_PAGE_DEFAULT 100
 #define ALERTS_PAGE_MAX 1000
 
-/* The JSON body of a POST/PUT: 0 and body, or answered. */
-static int json_body_or_reply(struct http_req *r, struct dd_buf *body)
+/* A receiver, rule or silence POST/PUT: the body as sent and the JSON stored. */
+struct alerting_write {
+    struct dd_buf body, stored;
+    const char *text; /* the body's bytes ("" for none) */
+    char err[512];    /* why the parser refused the body */
+};
+
+/* Starts a write: no query parameters and a JSON body of at most
+ * ALERTING_BODY_MAX.  0, or answered and -1; write_end() releases w either way. */
+static int write_begin_or_reply(struct http_req *r, struct alerting_write *w)
 {
+    dd_buf_init(&w->body);
+    dd_buf_init(&w->stored);
+    w->text = "";
     enum dd_body_format fmt;
-    if (answer_body_format(r, ANSWER_JSON, &fmt) != 0)
+    if (answer_query_known(r, NULL) != 0 || answer_body_format(r, ANSWER_JSON, &fmt) != 0 ||
+        http_read_body_or_reply(r, ALERTING_BODY_MAX, &w->body) != 0)
         return -1;
-    return http_read_body_or_reply(r, ALERTING_BODY_MAX, body) != 0 ? -1 : 0;
+    if (w->body.data)
+        w->text = w->body.data;
+    return 0;
 }
 
-/* The error code of a body that was refused: not JSON at all, or JSON of
- * the wrong shape. */
-static const char *body_code(const struct dd_buf *body)
+/* The parser refused the body: 400 with its message, invalid_json for a body
+ * that is not JSON at all, invalid_body for JSON of the wrong shape. */
+static void write_refused(struct http_req *r, const struct alerting_write *w)
 {
-    return rules_is_json(body->data, body->len) ? "invalid_body" : "invalid_json";
+    http_reply_error(r, 400,
+                     rules_is_json(w->body.data, w->body.len) ? "invalid_body" : "invalid_json", -1,
+                     "%s", w->err);
+}
+
+static void write_end(struct alerting_write *w)
+{
+    dd_buf_release(&w->stored);
+    dd_buf_release(&w->body);
 }
 
 /* Answers a refused alerting job (store_w_alerting()). */
@@ -193,6 +215,13 @@ static void one_answer(struct http_req *r, enum store_alerting_table t, const ch
     store_alerting_rows_free(rows, n);
 }
 
+/* GET .../{id} of a receiver or rule */
+static void get_answer(struct http_req *r, enum store_alerting_table t, const char *what)
+{
+    if (answer_query_known(r, NULL) == 0)
+        one_answer(r, t, what, 200);
+}
+
 /* ---- receivers ---- */
 
 void h_receivers_list(struct http_req *r)
@@ -202,36 +231,28 @@ void h_receivers_list(struct http_req *r)
 
 void h_receiver_get(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    one_answer(r, STORE_RECEIVERS, "receiver", 200);
+    get_answer(r, STORE_RECEIVERS, "receiver");
 }
 
 void h_receivers_post(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct dd_buf body, stored;
-    dd_buf_init(&body);
-    dd_buf_init(&stored);
+    struct alerting_write w;
     struct notify_receiver rc = {0};
-    if (json_body_or_reply(r, &body) != 0)
+    if (write_begin_or_reply(r, &w) != 0)
         goto out;
-    char err[512];
-    if (notify_receiver_parse(body.data ? body.data : "", body.len, &rc, err, sizeof err) != 0) {
-        http_reply_error(r, 400, body_code(&body), -1, "%s", err);
+    if (notify_receiver_parse(w.text, w.body.len, &rc, w.err, sizeof w.err) != 0) {
+        write_refused(r, &w);
         goto out;
     }
-    notify_receiver_json(&rc, 1, &stored);
-    struct store_alerting_op op = {.what = STORE_RECEIVER_ADD, .id = rc.id, .body = stored.data};
+    notify_receiver_json(&rc, 1, &w.stored);
+    struct store_alerting_op op = {.what = STORE_RECEIVER_ADD, .id = rc.id, .body = w.stored.data};
     if (submit(r, &op, "receiver", rc.id) != 0)
         goto out;
     snprintf(r->params[0], sizeof r->params[0], "%s", rc.id);
     one_answer(r, STORE_RECEIVERS, "receiver", 201);
 out:
     notify_receiver_release(&rc);
-    dd_buf_release(&stored);
-    dd_buf_release(&body);
+    write_end(&w);
 }
 
 /* DELETE .../{id} of a receiver, rule or silence: {"deleted": "<id>"} */
@@ -258,34 +279,27 @@ void h_rules_list(struct http_req *r)
 
 void h_rule_get(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    one_answer(r, STORE_RULES, "rule", 200);
+    get_answer(r, STORE_RULES, "rule");
 }
 
 static void rule_write(struct http_req *r, int put)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct dd_buf body, stored;
-    dd_buf_init(&body);
-    dd_buf_init(&stored);
-    if (json_body_or_reply(r, &body) != 0)
-        goto out;
+    struct alerting_write w;
     struct rule rule;
-    char err[512];
-    if (rules_parse(body.data ? body.data : "", body.len, put ? r->params[0] : NULL, &rule, err,
-                    sizeof err) != 0) {
-        http_reply_error(r, 400, body_code(&body), -1, "%s", err);
+    if (write_begin_or_reply(r, &w) != 0)
+        goto out;
+    if (rules_parse(w.text, w.body.len, put ? r->params[0] : NULL, &rule, w.err, sizeof w.err) !=
+        0) {
+        write_refused(r, &w);
         goto out;
     }
-    rules_json(&rule, &stored);
+    rules_json(&rule, &w.stored);
     const char *ids[RULE_RECEIVERS_MAX];
     for (size_t i = 0; i < rule.n_receivers; i++)
         ids[i] = rule.receivers[i];
     struct store_alerting_op op = {.what = put ? STORE_RULE_PUT : STORE_RULE_ADD,
                                    .id = rule.id,
-                                   .body = stored.data,
+                                   .body = w.stored.data,
                                    .receivers = ids,
                                    .n_receivers = rule.n_receivers,
                                    .rule_model = rule.model,
@@ -295,8 +309,7 @@ static void rule_write(struct http_req *r, int put)
     snprintf(r->params[0], sizeof r->params[0], "%s", rule.id);
     one_answer(r, STORE_RULES, "rule", put ? 200 : 201);
 out:
-    dd_buf_release(&stored);
-    dd_buf_release(&body);
+    write_end(&w);
 }
 
 void h_rules_post(struct http_req *r)
@@ -323,18 +336,13 @@ void h_silences_list(struct http_req *r)
 
 void h_silences_post(struct http_req *r)
 {
-    if (answer_query_known(r, NULL) != 0)
-        return;
-    struct dd_buf body, stored;
-    dd_buf_init(&body);
-    dd_buf_init(&stored);
-    if (json_body_or_reply(r, &body) != 0)
-        goto out;
+    struct alerting_write w;
     struct silence s;
-    char err[512];
+    if (write_begin_or_reply(r, &w) != 0)
+        goto out;
     int64_t now = dd_now_ms();
-    if (rules_silence_parse(body.data ? body.data : "", body.len, now, &s, err, sizeof err) != 0) {
-        http_reply_error(r, 400, body_code(&body), -1, "%s", err);
+    if (rules_silence_parse(w.text, w.body.len, now, &s, w.err, sizeof w.err) != 0) {
+        write_refused(r, &w);
         goto out;
     }
     uint8_t rnd[8] = {0};
@@ -345,18 +353,17 @@ void h_silences_post(struct http_req *r)
     snprintf(s.id, sizeof s.id, "sil_");
     for (int i = 0; i < 8; i++)
         snprintf(s.id + 4 + 2 * i, 3, "%02x", rnd[i]);
-    rules_silence_body(&s, &stored); /* what rules_silence_parse() reads back */
+    rules_silence_body(&s, &w.stored); /* what rules_silence_parse() reads back */
     struct store_alerting_op op = {
-        .what = STORE_SILENCE_ADD, .id = s.id, .body = stored.data, .ends_ms = s.ends_ms};
+        .what = STORE_SILENCE_ADD, .id = s.id, .body = w.stored.data, .ends_ms = s.ends_ms};
     if (submit(r, &op, "silence", s.id) != 0)
         goto out;
     s.created_ms = op.now_ms;
-    dd_buf_reset(&stored);
-    rules_silence_json(&s, now, &stored);
-    http_reply_json(r, 201, &stored);
+    dd_buf_reset(&w.stored);
+    rules_silence_json(&s, now, &w.stored);
+    http_reply_json(r, 201, &w.stored);
 out:
-    dd_buf_release(&stored);
-    dd_buf_release(&body);
+    write_end(&w);
 }
 
 void h_silence_delete(struct http_req *r)
