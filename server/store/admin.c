@@ -154,24 +154,9 @@ int store_w_retention(struct store *s, const char *model, const char *version, i
     int rc = store__freeze_reference(s, vid, refsize, NULL, NULL);
     if (rc != 0 || limit == 0)
         return rc;
-    int64_t n = 0;
-    rc = store__run(
-        s->w,
-        &(struct store__query){
-            .what = "retention delete",
-            .sql = "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE version_id = ?1"
-                   " AND ts < ?2 ORDER BY ts LIMIT ?3)",
-            .args = STORE__ARGS(STORE__INT(vid), STORE__INT(cutoff_ms), STORE__INT(limit)),
-            .changes = &n});
-    if (rc != 0 || n == 0)
-        return rc;
-    rc = store__run(
-        s->w, &(struct store__query){
-                  .what = "retention counts",
-                  .sql = "UPDATE versions SET events = events - ?2,"
-                         " first_ts = (SELECT MIN(ts) FROM events WHERE version_id = ?1),"
-                         " last_ts = CASE WHEN events - ?2 > 0 THEN last_ts END WHERE id = ?1",
-                  .args = STORE__ARGS(STORE__INT(vid), STORE__INT(n))});
+    /* the oldest events, as a delete of the range before the cutoff */
+    int64_t left = (int64_t)limit, n = 0;
+    rc = store__delete_events(s, vid, INT64_MIN, cutoff_ms, 0, &left, &n);
     if (rc == 0)
         *deleted = (size_t)n;
     return rc;

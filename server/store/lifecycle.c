@@ -115,10 +115,7 @@ static int target_versions(struct store *s, int64_t model_id, int64_t vid, int64
     return store__rows_take(rc, &ids, out, n);
 }
 
-/* Deletes at most *left events of version vid with from <= ts < to and
- * id <= max_id (max_id <= 0: any id), oldest first; counts them into *events
- * and off *left, and keeps the version's counters right. */
-static int delete_events(struct store *s, int64_t vid, int64_t from, int64_t to, int64_t max_id,
+int store__delete_events(struct store *s, int64_t vid, int64_t from, int64_t to, int64_t max_id,
                          int64_t *left, int64_t *events)
 {
     int rc = flush_tally(s, vid);
@@ -212,7 +209,7 @@ static int delete_reference_rows(struct store *s, int64_t vid)
 static int delete_version_rest(struct store *s, int64_t vid, struct store_deleted *out)
 {
     int64_t all = INT64_MAX;
-    int rc = delete_events(s, vid, INT64_MIN, INT64_MAX, 0, &all, &out->events);
+    int rc = store__delete_events(s, vid, INT64_MIN, INT64_MAX, 0, &all, &out->events);
     if (rc == 0)
         rc = delete_reference_rows(s, vid);
     int64_t n = 0;
@@ -243,7 +240,7 @@ static int delete_bulk(struct store *s, const struct store_delete *d, const int6
     int64_t from = events_only ? d->from_ms : INT64_MIN, to = events_only ? d->to_ms : INT64_MAX;
     for (size_t i = 0; i < n_vids && rc == 0 && *left > 0; i++) {
         if (d->what != STORE_DELETE_REFERENCE)
-            rc = delete_events(s, vids[i], from, to, d->max_event_id, left, &out->events);
+            rc = store__delete_events(s, vids[i], from, to, d->max_event_id, left, &out->events);
         if (rc == 0 && !events_only)
             rc = delete_ref_events(s, vids[i], left, &out->reference_events);
         if (rc == 0 && !events_only && d->what != STORE_DELETE_REFERENCE)

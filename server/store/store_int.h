@@ -232,6 +232,12 @@ size_t store__event_from_row(sqlite3_stmt *st, int col, struct dd_arena *a, stru
  * failure's log line.  store__read()'s codes; any thread. */
 int store__count_range(struct store *s, const char *what, const char *model, const char *version,
                        int64_t from_ms, int64_t to_ms, int64_t *n);
+/* lifecycle.c: deletes at most *left events of version vid with from <= ts
+ * < to and id <= max_id (max_id <= 0: any id), oldest first; counts them
+ * into *events and off *left, and keeps the version's counters right (its
+ * pending tally written first).  For the deletes and retention. */
+int store__delete_events(struct store *s, int64_t vid, int64_t from, int64_t to, int64_t max_id,
+                         int64_t *left, int64_t *events);
 /* references.c: when the version (by id) has no reference, copies its first
  * refsize events to ref_events (source "auto") and sets *frozen to 1 and
  * *kept to their count; else *frozen = 0, *kept = 0.  Outputs may be NULL. */
