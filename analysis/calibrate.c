@@ -177,8 +177,30 @@ static double column_p(const struct dd_calib_column *col, const uint32_t *rank, 
     return col->method == DD_M_KS ? pmin : fmin(1.0, (double)col->k * pmin);
 }
 
+/* The ladder's indexes [*first, *last] that dd_calibration_decide() reads
+ * for an effective size in [eff_lo, eff_hi], among its first n_sizes: the
+ * size at or above eff_hi (or the largest) down to the size below eff_lo. */
+static void sizes_needed(size_t n_sizes, double eff_lo, double eff_hi, size_t *first, size_t *last)
+{
+    size_t hi = 0;
+    while (hi + 1 < n_sizes && (double)ladder[hi] < eff_hi)
+        hi++;
+    size_t lo = 0;
+    while (lo + 1 < n_sizes && (double)ladder[lo + 1] <= eff_lo)
+        lo++;
+    *first = lo < hi ? lo : hi;
+    *last = hi;
+}
+
 int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_events, size_t trials,
                  uint64_t seed, struct dd_calibration **out)
+{
+    return dd_calibrate_range(cols, n_cols, n_events, trials, seed, 0.0, INFINITY, out);
+}
+
+int dd_calibrate_range(const struct dd_calib_column *cols, size_t n_cols, size_t n_events,
+                       size_t trials, uint64_t seed, double eff_lo, double eff_hi,
+                       struct dd_calibration **out)
 {
     size_t max_cat = 1;
     for (size_t j = 0; j < n_cols; j++) {
@@ -202,16 +224,20 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
     size_t n_sizes = 0;
     while (n_sizes < DD_CALIB_MAX_SIZES && 2 * ladder[n_sizes] <= n_events)
         n_sizes++;
-    if (!n_sizes || !n_cols || !trials || n_events > UINT32_MAX) {
+    if (!n_sizes || !n_cols || !trials || n_events > UINT32_MAX || !(eff_lo <= eff_hi)) {
         *out = NULL;
         return 0;
     }
+    size_t first, last;
+    sizes_needed(n_sizes, eff_lo, eff_hi, &first, &last);
+    const size_t *sizes = ladder + first;
+    n_sizes = last - first + 1;
     struct dd_calibration *cal = dd_calloc(1, sizeof *cal);
     cal->trials = trials;
     cal->n_cols = n_cols;
     cal->n_sizes = n_sizes;
     cal->format = CAL_FORMAT;
-    memcpy(cal->sizes, ladder, n_sizes * sizeof ladder[0]);
+    memcpy(cal->sizes, sizes, n_sizes * sizeof sizes[0]);
     cal->cols = dd_calloc(n_cols, sizeof *cal->cols);
     for (size_t j = 0; j < n_cols; j++) {
         cal->cols[j].signal = dd_strndup(cols[j].signal, strlen(cols[j].signal));
@@ -229,7 +255,7 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
         for (size_t c = 0; c < k; c++)
             rank_column(cols[j].values, n_events, k, c, rank[j] + c * n_events);
     }
-    size_t smax = ladder[n_sizes - 1];
+    size_t smax = sizes[n_sizes - 1];
     size_t *perm = dd_malloc(dd_mul(n_events, sizeof *perm));
     struct scratch x = {
         .ra = dd_malloc(smax * sizeof *x.ra),
@@ -239,13 +265,16 @@ int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_eve
         .c1 = dd_malloc(max_cat * sizeof *x.c1),
         .c2 = dd_malloc(max_cat * sizeof *x.c2),
     };
-    for (size_t i = 0; i < n_events; i++)
-        perm[i] = i;
     struct dd_rng rng;
-    dd_rng_seed(&rng, seed);
     float *p = cal->p;
     for (size_t z = 0; z < n_sizes; z++) {
-        size_t s = ladder[z];
+        size_t s = sizes[z];
+        /* each size its own stream from the identity: its p-values do not
+         * depend on which other sizes are calibrated */
+        dd_rng_seed(&rng, seed ^ (uint64_t)s);
+        dd_rng_seed(&rng, dd_rng_next(&rng)); /* hashed: streams far apart */
+        for (size_t i = 0; i < n_events; i++)
+            perm[i] = i;
         for (size_t h = 0; h <= s; h++)
             x.ptab[h] = NAN;
         for (size_t t = 0; t < trials; t++) {

@@ -54,6 +54,15 @@ struct dd_calibration;
  * columns), or DD_EINVAL for a bad column.  dd_calibration_free(). */
 int dd_calibrate(const struct dd_calib_column *cols, size_t n_cols, size_t n_events, size_t trials,
                  uint64_t seed, struct dd_calibration **out);
+/* The same for only the ladder sizes that dd_calibration_decide() reads at
+ * an effective size in [eff_lo, eff_hi] (one or two for one size; a check
+ * that knows its window pays for those alone).  A size's p-values are the
+ * same whichever others are calibrated (each size draws its own stream of
+ * the seed), so a decision is the same as with the whole ladder.
+ * dd_calibrate() is the range [0, infinity). */
+int dd_calibrate_range(const struct dd_calib_column *cols, size_t n_cols, size_t n_events,
+                       size_t trials, uint64_t seed, double eff_lo, double eff_hi,
+                       struct dd_calibration **out);
 void dd_calibration_free(struct dd_calibration *c);
 
 /* Bytes (host byte order, like the rest of a reference's summary) and back:

@@ -407,7 +407,7 @@ int cmd_check(int argc, char **argv)
     if (load_both(o.ref_path, &ref, o.cur_path, &cur, o.format_in) != 0)
         goto out;
     reference_prepare(&ref, 0, &prepared);
-    reference_calibrate(&prepared, &ref); /* the verdict's min-p calibration */
+    reference_calibrate_for(&prepared, &ref, &cur); /* the verdict's min-p calibration */
     if (drift_evaluate(&prepared, &cur, &o.eval, NULL, &rep, err, sizeof err) != 0) {
         fprintf(stderr, "driftd: %s: %s\n", o.cur_path, err);
         goto out;

@@ -1,6 +1,7 @@
 /* reference.c — prepared references and their bytes (reference.h). */
 #include "server/monitor/reference.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ void reference_prepare(const struct dd_batch *b, int fit_pca, struct ref_prepare
 /* The seed of every calibration: the same events give the same calibration. */
 #define REFERENCE_CALIB_SEED 0xca11b7a7e5eedull
 
-void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b)
+static void calibrate_range(struct ref_prepared *r, const struct dd_batch *b, double eff_lo,
+                            double eff_hi)
 {
     struct signal_set set;
     char err[128];
@@ -80,7 +82,8 @@ void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b)
         }
         nc++;
     }
-    if (dd_calibrate(cols, nc, n, DD_CALIB_TRIALS, REFERENCE_CALIB_SEED, &r->calibration) != 0)
+    if (dd_calibrate_range(cols, nc, n, DD_CALIB_TRIALS, REFERENCE_CALIB_SEED, eff_lo, eff_hi,
+                           &r->calibration) != 0)
         r->calibration = NULL;
     for (size_t i = 0; i < set.n; i++)
         free(owned[i]);
@@ -89,6 +92,32 @@ void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b)
     if (own_pca)
         dd_pca_release(&own);
     signals_release(&set);
+}
+
+void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b)
+{
+    calibrate_range(r, b, 0.0, INFINITY);
+}
+
+void reference_calibrate_for(struct ref_prepared *r, const struct dd_batch *b,
+                             const struct dd_batch *cur)
+{
+    /* every row of a report has its signal's counts: its effective size is
+     * among these (analysis/eval.c decides at the largest of its rows') */
+    double lo = INFINITY, hi = 0.0;
+    struct signal_set set;
+    char err[128];
+    if (signals_build_cur(r->sig, cur->events, cur->n, &set, err, sizeof err) == 0)
+        for (size_t i = 0; i < set.n; i++) {
+            double nr = (double)set.inputs[i].n_ref, nc = (double)set.inputs[i].n_cur;
+            if (nr > 0 && nc > 0) {
+                lo = fmin(lo, 2.0 * nr * nc / (nr + nc));
+                hi = fmax(hi, 2.0 * nr * nc / (nr + nc));
+            }
+        }
+    signals_release(&set);
+    if (lo <= hi)
+        calibrate_range(r, b, lo, hi);
 }
 
 void reference_release(struct ref_prepared *r)

@@ -55,6 +55,11 @@ void reference_release(struct ref_prepared *r);
  * events give the same calibration.  Leaves r->calibration NULL when the
  * reference is too small (fewer than 40 events). */
 void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b);
+/* The same for one report against the events of cur (driftd check): only
+ * the pair sizes its effective sizes are judged at, so a small window pays
+ * for small pairs alone.  Nothing when no signal of cur is in r. */
+void reference_calibrate_for(struct ref_prepared *r, const struct dd_batch *b,
+                             const struct dd_batch *cur);
 
 /* Bytes of a prepared reference (host byte order: the database stays on the
  * machine that wrote it), and back: 0, or DD_EINVAL for bytes that are not

@@ -1,6 +1,6 @@
 /* null_rate.c — Monte Carlo of the calibrated verdict's false-alarm rate
  * under no shift (issue #14), in process: R references of N events drawn
- * from a population, each calibrated with dd_calibrate(), then W fresh
+ * from a population, each calibrated with dd_calibrate_range(), then W fresh
  * windows per size (30, 100, 300, 1000) judged against the whole reference
  * with the report's own p-values (dd_ks_pvalue(), dd_chi2_homogeneity())
  * and dd_calibration_decide() at the report's effective size.  Prints the
@@ -13,7 +13,10 @@
  *   gcc -O2 -std=c11 -D_GNU_SOURCE -I. -o /tmp/null_rate tests/bench/calibration/null_rate.c \
  *       BUILD/analysis/libdd_analysis.a BUILD/base/libdd_base.a $(pkg-config --libs gsl) \
  *       -lopenblas -llapacke -lm -lpthread
- *   /tmp/null_rate FAMILY N_REF REFERENCES WINDOWS [SIZES 1..4]
+ *   /tmp/null_rate FAMILY N_REF REFERENCES WINDOWS [SIZES]
+ *
+ * SIZES: window sizes, comma-separated, at most four (30,100,300,1000).
+ * Only the pair sizes those windows are judged at are calibrated.
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,13 +81,27 @@ int main(int argc, char **argv)
     family = argc > 1 ? atoi(argv[1]) : 0;
     size_t N = argc > 2 ? (size_t)atol(argv[2]) : 2000;
     int R = argc > 3 ? atoi(argv[3]) : 10, W = argc > 4 ? atoi(argv[4]) : 100;
-    size_t sizes[] = {30, 100, 300, 1000};
-    int nsz = argc > 5 ? atoi(argv[5]) : 4;
+    size_t sizes[4] = {30, 100, 300, 1000};
+    int nsz = 4;
+    if (argc > 5) { /* a comma-separated list of window sizes, at most 4 */
+        nsz = 0;
+        for (char *t = strtok(argv[5], ","); t && nsz < 4; t = strtok(NULL, ","))
+            if ((sizes[nsz++] = (size_t)atol(t)) - 1 >= 1000)
+                return fprintf(stderr, "a window size is 1..1000\n"), 2;
+    }
+    double eff_lo = INFINITY, eff_hi = 0; /* calibrate only the sizes these need */
+    for (int z = 0; z < nsz; z++) {
+        eff_lo = fmin(eff_lo, 2.0 * (double)N * (double)sizes[z] / (double)(N + sizes[z]));
+        eff_hi = fmax(eff_hi, 2.0 * (double)N * (double)sizes[z] / (double)(N + sizes[z]));
+    }
     long fb[4] = {0}, fn[4] = {0};
     const size_t lad[] = {20, 50, 100, 200, 500, 1000};
     double alpha = 0.05;
     size_t nc = ncols(), nk = nks();
     long fa[4] = {0}, fh[4] = {0}, tot[4] = {0};
+    /* per reference: the windows of one reference share its offset, so the
+     * standard error is that of the R per-reference rates (a cluster's) */
+    double ssq[4] = {0};
     char names[20][16];
     for (size_t j = 0; j < nc; j++)
         snprintf(names[j], 16, "c%zu", j);
@@ -108,7 +125,9 @@ int main(int argc, char **argv)
             }
         }
         struct dd_calibration *cal;
-        if (dd_calibrate(cols, nc, N, DD_CALIB_TRIALS, 99 + (uint64_t)r, &cal) != 0 || !cal)
+        if (dd_calibrate_range(cols, nc, N, DD_CALIB_TRIALS, 99 + (uint64_t)r, eff_lo, eff_hi,
+                               &cal) != 0 ||
+            !cal)
             return 1;
         memcpy(rs, rv, nk * N * sizeof *rs);
         for (size_t j = 0; j < nk; j++)
@@ -118,6 +137,7 @@ int main(int argc, char **argv)
             rcnt[rc[i]]++;
         for (int z = 0; z < nsz; z++) {
             size_t n = sizes[z];
+            long fa0 = fa[z], tot0 = tot[z];
             for (int w = 0; w < W; w++) {
                 gen(&rng, n, cv, cc);
                 struct dd_calib_row rows[21];
@@ -162,16 +182,22 @@ int main(int argc, char **argv)
                 fh[z] += dd_holm(p, nc, alpha, rej) > 0;
                 tot[z]++;
             }
+            if (tot[z] > tot0) {
+                double fr = (double)(fa[z] - fa0) / (double)(tot[z] - tot0);
+                ssq[z] += fr * fr;
+            }
         }
         dd_calibration_free(cal);
     }
     printf("family %d N %zu refs %d windows/size/ref %d\n", family, N, R, W);
     for (int z = 0; z < nsz; z++) {
         double f = (double)fa[z] / tot[z];
-        printf(
-            "n=%4zu  calibrated %.4f (se %.4f)  log-interp %.4f  nearest %.4f  holm %.4f  [%ld]\n",
-            sizes[z], f, sqrt(f * (1 - f) / tot[z]), (double)fb[z] / tot[z], (double)fn[z] / tot[z],
-            (double)fh[z] / tot[z], tot[z]);
+        /* the spread of the per-reference rates around f, over R(R - 1) */
+        double se_ref = R > 1 ? sqrt(fmax(0, ssq[z] / R - f * f) / (R - 1)) : NAN;
+        printf("n=%4zu  calibrated %.4f (se %.4f binomial, %.4f by reference)  log-interp %.4f  "
+               "nearest %.4f  holm %.4f  [%ld]\n",
+               sizes[z], f, sqrt(f * (1 - f) / tot[z]), se_ref, (double)fb[z] / tot[z],
+               (double)fn[z] / tot[z], (double)fh[z] / tot[z], tot[z]);
     }
     return 0;
 }

@@ -51,6 +51,15 @@ struct family {
     struct dd_calibration *cal;
 };
 
+/* The calibration's columns over the family's reference rows. */
+static void family_columns(struct family *f, struct dd_calib_column cols[N_NUM + 1])
+{
+    memset(cols, 0, (N_NUM + 1) * sizeof *cols);
+    for (int j = 0; j < N_NUM; j++)
+        cols[j] = (struct dd_calib_column){names[j], DD_M_KS, f->ref[j], 1, NULL, 0};
+    cols[N_NUM] = (struct dd_calib_column){names[N_NUM], DD_M_CHI2, NULL, 1, f->ref_c, 3};
+}
+
 static void family_init(struct family *f, uint64_t seed)
 {
     struct dd_rng r;
@@ -62,10 +71,7 @@ static void family_init(struct family *f, uint64_t seed)
     snprintf(names[N_NUM], sizeof names[N_NUM], "prediction");
     draw(&r, N_REF, f->ref, f->ref_c);
     struct dd_calib_column cols[N_NUM + 1];
-    memset(cols, 0, sizeof cols);
-    for (int j = 0; j < N_NUM; j++)
-        cols[j] = (struct dd_calib_column){names[j], DD_M_KS, f->ref[j], 1, NULL, 0};
-    cols[N_NUM] = (struct dd_calib_column){names[N_NUM], DD_M_CHI2, NULL, 1, f->ref_c, 3};
+    family_columns(f, cols);
     f->cal = NULL;
     CHECK_EQ_INT(dd_calibrate(cols, N_NUM + 1, N_REF, DD_CALIB_TRIALS, 7, &f->cal), 0);
 }
@@ -251,6 +257,60 @@ TEST(fallbacks)
     family_release(&f);
 }
 
+/* A calibration of only the sizes an effective size needs decides exactly
+ * as the whole ladder (driftd check calibrates that way). */
+TEST(range_decides_as_ladder)
+{
+    struct family f;
+    family_init(&f, 11);
+    struct dd_calib_column cols[N_NUM + 1];
+    family_columns(&f, cols);
+    static const struct {
+        double lo, hi;
+        size_t n, first, last; /* the sizes calibrated */
+    } cases[] = {
+        {58, 58, 2, 50, 100},    {100, 100, 1, 100, 100},     {182, 182, 2, 100, 200},
+        {462, 462, 2, 200, 500}, {1000, 1000, 1, 1000, 1000}, {1333, 1333, 1, 1000, 1000},
+        {58, 462, 4, 50, 500},   {20, 20, 1, 20, 20},         {10, 10, 1, 20, 20},
+    };
+    struct dd_calib_row rows[N_NUM + 1];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct dd_calibration *part = NULL;
+        CHECK_EQ_INT(dd_calibrate_range(cols, N_NUM + 1, N_REF, DD_CALIB_TRIALS, 7, cases[i].lo,
+                                        cases[i].hi, &part),
+                     0);
+        size_t sizes[DD_CALIB_MAX_SIZES];
+        size_t n = dd_calibration_sizes(part, sizes);
+        CHECK_EQ_INT(n, cases[i].n);
+        CHECK_EQ_INT(sizes[0], cases[i].first);
+        CHECK_EQ_INT(sizes[n ? n - 1 : 0], cases[i].last);
+        for (double e = cases[i].lo; e <= cases[i].hi; e += 101) {
+            for (int k = 0; k < 3; k++) { /* three sets of p-values: small, middling, mixed */
+                for (int j = 0; j <= N_NUM; j++)
+                    rows[j] = (struct dd_calib_row){names[j], j < N_NUM ? DD_M_KS : DD_M_CHI2,
+                                                    k == 0   ? 0.0005 * (j + 1)
+                                                    : k == 1 ? 0.02 + 0.01 * j
+                                                             : (j % 2 ? 0.9 : 0.004)};
+                int ca[N_NUM + 1], cb[N_NUM + 1];
+                struct dd_calib_decision a, b;
+                dd_calibration_decide(f.cal, rows, N_NUM + 1, 0.05, e, ca, &a);
+                dd_calibration_decide(part, rows, N_NUM + 1, 0.05, e, cb, &b);
+                CHECK(a.fallback == b.fallback ||
+                      (a.fallback && b.fallback && !strcmp(a.fallback, b.fallback)));
+                CHECK_EQ_DBL(a.p_value, b.p_value);
+                CHECK(a.level == b.level || (isnan(a.level) && isnan(b.level)));
+                CHECK_EQ_INT(a.size_lo, b.size_lo);
+                CHECK_EQ_INT(a.size_hi, b.size_hi);
+            }
+        }
+        dd_calibration_free(part);
+    }
+    struct dd_calibration *none = (struct dd_calibration *)1;
+    CHECK_EQ_INT(dd_calibrate_range(cols, N_NUM + 1, N_REF, 10, 7, 300, 200, &none), 0);
+    CHECK(none == NULL); /* an empty range: nothing to calibrate */
+    family_release(&f);
+}
+
 TEST(bytes_round_trip)
 {
     struct family f;
@@ -329,6 +389,7 @@ int main(int argc, char **argv)
     RUN(acat_matches_scipy);
     RUN(bytes_round_trip);
     RUN(fallbacks);
+    RUN(range_decides_as_ladder);
     RUN(power_over_holm_and_levels);
     RUN(null_uniform_and_alpha);
     CHECK_DONE();
