@@ -331,16 +331,15 @@ static void duration_json(struct dd_buf *b, int *first, const char *key, int64_t
     dd_json_kstr(b, first, key, text);
 }
 
-/* "key": {"name": "value", ...} of a rule's labels or a silence's matchers */
+/* "key": {"name": "value", ...} of a rule's labels or a silence's matchers:
+ * notify_json_kpairs() over pairs that borrow their strings */
 static void labels_json(struct dd_buf *b, int *first, const char *key, const struct rule_label *l,
                         size_t n)
 {
-    dd_json_key(b, key, first);
-    dd_buf_putc(b, '{');
-    int f = 1;
-    for (size_t i = 0; i < n; i++)
-        dd_json_kstr(b, &f, l[i].name, l[i].value);
-    dd_buf_putc(b, '}');
+    struct notify_pair p[RULE_LABELS_MAX];
+    for (size_t i = 0; i < n; i++) /* n <= RULE_LABELS_MAX: the size of l */
+        p[i] = (struct notify_pair){(char *)l[i].name, (char *)l[i].value};
+    notify_json_kpairs(b, first, key, p, n);
 }
 
 void rules_json(const struct rule *r, struct dd_buf *b)

@@ -299,8 +299,8 @@ int notify_render(const struct notify_receiver *r, const struct notify_message *
 
 /* ---- JSON pieces ---- */
 
-void notify__json_kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
-                         size_t n)
+void notify_json_kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
+                        size_t n)
 {
     dd_json_key(b, key, first);
     dd_buf_putc(b, '{');
@@ -367,7 +367,7 @@ void notify__json_alert(struct dd_buf *b, int *first, const struct notify_messag
     notify__json_kstr_or_null(b, &f, "condition", m->condition);
     dd_json_knum(b, &f, "value", m->value);
     dd_json_knum(b, &f, "threshold", m->threshold);
-    notify__json_kpairs(b, &f, "labels", m->labels, m->n_labels);
+    notify_json_kpairs(b, &f, "labels", m->labels, m->n_labels);
     dd_json_ktime(b, &f, "started_at", m->started_at_ms);
     dd_json_ktime(b, &f, "resolved_at", m->resolved_at_ms);
     notify__json_kstr_or_null(b, &f, "report_url", m->report_url);

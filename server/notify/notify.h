@@ -61,6 +61,12 @@ struct notify_pair {
     char *value;
 };
 
+/* Appends "key": {"name": "value", ...} of p[0..n) as one object member
+ * (dd_json_key()'s first): the labels and maps of every payload, and the
+ * monitor's rule labels. */
+void notify_json_kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
+                        size_t n);
+
 /* A parsed receiver.  Every string is owned (notify_receiver_release()) and NULL
  * when absent; defaults are already applied by notify_receiver_parse(). */
 struct notify_receiver {

@@ -65,9 +65,6 @@ const char *notify__map_version(const struct notify_receiver *r, const char *ver
 
 const char *notify__event_name(int e);    /* firing | resolved | test */
 const char *notify__severity_name(int s); /* critical | ... | info */
-/* "key": {"name": "value", ...} of pairs */
-void notify__json_kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
-                         size_t n);
 /* "key": the string or null */
 void notify__json_kstr_or_null(struct dd_buf *b, int *first, const char *key, const char *s);
 /* "key": {"from": T, "to": T} */

@@ -54,7 +54,7 @@ static int render(const struct notify_receiver *r, const struct notify_message *
         notify__json_kwindow(&b, &d, "window", m->window_from_ms, m->window_to_ms);
         notify__json_kevents(&b, &d, "events", m);
         notify__json_kstr_or_null(&b, &d, "rule", m->rule);
-        notify__json_kpairs(&b, &d, "labels", m->labels, m->n_labels);
+        notify_json_kpairs(&b, &d, "labels", m->labels, m->n_labels);
         if (r->action != NOTIFY_ACTION_NOTIFY)
             notify__json_action(&b, &d, r, m);
         dd_buf_putc(&b, '}');

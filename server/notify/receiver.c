@@ -450,7 +450,7 @@ static void kpairs(struct dd_buf *b, int *first, const char *key, const struct n
                    size_t n)
 {
     if (n)
-        notify__json_kpairs(b, first, key, p, n);
+        notify_json_kpairs(b, first, key, p, n);
 }
 
 void notify_receiver_json(const struct notify_receiver *r, int show_secrets, struct dd_buf *out)
