@@ -386,6 +386,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Releases w once no thread runs it (it never started, or was joined). */
+static void writer_free(struct writer *w)
+{
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->done);
+    free(w);
+}
+
 int writer_start(struct store *st, const struct writer_limits *lim, struct writer **out)
 {
     struct writer *w = dd_calloc(1, sizeof *w);
@@ -397,10 +406,7 @@ int writer_start(struct store *st, const struct writer_limits *lim, struct write
     dd_cond_init_monotonic(&w->work);
     pthread_cond_init(&w->done, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->work);
-        pthread_cond_destroy(&w->done);
-        free(w);
+        writer_free(w);
         return DD_EIO;
     }
     *out = w;
@@ -412,10 +418,7 @@ void writer_stop(struct writer *w)
     if (!w)
         return;
     dd_thread_stop(w->thread, &w->mu, &w->work, &w->stopping);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->work);
-    pthread_cond_destroy(&w->done);
-    free(w);
+    writer_free(w);
 }
 
 /* Queues j (its kind and arguments set) and waits until it is answered in
