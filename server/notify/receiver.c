@@ -225,11 +225,13 @@ static const struct member {
     const char *name;
     unsigned takes;    /* kinds that accept it */
     unsigned requires; /* kinds that need it */
-    /* a plain string member (NULL: parsed in the switch of notify_receiver_parse()):
-     * the check its value must pass, what a failure says, the field keeping a copy */
+    /* a plain string member (NULL: parsed, written and freed one by one): the
+     * check its value must pass, what a failure says, the field keeping a copy,
+     * and whether it is a secret (written as "set" unless shown) */
     int (*ok)(const char *s);
     const char *bad;
     size_t field;
+    int secret;
 } members[M_COUNT] = {
     [M_ID] = {"id", K_ALL, K_ALL, id_ok, "must match [A-Za-z0-9._-]{1,64}", FIELD(id)},
     [M_TYPE] = {"type", K_ALL, K_ALL},
@@ -237,11 +239,11 @@ static const struct member {
     [M_URL] = {"url", K_ALL & ~K(NOTIFY_TORCHSERVE), K(NOTIFY_WEBHOOK) | K(NOTIFY_MLFLOW)},
     [M_MANAGEMENT_URL] = {"management_url", K(NOTIFY_TORCHSERVE), K(NOTIFY_TORCHSERVE)},
     [M_ROUTING_KEY] = {"routing_key", K(NOTIFY_PAGERDUTY), K(NOTIFY_PAGERDUTY), visible_ok,
-                       VISIBLE_BAD, FIELD(routing_key)},
+                       VISIBLE_BAD, FIELD(routing_key), 1},
     [M_SECRET] = {"secret", K(NOTIFY_WEBHOOK), 0, secret_ok,
-                  "must be whsec_ followed by the base64 of a 24 to 64 byte key", FIELD(secret)},
+                  "must be whsec_ followed by the base64 of a 24 to 64 byte key", FIELD(secret), 1},
     [M_TOKEN] = {"token", K(NOTIFY_MLFLOW) | K(NOTIFY_TORCHSERVE) | K(NOTIFY_GITHUB),
-                 K(NOTIFY_GITHUB), visible_ok, VISIBLE_BAD, FIELD(token)},
+                 K(NOTIFY_GITHUB), visible_ok, VISIBLE_BAD, FIELD(token), 1},
     [M_HEADERS] = {"headers", K(NOTIFY_WEBHOOK), 0},
     [M_FORMAT] = {"format", K(NOTIFY_WEBHOOK), 0},
     [M_REGISTERED_MODEL] = {"registered_model", K(NOTIFY_MLFLOW), 0, text_ok, TEXT_BAD,
@@ -253,6 +255,18 @@ static const struct member {
                       "must be owner/repo", FIELD(repository)},
     [M_EVENT_TYPE] = {"event_type", K(NOTIFY_GITHUB), 0, text_ok, TEXT_BAD, FIELD(event_type)},
 };
+
+/* The field of r that keeps the plain string member m (members[m].ok set). */
+static char **member_field(struct notify_receiver *r, int m)
+{
+    return (char **)((char *)r + members[m].field);
+}
+
+/* The value of that field (NULL: absent). */
+static const char *member_str(const struct notify_receiver *r, int m)
+{
+    return *(char *const *)((const char *)r + members[m].field);
+}
 
 /* an object of strings -> pairs; problems name "member.key" */
 static int parse_pairs(const cJSON *obj, const char *member, size_t max, int headers,
@@ -411,7 +425,7 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
             if (!members[m].ok(s))
                 bad = members[m].bad;
             else
-                *(char **)((char *)&r + members[m].field) = dd_strdup(s);
+                *member_field(&r, m) = dd_strdup(s);
             break;
         }
         if (bad) {
@@ -440,12 +454,6 @@ static void kopt(struct dd_buf *b, int *first, const char *key, const char *s)
         dd_json_kstr(b, first, key, s);
 }
 
-static void ksecret(struct dd_buf *b, int *first, const char *key, const char *s, int show)
-{
-    if (s)
-        dd_json_kstr(b, first, key, show ? s : "set");
-}
-
 static void kpairs(struct dd_buf *b, int *first, const char *key, const struct notify_pair *p,
                    size_t n)
 {
@@ -457,23 +465,38 @@ void notify_receiver_json(const struct notify_receiver *r, int show_secrets, str
 {
     int f = 1;
     dd_buf_putc(out, '{');
-    dd_json_kstr(out, &f, "id", r->id);
-    dd_json_kstr(out, &f, "type", notify_kind_name(r->kind));
-    dd_json_kstr(out, &f, "action", notify_action_name(r->action));
-    kopt(out, &f, r->kind == NOTIFY_TORCHSERVE ? "management_url" : "url", r->url);
-    ksecret(out, &f, "routing_key", r->routing_key, show_secrets);
-    ksecret(out, &f, "secret", r->secret, show_secrets);
-    ksecret(out, &f, "token", r->token, show_secrets);
-    kpairs(out, &f, "headers", r->headers, r->n_headers);
-    if (r->kind == NOTIFY_WEBHOOK)
-        dd_json_kstr(out, &f, "format",
-                     r->format == NOTIFY_FORMAT_ALERTMANAGER ? "alertmanager" : "driftd");
-    kopt(out, &f, "registered_model", r->registered_model);
-    kopt(out, &f, "alias", r->alias);
-    kpairs(out, &f, "versions", r->versions, r->n_versions);
-    kopt(out, &f, "model_name", r->model_name);
-    kopt(out, &f, "repository", r->repository);
-    kopt(out, &f, "event_type", r->event_type);
+    for (int m = 0; m < M_COUNT; m++) {
+        const char *key = members[m].name;
+        switch ((enum member_id)m) {
+        case M_TYPE:
+            dd_json_kstr(out, &f, key, notify_kind_name(r->kind));
+            break;
+        case M_ACTION:
+            dd_json_kstr(out, &f, key, notify_action_name(r->action));
+            break;
+        case M_URL: /* a torchserve receiver's url is its management_url */
+            kopt(out, &f, r->kind == NOTIFY_TORCHSERVE ? "management_url" : key, r->url);
+            break;
+        case M_MANAGEMENT_URL:
+            break;
+        case M_HEADERS:
+            kpairs(out, &f, key, r->headers, r->n_headers);
+            break;
+        case M_FORMAT:
+            if (r->kind == NOTIFY_WEBHOOK)
+                dd_json_kstr(out, &f, key,
+                             r->format == NOTIFY_FORMAT_ALERTMANAGER ? "alertmanager" : "driftd");
+            break;
+        case M_VERSIONS:
+            kpairs(out, &f, key, r->versions, r->n_versions);
+            break;
+        default: { /* a plain string member */
+            const char *v = member_str(r, m);
+            kopt(out, &f, key, v && members[m].secret && !show_secrets ? "set" : v);
+            break;
+        }
+        }
+    }
     dd_buf_putc(out, '}');
 }
 
@@ -481,17 +504,11 @@ void notify_receiver_release(struct notify_receiver *r)
 {
     if (!r)
         return;
-    free(r->id);
+    for (int m = 0; m < M_COUNT; m++)
+        if (members[m].ok)
+            free(*member_field(r, m));
     free(r->url);
-    free(r->routing_key);
-    free(r->secret);
-    free(r->token);
     notify__pairs_free(r->headers, r->n_headers);
-    free(r->registered_model);
-    free(r->alias);
     notify__pairs_free(r->versions, r->n_versions);
-    free(r->model_name);
-    free(r->repository);
-    free(r->event_type);
     memset(r, 0, sizeof *r);
 }
