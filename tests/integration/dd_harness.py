@@ -3,6 +3,7 @@ HTTP to it (standard library only).  Used by the integration tests."""
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -169,10 +170,63 @@ def write_ndjson(path, evs):
             f.write(json.dumps(e) + "\n")
 
 
+def start_receiver(folder, script, port, *args):
+    """Writes the Python program script to folder/receiver.py and runs it as
+    `receiver.py PORT ARGS...`; the process once 127.0.0.1:PORT accepts a connection
+    (RuntimeError after 10 s)."""
+    path = os.path.join(folder, "receiver.py")
+    with open(path, "w") as f:
+        f.write(script)
+    proc = subprocess.Popen([sys.executable, path, str(port), *args])
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError(f"{path} did not listen on port {port}")
+
+
+def drawn_events(n, seed, draw, ts0=None):
+    """n events, each draw(rnd) from one random.Random(seed); with ts0, event i has ts
+    ts0 + i (epoch ms)."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        e = draw(rnd)
+        if ts0 is not None:
+            e["ts"] = ts0 + i
+        out.append(e)
+    return out
+
+
 def run_check(*args):
     """`driftd check ARGS`: (exit status, stdout, stderr)."""
     r = subprocess.run([DRIFTD, "check", *args], capture_output=True, text=True, timeout=120)
     return r.returncode, r.stdout, r.stderr
+
+
+class CheckTest(unittest.TestCase):
+    """`driftd check` against one reference: each test gets a temporary folder (self.dir)
+    holding ref.ndjson (self.ref), the events of reference_events(); PREFIX names the
+    folder."""
+    PREFIX = "driftd-check-"
+
+    def reference_events(self):
+        raise NotImplementedError
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix=self.PREFIX)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.ref = os.path.join(self.dir, "ref.ndjson")
+        write_ndjson(self.ref, self.reference_events())
+
+    def check(self, *args):
+        """`driftd check --reference REF ARGS`: (exit status, stdout, stderr)."""
+        return run_check("--reference", self.ref, *args)
 
 
 class ServerTest(unittest.TestCase):

@@ -4,7 +4,6 @@
 stated fallback.  Each case fails on the code before #14."""
 import json
 import os
-import random
 import shutil
 import subprocess
 import tempfile
@@ -12,32 +11,23 @@ import time
 import unittest
 
 import dd_harness
-from dd_harness import ServerTest, run_check, write_ndjson
+from dd_harness import ServerTest, write_ndjson
 
 
 def events(n, shift, seed, ts0=None):
-    rnd = random.Random(seed)
-    out = []
-    for i in range(n):
+    def draw(rnd):
         z = rnd.gauss(0, 1)
-        e = {"confidence": min(1.0, max(0.0, 0.8 - shift + 0.08 * z)),
-             "prediction": "cat" if z + rnd.gauss(0, 0.5) > 0 else "dog",
-             "features": {"age": 40 + 20 * shift + 10 * (0.9 * z + 0.44 * rnd.gauss(0, 1))}}
-        if ts0 is not None:
-            e["ts"] = ts0 + i
-        out.append(e)
-    return out
+        return {"confidence": min(1.0, max(0.0, 0.8 - shift + 0.08 * z)),
+                "prediction": "cat" if z + rnd.gauss(0, 0.5) > 0 else "dog",
+                "features": {"age": 40 + 20 * shift + 10 * (0.9 * z + 0.44 * rnd.gauss(0, 1))}}
+    return dd_harness.drawn_events(n, seed, draw, ts0)
 
 
-class Check(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="driftd-calibrated-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.ref = os.path.join(self.dir, "ref.ndjson")
-        write_ndjson(self.ref, events(400, 0, 1))
+class Check(dd_harness.CheckTest):
+    PREFIX = "driftd-calibrated-"
 
-    def check(self, *args):
-        return run_check("--reference", self.ref, *args)
+    def reference_events(self):
+        return events(400, 0, 1)
 
     def cur(self, n, shift, seed):
         p = os.path.join(self.dir, f"cur-{n}-{shift}-{seed}.ndjson")

@@ -12,37 +12,27 @@ import random
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 
 import dd_harness
-from dd_harness import ServerTest, run_check, write_ndjson
+from dd_harness import ServerTest, write_ndjson
 from dd_harness import wait_until
 
 
 def events(n, shift, seed, ts0=None):
-    rnd = random.Random(seed)
-    out = []
-    for i in range(n):
-        e = {"confidence": min(1.0, max(0.0, rnd.gauss(0.8 - shift, 0.08))),
-             "prediction": rnd.choice(["cat", "dog"]),
-             "features": {"age": rnd.gauss(40 + 20 * shift, 10)}}
-        if ts0 is not None:
-            e["ts"] = ts0 + i
-        out.append(e)
-    return out
+    def draw(rnd):
+        return {"confidence": min(1.0, max(0.0, rnd.gauss(0.8 - shift, 0.08))),
+                "prediction": rnd.choice(["cat", "dog"]),
+                "features": {"age": rnd.gauss(40 + 20 * shift, 10)}}
+    return dd_harness.drawn_events(n, seed, draw, ts0)
 
 
-class Check(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="driftd-verdict-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.ref = os.path.join(self.dir, "ref.ndjson")
-        write_ndjson(self.ref, events(300, 0, 1))
+class Check(dd_harness.CheckTest):
+    PREFIX = "driftd-verdict-"
 
-    def check(self, *args):
-        return run_check("--reference", self.ref, *args)
+    def reference_events(self):
+        return events(300, 0, 1)
 
     def path(self, name, text):
         p = os.path.join(self.dir, name)
