@@ -413,18 +413,7 @@ class Receiver:
     def __init__(self, folder, name):
         self.port = dd_harness.free_port()
         self.log = os.path.join(folder, name + ".jsonl")
-        script = os.path.join(folder, "receiver.py")
-        with open(script, "w") as f:
-            f.write(RECEIVER_PY)
-        self.proc = subprocess.Popen([sys.executable, script, str(self.port), self.log])
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("receiver did not start")
+        self.proc = dd_harness.start_receiver(folder, RECEIVER_PY, self.port, self.log)
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"

@@ -84,21 +84,10 @@ class Receiver:
         self.port = free_port()
         self.log = os.path.join(tmp, f"{name}.log")
         self.plan_path = os.path.join(tmp, f"{name}.plan")
-        self.script = os.path.join(tmp, "receiver.py")
-        with open(self.script, "w") as f:
-            f.write(RECEIVER_PY)
         open(self.log, "w").close()
         self.set_plan(**plan)
-        self.proc = subprocess.Popen([sys.executable, self.script, str(self.port), self.log,
-                                      self.plan_path])
-        deadline = time.time() + 10
-        import socket
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        self.proc = dd_harness.start_receiver(tmp, RECEIVER_PY, self.port, self.log,
+                                              self.plan_path)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def set_plan(self, **plan):
