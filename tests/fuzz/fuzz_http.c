@@ -62,6 +62,7 @@
 #include "server/api/routes.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
+#include "tests/common/free_port.h"
 
 #define FUZZ_HTTP_RECV_MS 2000   /* one recv() waits at most this long */
 #define FUZZ_HTTP_TOTAL_MS 10000 /* the whole answer arrives within this */
@@ -108,19 +109,6 @@ static void remove_dir(void)
 {
     if (g_dir[0])
         nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A port nobody listens on now (bind to 0, read it back, close). */
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(s, (struct sockaddr *)&a, &len) != 0)
-        die("cannot find a free port");
-    close(s);
-    return ntohs(a.sin_port);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -189,7 +177,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     routes_metrics_init();
 
     for (int attempt = 0;; attempt++) {
-        g_port = free_port();
+        g_port = test_free_port();
+        if (g_port < 0)
+            die("cannot find a free port");
         snprintf(g_app.cfg.listen, sizeof g_app.cfg.listen, "127.0.0.1:%d", g_port);
         struct http_options ho;
         config_http_options(&g_app.cfg, &ho);

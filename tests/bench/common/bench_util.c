@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/common/free_port.h"
+
 double bench_now_s(void)
 {
     struct timespec t;
@@ -23,19 +25,6 @@ void bench_die(const char *what)
 {
     fprintf(stderr, "bench: %s\n", what);
     exit(1);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        bench_die("no free port");
-    int port = ntohs(a.sin_port);
-    close(fd);
-    return port;
 }
 
 size_t bench_sink(char *p, size_t size, size_t n, void *ud)
@@ -86,7 +75,9 @@ void bench_server_start(struct bench_server *s, const char *driftd, const char *
                         const char *const *extra, int keep_db)
 {
     char listen[64], db[512], log[512];
-    s->port = free_port();
+    s->port = test_free_port();
+    if (s->port < 0)
+        bench_die("no free port");
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
     snprintf(s->base, sizeof s->base, "http://%s", listen);
     snprintf(db, sizeof db, "%s/server.db", dir);
@@ -187,6 +178,33 @@ int bench_proc_read(pid_t pid, struct bench_proc *p)
         while ((c = getc(f)) != EOF)
             p->maps += c == '\n';
         fclose(f);
+    }
+    return 0;
+}
+
+int bench_opt_take(const struct bench_opt *opts, size_t n, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(argv[*i], opts[k].name) != 0)
+            continue;
+        const char *v = argv[++*i];
+        switch (opts[k].kind) {
+        case BENCH_OPT_STR:
+            *(const char **)opts[k].out = v;
+            break;
+        case BENCH_OPT_INT:
+            *(int *)opts[k].out = atoi(v);
+            break;
+        case BENCH_OPT_LONG:
+            *(long *)opts[k].out = atol(v);
+            break;
+        case BENCH_OPT_DBL:
+            *(double *)opts[k].out = atof(v);
+            break;
+        }
+        return 1;
     }
     return 0;
 }
