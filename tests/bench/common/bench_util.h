@@ -46,6 +46,19 @@ struct bench_proc {
 /* 0, or -1 when /proc/<pid>/stat cannot be read. */
 int bench_proc_read(pid_t pid, struct bench_proc *p);
 
+/* One "--name VALUE" option of a benchmark's command line: its value goes
+ * to out, read as kind says (atoi, atol, atof; a string as it is). */
+enum bench_opt_kind { BENCH_OPT_STR, BENCH_OPT_INT, BENCH_OPT_LONG, BENCH_OPT_DBL };
+struct bench_opt {
+    const char *name;
+    enum bench_opt_kind kind;
+    void *out; /* const char **, int *, long * or double *, as kind says */
+};
+/* When argv[*i] names one of the n opts and a value follows it: stores the
+ * value, steps *i onto it and returns 1.  Otherwise returns 0 and leaves *i:
+ * the caller reads its other options or says how to call it. */
+int bench_opt_take(const struct bench_opt *opts, size_t n, int argc, char **argv, int *i);
+
 /* Value of the first sample of `name` (exact metric name, no labels) on
  * GET base/metrics, or -1. */
 double bench_metric(const struct bench_server *s, const char *name);

@@ -654,6 +654,11 @@ int main(int argc, char **argv)
     long timeout_ms = 5000;
     const char *extra[24] = {NULL};
     int nextra = 0;
+    const struct bench_opt opts[] = {{"--driftd", BENCH_OPT_STR, &driftd},
+                                     {"--dir", BENCH_OPT_STR, &dir_arg},
+                                     {"--hold", BENCH_OPT_DBL, &hold},
+                                     {"--requests", BENCH_OPT_INT, &requests},
+                                     {"--timeout-ms", BENCH_OPT_LONG, &timeout_ms}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--")) {
@@ -663,17 +668,9 @@ int main(int argc, char **argv)
         }
         if (!v)
             usage();
-        if (!strcmp(a, "--driftd"))
-            driftd = v;
-        else if (!strcmp(a, "--dir"))
-            dir_arg = v;
-        else if (!strcmp(a, "--hold"))
-            hold = atof(v);
-        else if (!strcmp(a, "--requests"))
-            requests = atoi(v);
-        else if (!strcmp(a, "--timeout-ms"))
-            timeout_ms = atol(v);
-        else if (!strcmp(a, "--levels")) {
+        if (bench_opt_take(opts, sizeof opts / sizeof opts[0], argc, argv, &i))
+            continue;
+        if (!strcmp(a, "--levels")) {
             nlevels = 0;
             for (const char *p = v; *p && nlevels < MAX_LEVELS;) {
                 levels[nlevels++] = atoi(p);

@@ -156,14 +156,11 @@ int main(int argc, char **argv)
 {
     const char *driftd = NULL;
     long n = 100000, requests = 300;
+    const struct bench_opt opts[] = {{"--driftd", BENCH_OPT_STR, &driftd},
+                                     {"--evaluations", BENCH_OPT_LONG, &n},
+                                     {"--requests", BENCH_OPT_LONG, &requests}};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--driftd") && i + 1 < argc)
-            driftd = argv[++i];
-        else if (!strcmp(argv[i], "--evaluations") && i + 1 < argc)
-            n = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--requests") && i + 1 < argc)
-            requests = atol(argv[++i]);
-        else {
+        if (!bench_opt_take(opts, sizeof opts / sizeof opts[0], argc, argv, &i)) {
             fprintf(stderr, "usage: bench_grafana --driftd PATH [--evaluations N] "
                             "[--requests R]\n");
             return 2;

@@ -431,16 +431,14 @@ int main(int argc, char **argv)
     /* the ceilings and the client get the server's allocator policy, so the
      * ratios compare like with like */
     dd_alloc_keep_freed_memory();
+    const struct bench_opt opts[] = {{"--driftd", BENCH_OPT_STR, &driftd},
+                                     {"--seconds", BENCH_OPT_DBL, &seconds},
+                                     {"--clients", BENCH_OPT_INT, &clients},
+                                     {"--case", BENCH_OPT_STR, &only}};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--driftd") && i + 1 < argc)
-            driftd = argv[++i];
-        else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-            seconds = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
-            clients = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
-            only = argv[++i];
-        else if (!strcmp(argv[i], "--serve") && i + 1 < argc && n_serve_args < 16)
+        if (bench_opt_take(opts, sizeof opts / sizeof opts[0], argc, argv, &i))
+            continue;
+        if (!strcmp(argv[i], "--serve") && i + 1 < argc && n_serve_args < 16)
             serve_args[n_serve_args++] = argv[++i];
         else
             bench_die("usage: bench_ingest --driftd PATH [--seconds S] [--clients N] [--case NAME] "

@@ -426,26 +426,17 @@ int main(int argc, char **argv)
     const char *driftd = NULL;
     long events_b = 1000000, events_a = 100000, window_events = 20000;
     double ingest_rate = 169000, read_seconds = 30;
+    const struct bench_opt opts[] = {{"--driftd", BENCH_OPT_STR, &driftd},
+                                     {"--models", BENCH_OPT_INT, &n_models},
+                                     {"--events", BENCH_OPT_LONG, &events_b},
+                                     {"--events-small", BENCH_OPT_LONG, &events_a},
+                                     {"--window-events", BENCH_OPT_LONG, &window_events},
+                                     {"--ingest-rate", BENCH_OPT_DBL, &ingest_rate},
+                                     {"--read-seconds", BENCH_OPT_DBL, &read_seconds}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
+        if (i + 1 >= argc)
             bench_die("every option takes a value");
-        i++;
-        if (!strcmp(a, "--driftd"))
-            driftd = v;
-        else if (!strcmp(a, "--models"))
-            n_models = atoi(v);
-        else if (!strcmp(a, "--events"))
-            events_b = atol(v);
-        else if (!strcmp(a, "--events-small"))
-            events_a = atol(v);
-        else if (!strcmp(a, "--window-events"))
-            window_events = atol(v);
-        else if (!strcmp(a, "--ingest-rate"))
-            ingest_rate = atof(v);
-        else if (!strcmp(a, "--read-seconds"))
-            read_seconds = atof(v);
-        else
+        if (!bench_opt_take(opts, sizeof opts / sizeof opts[0], argc, argv, &i))
             bench_die("unknown option (see the top of bench_monitor.c)");
     }
     if (!driftd || n_models < 2 || n_models > 99 || window_events < BATCH * LOADERS ||
