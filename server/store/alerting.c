@@ -29,8 +29,7 @@ static void alerting_row(sqlite3_stmt *st, void *arg)
 {
     struct store_alerting_row *r = store__rows_push(arg);
     snprintf(r->id, sizeof r->id, "%s", (const char *)sqlite3_column_text(st, 0));
-    const unsigned char *body = sqlite3_column_text(st, 1);
-    r->body = dd_strdup(body ? (const char *)body : "{}");
+    r->body = store__col_strdup(st, 1, "{}");
     const unsigned char *src = sqlite3_column_text(st, 2);
     snprintf(r->source, sizeof r->source, "%s", src ? (const char *)src : "api");
     r->created_ms = store__col_time(st, 3);
@@ -65,12 +64,6 @@ void store_alerting_rows_free(struct store_alerting_row *rows, size_t n)
     store__rows_free(rows, n, sizeof *rows, alerting_release);
 }
 
-static char *col_strdup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? dd_strdup((const char *)t) : NULL;
-}
-
 static void alert_release(void *item)
 {
     free(((struct store_alert *)item)->labels);
@@ -86,7 +79,7 @@ static void alert_row(sqlite3_stmt *st, void *arg)
     store__col_text(st, 4, a->alert_key, sizeof a->alert_key);
     store__col_text(st, 5, a->state, sizeof a->state);
     a->value = store__col_double(st, 6);
-    a->labels = col_strdup(st, 7);
+    a->labels = store__col_strdup(st, 7, NULL);
     a->pending_since_ms = store__col_time(st, 8);
     a->started_ms = store__col_time(st, 9);
     a->resolved_ms = store__col_time(st, 10);
@@ -142,7 +135,7 @@ static void delivery_row(sqlite3_stmt *st, void *arg)
     store__col_text(st, 4, d->state, sizeof d->state);
     d->attempts = sqlite3_column_int64(st, 5);
     d->last_status = sqlite3_column_int(st, 6);
-    d->last_error = col_strdup(st, 7);
+    d->last_error = store__col_strdup(st, 7, NULL);
     d->created_ms = store__col_time(st, 8);
     d->next_attempt_ms = store__col_time(st, 9);
     d->done_ms = store__col_time(st, 10);
@@ -165,7 +158,7 @@ static void attempt_row(sqlite3_stmt *st, void *arg)
         struct store_attempt *a = &d->tries[d->n_tries++];
         a->at_ms = sqlite3_column_int64(st, 1);
         a->status = sqlite3_column_int(st, 2);
-        a->error = col_strdup(st, 3);
+        a->error = store__col_strdup(st, 3, NULL);
         a->elapsed_ms = store__col_time(st, 4);
         return;
     }
@@ -399,14 +392,6 @@ static struct store__arg time_or_null(int64_t ms)
     return ms < 0 ? STORE__TEXT(NULL) : STORE__INT(ms);
 }
 
-static void bind_value(sqlite3_stmt *st, int i, double v)
-{
-    if (v == v)
-        sqlite3_bind_double(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* The alert row itself: inserted, updated or deleted; *id its id. */
 static int alert_write(struct store *s, int64_t evaluation_id, const struct store_alert_change *c,
                        int64_t *id)
@@ -442,7 +427,7 @@ static int alert_write(struct store *s, int64_t evaluation_id, const struct stor
         sqlite3_bind_int64(st, 11, evaluation_id);
     else
         sqlite3_bind_null(st, 11);
-    bind_value(st, 12, c->value);
+    store__bind_double(st, 12, c->value);
     if (update)
         sqlite3_bind_int64(st, 13, c->alert_id);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store__sqlerr(s->w, "alert write step");

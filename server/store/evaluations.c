@@ -18,14 +18,6 @@
 
 /* ---- writer ---- */
 
-static void bind_double_or_null(sqlite3_stmt *st, int i, double v)
-{
-    if (v == v)
-        sqlite3_bind_double(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* The evaluation and its results; *eid_out its id. */
 static int insert_evaluation(struct store *s, const char *model, const char *version,
                              const char *window, int64_t computed_ms, const char *status,
@@ -61,9 +53,9 @@ static int insert_evaluation(struct store *s, const char *model, const char *ver
         sqlite3_bind_int64(st, 3, computed_ms);
         sqlite3_bind_text(st, 4, r->signal, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, r->method, -1, SQLITE_STATIC);
-        bind_double_or_null(st, 6, r->statistic);
-        bind_double_or_null(st, 7, r->p_value);
-        bind_double_or_null(st, 8, r->threshold);
+        store__bind_double(st, 6, r->statistic);
+        store__bind_double(st, 7, r->p_value);
+        store__bind_double(st, 8, r->threshold);
         sqlite3_bind_int(st, 9, r->drift);
         sqlite3_bind_int64(st, 10, (int64_t)r->n_ref);
         sqlite3_bind_int64(st, 11, (int64_t)r->n_cur);

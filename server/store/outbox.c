@@ -16,12 +16,6 @@
 #include "base/err.h"
 #include "server/store/store_int.h"
 
-static void copy_text(sqlite3_stmt *st, int col, char *out, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(out, size, "%s", t ? (const char *)t : "");
-}
-
 static void outbox_release(void *item)
 {
     free(((struct store_outbox_row *)item)->message);
@@ -31,12 +25,11 @@ static void outbox_row(sqlite3_stmt *st, void *arg)
 {
     struct store_outbox_row *r = store__rows_push(arg);
     r->id = sqlite3_column_int64(st, 0);
-    copy_text(st, 1, r->message_id, sizeof r->message_id);
-    copy_text(st, 2, r->receiver_id, sizeof r->receiver_id);
+    store__col_text(st, 1, r->message_id, sizeof r->message_id);
+    store__col_text(st, 2, r->receiver_id, sizeof r->receiver_id);
     r->alert_id = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
-    copy_text(st, 4, r->event, sizeof r->event);
-    const unsigned char *m = sqlite3_column_text(st, 5);
-    r->message = dd_strdup(m ? (const char *)m : "");
+    store__col_text(st, 4, r->event, sizeof r->event);
+    r->message = store__col_strdup(st, 5, "");
     r->created_ms = sqlite3_column_int64(st, 6);
     r->next_attempt_ms = sqlite3_column_int64(st, 7);
     r->attempts = sqlite3_column_int(st, 8);

@@ -126,14 +126,16 @@ int series_r_latest(struct store *s, const char *model, const char *version,
     return 0;
 }
 
-struct value_ctx {
+/* Points gathered by a GROUP BY of bucket numbers, and the bucket width
+ * that turns a number into a time (verdicts and events). */
+struct bucket_rows {
     struct store__rows rows;
     int64_t bucket_ms;
 };
 
 static void verdict_row(sqlite3_stmt *st, void *arg)
 {
-    struct value_ctx *c = arg;
+    struct bucket_rows *c = arg;
     struct series_value *p = store__rows_push(&c->rows);
     p->t_ms = bucket_time(st, 0, 1, 3, c->bucket_ms);
     p->value = sqlite3_column_double(st, 2);
@@ -144,7 +146,7 @@ int series_r_verdicts(struct store *s, const char *model, const char *version, c
                       int64_t from_ms, int64_t to_ms, int64_t bucket_ms, struct series_value **out,
                       size_t *n)
 {
-    struct value_ctx c = {.rows = {.size = sizeof **out}, .bucket_ms = bucket_ms};
+    struct bucket_rows c = {.rows = {.size = sizeof **out}, .bucket_ms = bucket_ms};
     int rc = store__read(
         s, &(struct store__query){
                .what = "grafana verdict series",
@@ -207,14 +209,9 @@ int series_r_verdict_list(struct store *s, const char *model, const char *versio
 
 /* ---- events ---- */
 
-struct events_ctx {
-    struct store__rows rows;
-    int64_t bucket_ms;
-};
-
 static void events_row(sqlite3_stmt *st, void *arg)
 {
-    struct events_ctx *c = arg;
+    struct bucket_rows *c = arg;
     struct series_events *p = store__rows_push(&c->rows);
     p->t_ms = sqlite3_column_int64(st, 0) * c->bucket_ms; /* a rate is per bucket */
     p->count = sqlite3_column_int64(st, 1);
@@ -226,7 +223,7 @@ static void events_row(sqlite3_stmt *st, void *arg)
 int series_r_events(struct store *s, const char *model, const char *version, int64_t from_ms,
                     int64_t to_ms, int64_t bucket_ms, struct series_events **out, size_t *n)
 {
-    struct events_ctx c = {.rows = {.size = sizeof **out}, .bucket_ms = bucket_ms};
+    struct bucket_rows c = {.rows = {.size = sizeof **out}, .bucket_ms = bucket_ms};
     int rc = store__read(
         s, &(struct store__query){
                .what = "grafana event series",
@@ -330,8 +327,7 @@ static void alert_row(sqlite3_stmt *st, void *arg)
     store__col_text(st, 3, a->version, sizeof a->version);
     store__col_text(st, 4, a->state, sizeof a->state);
     a->value = store__col_double(st, 5);
-    const unsigned char *labels = sqlite3_column_text(st, 6);
-    a->labels = strdup(labels ? (const char *)labels : "{}");
+    a->labels = store__col_strdup(st, 6, "{}");
     a->started_ms = store__col_time(st, 7);
     a->resolved_ms = store__col_time(st, 8);
 }

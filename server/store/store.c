@@ -634,6 +634,12 @@ int64_t store__col_time(sqlite3_stmt *st, int col)
     return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
 }
 
+char *store__col_strdup(sqlite3_stmt *st, int col, const char *dflt)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? dd_strdup(t) : dflt ? dd_strdup(dflt) : NULL;
+}
+
 /* A version's id on any connection (the writer has its cached statement,
  * store__version_id()). */
 static int version_id_on(sqlite3 *db, const char *model, const char *version, int64_t *out)

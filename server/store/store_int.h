@@ -172,11 +172,22 @@ static inline int store__rows_take(int rc, struct store__rows *rows, void *out, 
 }
 /* A time column: -1 for NULL. */
 int64_t store__col_time(sqlite3_stmt *st, int col);
+/* A text column copied to the heap (the caller's: free()); for NULL a copy
+ * of dflt, or NULL when dflt is NULL. */
+char *store__col_strdup(sqlite3_stmt *st, int col, const char *dflt);
 /* A number column: NaN for NULL. */
 static inline double store__col_double(sqlite3_stmt *st, int col)
 {
     return sqlite3_column_type(st, col) == SQLITE_NULL ? (double)NAN
                                                        : sqlite3_column_double(st, col);
+}
+/* Binds v to parameter i, NULL for NaN. */
+static inline void store__bind_double(sqlite3_stmt *st, int i, double v)
+{
+    if (v == v)
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
 }
 /* A text column copied into out[size] (truncated; "" for NULL). */
 static inline void store__col_text(sqlite3_stmt *st, int col, char *out, size_t size)
