@@ -88,6 +88,27 @@ static void expect_error(const char *text, size_t len, const char *code, long in
 #define BAD_N(text, len, code, index, message)                                                     \
     expect_error(text, len, code, index, message, __LINE__)
 
+/* One text that is refused, with its code, index and message. */
+struct bad {
+    const char *text, *code;
+    long index;
+    const char *message;
+};
+
+/* Every case of a table of refused texts (expect_error), named by its
+ * position in the table when it fails. */
+static void expect_errors(const struct bad *cases, size_t n, int line)
+{
+    for (size_t i = 0; i < n; i++) {
+        int failures0 = check_failures;
+        expect_error(cases[i].text, strlen(cases[i].text), cases[i].code, cases[i].index,
+                     cases[i].message, line);
+        if (check_failures != failures0)
+            fprintf(stderr, "  (case %zu of the table)\n", i);
+    }
+}
+#define BAD_TABLE(cases) expect_errors(cases, sizeof cases / sizeof cases[0], __LINE__)
+
 /* One feature of an encoded list, by position. */
 static int feature_at(const struct dd_event *e, int k, struct dd_feature *f)
 {
@@ -374,76 +395,82 @@ TEST(line_ends_bom_blank_lines)
 
 TEST(line_numbers_count_physical_lines)
 {
-    /* the quoted field of line 2 spans lines 2-4; the bad cell is on 5 */
-    BAD("prediction,confidence\n\"a\nb\nc\",0.5\nd,2\n", "invalid_event", 1,
-        "line 5, column 2 (confidence): 2 is not in [0, 1]");
-    /* a cell is on the line it starts on */
-    BAD("f,confidence\n\"x\ny\",1.5\n", "invalid_event", 0,
-        "line 3, column 2 (confidence): 1.5 is not in [0, 1]");
-    BAD("prediction,confidence\r\na,0.5\r\nb,-1\r\n", "invalid_event", 1,
-        "line 3, column 2 (confidence): -1 is not in [0, 1]");
+    static const struct bad cases[] = {
+        /* the quoted field of line 2 spans lines 2-4; the bad cell is on 5 */
+        {"prediction,confidence\n\"a\nb\nc\",0.5\nd,2\n", "invalid_event", 1,
+         "line 5, column 2 (confidence): 2 is not in [0, 1]"},
+        /* a cell is on the line it starts on */
+        {"f,confidence\n\"x\ny\",1.5\n", "invalid_event", 0,
+         "line 3, column 2 (confidence): 1.5 is not in [0, 1]"},
+        {"prediction,confidence\r\na,0.5\r\nb,-1\r\n", "invalid_event", 1,
+         "line 3, column 2 (confidence): -1 is not in [0, 1]"},
+    };
+    BAD_TABLE(cases);
 }
 
 /* ---- errors ---- */
 
 TEST(errors_header)
 {
-    BAD("", "invalid_body", -1,
-        "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)");
-    BAD("\xef\xbb\xbf", "invalid_body", -1,
-        "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)");
-    BAD("\n", "invalid_body", -1,
-        "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)");
-    BAD("\r\nprediction\na\n", "invalid_body", -1,
-        "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)");
-    BAD("prediction,,f\n", "invalid_body", -1, "line 1, column 2: empty column name");
-    BAD("prediction,age,x,age\n", "invalid_body", -1,
-        "line 1, column 4: 'age': same name as column 2");
-    BAD("prediction,confidence,prediction,confidence\n", "invalid_body", -1,
-        "line 1, column 3: 'prediction': same name as column 1");
-    BAD("prediction,embedding\n", "invalid_body", -1,
-        "line 1, column 2: 'embedding': CSV cannot carry embeddings; send events with embeddings "
-        "as NDJSON (application/x-ndjson)");
-    BAD("embedding_b64,prediction\n", "invalid_body", -1,
-        "line 1, column 1: 'embedding_b64': CSV cannot carry embeddings; send events with "
-        "embeddings as NDJSON (application/x-ndjson)");
-    BAD("prediction,probabilities\n", "invalid_body", -1,
-        "line 1, column 2: 'probabilities': give class probabilities as columns probability:0, "
-        "probability:1, ...");
-    BAD("prediction,probability:01\n", "invalid_body", -1,
-        "line 1, column 2: 'probability:01': the class of a probability:<k> column must be 0 to "
-        "65535, without leading zeros");
-    BAD("prediction,probability:65536\n", "invalid_body", -1,
-        "line 1, column 2: 'probability:65536': the class of a probability:<k> column must be 0 "
-        "to 65535, without leading zeros");
-    BAD("prediction,probability:\n", "invalid_body", -1,
-        "line 1, column 2: 'probability:': the class of a probability:<k> column must be 0 to "
-        "65535, without leading zeros");
-    BAD("prediction,probability:0,probability:3,probability:1\n", "invalid_body", -1,
-        "line 1, column 3: 'probability:3': there is no column probability:2 (probability:<k> "
-        "columns count from 0 without gaps)");
-    BAD("prediction,probability:1\n", "invalid_body", -1,
-        "line 1, column 2: 'probability:1': there is no column probability:0 (probability:<k> "
-        "columns count from 0 without gaps)");
-    BAD("prediction,probability:0,probability:0\n", "invalid_body", -1,
-        "line 1, column 3: 'probability:0': same name as column 2");
-    BAD("prediction,my col\n", "invalid_body", -1,
-        "line 1, column 2: 'my col' is not a feature name (names match [A-Za-z0-9._-]{1,128}, "
-        "not . or ..)");
-    BAD("prediction,..\n", "invalid_body", -1,
-        "line 1, column 2: '..' is not a feature name (names match [A-Za-z0-9._-]{1,128}, not . "
-        "or ..)");
-    BAD("prediction,\"a\nb\"\n", "invalid_body", -1,
-        "line 1, column 2: 'a?b' is not a feature name (names match [A-Za-z0-9._-]{1,128}, not . "
-        "or ..)");
+    static const struct bad cases[] = {
+        {"", "invalid_body", -1,
+         "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)"},
+        {"\xef\xbb\xbf", "invalid_body", -1,
+         "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)"},
+        {"\n", "invalid_body", -1,
+         "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)"},
+        {"\r\nprediction\na\n", "invalid_body", -1,
+         "line 1: a header row is required (the column names, e.g. id,ts,prediction,confidence)"},
+        {"prediction,,f\n", "invalid_body", -1, "line 1, column 2: empty column name"},
+        {"prediction,age,x,age\n", "invalid_body", -1,
+         "line 1, column 4: 'age': same name as column 2"},
+        {"prediction,confidence,prediction,confidence\n", "invalid_body", -1,
+         "line 1, column 3: 'prediction': same name as column 1"},
+        {"prediction,embedding\n", "invalid_body", -1,
+         "line 1, column 2: 'embedding': CSV cannot carry embeddings; send events with embeddings "
+         "as NDJSON (application/x-ndjson)"},
+        {"embedding_b64,prediction\n", "invalid_body", -1,
+         "line 1, column 1: 'embedding_b64': CSV cannot carry embeddings; send events with "
+         "embeddings as NDJSON (application/x-ndjson)"},
+        {"prediction,probabilities\n", "invalid_body", -1,
+         "line 1, column 2: 'probabilities': give class probabilities as columns probability:0, "
+         "probability:1, ..."},
+        {"prediction,probability:01\n", "invalid_body", -1,
+         "line 1, column 2: 'probability:01': the class of a probability:<k> column must be 0 to "
+         "65535, without leading zeros"},
+        {"prediction,probability:65536\n", "invalid_body", -1,
+         "line 1, column 2: 'probability:65536': the class of a probability:<k> column must be 0 "
+         "to 65535, without leading zeros"},
+        {"prediction,probability:\n", "invalid_body", -1,
+         "line 1, column 2: 'probability:': the class of a probability:<k> column must be 0 to "
+         "65535, without leading zeros"},
+        {"prediction,probability:0,probability:3,probability:1\n", "invalid_body", -1,
+         "line 1, column 3: 'probability:3': there is no column probability:2 (probability:<k> "
+         "columns count from 0 without gaps)"},
+        {"prediction,probability:1\n", "invalid_body", -1,
+         "line 1, column 2: 'probability:1': there is no column probability:0 (probability:<k> "
+         "columns count from 0 without gaps)"},
+        {"prediction,probability:0,probability:0\n", "invalid_body", -1,
+         "line 1, column 3: 'probability:0': same name as column 2"},
+        {"prediction,my col\n", "invalid_body", -1,
+         "line 1, column 2: 'my col' is not a feature name (names match [A-Za-z0-9._-]{1,128}, "
+         "not . or ..)"},
+        {"prediction,..\n", "invalid_body", -1,
+         "line 1, column 2: '..' is not a feature name (names match [A-Za-z0-9._-]{1,128}, not . "
+         "or ..)"},
+        {"prediction,\"a\nb\"\n", "invalid_body", -1,
+         "line 1, column 2: 'a?b' is not a feature name (names match [A-Za-z0-9._-]{1,128}, not . "
+         "or ..)"},
+        {"id,ts,label\n", "invalid_body", -1,
+         "line 1: needs a prediction, confidence or feature column (each event needs one of "
+         "them)"},
+    };
+    BAD_TABLE(cases);
     /* names are case-sensitive: Prediction is a feature */
     struct dd_batch b;
     CHECK_EQ_INT(csv("Prediction\na\n", &b), 0);
     CHECK(b.n == 1 && !b.events[0].prediction && b.events[0].features_len == 2 + 10 + 2 + 1);
     dd_batch_release(&b);
-    BAD("id,ts,label\n", "invalid_body", -1,
-        "line 1: needs a prediction, confidence or feature column (each event needs one of "
-        "them)");
 }
 
 TEST(errors_header_limits)
@@ -473,81 +500,119 @@ TEST(errors_header_limits)
 
 TEST(errors_shape)
 {
-    BAD("prediction,confidence\na,0.5,x\n", "invalid_body", 0,
-        "line 2: 3 fields, but the header has 2");
-    BAD("prediction,confidence\na,0.5\nb\n", "invalid_body", 1,
-        "line 3: 1 field, but the header has 2");
-    BAD("prediction,confidence\na,0.5\n\nb,1\n", "invalid_body", 1,
-        "line 3: blank line (only blank lines at the end of the text are ignored)");
-    BAD("prediction\na\n\r\nb\n", "invalid_body", 1,
-        "line 3: blank line (only blank lines at the end of the text are ignored)");
-    BAD("prediction,f\na,\"open\n\n", "invalid_body", 0,
-        "line 2, column 2 (f): the quoted field is not closed (a '\"' inside a quoted field is "
-        "written '\"\"')");
-    BAD("prediction,f\na,\"x\"y\n", "invalid_body", 0,
-        "line 2, column 2 (f): text after the closing quote (a field is quoted whole or not at "
-        "all; a '\"' inside is written '\"\"')");
-    BAD("prediction,f\na,\"x\" \n", "invalid_body", 0,
-        "line 2, column 2 (f): text after the closing quote (a field is quoted whole or not at "
-        "all; a '\"' inside is written '\"\"')");
-    BAD("prediction,f\na,5'11\"\n", "invalid_body", 0,
-        "line 2, column 2 (f): a '\"' inside an unquoted field (quote the whole field and write "
-        "the '\"' as '\"\"')");
-    BAD("\"prediction\nf\n", "invalid_body", -1,
-        "line 1, column 1: the quoted field is not closed (a '\"' inside a quoted field is "
-        "written '\"\"')");
-    /* a field beyond the header's has no name */
-    BAD("prediction\na,\"b\n", "invalid_body", 0,
-        "line 2, column 2: the quoted field is not closed (a '\"' inside a quoted field is "
-        "written '\"\"')");
+    static const struct bad cases[] = {
+        {"prediction,confidence\na,0.5,x\n", "invalid_body", 0,
+         "line 2: 3 fields, but the header has 2"},
+        {"prediction,confidence\na,0.5\nb\n", "invalid_body", 1,
+         "line 3: 1 field, but the header has 2"},
+        {"prediction,confidence\na,0.5\n\nb,1\n", "invalid_body", 1,
+         "line 3: blank line (only blank lines at the end of the text are ignored)"},
+        {"prediction\na\n\r\nb\n", "invalid_body", 1,
+         "line 3: blank line (only blank lines at the end of the text are ignored)"},
+        {"prediction,f\na,\"open\n\n", "invalid_body", 0,
+         "line 2, column 2 (f): the quoted field is not closed (a '\"' inside a quoted field is "
+         "written '\"\"')"},
+        {"prediction,f\na,\"x\"y\n", "invalid_body", 0,
+         "line 2, column 2 (f): text after the closing quote (a field is quoted whole or not at "
+         "all; a '\"' inside is written '\"\"')"},
+        {"prediction,f\na,\"x\" \n", "invalid_body", 0,
+         "line 2, column 2 (f): text after the closing quote (a field is quoted whole or not at "
+         "all; a '\"' inside is written '\"\"')"},
+        {"prediction,f\na,5'11\"\n", "invalid_body", 0,
+         "line 2, column 2 (f): a '\"' inside an unquoted field (quote the whole field and write "
+         "the '\"' as '\"\"')"},
+        {"\"prediction\nf\n", "invalid_body", -1,
+         "line 1, column 1: the quoted field is not closed (a '\"' inside a quoted field is "
+         "written '\"\"')"},
+        /* a field beyond the header's has no name */
+        {"prediction\na,\"b\n", "invalid_body", 0,
+         "line 2, column 2: the quoted field is not closed (a '\"' inside a quoted field is "
+         "written '\"\"')"},
+    };
+    BAD_TABLE(cases);
 }
 
 TEST(errors_values)
 {
-    const char *h = "id,ts,version,prediction,confidence,label,latency_ms,f\n";
-    char text[1024];
-#define ROW(row) (snprintf(text, sizeof text, "%sx,978307200000,v,a,0.5,l,1,2\n%s\n", h, row), text)
-    BAD(ROW(",,,,1.5,,,"), "invalid_event", 1,
-        "line 3, column 5 (confidence): 1.5 is not in [0, 1]");
-    BAD(ROW(",,,,high,,,"), "invalid_event", 1,
-        "line 3, column 5 (confidence): 'high' is not a number (expected in [0, 1])");
-    BAD(ROW(",,,,nan,,,"), "invalid_event", 1,
-        "line 3, column 5 (confidence): 'nan' is not a number (expected in [0, 1])");
-    BAD(ROW(",,,, 0.5,,,"), "invalid_event", 1,
-        "line 3, column 5 (confidence): ' 0.5' is not a number (expected in [0, 1])");
-    BAD(ROW(",,,a,,,-1,"), "invalid_event", 1, "line 3, column 7 (latency_ms): -1 is not >= 0");
-    BAD(ROW(",,,a,,,1e999,"), "invalid_event", 1,
-        "line 3, column 7 (latency_ms): '1e999' is not a number (expected >= 0)");
-    BAD(ROW(",yesterday,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): 'yesterday' is not an RFC 3339 time (2026-11-22T10:00:00Z) or "
-        "epoch milliseconds");
-    BAD(ROW(",2026-13-01T00:00:00Z,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): '2026-13-01T00:00:00Z' is not an RFC 3339 time "
-        "(2026-11-22T10:00:00Z) or epoch milliseconds");
-    BAD(ROW(",1.5,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): 1.5 is not an RFC 3339 time or epoch milliseconds (an integer)");
-    BAD(ROW(",-1,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): -1 is out of range (1970 to 9999)");
-    BAD(ROW(",1764558000,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): 1764558000 looks like epoch seconds; send milliseconds "
-        "(1764558000000) or RFC 3339");
-    BAD(ROW(",0,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): 0 is before 2001 as epoch milliseconds; send milliseconds or "
-        "RFC 3339");
-    BAD(ROW(",253402300800000,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): 253402300800000 is out of range (1970 to 9999)");
-    BAD(ROW(",1969-12-31T23:59:59Z,,a,,,,"), "invalid_event", 1,
-        "line 3, column 2 (ts): '1969-12-31T23:59:59Z' is out of range (1970 to 9999)");
-    BAD(ROW(",,v 2,a,,,,"), "invalid_event", 1,
-        "line 3, column 3 (version): 'v 2' is not a version name ([A-Za-z0-9._-]{1,128}, not . "
-        "or ..)");
-    BAD(ROW(",,.,a,,,,"), "invalid_event", 1,
-        "line 3, column 3 (version): '.' is not a version name ([A-Za-z0-9._-]{1,128}, not . or "
-        "..)");
-#undef ROW
-    BAD("id,prediction,confidence,label\nx,,,l\n", "invalid_event", 0,
-        "line 2: needs at least one of prediction, confidence or a feature (all of them are "
-        "empty)");
+    /* one bad cell on line 3, after a good row of every column */
+    static const struct {
+        const char *row, *message;
+    } rows[] = {
+        {",,,,1.5,,,", "line 3, column 5 (confidence): 1.5 is not in [0, 1]"},
+        {",,,,high,,,",
+         "line 3, column 5 (confidence): 'high' is not a number (expected in [0, 1])"},
+        {",,,,nan,,,", "line 3, column 5 (confidence): 'nan' is not a number (expected in [0, 1])"},
+        {",,,, 0.5,,,",
+         "line 3, column 5 (confidence): ' 0.5' is not a number (expected in [0, 1])"},
+        {",,,a,,,-1,", "line 3, column 7 (latency_ms): -1 is not >= 0"},
+        {",,,a,,,1e999,", "line 3, column 7 (latency_ms): '1e999' is not a number (expected >= 0)"},
+        {",yesterday,,a,,,,",
+         "line 3, column 2 (ts): 'yesterday' is not an RFC 3339 time (2026-11-22T10:00:00Z) or "
+         "epoch milliseconds"},
+        {",2026-13-01T00:00:00Z,,a,,,,",
+         "line 3, column 2 (ts): '2026-13-01T00:00:00Z' is not an RFC 3339 time "
+         "(2026-11-22T10:00:00Z) or epoch milliseconds"},
+        {",1.5,,a,,,,",
+         "line 3, column 2 (ts): 1.5 is not an RFC 3339 time or epoch milliseconds (an integer)"},
+        {",-1,,a,,,,", "line 3, column 2 (ts): -1 is out of range (1970 to 9999)"},
+        {",1764558000,,a,,,,",
+         "line 3, column 2 (ts): 1764558000 looks like epoch seconds; send milliseconds "
+         "(1764558000000) or RFC 3339"},
+        {",0,,a,,,,",
+         "line 3, column 2 (ts): 0 is before 2001 as epoch milliseconds; send milliseconds or "
+         "RFC 3339"},
+        {",253402300800000,,a,,,,",
+         "line 3, column 2 (ts): 253402300800000 is out of range (1970 to 9999)"},
+        {",1969-12-31T23:59:59Z,,a,,,,",
+         "line 3, column 2 (ts): '1969-12-31T23:59:59Z' is out of range (1970 to 9999)"},
+        {",,v 2,a,,,,",
+         "line 3, column 3 (version): 'v 2' is not a version name ([A-Za-z0-9._-]{1,128}, not . "
+         "or ..)"},
+        {",,.,a,,,,",
+         "line 3, column 3 (version): '.' is not a version name ([A-Za-z0-9._-]{1,128}, not . or "
+         "..)"},
+    };
+    enum { N_ROWS = sizeof rows / sizeof rows[0] };
+    static char texts[N_ROWS][256];
+    struct bad row_cases[N_ROWS];
+    for (size_t i = 0; i < N_ROWS; i++) {
+        snprintf(texts[i], sizeof texts[i],
+                 "id,ts,version,prediction,confidence,label,latency_ms,f\n"
+                 "x,978307200000,v,a,0.5,l,1,2\n%s\n",
+                 rows[i].row);
+        row_cases[i] = (struct bad){texts[i], "invalid_event", 1, rows[i].message};
+    }
+    BAD_TABLE(row_cases);
+    static const struct bad cases[] = {
+        {"id,prediction,confidence,label\nx,,,l\n", "invalid_event", 0,
+         "line 2: needs at least one of prediction, confidence or a feature (all of them are "
+         "empty)"},
+        /* probabilities */
+        {"prediction,probability:0,probability:1\na,0.5,0.5\nb,0.5,\n", "invalid_event", 1,
+         "line 3, column 3 (probability:1): empty, but other probability:<k> cells of the row are "
+         "not (give all 2 or none)"},
+        {"prediction,probability:0,probability:1\na,,0.5\n", "invalid_event", 0,
+         "line 2, column 2 (probability:0): empty, but other probability:<k> cells of the row are "
+         "not (give all 2 or none)"},
+        {"prediction,probability:0\na,1.01\n", "invalid_event", 0,
+         "line 2, column 2 (probability:0): 1.01 is not in [0, 1]"},
+        {"prediction,probability:0\na,p\n", "invalid_event", 0,
+         "line 2, column 2 (probability:0): 'p' is not a number (expected in [0, 1])"},
+        /* cells are checked in column order: the first bad one is named */
+        {"confidence,latency_ms\n2,-1\n", "invalid_event", 0,
+         "line 2, column 1 (confidence): 2 is not in [0, 1]"},
+        /* a shown value is cut at a character boundary, control bytes as '?' */
+        {"confidence\n\""
+         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\xc3\xa9\"\n",
+         "invalid_event", 0,
+         "line 2, column 1 (confidence): '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+         "\xc3\xa9x...' is not a number (expected in [0, 1])"},
+        {"confidence\n\"a\tb\nc\"\n", "invalid_event", 0,
+         "line 2, column 1 (confidence): 'a?b?c' is not a number (expected in [0, 1])"},
+    };
+    BAD_TABLE(cases);
     /* with a feature column every row has features (all missing here) */
     struct dd_batch b;
     CHECK_EQ_INT(csv("prediction,f\n,\n", &b), 0);
@@ -576,56 +641,36 @@ TEST(errors_values)
     BAD(big, "invalid_event", 0,
         "line 2, column 2 (f): 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (257 bytes) is "
         "longer than 256 bytes");
-    /* probabilities */
-    BAD("prediction,probability:0,probability:1\na,0.5,0.5\nb,0.5,\n", "invalid_event", 1,
-        "line 3, column 3 (probability:1): empty, but other probability:<k> cells of the row are "
-        "not (give all 2 or none)");
-    BAD("prediction,probability:0,probability:1\na,,0.5\n", "invalid_event", 0,
-        "line 2, column 2 (probability:0): empty, but other probability:<k> cells of the row are "
-        "not (give all 2 or none)");
-    BAD("prediction,probability:0\na,1.01\n", "invalid_event", 0,
-        "line 2, column 2 (probability:0): 1.01 is not in [0, 1]");
-    BAD("prediction,probability:0\na,p\n", "invalid_event", 0,
-        "line 2, column 2 (probability:0): 'p' is not a number (expected in [0, 1])");
-    /* cells are checked in column order: the first bad one is named */
-    BAD("confidence,latency_ms\n2,-1\n", "invalid_event", 0,
-        "line 2, column 1 (confidence): 2 is not in [0, 1]");
-    /* a shown value is cut at a character boundary, control bytes as '?' */
-    BAD("confidence\n\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
-        "\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\xc3\xa9\"\n",
-        "invalid_event", 0,
-        "line 2, column 1 (confidence): '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-        "\xc3\xa9x...' is not a number (expected in [0, 1])");
-    BAD("confidence\n\"a\tb\nc\"\n", "invalid_event", 0,
-        "line 2, column 1 (confidence): 'a?b?c' is not a number (expected in [0, 1])");
 }
 
 TEST(errors_text)
 {
-    /* the string rules come before any other rule: the bad byte of row 2
-     * is named though row 0 has a bad confidence */
-    BAD("prediction,confidence\na,7\nb,0.5\nc\xff,0.5\n", "invalid_event", 2,
-        "line 4, column 1 (prediction): is not valid UTF-8 (byte 0xff at offset 33 of the body)");
+    static const struct bad cases[] = {
+        /* the string rules come before any other rule: the bad byte of row 2
+         * is named though row 0 has a bad confidence */
+        {"prediction,confidence\na,7\nb,0.5\nc\xff,0.5\n", "invalid_event", 2,
+         "line 4, column 1 (prediction): is not valid UTF-8 (byte 0xff at offset 33 of the body)"},
+        {"prediction,f\na,\"x\n\xed\xa0\x80\"\n", "invalid_event", 0,
+         "line 2, column 2 (f): is not valid UTF-8 (byte 0xed at offset 18 of the body)"},
+        {"prediction,f\xc0\xaf\na,b\n", "invalid_body", -1,
+         "line 1, column 2: the column name is not valid UTF-8 (byte 0xc0 at offset 12 of the "
+         "body)"},
+        {"prediction\na,\xf4\x90\x80\x80\n", "invalid_event", 0,
+         "line 2, column 2: is not valid UTF-8 (byte 0xf4 at offset 13 of the body)"},
+        {"prediction\nab\xc3", "invalid_event", 0,
+         "line 2, column 1 (prediction): is not valid UTF-8 (byte 0xc3 at offset 13 of the body)"},
+        /* the header is not checked yet: its names are shown as values are */
+        {"f\x01,g\na\xff,b\n", "invalid_event", 0,
+         "line 2, column 1 (f?): is not valid UTF-8 (byte 0xff at offset 6 of the body)"},
+        /* a BOM is text; one cut short is not */
+        {"\xef\xbbprediction\n", "invalid_body", -1,
+         "line 1, column 1: the column name is not valid UTF-8 (byte 0xef at offset 0 of the "
+         "body)"},
+    };
+    BAD_TABLE(cases);
     BAD_N("prediction,f\na,x\0y\n", 19, "invalid_event", 0,
           "line 2, column 2 (f): contains U+0000 (byte 0x00 at offset 16 of the body), which is "
           "not allowed");
-    BAD("prediction,f\na,\"x\n\xed\xa0\x80\"\n", "invalid_event", 0,
-        "line 2, column 2 (f): is not valid UTF-8 (byte 0xed at offset 18 of the body)");
-    BAD("prediction,f\xc0\xaf\na,b\n", "invalid_body", -1,
-        "line 1, column 2: the column name is not valid UTF-8 (byte 0xc0 at offset 12 of the "
-        "body)");
-    BAD("prediction\na,\xf4\x90\x80\x80\n", "invalid_event", 0,
-        "line 2, column 2: is not valid UTF-8 (byte 0xf4 at offset 13 of the body)");
-    BAD("prediction\nab\xc3", "invalid_event", 0,
-        "line 2, column 1 (prediction): is not valid UTF-8 (byte 0xc3 at offset 13 of the body)");
-    /* the header is not checked yet: its names are shown as values are */
-    BAD("f\x01,g\na\xff,b\n", "invalid_event", 0,
-        "line 2, column 1 (f?): is not valid UTF-8 (byte 0xff at offset 6 of the body)");
-    /* a BOM is text; one cut short is not */
-    BAD("\xef\xbbprediction\n", "invalid_body", -1,
-        "line 1, column 1: the column name is not valid UTF-8 (byte 0xef at offset 0 of the "
-        "body)");
 }
 
 TEST(many_rows)
