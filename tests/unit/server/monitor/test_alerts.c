@@ -204,6 +204,22 @@ static int plan(struct world *w, const struct rule *r, const struct silence *s, 
     return alerts_plan_version(r, 1, s, ns, w->has ? &w->stored : NULL, w->has ? 1 : 0, &w->rd, p);
 }
 
+/* One round without silences: the world's report of p-value pv at now, and
+ * the plan of rule r for it (alerts_plan_version's code). */
+static int round_plan(struct world *w, const struct rule *r, double pv, int64_t now,
+                      struct alerts_plan *p)
+{
+    world_round(w, pv, now);
+    return plan(w, r, NULL, 0, p);
+}
+
+/* The end of a round: its plan stored (world_apply) and released. */
+static void round_done(struct world *w, struct alerts_plan *p)
+{
+    world_apply(w, p);
+    alerts_plan_release(p);
+}
+
 TEST(plan_fire_after_for_repeat_resolve)
 {
     struct rule r = rule_of("{\"id\":\"vit-conf\",\"model\":\"vit\",\"signal\":\"confidence\","
@@ -214,24 +230,20 @@ TEST(plan_fire_after_for_repeat_resolve)
     memset(&w, 0, sizeof w);
     struct alerts_plan p;
     /* round 1: holds -> pending, nothing sent */
-    world_round(&w, 0.001, T0);
-    CHECK_EQ_INT(plan(&w, &r, NULL, 0, &p), 0);
+    CHECK_EQ_INT(round_plan(&w, &r, 0.001, T0, &p), 0);
     CHECK_EQ_INT(p.n, 1);
     CHECK_EQ_INT(p.changes[0].alert_id, 0);
     CHECK_EQ_STR(p.changes[0].state, "pending");
     CHECK_EQ_STR(p.changes[0].alert_key, "driftd/vit-conf/vit/v2");
     CHECK_EQ_STR(p.changes[0].labels, "{\"team\":\"vision\"}");
     CHECK_EQ_INT(p.changes[0].n_outbox, 0);
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
+    round_done(&w, &p);
     /* round 2, a minute later: still pending, nothing to write (same value) */
-    world_round(&w, 0.001, T0 + MIN);
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.001, T0 + MIN, &p);
     CHECK_EQ_INT(p.n, 0);
     alerts_plan_release(&p);
     /* round 3, after `for`: firing, one row per receiver */
-    world_round(&w, 0.002, T0 + 2 * MIN);
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.002, T0 + 2 * MIN, &p);
     CHECK_EQ_INT(p.n, 1);
     CHECK_EQ_INT(p.changes[0].alert_id, 7);
     CHECK_EQ_STR(p.changes[0].state, "firing");
@@ -271,28 +283,22 @@ TEST(plan_fire_after_for_repeat_resolve)
     CHECK_EQ_INT(m.m.n_labels, 1);
     CHECK_CONTAINS(m.m.summary, "vit");
     notify_message_release(&m);
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
+    round_done(&w, &p);
     /* round 4: still firing, repeat not due: the value only */
-    world_round(&w, 0.003, T0 + 5 * MIN);
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.003, T0 + 5 * MIN, &p);
     CHECK_EQ_INT(p.n, 1);
     CHECK_EQ_INT(p.changes[0].n_outbox, 0);
     CHECK_EQ_STR(p.changes[0].state, "firing");
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
+    round_done(&w, &p);
     /* round 5: repeat due (10 m after the firing) */
-    world_round(&w, 0.003, T0 + 12 * MIN);
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.003, T0 + 12 * MIN, &p);
     CHECK_EQ_INT(p.changes[0].n_outbox, 2);
     CHECK_EQ_STR(p.changes[0].outbox[0].event, "firing");
     CHECK_EQ_INT(p.changes[0].last_notified_ms, T0 + 12 * MIN);
     CHECK_EQ_INT(p.changes[0].started_ms, T0 + 2 * MIN);
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
+    round_done(&w, &p);
     /* round 6: back to normal -> resolved, notified */
-    world_round(&w, 0.4, T0 + 13 * MIN);
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.4, T0 + 13 * MIN, &p);
     CHECK_EQ_STR(p.changes[0].state, "resolved");
     CHECK_EQ_INT(p.changes[0].resolved_ms, T0 + 13 * MIN);
     CHECK_EQ_INT(p.changes[0].n_outbox, 2);
@@ -303,12 +309,10 @@ TEST(plan_fire_after_for_repeat_resolve)
     CHECK_EQ_INT(m.m.event, NOTIFY_EVENT_RESOLVED);
     CHECK_EQ_INT(m.m.resolved_at_ms, T0 + 13 * MIN);
     notify_message_release(&m);
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
+    round_done(&w, &p);
     CHECK(!w.has);
     /* round 7: still normal, no alert: nothing */
-    world_round(&w, 0.5, T0 + 14 * MIN);
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.5, T0 + 14 * MIN, &p);
     CHECK_EQ_INT(p.n, 0);
     alerts_plan_release(&p);
 }
@@ -320,17 +324,13 @@ TEST(plan_pending_dropped_and_silenced)
     struct world w;
     memset(&w, 0, sizeof w);
     struct alerts_plan p;
-    world_round(&w, 0.001, T0);
-    plan(&w, &r, NULL, 0, &p);
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
-    world_round(&w, 0.3, T0 + MIN); /* stops holding before `for`: dropped, nobody told */
-    plan(&w, &r, NULL, 0, &p);
+    round_plan(&w, &r, 0.001, T0, &p);
+    round_done(&w, &p);
+    round_plan(&w, &r, 0.3, T0 + MIN, &p); /* stops holding before `for`: dropped, nobody told */
     CHECK_EQ_INT(p.n, 1);
     CHECK(p.changes[0].drop);
     CHECK_EQ_INT(p.changes[0].n_outbox, 0);
-    world_apply(&w, &p);
-    alerts_plan_release(&p);
+    round_done(&w, &p);
     /* silenced: state changes, the rows are skipped */
     struct silence s;
     char err[256];
