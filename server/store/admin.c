@@ -56,14 +56,13 @@ static void key_row(sqlite3_stmt *st, void *arg)
 
 int store_keys_list(struct store *s, struct store_key **out, size_t *n)
 {
-    struct store__rows keys = {.size = sizeof **out};
-    int rc = store__read(
-        s, &(struct store__query){.what = "keys list",
-                                  .sql = "SELECT id, role, hash, created_at, revoked_at, name,"
-                                         " expires_at FROM api_keys ORDER BY created_at, id",
-                                  .row = key_row,
-                                  .arg = &keys});
-    return store__rows_take(rc, &keys, out, n);
+    return store__read_rows(
+        s,
+        &(struct store__query){.what = "keys list",
+                               .sql = "SELECT id, role, hash, created_at, revoked_at, name,"
+                                      " expires_at FROM api_keys ORDER BY created_at, id",
+                               .row = key_row},
+        sizeof **out, NULL, out, n);
 }
 
 int store_key_insert(struct store *s, const struct store_key *k)
@@ -130,17 +129,16 @@ static void version_ref_row(sqlite3_stmt *st, void *arg)
 int store_r_versions_with_events_before(struct store *s, int64_t cutoff_ms,
                                         struct store_version_ref **out, size_t *n)
 {
-    struct store__rows versions = {.size = sizeof **out};
     /* first_ts is kept by the writer: no event scan */
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "retention versions",
-               .sql = "SELECT m.name, v.name FROM versions v JOIN models m ON m.id = v.model_id"
-                      " WHERE v.events > 0 AND v.first_ts < ?1",
-               .args = STORE__ARGS(STORE__INT(cutoff_ms)),
-               .row = version_ref_row,
-               .arg = &versions});
-    return store__rows_take(rc, &versions, out, n);
+    return store__read_rows(
+        s,
+        &(struct store__query){
+            .what = "retention versions",
+            .sql = "SELECT m.name, v.name FROM versions v JOIN models m ON m.id = v.model_id"
+                   " WHERE v.events > 0 AND v.first_ts < ?1",
+            .args = STORE__ARGS(STORE__INT(cutoff_ms)),
+            .row = version_ref_row},
+        sizeof **out, NULL, out, n);
 }
 
 int store_w_retention(struct store *s, const char *model, const char *version, int64_t cutoff_ms,

@@ -91,24 +91,23 @@ static void alert_row(sqlite3_stmt *st, void *arg)
 int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct store_alert **out,
                    size_t *n)
 {
-    struct store__rows rows = {.size = sizeof(struct store_alert), .release = alert_release};
     /* NULL parameters match anything */
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "alerts",
-               .sql = "SELECT id, rule_id, model, version, alert_key, state, value, labels,"
-                      " pending_since, started_at, resolved_at, last_notified_at, evaluation_id"
-                      " FROM alerts WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR model = ?2)"
-                      " AND (?3 IS NULL OR version = ?3) AND (?4 IS NULL OR rule_id = ?4)"
-                      " AND (?5 = 0 OR state != 'resolved') AND (?6 <= 0 OR id < ?6)"
-                      " ORDER BY id DESC LIMIT ?7",
-               .args = STORE__ARGS(STORE__TEXT(f->state), STORE__TEXT(f->model),
-                                   STORE__TEXT(f->version), STORE__TEXT(f->rule),
-                                   STORE__INT(f->open_only), STORE__INT(f->before_id),
-                                   STORE__INT(f->limit ? (int64_t)f->limit : -1)),
-               .row = alert_row,
-               .arg = &rows});
-    return store__rows_take(rc, &rows, out, n);
+    return store__read_rows(
+        s,
+        &(struct store__query){
+            .what = "alerts",
+            .sql = "SELECT id, rule_id, model, version, alert_key, state, value, labels,"
+                   " pending_since, started_at, resolved_at, last_notified_at, evaluation_id"
+                   " FROM alerts WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR model = ?2)"
+                   " AND (?3 IS NULL OR version = ?3) AND (?4 IS NULL OR rule_id = ?4)"
+                   " AND (?5 = 0 OR state != 'resolved') AND (?6 <= 0 OR id < ?6)"
+                   " ORDER BY id DESC LIMIT ?7",
+            .args = STORE__ARGS(STORE__TEXT(f->state), STORE__TEXT(f->model),
+                                STORE__TEXT(f->version), STORE__TEXT(f->rule),
+                                STORE__INT(f->open_only), STORE__INT(f->before_id),
+                                STORE__INT(f->limit ? (int64_t)f->limit : -1)),
+            .row = alert_row},
+        sizeof(struct store_alert), alert_release, out, n);
 }
 
 void store_alerts_free(struct store_alert *a, size_t n)

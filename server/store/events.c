@@ -215,11 +215,9 @@ static void model_info_release(void *item)
 int store__read_models(struct store *s, const char *what, const char *sql,
                        const struct store__arg *args, struct store_model_info **out, size_t *n)
 {
-    struct store__rows models = {.size = sizeof **out, .release = model_info_release};
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = what, .sql = sql, .args = args, .row = model_row, .arg = &models});
-    return store__rows_take(rc, &models, out, n);
+    return store__read_rows(
+        s, &(struct store__query){.what = what, .sql = sql, .args = args, .row = model_row},
+        sizeof **out, model_info_release, out, n);
 }
 
 int store_r_models(struct store *s, const char *only, struct store_model_info **out, size_t *n)

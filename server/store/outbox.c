@@ -38,21 +38,20 @@ static void outbox_row(sqlite3_stmt *st, void *arg)
 int store_r_outbox_due(struct store *s, int64_t now_ms, size_t limit, struct store_outbox_row **out,
                        size_t *n)
 {
-    struct store__rows rows = {.size = sizeof(struct store_outbox_row), .release = outbox_release};
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "outbox due",
-               .sql = "SELECT o.id, o.message_id, o.receiver_id, o.alert_id, o.event, o.message,"
-                      " o.created_at, o.next_attempt_at, o.attempts FROM outbox o"
-                      " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
-                      " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.alert_id = o.alert_id"
-                      "  AND p.receiver_id = o.receiver_id AND p.state = 'pending'"
-                      "  AND p.id < o.id)"
-                      " ORDER BY o.next_attempt_at, o.id LIMIT ?2",
-               .args = STORE__ARGS(STORE__INT(now_ms), STORE__INT(limit)),
-               .row = outbox_row,
-               .arg = &rows});
-    return store__rows_take(rc, &rows, out, n);
+    return store__read_rows(
+        s,
+        &(struct store__query){
+            .what = "outbox due",
+            .sql = "SELECT o.id, o.message_id, o.receiver_id, o.alert_id, o.event, o.message,"
+                   " o.created_at, o.next_attempt_at, o.attempts FROM outbox o"
+                   " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
+                   " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.alert_id = o.alert_id"
+                   "  AND p.receiver_id = o.receiver_id AND p.state = 'pending'"
+                   "  AND p.id < o.id)"
+                   " ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+            .args = STORE__ARGS(STORE__INT(now_ms), STORE__INT(limit)),
+            .row = outbox_row},
+        sizeof(struct store_outbox_row), outbox_release, out, n);
 }
 
 void store_outbox_rows_free(struct store_outbox_row *rows, size_t n)

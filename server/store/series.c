@@ -189,22 +189,22 @@ int series_r_verdict_list(struct store *s, const char *model, const char *versio
                .arg = &prev});
     if (rc != 0)
         return rc;
-    struct store__rows rows = {.size = sizeof **out};
-    rc = store__read(
-        s, &(struct store__query){
-               .what = "grafana verdict list",
-               .sql = "SELECT computed_at, status = 'drift' FROM evaluations WHERE version_id = ?1"
-                      " AND window = ?2 AND computed_at BETWEEN ?3 AND ?4"
-                      " AND status IN ('ok', 'drift') ORDER BY computed_at LIMIT ?5",
-               .model = model,
-               .version = version,
-               .args = STORE__ARGS(STORE__TEXT(window), STORE__INT(from_ms), STORE__INT(to_ms),
-                                   STORE__INT(max)),
-               .row = verdict_list_row,
-               .arg = &rows});
+    rc = store__read_rows(
+        s,
+        &(struct store__query){
+            .what = "grafana verdict list",
+            .sql = "SELECT computed_at, status = 'drift' FROM evaluations WHERE version_id = ?1"
+                   " AND window = ?2 AND computed_at BETWEEN ?3 AND ?4"
+                   " AND status IN ('ok', 'drift') ORDER BY computed_at LIMIT ?5",
+            .model = model,
+            .version = version,
+            .args = STORE__ARGS(STORE__TEXT(window), STORE__INT(from_ms), STORE__INT(to_ms),
+                                STORE__INT(max)),
+            .row = verdict_list_row},
+        sizeof **out, NULL, out, n);
     if (rc == 0)
         *before = (int)prev;
-    return store__rows_take(rc, &rows, out, n);
+    return rc;
 }
 
 /* ---- events ---- */
@@ -335,20 +335,19 @@ static void alert_row(sqlite3_stmt *st, void *arg)
 int series_r_alerts(struct store *s, const char *model, const char *version, int64_t from_ms,
                     int64_t to_ms, size_t max, struct series_alert **out, size_t *n)
 {
-    struct store__rows rows = {.size = sizeof **out, .release = alert_release};
-    int rc = store__read(
-        s, &(struct store__query){
-               .what = "grafana alerts",
-               .sql = "SELECT id, rule_id, model, version, state, value, labels, started_at,"
-                      " resolved_at FROM alerts WHERE started_at IS NOT NULL AND started_at <= ?2"
-                      " AND (resolved_at IS NULL OR resolved_at >= ?1)"
-                      " AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR version = ?4)"
-                      " ORDER BY started_at, id LIMIT ?5",
-               .args = STORE__ARGS(STORE__INT(from_ms), STORE__INT(to_ms), STORE__TEXT(model),
-                                   STORE__TEXT(version), STORE__INT(max)),
-               .row = alert_row,
-               .arg = &rows});
-    return store__rows_take(rc, &rows, out, n);
+    return store__read_rows(
+        s,
+        &(struct store__query){
+            .what = "grafana alerts",
+            .sql = "SELECT id, rule_id, model, version, state, value, labels, started_at,"
+                   " resolved_at FROM alerts WHERE started_at IS NOT NULL AND started_at <= ?2"
+                   " AND (resolved_at IS NULL OR resolved_at >= ?1)"
+                   " AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR version = ?4)"
+                   " ORDER BY started_at, id LIMIT ?5",
+            .args = STORE__ARGS(STORE__INT(from_ms), STORE__INT(to_ms), STORE__TEXT(model),
+                                STORE__TEXT(version), STORE__INT(max)),
+            .row = alert_row},
+        sizeof **out, alert_release, out, n);
 }
 
 void series_alerts_free(struct series_alert *a, size_t n)

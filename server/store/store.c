@@ -618,6 +618,15 @@ int store__read_bytes(struct store *s, const struct store__query *q, char **data
     return 0;
 }
 
+int store__read_rows(struct store *s, const struct store__query *q, size_t size,
+                     void (*release)(void *item), void *out, size_t *n)
+{
+    struct store__rows rows = {.size = size, .release = release};
+    struct store__query gather = *q;
+    gather.arg = &rows;
+    return store__rows_take(store__read(s, &gather), &rows, out, n);
+}
+
 void *store__rows_push(struct store__rows *r)
 {
     if (r->n == r->cap) {

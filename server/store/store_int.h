@@ -170,6 +170,12 @@ static inline int store__rows_take(int rc, struct store__rows *rows, void *out, 
     *n = rows->n;
     return 0;
 }
+/* The reader of rows: store__read() of q, each row gathered by q's row
+ * callback into a struct store__rows of elements of size bytes (q's arg is
+ * set here to it; release as in struct store__rows), then
+ * store__rows_take() into *(T **)out and *n.  Returns store__read()'s code. */
+int store__read_rows(struct store *s, const struct store__query *q, size_t size,
+                     void (*release)(void *item), void *out, size_t *n);
 /* A time column: -1 for NULL. */
 int64_t store__col_time(sqlite3_stmt *st, int col);
 /* A text column copied to the heap (the caller's: free()); for NULL a copy
