@@ -226,6 +226,41 @@ static int parse(const char *body)
     return grafana_req_parse(body, strlen(body), &req, err, sizeof err);
 }
 
+/* A body parse() refuses, with its message: exactly, or as its start. */
+struct refused {
+    const char *body, *message;
+    int prefix;
+};
+
+/* Every case of a table of refused bodies, named by its position in the
+ * table when it fails. */
+static void expect_refused(const struct refused *cases, size_t n, int line)
+{
+    for (size_t i = 0; i < n; i++) {
+        int failures0 = check_failures;
+        CHECK_EQ_INT(parse(cases[i].body), DD_EINVAL);
+        if (cases[i].prefix)
+            CHECK_STARTS_WITH(err, cases[i].message);
+        else
+            CHECK_EQ_STR(err, cases[i].message);
+        if (check_failures != failures0)
+            fprintf(stderr, "  (case %zu of the table at line %d: %s)\n", i, line, cases[i].body);
+    }
+}
+#define REFUSED_TABLE(cases) expect_refused(cases, sizeof cases / sizeof cases[0], __LINE__)
+
+/* The body {"member":[item,item,...]} with n items, in a static buffer. */
+static const char *array_body(const char *member, const char *item, int n)
+{
+    static char body[4096];
+    size_t k = (size_t)snprintf(body, sizeof body, "{\"%s\":[", member);
+    for (int i = 0; i < n && k < sizeof body; i++)
+        k += (size_t)snprintf(body + k, sizeof body - k, "%s%s", i ? "," : "", item);
+    if (k < sizeof body)
+        snprintf(body + k, sizeof body - k, "]}");
+    return body;
+}
+
 static const char *sel_str(const struct grafana_sel *s)
 {
     static char out[512];
@@ -257,12 +292,12 @@ TEST(body_blank)
 
 TEST(body_not_json)
 {
-    CHECK_EQ_INT(parse("{\"range\":"), DD_EINVAL);
-    CHECK_EQ_STR(err, "the body is not JSON");
-    CHECK_EQ_INT(parse("[1,2]"), DD_EINVAL);
-    CHECK_EQ_STR(err, "the body must be a JSON object");
-    CHECK_EQ_INT(parse("\"query\""), DD_EINVAL);
-    CHECK_EQ_STR(err, "the body must be a JSON object");
+    static const struct refused cases[] = {
+        {"{\"range\":", "the body is not JSON", 0},
+        {"[1,2]", "the body must be a JSON object", 0},
+        {"\"query\"", "the body must be a JSON object", 0},
+    };
+    REFUSED_TABLE(cases);
 }
 
 /* What simpod-json-datasource 0.6.x posts to /query (trimmed). */
@@ -352,31 +387,28 @@ TEST(body_payload_values)
     CHECK_EQ_STR(sel_str(&t->sel[GRAFANA_METHOD]), "ks");
     CHECK_EQ_INT(parse("{\"targets\":[{\"payload\":{\"model\":[\"a\",3]}}]}"), 0);
     CHECK_EQ_STR(sel_str(&req.targets[0].sel[GRAFANA_MODEL]), "a,3");
-    /* refused, naming the member */
-    CHECK_EQ_INT(parse("{\"targets\":[{},{\"payload\":{\"model\":\"a b\"}}]}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "targets[1].payload.model: 'a b' is not a model name");
-    CHECK_EQ_INT(parse("{\"targets\":[{\"data\":{\"version\":{\"x\":1}}}]}"), DD_EINVAL);
-    CHECK_EQ_STR(err, "targets[0].data.version: must be a string or an array of strings");
-    CHECK_EQ_INT(parse("{\"targets\":[{\"payload\":{\"model\":1.5}}]}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "targets[0].payload.model:");
+    static const struct refused cases[] = {
+        /* refused, naming the member */
+        {"{\"targets\":[{},{\"payload\":{\"model\":\"a b\"}}]}",
+         "targets[1].payload.model: 'a b' is not a model name", 1},
+        {"{\"targets\":[{\"data\":{\"version\":{\"x\":1}}}]}",
+         "targets[0].data.version: must be a string or an array of strings", 0},
+        {"{\"targets\":[{\"payload\":{\"model\":1.5}}]}", "targets[0].payload.model:", 1},
+    };
+    REFUSED_TABLE(cases);
 }
 
 TEST(body_targets_refused)
 {
-    CHECK_EQ_INT(parse("{\"targets\":{}}"), DD_EINVAL);
-    CHECK_EQ_STR(err, "targets: must be an array");
-    CHECK_EQ_INT(parse("{\"targets\":[{}, 3]}"), DD_EINVAL);
-    CHECK_EQ_STR(err, "targets[1]: must be an object");
-    char body[GRAFANA_TARGETS_MAX * 4 + 64];
-    size_t k = (size_t)snprintf(body, sizeof body, "{\"targets\":[");
-    for (int i = 0; i <= GRAFANA_TARGETS_MAX; i++)
-        k += (size_t)snprintf(body + k, sizeof body - k, "%s{}", i ? "," : "");
-    snprintf(body + k, sizeof body - k, "]}");
-    CHECK_EQ_INT(parse(body), DD_EINVAL);
+    static const struct refused cases[] = {
+        {"{\"targets\":{}}", "targets: must be an array", 0},
+        {"{\"targets\":[{}, 3]}", "targets[1]: must be an object", 0},
+    };
+    REFUSED_TABLE(cases);
+    CHECK_EQ_INT(parse(array_body("targets", "{}", GRAFANA_TARGETS_MAX + 1)), DD_EINVAL);
     CHECK_EQ_STR(err, "targets: 65 targets, at most 64");
     /* 64 pass */
-    memmove(body + 12, body + 15, strlen(body + 15) + 1); /* drop one "{}," */
-    CHECK_EQ_INT(parse(body), 0);
+    CHECK_EQ_INT(parse(array_body("targets", "{}", GRAFANA_TARGETS_MAX)), 0);
     CHECK_EQ_INT(req.n_targets, GRAFANA_TARGETS_MAX);
 }
 
@@ -395,18 +427,17 @@ TEST(body_range)
     /* a range that is not an object is none */
     CHECK_EQ_INT(parse("{\"range\":\"last 6h\"}"), 0);
     CHECK_EQ_INT(req.to_ms - req.from_ms, GRAFANA_DEFAULT_RANGE_MS);
-    /* refused */
-    CHECK_EQ_INT(parse("{\"range\":{\"from\":\"now-6h\",\"to\":\"now\"}}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "range.to: must be an RFC 3339 time or epoch milliseconds");
-    CHECK_EQ_INT(parse("{\"range\":{\"from\":\"yesterday\"}}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "range.from: must be");
-    CHECK_EQ_INT(parse("{\"range\":{\"from\":5000,\"to\":1000}}"), DD_EINVAL);
-    CHECK_EQ_STR(err, "range.from: must not be after range.to");
-    /* times no clock reaches: refused, not converted out of range */
-    CHECK_EQ_INT(parse("{\"range\":{\"from\":-1e300,\"to\":1e300}}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "range.to:");
-    CHECK_EQ_INT(parse("{\"range\":{\"from\":\"-9223372036854775808\",\"to\":1}}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "range.from:");
+    static const struct refused cases[] = {
+        /* refused */
+        {"{\"range\":{\"from\":\"now-6h\",\"to\":\"now\"}}",
+         "range.to: must be an RFC 3339 time or epoch milliseconds", 1},
+        {"{\"range\":{\"from\":\"yesterday\"}}", "range.from: must be", 1},
+        {"{\"range\":{\"from\":5000,\"to\":1000}}", "range.from: must not be after range.to", 0},
+        /* times no clock reaches: refused, not converted out of range */
+        {"{\"range\":{\"from\":-1e300,\"to\":1e300}}", "range.to:", 1},
+        {"{\"range\":{\"from\":\"-9223372036854775808\",\"to\":1}}", "range.from:", 1},
+    };
+    REFUSED_TABLE(cases);
     CHECK_EQ_INT(parse("{\"range\":{\"from\":0,\"to\":253402300799999}}"), 0);
     CHECK_EQ_INT(req.to_ms, GRAFANA_TIME_MAX);
     CHECK_EQ_INT(parse("{\"range\":{\"from\":0,\"to\":253402300800000}}"), DD_EINVAL);
@@ -414,32 +445,36 @@ TEST(body_range)
 
 TEST(body_interval_and_points)
 {
-    CHECK_EQ_INT(parse("{\"intervalMs\":250,\"maxDataPoints\":20}"), 0);
-    CHECK_EQ_INT(req.interval_ms, 250);
-    CHECK_EQ_INT(req.max_points, 20);
-    /* intervalMs absent: "interval" as a duration */
-    CHECK_EQ_INT(parse("{\"interval\":\"5m\"}"), 0);
-    CHECK_EQ_INT(req.interval_ms, 300000);
-    CHECK_EQ_INT(parse("{\"interval\":\"sometimes\"}"), 0);
-    CHECK_EQ_INT(req.interval_ms, 0);
-    /* intervalMs 0 or negative: none */
-    CHECK_EQ_INT(parse("{\"intervalMs\":0}"), 0);
-    CHECK_EQ_INT(req.interval_ms, 0);
-    CHECK_EQ_INT(parse("{\"intervalMs\":-5}"), 0);
-    CHECK_EQ_INT(req.interval_ms, 0);
-    /* maxDataPoints: 0, below 1, absent or not a number mean the default;
-     * more than the cap is the cap */
-    const char *dflt[] = {"{\"maxDataPoints\":0}", "{\"maxDataPoints\":0.5}",
-                          "{\"maxDataPoints\":-3}", "{\"maxDataPoints\":\"500\"}",
-                          "{\"maxDataPoints\":null}"};
-    for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++) {
-        CHECK_EQ_INT(parse(dflt[i]), 0);
-        CHECK_EQ_INT(req.max_points, GRAFANA_POINTS_DEFAULT);
+    static const struct {
+        const char *body;
+        int64_t interval_ms;
+        long max_points;
+    } cases[] = {
+        {"{\"intervalMs\":250,\"maxDataPoints\":20}", 250, 20},
+        /* intervalMs absent: "interval" as a duration */
+        {"{\"interval\":\"5m\"}", 300000, GRAFANA_POINTS_DEFAULT},
+        {"{\"interval\":\"sometimes\"}", 0, GRAFANA_POINTS_DEFAULT},
+        /* intervalMs 0 or negative: none */
+        {"{\"intervalMs\":0}", 0, GRAFANA_POINTS_DEFAULT},
+        {"{\"intervalMs\":-5}", 0, GRAFANA_POINTS_DEFAULT},
+        /* maxDataPoints: 0, below 1, absent or not a number mean the default;
+         * more than the cap is the cap */
+        {"{\"maxDataPoints\":0}", 0, GRAFANA_POINTS_DEFAULT},
+        {"{\"maxDataPoints\":0.5}", 0, GRAFANA_POINTS_DEFAULT},
+        {"{\"maxDataPoints\":-3}", 0, GRAFANA_POINTS_DEFAULT},
+        {"{\"maxDataPoints\":\"500\"}", 0, GRAFANA_POINTS_DEFAULT},
+        {"{\"maxDataPoints\":null}", 0, GRAFANA_POINTS_DEFAULT},
+        {"{\"maxDataPoints\":1}", 0, 1},
+        {"{\"maxDataPoints\":1e12}", 0, GRAFANA_POINTS_MAX},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int failures0 = check_failures;
+        CHECK_EQ_INT(parse(cases[i].body), 0);
+        CHECK_EQ_INT(req.interval_ms, cases[i].interval_ms);
+        CHECK_EQ_INT(req.max_points, cases[i].max_points);
+        if (check_failures != failures0)
+            fprintf(stderr, "  (case %zu: %s)\n", i, cases[i].body);
     }
-    CHECK_EQ_INT(parse("{\"maxDataPoints\":1}"), 0);
-    CHECK_EQ_INT(req.max_points, 1);
-    CHECK_EQ_INT(parse("{\"maxDataPoints\":1e12}"), 0);
-    CHECK_EQ_INT(req.max_points, GRAFANA_POINTS_MAX);
 }
 
 TEST(body_filters)
@@ -486,28 +521,25 @@ TEST(body_adhoc_filters)
                        "\"value\":\"v9\"}]}"),
                  0);
     CHECK_EQ_INT(req.n_filters, 0);
-    /* refused, naming the member of the one that was read */
-    CHECK_EQ_INT(parse("{\"adhocFilters\":[{\"key\":\"colour\",\"value\":\"red\"}]}"), DD_EINVAL);
-    CHECK_EQ_STR(err, "adhocFilters[0].key: must be one of model, version, signal, method "
-                      "(got 'colour')");
-    CHECK_EQ_INT(parse("{\"filters\":[{\"key\":\"model\",\"value\":\"a\"},{\"key\":\"model\","
-                       "\"operator\":\"<\",\"value\":\"a\"}]}"),
-                 DD_EINVAL);
-    CHECK_EQ_STR(err, "filters[1].operator: '<' is not one of =, !=, =~, !~");
-    CHECK_EQ_INT(parse("{\"filters\":[\"model=a\"]}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "filters[0].key: must be one of");
-    CHECK_EQ_INT(parse("{\"filters\":{\"key\":\"model\"}}"), DD_EINVAL);
-    CHECK_EQ_STR(err, "filters: must be an array");
-    CHECK_EQ_INT(parse("{\"filters\":[{\"key\":\"model\",\"value\":\"a b\"}]}"), DD_EINVAL);
-    CHECK_STARTS_WITH(err, "filters[0].value: 'a b' is not a model name");
+    static const struct refused cases[] = {
+        /* refused, naming the member of the one that was read */
+        {"{\"adhocFilters\":[{\"key\":\"colour\",\"value\":\"red\"}]}",
+         "adhocFilters[0].key: must be one of model, version, signal, method "
+         "(got 'colour')",
+         0},
+        {"{\"filters\":[{\"key\":\"model\",\"value\":\"a\"},{\"key\":\"model\","
+         "\"operator\":\"<\",\"value\":\"a\"}]}",
+         "filters[1].operator: '<' is not one of =, !=, =~, !~", 0},
+        {"{\"filters\":[\"model=a\"]}", "filters[0].key: must be one of", 1},
+        {"{\"filters\":{\"key\":\"model\"}}", "filters: must be an array", 0},
+        {"{\"filters\":[{\"key\":\"model\",\"value\":\"a b\"}]}",
+         "filters[0].value: 'a b' is not a model name", 1},
+    };
+    REFUSED_TABLE(cases);
     /* at most GRAFANA_FILTERS_MAX */
-    char body[GRAFANA_FILTERS_MAX * 40 + 64];
-    size_t k = (size_t)snprintf(body, sizeof body, "{\"filters\":[");
-    for (int i = 0; i <= GRAFANA_FILTERS_MAX; i++)
-        k += (size_t)snprintf(body + k, sizeof body - k, "%s{\"key\":\"model\",\"value\":\"m\"}",
-                              i ? "," : "");
-    snprintf(body + k, sizeof body - k, "]}");
-    CHECK_EQ_INT(parse(body), DD_EINVAL);
+    CHECK_EQ_INT(parse(array_body("filters", "{\"key\":\"model\",\"value\":\"m\"}",
+                                  GRAFANA_FILTERS_MAX + 1)),
+                 DD_EINVAL);
     CHECK_EQ_STR(err, "filters: at most 32 filters");
 }
 
