@@ -170,26 +170,6 @@ def write_ndjson(path, evs):
             f.write(json.dumps(e) + "\n")
 
 
-def start_receiver(folder, script, port, *args):
-    """Writes the Python program script to folder/receiver.py and runs it as
-    `receiver.py PORT ARGS...`; the process once 127.0.0.1:PORT accepts a connection
-    (RuntimeError after 10 s)."""
-    path = os.path.join(folder, "receiver.py")
-    with open(path, "w") as f:
-        f.write(script)
-    proc = subprocess.Popen([sys.executable, path, str(port), *args])
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    proc.wait()
-    raise RuntimeError(f"{path} did not listen on port {port}")
-
-
 def drawn_events(n, seed, draw, ts0=None):
     """n events, each draw(rnd) from one random.Random(seed); with ts0, event i has ts
     ts0 + i (epoch ms)."""

@@ -33,6 +33,7 @@ import yaml
 
 import dd_harness
 from dd_harness import Server, ServerTest
+from dd_receiver import Receiver
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 with open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8") as f:
@@ -383,53 +384,6 @@ class LifeCycle(unittest.TestCase):
         return json.loads(row[0])
 
 
-RECEIVER_PY = r'''
-import json, sys, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-port, log_path = int(sys.argv[1]), sys.argv[2]
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n).decode()
-        with open(log_path, "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body, "t": time.time(),
-                                "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
-        out = b'{"status":"success"}'
-        self.send_response(202)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
-'''
-
-
-class Receiver:
-    """A loopback HTTP receiver that answers 202 and logs every request."""
-
-    def __init__(self, folder, name):
-        self.port = dd_harness.free_port()
-        self.log = os.path.join(folder, name + ".jsonl")
-        self.proc = dd_harness.start_receiver(folder, RECEIVER_PY, self.port, self.log)
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def requests(self):
-        try:
-            with open(self.log) as f:
-                return [json.loads(line) for line in f]
-        except OSError:
-            return []
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
 class EndToEnd(unittest.TestCase):
     def test_drift_pages_rolls_back_and_resolves(self):
         folder = tempfile.mkdtemp(prefix="driftd-e2e-")
@@ -437,8 +391,8 @@ class EndToEnd(unittest.TestCase):
         srv = Server("--eval-interval", "1s").start()
         try:
             for body in ({"id": "pd", "type": "pagerduty", "routing_key": "R0UT1NGKEY",
-                          "url": pd.url("/v2/enqueue")},
-                         {"id": "deploy", "type": "webhook", "url": hook.url("/rollback"),
+                          "url": pd.url + "/v2/enqueue"},
+                         {"id": "deploy", "type": "webhook", "url": hook.url + "/rollback",
                           "action": "rollback"}):
                 st, _, b = srv.request("POST", "/api/v1/receivers", body)
                 self.assertEqual(st, 201, b)
@@ -453,7 +407,7 @@ class EndToEnd(unittest.TestCase):
             t_drift = time.time()
             now = int(t_drift * 1000)
             self.assertEqual(srv.post_events("shop", events("v2", 200, 0.05, 0.3, 7, now))[0], 202)
-            trig = wait_for(lambda: [json.loads(r["body"]) for r in pd.requests()])[0]
+            trig = wait_for(lambda: [r["json"] for r in pd.requests()])[0]
             # with eval_interval 1s: a round, the commit, the worker's poll, the request
             page_s = pd.requests()[0]["t"] - t_drift
             self.assertLess(page_s, 10)
@@ -464,7 +418,7 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(trig["payload"]["severity"], "critical")
             self.assertIn("shop", trig["payload"]["summary"])
             self.assertIn("v2", trig["payload"]["summary"])
-            rb = wait_for(lambda: [json.loads(r["body"]) for r in hook.requests()])[0]
+            rb = wait_for(lambda: [r["json"] for r in hook.requests()])[0]
             self.assertEqual(rb["type"], "alert.firing")
             self.assertEqual(rb["action"]["type"], "rollback")
             self.assertEqual(rb["action"]["model"], "shop")
@@ -477,8 +431,8 @@ class EndToEnd(unittest.TestCase):
             # back to normal: resolved, PagerDuty closes the incident with the same key
             now = int(time.time() * 1000)
             self.assertEqual(srv.post_events("shop", events("v2", 200, 0.6, 0.95, 8, now))[0], 202)
-            res = wait_for(lambda: [json.loads(r["body"]) for r in pd.requests()
-                                    if json.loads(r["body"])["event_action"] == "resolve"])
+            res = wait_for(lambda: [r["json"] for r in pd.requests()
+                                    if r["json"]["event_action"] == "resolve"])
             self.assertEqual(res[0]["dedup_key"], trig["dedup_key"])
             st, _, b = srv.request("GET", "/api/v1/alerts?state=resolved")
             self.assertEqual([a["rule"] for a in b["alerts"]], ["conf"])

@@ -29,86 +29,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dd_harness  # noqa: E402
 from dd_harness import Server, finish, free_port  # noqa: E402
+from dd_receiver import Receiver  # noqa: E402
 
 SLOW = os.environ.get("DRIFTD_TEST_SLOW") == "1"
-
-RECEIVER_PY = r'''
-import json, sys, time, base64, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-port, log_path, plan_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-lock = threading.Lock()
-seen = [0]
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def handle_any(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(n) if n else b""
-        with lock:
-            i = seen[0]
-            seen[0] += 1
-            with open(plan_path) as f:
-                plan = json.load(f)
-        st = plan["statuses"][i] if i < len(plan.get("statuses", [])) else plan.get("default", 202)
-        if plan.get("until") and time.time() < plan["until"]:
-            st = plan.get("before", 500)
-        rec = {"i": i, "t": time.time(), "method": self.command, "path": self.path,
-               "headers": {k.lower(): v for k, v in self.headers.items()},
-               "body": base64.b64encode(body).decode(), "status": st}
-        with lock, open(log_path, "a") as f:
-            f.write(json.dumps(rec) + "\n")
-        if plan.get("delay"):
-            time.sleep(plan["delay"])
-        out = json.dumps({"status": "ok" if st < 300 else "error", "n": i}).encode()
-        try:
-            self.send_response(st)
-            if plan.get("retry_after") is not None:
-                self.send_header("Retry-After", str(plan["retry_after"]))
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-        except OSError:
-            pass
-    do_POST = do_PUT = do_GET = handle_any
-ThreadingHTTPServer.daemon_threads = True
-ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
-'''
-
-
-class Receiver:
-    """One receiver process: requests() reads what it got."""
-
-    def __init__(self, tmp, name, **plan):
-        self.port = free_port()
-        self.log = os.path.join(tmp, f"{name}.log")
-        self.plan_path = os.path.join(tmp, f"{name}.plan")
-        open(self.log, "w").close()
-        self.set_plan(**plan)
-        self.proc = dd_harness.start_receiver(tmp, RECEIVER_PY, self.port, self.log,
-                                              self.plan_path)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def set_plan(self, **plan):
-        with open(self.plan_path + ".tmp", "w") as f:
-            json.dump(plan, f)
-        os.replace(self.plan_path + ".tmp", self.plan_path)
-
-    def requests(self):
-        out = []
-        with open(self.log) as f:
-            for line in f:
-                r = json.loads(line)
-                r["raw"] = base64.b64decode(r["body"])
-                r["json"] = json.loads(r["raw"]) if r["raw"] else None
-                out.append(r)
-        return out
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-
 
 def now_ms():
     return int(time.time() * 1000)
