@@ -37,6 +37,26 @@ static void pair_release(struct pair *p)
     dd_batch_release(&p->ref);
 }
 
+/* The input called name is numeric, with exactly the n_ref reference values
+ * ref and the n_cur current values cur, in order; a failure names it. */
+static void check_numeric(const struct signal_set *s, const char *name, const double *ref,
+                          size_t n_ref, const double *cur, size_t n_cur)
+{
+    int failures0 = check_failures;
+    const struct dd_signal_input *x = find(s, name);
+    CHECK(x && x->kind == DD_SIGNAL_NUMERIC);
+    if (x && x->kind == DD_SIGNAL_NUMERIC) {
+        CHECK_EQ_INT(x->n_ref, n_ref);
+        for (size_t i = 0; i < n_ref && i < x->n_ref; i++)
+            CHECK_EQ_DBL(x->ref_num[i], ref[i]);
+        CHECK_EQ_INT(x->n_cur, n_cur);
+        for (size_t i = 0; i < n_cur && i < x->n_cur; i++)
+            CHECK_EQ_DBL(x->cur_num[i], cur[i]);
+    }
+    if (check_failures != failures0)
+        fprintf(stderr, "  (signal %s)\n", name);
+}
+
 /* a string that reads as a number keeps the feature numeric; the rarer
  * type is counted over both sides */
 TEST(numeric_strings_stay_numeric)
@@ -46,16 +66,10 @@ TEST(numeric_strings_stay_numeric)
                "{\"features\":{\"age\":30}}\n{\"features\":{\"age\":\"31.5\"}}\n"
                "{\"features\":{\"age\":32}}\n",
                "{\"features\":{\"age\":\"40\"}}\n{\"features\":{\"age\":41}}\n", NULL);
+    check_numeric(&p.s, "feature:age", (double[]){30, 31.5, 32}, 3, (double[]){40, 41}, 2);
     const struct dd_signal_input *age = find(&p.s, "feature:age");
-    CHECK(age && age->kind == DD_SIGNAL_NUMERIC);
-    if (age) {
-        CHECK_EQ_INT(age->n_ref, 3);
-        CHECK_EQ_DBL(age->ref_num[1], 31.5);
-        CHECK_EQ_INT(age->n_cur, 2);
-        CHECK_EQ_DBL(age->cur_num[0], 40);
-        CHECK_EQ_INT(age->mixed_types, 2); /* "31.5" and "40" among three numbers */
-    }
-    CHECK(!find(&p.s, "missing:age")); /* nothing missing: no row */
+    CHECK(age && age->mixed_types == 2); /* "31.5" and "40" among three numbers */
+    CHECK(!find(&p.s, "missing:age"));   /* nothing missing: no row */
     pair_release(&p);
 }
 
@@ -88,15 +102,7 @@ TEST(declared_types)
     }
     /* v was categorical in the reference ("n/a"); declared numeric, the
      * categories that read as numbers are its values */
-    const struct dd_signal_input *v = find(&p.s, "feature:v");
-    CHECK(v && v->kind == DD_SIGNAL_NUMERIC);
-    if (v) {
-        CHECK_EQ_INT(v->n_ref, 2);
-        CHECK_EQ_DBL(v->ref_num[0], 1.5);
-        CHECK_EQ_DBL(v->ref_num[1], 2);
-        CHECK_EQ_INT(v->n_cur, 1);
-        CHECK_EQ_DBL(v->cur_num[0], 3);
-    }
+    check_numeric(&p.s, "feature:v", (double[]){1.5, 2}, 2, (double[]){3}, 1);
     pair_release(&p);
 
     /* without the declaration the same data is guessed: zip numeric, v categorical */
@@ -148,23 +154,11 @@ TEST(regression)
                "{\"prediction\":1.5,\"label\":1}\n{\"prediction\":2.5,\"label\":\"2\"}\n"
                "{\"prediction\":4,\"label\":\"x\"}\n",
                "{\"prediction\":10.25,\"label\":10}\n{\"prediction\":3}\n", NULL);
-    const struct dd_signal_input *pr = find(&p.s, "prediction");
-    CHECK(pr && pr->kind == DD_SIGNAL_NUMERIC);
-    if (pr) {
-        CHECK_EQ_INT(pr->n_ref, 3); /* 4 is an integer: a number too */
-        CHECK_EQ_DBL(pr->ref_num[2], 4);
-        CHECK_EQ_INT(pr->n_cur, 2);
-        CHECK_EQ_DBL(pr->cur_num[0], 10.25);
-    }
-    const struct dd_signal_input *e = find(&p.s, "error");
-    CHECK(e && e->kind == DD_SIGNAL_NUMERIC && e->methods == DD_M_KS);
-    if (e) {
-        CHECK_EQ_INT(e->n_ref, 2); /* "x" is no number */
-        CHECK_EQ_DBL(e->ref_num[0], 0.5);
-        CHECK_EQ_DBL(e->ref_num[1], 0.5);
-        CHECK_EQ_INT(e->n_cur, 1);
-        CHECK_EQ_DBL(e->cur_num[0], 0.25);
-    }
+    /* 4 is an integer: a number too */
+    check_numeric(&p.s, "prediction", (double[]){1.5, 2.5, 4}, 3, (double[]){10.25, 3}, 2);
+    /* "x" is no number */
+    check_numeric(&p.s, "error", (double[]){0.5, 0.5}, 2, (double[]){0.25}, 1);
+    CHECK(find(&p.s, "error") && find(&p.s, "error")->methods == DD_M_KS);
     CHECK(!find(&p.s, "performance"));
     struct dd_buf bytes;
     dd_buf_init(&bytes);
@@ -183,6 +177,28 @@ TEST(regression)
     pair_release(&p);
 }
 
+/* The settings body put, parsed and applied over base into s:
+ * settings_apply_over()'s code (err says why). */
+static int apply_put(struct model_settings *s, const struct model_settings *base, const char *put,
+                     char *err, size_t err_size)
+{
+    struct dd_settings_input *in = calloc(1, sizeof *in);
+    struct dd_parse_error pe;
+    CHECK_EQ_INT(dd_parse_settings(put, strlen(put), in, &pe), 0);
+    int rc = settings_apply_over(s, base, in, err, err_size);
+    free(in);
+    return rc;
+}
+
+/* s as GET answers it (settings_json()), in j as a C string. */
+static const char *settings_text(const struct model_settings *s, struct dd_buf *j)
+{
+    dd_buf_reset(j);
+    settings_json(s, j);
+    dd_buf_putc(j, 0);
+    return j->data;
+}
+
 /* settings_apply_over(): types, null back to the base, checks */
 TEST(settings_types_and_null)
 {
@@ -193,53 +209,47 @@ TEST(settings_types_and_null)
     base.reference_size = 1000;
     base.min_samples = 20;
     s = base;
-    struct dd_settings_input *in = calloc(1, sizeof *in);
-    struct dd_parse_error pe;
     char err[300];
-    const char *put = "{\"window\":\"30m\",\"types\":{\"feature:age\":\"numeric\"},"
-                      "\"methods\":{\"feature:age\":[\"ks\"]},\"thresholds\":{\"psi\":0.4}}";
-    CHECK_EQ_INT(dd_parse_settings(put, strlen(put), in, &pe), 0);
-    CHECK_EQ_INT(settings_apply_over(&s, &base, in, err, sizeof err), 0);
+    CHECK_EQ_INT(apply_put(&s, &base,
+                           "{\"window\":\"30m\",\"types\":{\"feature:age\":\"numeric\"},"
+                           "\"methods\":{\"feature:age\":[\"ks\"]},\"thresholds\":{\"psi\":0.4}}",
+                           err, sizeof err),
+                 0);
     struct dd_buf j;
     dd_buf_init(&j);
-    settings_json(&s, &j);
-    dd_buf_putc(&j, 0);
-    CHECK_EQ_STR(j.data,
+    CHECK_EQ_STR(settings_text(&s, &j),
                  "{\"alpha\":0.05,\"window\":\"30m\",\"reference_size\":1000,\"min_samples\":20,"
                  "\"methods\":{"
                  "\"feature:age\":[\"ks\"]},\"thresholds\":{\"psi\":0.4},\"types\":{"
                  "\"feature:age\":\"numeric\"}}");
     /* what GET answers parses back to the same */
     struct model_settings again = base;
-    CHECK_EQ_INT(dd_parse_settings(j.data, strlen(j.data), in, &pe), 0);
-    CHECK_EQ_INT(settings_apply_over(&again, &base, in, err, sizeof err), 0);
+    CHECK_EQ_INT(apply_put(&again, &base, j.data, err, sizeof err), 0);
     CHECK_EQ_INT(again.n_types, 1);
     CHECK_EQ_INT(again.types[0].type, SETTINGS_TYPE_NUMERIC);
 
-    put = "{\"window\":null,\"types\":{\"feature:age\":null},\"methods\":{\"feature:age\":null},"
-          "\"thresholds\":{\"psi\":null}}";
-    CHECK_EQ_INT(dd_parse_settings(put, strlen(put), in, &pe), 0);
-    CHECK_EQ_INT(settings_apply_over(&s, &base, in, err, sizeof err), 0);
-    dd_buf_reset(&j);
-    settings_json(&s, &j);
-    dd_buf_putc(&j, 0);
-    CHECK_EQ_STR(j.data,
+    CHECK_EQ_INT(apply_put(&s, &base,
+                           "{\"window\":null,\"types\":{\"feature:age\":null},\"methods\":{"
+                           "\"feature:age\":null},\"thresholds\":{\"psi\":null}}",
+                           err, sizeof err),
+                 0);
+    CHECK_EQ_STR(settings_text(&s, &j),
                  "{\"alpha\":0.05,\"window\":\"1h\",\"reference_size\":1000,\"min_samples\":20,"
                  "\"methods\":{},"
                  "\"thresholds\":{},\"types\":{}}");
 
     /* a declared type and a method of the other kind */
-    put = "{\"types\":{\"feature:age\":\"numeric\"},\"methods\":{\"feature:age\":[\"chi2\"]}}";
-    CHECK_EQ_INT(dd_parse_settings(put, strlen(put), in, &pe), 0);
-    CHECK_EQ_INT(settings_apply_over(&s, &base, in, err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(apply_put(&s, &base,
+                           "{\"types\":{\"feature:age\":\"numeric\"},\"methods\":{\"feature:age\":["
+                           "\"chi2\"]}}",
+                           err, sizeof err),
+                 DD_EINVAL);
     CHECK_EQ_STR(err, "methods.feature:age: 'chi2' does not apply to a numeric signal "
                       "(types.feature:age)");
-    put = "{\"types\":{\"latency\":\"categorical\"}}";
-    CHECK_EQ_INT(dd_parse_settings(put, strlen(put), in, &pe), 0);
-    CHECK_EQ_INT(settings_apply_over(&s, &base, in, err, sizeof err), DD_EINVAL);
+    CHECK_EQ_INT(apply_put(&s, &base, "{\"types\":{\"latency\":\"categorical\"}}", err, sizeof err),
+                 DD_EINVAL);
     CHECK_STARTS_WITH(err, "types.latency: only prediction and feature:NAME take a type");
     dd_buf_release(&j);
-    free(in);
 }
 
 int main(int argc, char **argv)
