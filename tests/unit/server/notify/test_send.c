@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "tests/common/free_port.h"
 
 struct srv {
     int fd;
@@ -311,19 +312,13 @@ TEST(redirect_not_followed)
 TEST(refused_connection_is_retried)
 {
     /* a port that was just free: nothing listens there */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
+    int port = test_free_port();
+    CHECK_CMP_INT(port, >, 0);
     struct notify_request req;
     memset(&req, 0, sizeof req);
     snprintf(req.method, sizeof req.method, "POST");
     char u[64];
-    snprintf(u, sizeof u, "http://127.0.0.1:%d/x", ntohs(a.sin_port));
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/x", port);
     req.url = strdup(u);
     struct notify_response resp;
     CHECK_EQ_INT(notify_send(&req, NULL, &resp), 0);
