@@ -524,12 +524,20 @@ void dd_calibration_decide(const struct dd_calibration *c, const struct dd_calib
     double min_c = 1.0, min_u = 1.0;
     for (size_t i = 0; i < m; i++) {
         calibrated[i] = 0;
+        int other_method = 0;
         for (size_t j = 0; c && j < c->n_cols; j++)
-            if (c->cols[j].method == rows[i].method && !strcmp(c->cols[j].signal, rows[i].signal)) {
+            if (!strcmp(c->cols[j].signal, rows[i].signal)) {
+                if (c->cols[j].method != rows[i].method) {
+                    other_method = 1;
+                    continue;
+                }
                 calibrated[i] = 1;
                 col[nc++] = j;
                 break;
             }
+        int calibratable = rows[i].method == DD_M_KS || rows[i].method == DD_M_CHI2 ||
+                           rows[i].method == DD_M_PCA_KS;
+        out->n_stale += (size_t)(!calibrated[i] && other_method && calibratable);
         if (calibrated[i])
             min_c = fmin(min_c, rows[i].p);
         else

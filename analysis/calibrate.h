@@ -90,6 +90,10 @@ struct dd_calib_decision {
     double level;            /* calibrated rows drift iff p <= level (>= alpha/m) */
     double bonferroni_level; /* the other rows: alpha/m */
     size_t n_calibrated, n_bonferroni;
+    /* of the Bonferroni rows: those whose signal the calibration has under
+     * another method (a declared type changed it since): calibrating the
+     * reference again with the model's types would take them in */
+    size_t n_stale;
     size_t size_lo, size_hi; /* the sizes judged at (the stricter of the two) */
     double effective_size;   /* 2·n_ref·n_cur/(n_ref + n_cur) */
     double m_eff;            /* log(1 - alpha_C)/log(1 - level) */

@@ -120,7 +120,8 @@ int cmd_serve(int argc, char **argv)
     app.mon.refcache = refcache_new(app.mon.store, app.mon.writer);
     /* references are calibrated in the background (refcache.h); the delay is for tests */
     const char *cal_delay = getenv("DRIFTD_CALIBRATE_DELAY_MS");
-    if (refcache_start_calibrator(app.mon.refcache, cal_delay ? atoll(cal_delay) : 0) != 0) {
+    if (refcache_start_calibrator(app.mon.refcache, cal_delay ? atoll(cal_delay) : 0,
+                                  &app.mon.defaults) != 0) {
         fprintf(stderr, "driftd: cannot start the calibration thread\n");
         goto out;
     }

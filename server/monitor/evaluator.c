@@ -15,6 +15,7 @@
 #include "server/monitor/alerts.h"
 #include "server/monitor/distributions.h"
 #include "server/monitor/drift.h"
+#include "server/monitor/refcache.h"
 #include "base/periodic.h"
 #include "server/monitor/settings.h"
 #include "server/store/writer.h"
@@ -40,6 +41,8 @@ static int evaluate(const struct monitor_env *env, const char *model, const char
     rc = drift_evaluate(d.ref, &d.cur, &opt, &d.settings, &rep, err, errlen);
     if (rc != 0)
         goto out;
+    if (rep.has_calibration && rep.decision.n_stale && d.entry) /* types changed since */
+        refcache_recalibrate(env->refcache, d.entry);
     int64_t t2 = dd_mono_ns();
     struct drift_meta m = {
         .model = model,

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/periodic.h"
 #include "base/timefmt.h"
+#include "server/monitor/settings.h"
 #include "server/store/store.h"
 #include "server/store/writer.h"
 
@@ -25,6 +26,7 @@
 struct calib_job {
     char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
     int64_t set_ms, due_ms;
+    int again; /* calibrated already, but under other declared types */
 };
 
 struct refcache {
@@ -32,7 +34,8 @@ struct refcache {
     struct writer *w;
     struct periodic *calibrator; /* NULL: calibrate while preparing */
     int64_t calib_delay_ms;
-    pthread_mutex_t mu; /* guards everything below */
+    const struct monitor_defaults *defaults; /* the calibrator's, for models' declared types */
+    pthread_mutex_t mu;                      /* guards everything below */
     struct refcache_entry *entries[REFCACHE_MAX];
     int n;
     uint64_t clock;
@@ -69,7 +72,7 @@ void refcache_free(struct refcache *c)
 
 /* Queues the calibration of (model, version, set_ms) unless it is queued. */
 static void calib_enqueue(struct refcache *c, const char *model, const char *version,
-                          int64_t set_ms)
+                          int64_t set_ms, int again)
 {
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; i < c->n_jobs; i++)
@@ -86,6 +89,7 @@ static void calib_enqueue(struct refcache *c, const char *model, const char *ver
     snprintf(j->model, sizeof j->model, "%s", model);
     snprintf(j->version, sizeof j->version, "%s", version);
     j->set_ms = set_ms;
+    j->again = again;
     j->due_ms = dd_mono_ns() / 1000000 + c->calib_delay_ms;
     pthread_mutex_unlock(&c->mu);
 }
@@ -123,7 +127,7 @@ static const char *prepare(struct refcache *c, struct refcache_entry *e, int *rc
         return NULL;
     reference_prepare(&events, 1, &e->ref);
     if (!c->calibrator)
-        reference_calibrate(&e->ref, &events);
+        reference_calibrate(&e->ref, &events, NULL);
     else if (events.n >= REFCACHE_CALIBRATE_MIN)
         e->ref.calibrating = 1; /* the calibrator's job (refcache_get() queues it) */
     dd_batch_release(&events);
@@ -177,7 +181,7 @@ int refcache_get(struct refcache *c, const char *model, const char *version, int
             how, (double)(dd_mono_ns() - t0) / 1e6);
     e->borrowers = 1;
     if (e->ref.calibrating && c->calibrator)
-        calib_enqueue(c, model, version, set_ms);
+        calib_enqueue(c, model, version, set_ms, 0);
 
     pthread_mutex_lock(&c->mu);
     e->last_used = ++c->clock;
@@ -253,6 +257,26 @@ static int still_current(struct refcache *c, const struct calib_job *j)
            stored.set_ms == j->set_ms;
 }
 
+/* Gives back the job's entry; one that stays in the table may be queued
+ * again (refcache_recalibrate()). */
+static void job_done(struct refcache *c, struct refcache_entry *e)
+{
+    pthread_mutex_lock(&c->mu);
+    e->recalibrating = 0;
+    pthread_mutex_unlock(&c->mu);
+    refcache_put(c, e);
+}
+
+void refcache_recalibrate(struct refcache *c, struct refcache_entry *e)
+{
+    pthread_mutex_lock(&c->mu);
+    int queue = c->calibrator && !e->recalibrating && !e->stale && !e->ref.calibrating;
+    e->recalibrating |= queue;
+    pthread_mutex_unlock(&c->mu);
+    if (queue)
+        calib_enqueue(c, e->model, e->version, e->set_ms, 1);
+}
+
 /* Calibrates the job's reference, stores its summary again (now with the
  * calibration) and puts the calibrated entry in the table in place of the
  * pending one; borrowers of that one keep it until they put it. */
@@ -263,8 +287,8 @@ static void calibrate_job(struct refcache *c, const struct calib_job *j)
     struct refcache_entry *e;
     if (refcache_get(c, j->model, j->version, j->set_ms, &e) != 0)
         return;
-    if (!e->ref.calibrating) { /* calibrated meanwhile (an older job) */
-        refcache_put(c, e);
+    if (!e->ref.calibrating && !j->again) { /* calibrated meanwhile (an older job) */
+        job_done(c, e);
         return;
     }
     int64_t t0 = dd_mono_ns();
@@ -272,19 +296,22 @@ static void calibrate_job(struct refcache *c, const struct calib_job *j)
     struct store_window_info info;
     struct dd_batch events;
     if (store_r_events(c->st, j->model, j->version, &w, &events, &info) != 0) {
-        refcache_put(c, e);
+        job_done(c, e);
         return;
     }
     if (!still_current(c, j) || events.n != e->ref.n_events) { /* read another reference */
         dd_batch_release(&events);
-        refcache_put(c, e);
+        job_done(c, e);
         return;
     }
     /* the borrowed summary with a calibration: a shallow copy, e stays as it is */
     struct ref_prepared r = e->ref;
     r.calibration = NULL;
     r.calibrating = 0;
-    reference_calibrate(&r, &events);
+    struct model_settings *ms = dd_malloc(sizeof *ms); /* the declared types as of now */
+    int typed = c->defaults && settings_load(c->st, c->defaults, j->model, ms) == 0;
+    reference_calibrate(&r, &events, typed ? ms : NULL);
+    free(ms);
     dd_batch_release(&events);
     struct dd_buf enc;
     dd_buf_init(&enc);
@@ -321,7 +348,7 @@ static void calibrate_job(struct refcache *c, const struct calib_job *j)
     pthread_mutex_unlock(&c->mu);
     if (ne)
         entry_free(ne); /* e was replaced or evicted meanwhile: the store has it */
-    refcache_put(c, e);
+    job_done(c, e);
 }
 
 static int64_t calibrator_round(void *arg)
@@ -349,8 +376,10 @@ static int64_t calibrator_round(void *arg)
     return 0;
 }
 
-int refcache_start_calibrator(struct refcache *c, int64_t delay_ms)
+int refcache_start_calibrator(struct refcache *c, int64_t delay_ms,
+                              const struct monitor_defaults *defaults)
 {
     c->calib_delay_ms = delay_ms > 0 ? delay_ms : 0;
+    c->defaults = defaults;
     return periodic_start(&c->calibrator, calibrator_round, c, 0);
 }

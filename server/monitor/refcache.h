@@ -34,6 +34,7 @@ struct refcache_entry {
     /* guarded by the cache's mutex */
     int borrowers;
     int stale;
+    int recalibrating; /* a job to calibrate it again is queued or running */
     uint64_t last_used;
 };
 
@@ -57,7 +58,18 @@ void refcache_prepare_current(struct refcache *c, const char *model, const char 
  * calibrated one.  A summary stored while pending says so, and the next
  * start queues it again.  delay_ms holds each job back that long (tests).
  * Without this, a reference is calibrated while it is prepared (check, unit
- * tests).  refcache_free() stops the thread.  0 or DD_EIO. */
-int refcache_start_calibrator(struct refcache *c, int64_t delay_ms);
+ * tests).  The calibrator reads each model's declared types through its
+ * settings (defaults: the server's; NULL: no types).  refcache_free() stops
+ * the thread.  0 or DD_EIO. */
+struct monitor_defaults;
+int refcache_start_calibrator(struct refcache *c, int64_t delay_ms,
+                              const struct monitor_defaults *defaults);
+/* Queues the calibration of e's reference again (the calibrator's, with the
+ * model's declared types as they are then), unless it is queued or running
+ * or e is still waiting for its first: what an evaluation asks for when its
+ * report has rows the calibration has under another method (a "types"
+ * setting changed since; calibrate.h's n_stale).  The entry calibrated
+ * again replaces e; until then e decides, those rows by Bonferroni. */
+void refcache_recalibrate(struct refcache *c, struct refcache_entry *e);
 
 #endif

@@ -35,15 +35,15 @@ void reference_prepare(const struct dd_batch *b, int fit_pca, struct ref_prepare
 /* The seed of every calibration: the same events give the same calibration. */
 #define REFERENCE_CALIB_SEED 0xca11b7a7e5eedull
 
-static void calibrate_range(struct ref_prepared *r, const struct dd_batch *b, double eff_lo,
-                            double eff_hi)
+static void calibrate_range(struct ref_prepared *r, const struct dd_batch *b,
+                            const struct model_settings *ms, double eff_lo, double eff_hi)
 {
     struct signal_set set;
     char err[128];
     struct dd_pca own;
     int own_pca = 0;
     size_t n = b->n;
-    if (signals_build_cur(r->sig, b->events, n, &set, err, sizeof err) != 0) {
+    if (signals_build_cur_typed(r->sig, b->events, n, ms, &set, err, sizeof err) != 0) {
         signals_release(&set);
         return;
     }
@@ -94,9 +94,10 @@ static void calibrate_range(struct ref_prepared *r, const struct dd_batch *b, do
     signals_release(&set);
 }
 
-void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b)
+void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b,
+                         const struct model_settings *ms)
 {
-    calibrate_range(r, b, 0.0, INFINITY);
+    calibrate_range(r, b, ms, 0.0, INFINITY);
 }
 
 void reference_calibrate_for(struct ref_prepared *r, const struct dd_batch *b,
@@ -117,7 +118,7 @@ void reference_calibrate_for(struct ref_prepared *r, const struct dd_batch *b,
         }
     signals_release(&set);
     if (lo <= hi)
-        calibrate_range(r, b, lo, hi);
+        calibrate_range(r, b, NULL, lo, hi);
 }
 
 void reference_release(struct ref_prepared *r)

@@ -52,9 +52,14 @@ void reference_release(struct ref_prepared *r);
  * n events of b, the events r was prepared from: a KS column per numeric
  * signal, chi2 per categorical, pca_ks for the embedding (r's PCA, or one
  * fitted here), for every signal that every event has.  Seeded: the same
- * events give the same calibration.  Leaves r->calibration NULL when the
- * reference is too small (fewer than 40 events). */
-void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b);
+ * events give the same calibration.  A signal with a declared type (ms, the
+ * model's settings; NULL: none) is calibrated as the report will test it,
+ * e.g. a numeric feature declared categorical by chi2.  Leaves
+ * r->calibration NULL when the reference is too small (fewer than 40
+ * events). */
+struct model_settings;
+void reference_calibrate(struct ref_prepared *r, const struct dd_batch *b,
+                         const struct model_settings *ms);
 /* The same for one report against the events of cur (driftd check): only
  * the pair sizes its effective sizes are judged at, so a small window pays
  * for small pairs alone.  Nothing when no signal of cur is in r. */

@@ -41,3 +41,5 @@ dd_integration_test(calibrated)
 # #12 part 6: --demo shows it all (drift and quiet versions, 24 h history, late labels, an alert
 # that fires and resolves); DRIFTD_TEST_SLOW under ASan (a 90 s budget, fewer live events checked)
 dd_integration_test(demo ASAN_SLOW)
+# #14: a declared type changed after the calibration: that row by Bonferroni, then calibrated again
+dd_integration_test(recalibrate)

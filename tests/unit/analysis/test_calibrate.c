@@ -238,6 +238,14 @@ TEST(fallbacks)
     CHECK_EQ_INT(d.n_bonferroni, 1);
     CHECK_CLOSE(d.bonferroni_level, 0.05 / 3, 1e-12, 0);
     CHECK_CLOSE(d.p_value, 0.003, 1e-12, 0); /* m · min p of the uncalibrated row */
+    CHECK_EQ_INT(d.n_stale, 0);              /* mmd is never calibrated: not stale */
+    /* a calibrated KS signal tested by chi2 (a declared type since): stale */
+    struct dd_calib_row typed[2] = {{"feature:x0", DD_M_CHI2, 0.01}, {"feature:x1", DD_M_KS, 0.2}};
+    dd_calibration_decide(f.cal, typed, 2, 0.05, 100, cal, &d);
+    CHECK_EQ_INT(cal[0], 0);
+    CHECK_EQ_INT(cal[1], 1);
+    CHECK_EQ_INT(d.n_stale, 1);
+    CHECK_EQ_INT(d.n_bonferroni, 1);
     dd_calibration_decide(f.cal, rows, 3, 0.05, 10, cal, &d); /* under the smallest size */
     CHECK_EQ_STR(d.fallback, "size_outside");
     dd_calibration_decide(f.cal, rows, 3, 0.05, 4001, cal, &d); /* > 4 × 1000 */
