@@ -72,7 +72,8 @@ done
 # -> alert plan -> outbox in the round's transaction -> delivery, end to end).
 # integration/export, lifecycle and alerts also pass under TSan (run by hand,
 # 2026-12-01) but take 40-80 s each there.  integration/calibrated: the refcache's
-# calibrator thread swapping a cache entry under running evaluations.
+# calibrator thread swapping a cache entry under running evaluations; recalibrate:
+# an evaluation queueing a calibration again while the calibrator works.
 # Left out: unit/analysis/calibration and unit/analysis/calibrate (one thread each;
 # minutes of Monte Carlo under TSan) and integration/edge, whose flood
 # needs 2,000 connection threads at once (about 1 MiB each under TSan: over its
@@ -92,7 +93,7 @@ if build build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_TSAN=ON; the
   rm -rf "$reports" && mkdir -p "$reports"
   TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp:log_path=$reports/tsan" \
     OPENBLAS_NUM_THREADS=1 DRIFTD_THREADS=64 \
-    run_ctest build-test-tsan $test_jobs -R '^(unit/|integration/(ingest_api|durability|monitoring|diskfull|delivery|alerts_e2e|calibrated)$)' \
+    run_ctest build-test-tsan $test_jobs -R '^(unit/|integration/(ingest_api|durability|monitoring|diskfull|delivery|alerts_e2e|calibrated|recalibrate)$)' \
     -E '^unit/analysis/(calibration|calibrate)$'
   if compgen -G "$reports/tsan.*" >/dev/null; then
     cat "$reports"/tsan.*
