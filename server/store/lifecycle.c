@@ -27,30 +27,6 @@
 
 /* ---- the writer's caches and counters ---- */
 
-/* Writes the pending tally of version vid (rows inserted earlier in this
- * transaction, store.c flushes them at commit) now, so that a delete's own
- * counter update sees every event.  The cache entry's tally is then 0. */
-static int flush_tally(struct store *s, int64_t vid)
-{
-    for (size_t i = 0; i < s->n_versions; i++) {
-        struct store__version *v = &s->versions[i];
-        if (v->id != vid || !v->add_events)
-            continue;
-        int rc = store__run(s->w,
-                            &(struct store__query){
-                                .what = "delete: version tally",
-                                .sql = "UPDATE versions SET events = events + ?2,"
-                                       " first_ts = MIN(COALESCE(first_ts, ?3), ?3),"
-                                       " last_ts = MAX(COALESCE(last_ts, ?4), ?4) WHERE id = ?1",
-                                .args = STORE__ARGS(STORE__INT(vid), STORE__INT(v->add_events),
-                                                    STORE__INT(v->min_ts), STORE__INT(v->max_ts))});
-        if (rc != 0)
-            return rc;
-        v->add_events = 0;
-    }
-    return 0;
-}
-
 /* Takes n deleted events off version vid's counters; first_ts and last_ts
  * from what is left (two lookups on the (version_id, ts) index). */
 static int recount(struct store *s, int64_t vid, int64_t n)
@@ -118,7 +94,10 @@ static int target_versions(struct store *s, int64_t model_id, int64_t vid, int64
 int store__delete_events(struct store *s, int64_t vid, int64_t from, int64_t to, int64_t max_id,
                          int64_t *left, int64_t *events)
 {
-    int rc = flush_tally(s, vid);
+    /* the pending tally of rows inserted earlier in this transaction first
+     * (store.c flushes them at commit), so that the counter update below
+     * sees every event */
+    int rc = store__flush_tallies(s, vid);
     if (rc != 0 || *left <= 0)
         return rc;
     int64_t n = 0;

@@ -424,11 +424,11 @@ int store_w_begin(struct store *s)
     return exec(s->w, "BEGIN IMMEDIATE");
 }
 
-static int flush_version_stats(struct store *s)
+int store__flush_tallies(struct store *s, int64_t vid)
 {
     for (size_t i = 0; i < s->n_versions; i++) {
         struct store__version *v = &s->versions[i];
-        if (!v->add_events)
+        if (!v->add_events || (vid >= 0 && v->id != vid))
             continue;
         int rc = store__run(s->w,
                             &(struct store__query){
@@ -445,7 +445,7 @@ static int flush_version_stats(struct store *s)
 
 int store_w_commit(struct store *s)
 {
-    int rc = flush_version_stats(s);
+    int rc = store__flush_tallies(s, -1);
     return rc != 0 ? rc : exec(s->w, "COMMIT");
 }
 
@@ -540,7 +540,7 @@ struct store__version *store__version_find(struct store *s, int64_t model_id, co
     if (s->n_versions % 64 == 0) {
         if (s->n_versions >= CACHE_MAX) {
             /* pending tallies must not be lost with the cache */
-            if (flush_version_stats(s) != 0)
+            if (store__flush_tallies(s, -1) != 0)
                 return NULL;
             s->n_versions = 0;
         }

@@ -211,6 +211,10 @@ struct store__model *store__model_find(struct store *s, const char *name, int cr
 struct store__version *store__version_find(struct store *s, int64_t model_id, const char *name);
 /* An existing version's id, -1 when the model or the version is unknown. */
 int64_t store__version_id(struct store *s, const char *model, const char *version);
+/* Writes the pending per-transaction tallies (events, first and last ts) of
+ * version vid (vid < 0: of every cached version) to the versions rows; the
+ * cache entries' tallies are then 0.  At commit, and before a delete. */
+int store__flush_tallies(struct store *s, int64_t vid);
 
 /* ---- shared by the table families ---- */
 
