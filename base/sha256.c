@@ -107,27 +107,30 @@ void dd_sha256(const void *p, size_t n, uint8_t out[DD_SHA256_LEN])
     dd_sha256_final(&c, out);
 }
 
+/* One HMAC pass: SHA-256 of (k XOR the pad byte) followed by msg. */
+static void hmac_pass(const uint8_t k[64], uint8_t pad_byte, const void *msg, size_t n,
+                      uint8_t out[DD_SHA256_LEN])
+{
+    uint8_t pad[64];
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ pad_byte;
+    struct dd_sha256 c;
+    dd_sha256_init(&c);
+    dd_sha256_update(&c, pad, 64);
+    dd_sha256_update(&c, msg, n);
+    dd_sha256_final(&c, out);
+}
+
 void dd_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
                     uint8_t out[DD_SHA256_LEN])
 {
-    uint8_t k[64] = {0}, pad[64], inner[DD_SHA256_LEN];
+    uint8_t k[64] = {0}, inner[DD_SHA256_LEN];
     if (keylen > 64)
         dd_sha256(key, keylen, k);
     else
         memcpy(k, key, keylen);
-    struct dd_sha256 c;
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    dd_sha256_init(&c);
-    dd_sha256_update(&c, pad, 64);
-    dd_sha256_update(&c, msg, n);
-    dd_sha256_final(&c, inner);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    dd_sha256_init(&c);
-    dd_sha256_update(&c, pad, 64);
-    dd_sha256_update(&c, inner, DD_SHA256_LEN);
-    dd_sha256_final(&c, out);
+    hmac_pass(k, 0x36, msg, n, inner);             /* RFC 2104: H((K ^ ipad) || msg) */
+    hmac_pass(k, 0x5c, inner, DD_SHA256_LEN, out); /* H((K ^ opad) || inner) */
 }
 
 void dd_hex(const uint8_t *p, size_t n, char *out)
