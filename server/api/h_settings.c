@@ -29,22 +29,6 @@ static int is_kind_key(const char *key)
     return !strcmp(key, "numeric") || !strcmp(key, "categorical") || !strcmp(key, "embedding");
 }
 
-static int find_type(const struct model_settings *s, const char *key)
-{
-    for (int j = 0; j < s->n_types; j++)
-        if (!strcmp(s->types[j].signal, key))
-            return j;
-    return -1;
-}
-
-static int find_method(const struct model_settings *s, const char *key)
-{
-    for (int j = 0; j < s->n_methods; j++)
-        if (!strcmp(s->methods[j].signal, key))
-            return j;
-    return -1;
-}
-
 /* The kinds (bits 1 << enum dd_signal_kind) each named key of in had in
  * the events of one batch; names[] from in's methods then types. */
 struct seen {
@@ -155,13 +139,13 @@ static int check_signals(struct store *st, const char *model, const struct dd_se
             rc = DD_EINVAL;
             break;
         }
-        if (!is_method || find_type(s, key) >= 0)
+        if (!is_method || settings_find_types(s, key) >= 0)
             continue; /* a declared type: settings_apply_over() checked the methods */
         unsigned allowed = 0;
         for (int k = 0; k < 3; k++)
             if (seen[i].kinds & (1u << k))
                 allowed |= dd_methods_allowed((enum dd_signal_kind)k);
-        int j = find_method(s, key);
+        int j = settings_find_methods(s, key);
         unsigned bad = j >= 0 ? s->methods[j].bits & ~allowed : 0;
         if (bad) {
             int numeric = (seen[i].kinds & (1u << DD_SIGNAL_NUMERIC)) != 0;

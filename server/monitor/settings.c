@@ -42,8 +42,7 @@ static unsigned allowed_for_key(const char *key)
 /* Methods that compare to a threshold rather than give a p-value. */
 #define THRESHOLD_METHODS (DD_M_PSI | DD_M_WASSERSTEIN | DD_M_JS | DD_M_COSINE)
 
-/* The entry of key in methods / types, -1 if none. */
-static int find_methods(const struct model_settings *s, const char *key)
+int settings_find_methods(const struct model_settings *s, const char *key)
 {
     for (int j = 0; j < s->n_methods; j++)
         if (!strcmp(s->methods[j].signal, key))
@@ -51,7 +50,7 @@ static int find_methods(const struct model_settings *s, const char *key)
     return -1;
 }
 
-static int find_types(const struct model_settings *s, const char *key)
+int settings_find_types(const struct model_settings *s, const char *key)
 {
     for (int j = 0; j < s->n_types; j++)
         if (!strcmp(s->types[j].signal, key))
@@ -139,7 +138,7 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
         const char *key = in->methods[i].signal;
         unsigned allowed = allowed_for_key(key), bits = 0;
         if (in->methods[i].n == 0) { /* null: back to the layer below */
-            int j = find_methods(&t, key), k = find_methods(b, key);
+            int j = settings_find_methods(&t, key), k = settings_find_methods(b, key);
             if (j >= 0 && k >= 0)
                 t.methods[j] = b->methods[k];
             else if (j >= 0)
@@ -202,9 +201,9 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
                      key);
             return DD_EINVAL;
         }
-        int j = find_types(&t, key);
+        int j = settings_find_types(&t, key);
         if (in->types[i].type == 0) { /* null: back to the layer below */
-            int k = find_types(b, key);
+            int k = settings_find_types(b, key);
             if (j >= 0 && k >= 0)
                 t.types[j] = b->types[k];
             else if (j >= 0)
@@ -223,7 +222,7 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
     }
     /* a declared type fixes the kind: its signal's methods must fit it */
     for (int j = 0; j < t.n_methods; j++) {
-        int k = find_types(&t, t.methods[j].signal);
+        int k = settings_find_types(&t, t.methods[j].signal);
         if (k < 0)
             continue;
         enum dd_signal_kind kind =

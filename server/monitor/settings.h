@@ -69,6 +69,9 @@ int settings_apply_over(struct model_settings *s, const struct model_settings *b
                         const struct dd_settings_input *in, char *err, size_t errlen);
 /* The JSON of GET .../settings (also what is stored). */
 void settings_json(const struct model_settings *s, struct dd_buf *out);
+/* The entry of the signal or kind key in s->methods / s->types, -1 if none. */
+int settings_find_methods(const struct model_settings *s, const char *key);
+int settings_find_types(const struct model_settings *s, const char *key);
 /* The layers under what PUT stored: defaults and the config's. */
 void settings_load_base(const struct monitor_defaults *cfg, const char *model,
                         struct model_settings *out);
