@@ -183,8 +183,11 @@ int store_w_put_ref_summary(struct store *s, const char *model, const char *vers
         s->w,
         &(struct store__query){
             .what = "ref summary put",
-            .sql = "INSERT OR REPLACE INTO ref_summaries (version_id, set_at, summary)"
-                   " VALUES (?1, ?2, ?3)",
+            /* a summary of an older reference (a calibration that finished
+             * after a newer PUT) never replaces the newer one's */
+            .sql = "INSERT INTO ref_summaries (version_id, set_at, summary) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT (version_id) DO UPDATE SET set_at = excluded.set_at,"
+                   " summary = excluded.summary WHERE excluded.set_at >= ref_summaries.set_at",
             .args = STORE__ARGS(STORE__INT(vid), STORE__INT(set_ms), STORE__BLOB(summary, len))});
 }
 

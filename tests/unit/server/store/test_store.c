@@ -500,6 +500,16 @@ TEST(settings_and_summaries)
     free(sum);
     CHECK_EQ_INT(store_r_ref_summary(s, "vit", "default", 8, &sum, &len), DD_ENOTFOUND);
     CHECK_EQ_INT(store_r_ref_summary(s, "vit", "v9", 7, &sum, &len), DD_ENOTFOUND);
+    /* a newer reference's summary replaces it; an older one's (a late
+     * calibration of the reference before) does not replace the newer */
+    store_w_begin(s);
+    CHECK_EQ_INT(store_w_put_ref_summary(s, "vit", "default", 9, "new", 3), 0);
+    CHECK_EQ_INT(store_w_put_ref_summary(s, "vit", "default", 7, "old", 3), 0);
+    store_w_commit(s);
+    CHECK_EQ_INT(store_r_ref_summary(s, "vit", "default", 7, &sum, &len), DD_ENOTFOUND);
+    CHECK_EQ_INT(store_r_ref_summary(s, "vit", "default", 9, &sum, &len), 0);
+    CHECK(len == 3 && sum && memcmp(sum, "new", 3) == 0);
+    free(sum);
     close_and_remove(s);
 }
 
