@@ -407,16 +407,6 @@ void delivery_stop(struct delivery *d)
     free(d);
 }
 
-void delivery_wake(struct delivery *d)
-{
-    if (!d)
-        return;
-    pthread_mutex_lock(&d->mu);
-    d->kicked = 1;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->mu);
-}
-
 /* ---- the test endpoint ---- */
 
 int delivery_test(struct delivery *d, const char *receiver_id, struct dd_buf *out, char *err,

@@ -6,8 +6,8 @@
  * change that was not stored:
  *
  *   a dispatcher thread    reads the due rows (store_r_outbox_due()) every
- *                          poll interval (1 s), at once after a delivery
- *                          ends and on delivery_wake(); hands each row to
+ *                          poll interval (1 s) and at once after a delivery
+ *                          ends; hands each row to
  *                          the pool unless its receiver already has one in
  *                          flight (at most one request per receiver, so a
  *                          slow receiver holds up nobody else)
@@ -24,7 +24,7 @@
  * for the short record after a send, never held during one, so a dead
  * receiver never slows ingest or evaluation.
  *
- * Threading: delivery_wake(), delivery_test() and delivery_render_metrics()
+ * Threading: delivery_test() and delivery_render_metrics()
  * from any thread; the counters are guarded by the worker's mutex.
  */
 #ifndef DD_DELIVERY_H
@@ -52,8 +52,6 @@ int delivery_start(struct store *st, struct writer *w, const struct delivery_opt
  * rows not yet sent stay pending for the next start.  Call before
  * writer_stop().  NULL-safe. */
 void delivery_stop(struct delivery *d);
-/* Looks for due rows now (after the rules engine committed some).  NULL-safe. */
-void delivery_wake(struct delivery *d);
 
 /* POST /api/v1/receivers/{id}/test: sends a test notification (event
  * "test", not stored in the outbox) to the stored receiver now and appends
