@@ -386,11 +386,6 @@ void http_reply_error_retry(struct http_req *r, int status, const char *code, in
     va_end(ap);
 }
 
-void http_reply_overloaded(struct http_req *r, int status, int retry_after_s, const char *message)
-{
-    http_reply_error_retry(r, status, "overloaded", retry_after_s, "%s", message);
-}
-
 void http_reply_unauthorized(struct http_req *r)
 {
     /* RFC 7235 §3.1: a 401 names the scheme the client should use */

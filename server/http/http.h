@@ -103,8 +103,6 @@ void http_reply_error(struct http_req *r, int status, const char *code, long ind
 /* As http_reply_error (no index), plus a Retry-After header (seconds). */
 void http_reply_error_retry(struct http_req *r, int status, const char *code, int retry_after_s,
                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* http_reply_error_retry() with code "overloaded". */
-void http_reply_overloaded(struct http_req *r, int status, int retry_after_s, const char *message);
 /* 401 unauthorized with WWW-Authenticate: Bearer (RFC 7235). */
 void http_reply_unauthorized(struct http_req *r);
 /* Room for an ETag http_reply_file() makes, with its quotes and NUL. */
