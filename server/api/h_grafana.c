@@ -893,7 +893,7 @@ static int verdict_annos(struct walk *w, const char *model, const char *version)
 
 static int alert_annos(struct walk *w, struct annos *a)
 {
-    struct series_alert *al = NULL;
+    struct store_alert *al = NULL;
     size_t n = 0;
     const struct grafana_target *t = w->t;
     /* one model or version named: let SQLite filter; the rest is matched here */
@@ -916,11 +916,12 @@ static int alert_annos(struct walk *w, struct annos *a)
         if (!isnan(al[i].value))
             snprintf(value, sizeof value, "%.6g", al[i].value);
         snprintf(x->text, sizeof x->text, "rule %s on %s/%s, value %s, labels %.200s",
-                 al[i].rule_id, al[i].model, al[i].version, value, al[i].labels);
+                 al[i].rule_id, al[i].model, al[i].version, value,
+                 al[i].labels ? al[i].labels : "{}");
         snprintf(x->tags, sizeof x->tags, "driftd,alert,%s,%s,%s,%s", al[i].state, al[i].rule_id,
                  al[i].model, al[i].version);
     }
-    series_alerts_free(al, n);
+    store_alerts_free(al, n);
     return 0;
 }
 

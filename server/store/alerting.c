@@ -64,12 +64,12 @@ void store_alerting_rows_free(struct store_alerting_row *rows, size_t n)
     store__rows_free(rows, n, sizeof *rows, alerting_release);
 }
 
-static void alert_release(void *item)
+void store__alert_release(void *item)
 {
     free(((struct store_alert *)item)->labels);
 }
 
-static void alert_row(sqlite3_stmt *st, void *arg)
+void store__alert_row(sqlite3_stmt *st, void *arg)
 {
     struct store_alert *a = store__rows_push(arg);
     a->id = sqlite3_column_int64(st, 0);
@@ -96,8 +96,7 @@ int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct s
         s,
         &(struct store__query){
             .what = "alerts",
-            .sql = "SELECT id, rule_id, model, version, alert_key, state, value, labels,"
-                   " pending_since, started_at, resolved_at, last_notified_at, evaluation_id"
+            .sql = "SELECT " STORE__ALERT_COLUMNS
                    " FROM alerts WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR model = ?2)"
                    " AND (?3 IS NULL OR version = ?3) AND (?4 IS NULL OR rule_id = ?4)"
                    " AND (?5 = 0 OR state != 'resolved') AND (?6 <= 0 OR id < ?6)"
@@ -106,13 +105,13 @@ int store_r_alerts(struct store *s, const struct store_alert_filter *f, struct s
                                 STORE__TEXT(f->version), STORE__TEXT(f->rule),
                                 STORE__INT(f->open_only), STORE__INT(f->before_id),
                                 STORE__INT(f->limit ? (int64_t)f->limit : -1)),
-            .row = alert_row},
-        sizeof(struct store_alert), alert_release, out, n);
+            .row = store__alert_row},
+        sizeof(struct store_alert), store__alert_release, out, n);
 }
 
 void store_alerts_free(struct store_alert *a, size_t n)
 {
-    store__rows_free(a, n, sizeof *a, alert_release);
+    store__rows_free(a, n, sizeof *a, store__alert_release);
 }
 
 static void delivery_release(void *item)

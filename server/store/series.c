@@ -313,44 +313,20 @@ int series_r_latency(struct store *s, const char *model, const char *version, in
 
 /* ---- alerts ---- */
 
-static void alert_release(void *item)
-{
-    free(((struct series_alert *)item)->labels);
-}
-
-static void alert_row(sqlite3_stmt *st, void *arg)
-{
-    struct series_alert *a = store__rows_push(arg);
-    a->id = sqlite3_column_int64(st, 0);
-    store__col_text(st, 1, a->rule_id, sizeof a->rule_id);
-    store__col_text(st, 2, a->model, sizeof a->model);
-    store__col_text(st, 3, a->version, sizeof a->version);
-    store__col_text(st, 4, a->state, sizeof a->state);
-    a->value = store__col_double(st, 5);
-    a->labels = store__col_strdup(st, 6, "{}");
-    a->started_ms = store__col_time(st, 7);
-    a->resolved_ms = store__col_time(st, 8);
-}
-
 int series_r_alerts(struct store *s, const char *model, const char *version, int64_t from_ms,
-                    int64_t to_ms, size_t max, struct series_alert **out, size_t *n)
+                    int64_t to_ms, size_t max, struct store_alert **out, size_t *n)
 {
     return store__read_rows(
         s,
         &(struct store__query){
             .what = "grafana alerts",
-            .sql = "SELECT id, rule_id, model, version, state, value, labels, started_at,"
-                   " resolved_at FROM alerts WHERE started_at IS NOT NULL AND started_at <= ?2"
+            .sql = "SELECT " STORE__ALERT_COLUMNS
+                   " FROM alerts WHERE started_at IS NOT NULL AND started_at <= ?2"
                    " AND (resolved_at IS NULL OR resolved_at >= ?1)"
                    " AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR version = ?4)"
                    " ORDER BY started_at, id LIMIT ?5",
             .args = STORE__ARGS(STORE__INT(from_ms), STORE__INT(to_ms), STORE__TEXT(model),
                                 STORE__TEXT(version), STORE__INT(max)),
-            .row = alert_row},
-        sizeof **out, alert_release, out, n);
-}
-
-void series_alerts_free(struct series_alert *a, size_t n)
-{
-    store__rows_free(a, n, sizeof *a, alert_release);
+            .row = store__alert_row},
+        sizeof **out, store__alert_release, out, n);
 }

@@ -98,18 +98,8 @@ double series_quantile_sorted(const double *v, size_t n, double q);
 
 /* Alerts that were firing at some time in [from_ms, to_ms] (started_at set,
  * not resolved before from_ms), oldest first, at most max; model and
- * version NULL: any. */
-struct series_alert {
-    int64_t id;
-    char rule_id[STORE_RECEIVER_ID_MAX + 1];
-    char model[DD_NAME_MAX + 1], version[DD_NAME_MAX + 1];
-    char state[12];
-    double value;                    /* NaN: none */
-    int64_t started_ms, resolved_ms; /* resolved -1: still open */
-    char *labels;                    /* JSON object; owned: series_alerts_free() */
-};
+ * version NULL: any.  Free with store_alerts_free(). */
 int series_r_alerts(struct store *s, const char *model, const char *version, int64_t from_ms,
-                    int64_t to_ms, size_t max, struct series_alert **out, size_t *n);
-void series_alerts_free(struct series_alert *a, size_t n);
+                    int64_t to_ms, size_t max, struct store_alert **out, size_t *n);
 
 #endif

@@ -133,6 +133,13 @@ struct store__bytes {
     size_t len;
 };
 void store__row_bytes(sqlite3_stmt *st, void *arg);
+/* One alerts row as a struct store_alert (alerting.c), selected as
+ * STORE__ALERT_COLUMNS, for the alerts API and the Grafana annotations. */
+#define STORE__ALERT_COLUMNS                                                                       \
+    "id, rule_id, model, version, alert_key, state, value, labels, pending_since, started_at,"     \
+    " resolved_at, last_notified_at, evaluation_id"
+void store__alert_row(sqlite3_stmt *st, void *arg);
+void store__alert_release(void *item);
 /* The reader of one value: store__read() of q (its row, arg and one are set
  * here) with column 0 of its one row copied as store__row_bytes() does into
  * *data (the caller's: free()) and its length into *len (NULL: not wanted).
