@@ -93,7 +93,7 @@ if build build-test-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_TSAN=ON; the
   rm -rf "$reports" && mkdir -p "$reports"
   TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp:log_path=$reports/tsan" \
     OPENBLAS_NUM_THREADS=1 DRIFTD_THREADS=64 \
-    run_ctest build-test-tsan $test_jobs -R '^(unit/|integration/(ingest_api|durability|monitoring|diskfull|delivery|alerts_e2e|calibrated|recalibrate)$)' \
+    run_ctest build-test-tsan $test_jobs -R '^(unit/|integration/(ingest_api|durability|monitoring|monitoring_rest|diskfull|delivery|alerts_e2e|calibrated|recalibrate)$)' \
     -E '^unit/analysis/(calibration|calibrate)$'
   if compgen -G "$reports/tsan.*" >/dev/null; then
     cat "$reports"/tsan.*

@@ -237,7 +237,24 @@ class ServerTest(unittest.TestCase):
 
 
 def main():
-    unittest.main(verbosity=2)
+    """unittest.main(); after the binary, `--except A B ...` runs every test class of the
+    script but A, B, ... (so a long script can be two ctest tests that run side by side,
+    tests.cmake, without a class added later falling between them)."""
+    if "--except" not in sys.argv:
+        unittest.main(verbosity=2)
+        return
+    i = sys.argv.index("--except")
+    skip = set(sys.argv[i + 1:])
+    mod = sys.modules["__main__"]
+    classes = {n: c for n, c in vars(mod).items() if isinstance(c, type)
+               and issubclass(c, unittest.TestCase) and c.__module__ == "__main__"}
+    unknown = skip - set(classes)
+    if unknown:
+        sys.exit(f"--except: no test class {', '.join(sorted(unknown))} in {sys.argv[0]}")
+    load = unittest.defaultTestLoader.loadTestsFromTestCase
+    suite = unittest.TestSuite(load(c) for n, c in classes.items() if n not in skip)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    sys.exit(0 if result.wasSuccessful() else 1)
 
 
 # ---- raw-socket helpers (test_edge.py): speak HTTP/1.1 byte by byte -------------------
