@@ -63,7 +63,9 @@ class Monitoring(ServerTest):
         self.assertEqual((summary["source"], summary["events"]), ("events", 1000))
         cur = events(1500, 0.15, 2)
         self.assertEqual(post_as(self.srv, "mon", "v1", cur), 202)
-        st, _, rep = self.srv.request("GET", "/api/v1/models/mon/drift?version=v1&window=1h")
+        # last:1500, not the model's own 1h: a scheduled round (every 1 s here) may have stored
+        # a report of 1h just before the POST, which GET answers while fresh (api.md)
+        st, _, rep = self.srv.request("GET", "/api/v1/models/mon/drift?version=v1&window=last:1500")
         self.assertEqual(st, 200, rep)
         self.assertTrue(rep["drift"])
         self.assertEqual(rep["reference"]["events"], 1000)
@@ -262,7 +264,8 @@ class Monitoring(ServerTest):
             e["embedding"] = [random.Random(i).gauss(0, 1) for _ in range(4)]
         self.assertEqual(self.srv.put_reference("dist", "default", ref)[0], 200)
         self.assertEqual(self.srv.post_events("dist", events(300, 0.2, 14))[0], 202)
-        st, _, d = self.srv.request("GET", "/api/v1/models/dist/distributions?window=1h")
+        # not the model's own window, for the same reason (the round's snapshot)
+        st, _, d = self.srv.request("GET", "/api/v1/models/dist/distributions?window=last:300")
         self.assertEqual(st, 200, d)
         sig = {s["signal"]: s for s in d["signals"]}
         conf = sig["confidence"]
