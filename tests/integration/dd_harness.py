@@ -253,6 +253,8 @@ def main():
         sys.exit(f"--except: no test class {', '.join(sorted(unknown))} in {sys.argv[0]}")
     load = unittest.defaultTestLoader.loadTestsFromTestCase
     suite = unittest.TestSuite(load(c) for n, c in classes.items() if n not in skip)
+    if not suite.countTestCases():  # a split that runs nothing must not pass
+        sys.exit(f"--except: no test left in {sys.argv[0]}")
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if result.wasSuccessful() else 1)
 
