@@ -206,12 +206,15 @@ class Scraped(ServerTest):
             self.assertEqual(self.srv.put_reference("gone", v, events(300, now - 60000, v))[0],
                              200)
             self.assertEqual(self.srv.post_events("gone", events(300, now - 5000, v))[0], 202)
-        text = wait_until(self.metrics, lambda t: 'driftd_drift_statistic{model="gone",version='
-                          '"v2"' in t and 'driftd_drift_statistic{model="gone",version="v1"' in t,
-                          timeout=20)
-        for series in ('driftd_version_status{model="gone",version="v2"',
-                       'driftd_last_event_timestamp_seconds{model="gone",version="v2"}',
-                       'driftd_events_ingested_total{model="gone"} 600'):
+        # 202 means queued: the counter counts commits and the other series come from
+        # rounds, so wait for every one of them, not for the first to show
+        expect = ('driftd_drift_statistic{model="gone",version="v1"',
+                  'driftd_drift_statistic{model="gone",version="v2"',
+                  'driftd_version_status{model="gone",version="v2"',
+                  'driftd_last_event_timestamp_seconds{model="gone",version="v2"}',
+                  'driftd_events_ingested_total{model="gone"} 600')
+        text = wait_until(self.metrics, lambda t: all(s in t for s in expect), timeout=20)
+        for series in expect:
             self.assertIn(series, text)
         seen = wait_until(lambda: self.prom.query('driftd_version_status{model="gone"}'),
                           lambda r: {s["version"] for s, _ in r} == {"v1", "v2"}, timeout=10)
