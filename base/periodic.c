@@ -13,8 +13,9 @@ struct periodic {
     pthread_t thread;
     periodic_fn fn;
     void *arg;
-    pthread_mutex_t mu; /* guards stopping */
-    pthread_cond_t cv;  /* on CLOCK_MONOTONIC */
+    void (*release)(void *arg); /* of an owned arg, NULL: not owned */
+    pthread_mutex_t mu;         /* guards stopping */
+    pthread_cond_t cv;          /* on CLOCK_MONOTONIC */
     int stopping;
 };
 
@@ -50,9 +51,16 @@ static void periodic_free(struct periodic *p)
 
 int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stack_bytes)
 {
+    return periodic_start_owning(out, fn, arg, stack_bytes, NULL);
+}
+
+int periodic_start_owning(struct periodic **out, periodic_fn fn, void *arg, size_t stack_bytes,
+                          void (*release)(void *arg))
+{
     struct periodic *p = dd_calloc(1, sizeof *p);
     p->fn = fn;
     p->arg = arg;
+    p->release = release;
     pthread_mutex_init(&p->mu, NULL);
     dd_cond_init_monotonic(&p->cv);
     pthread_attr_t attr;
@@ -63,8 +71,10 @@ int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stac
     int rc = pthread_create(&p->thread, &attr, periodic_main, p);
     pthread_attr_destroy(&attr);
     if (rc != 0) {
-        *out = NULL;
+        *out = NULL; /* before release: out may lie in arg */
         periodic_free(p);
+        if (release)
+            release(arg);
         return DD_EIO;
     }
     return 0;
@@ -83,5 +93,7 @@ void periodic_stop(struct periodic *p)
     if (!p)
         return;
     dd_thread_stop(p->thread, &p->mu, &p->cv, &p->stopping);
+    if (p->release)
+        p->release(p->arg);
     periodic_free(p);
 }

@@ -20,10 +20,17 @@ typedef int64_t (*periodic_fn)(void *arg);
  * once and then after each wait it asks for.  *out is set before the thread
  * starts, so fn may use it.  0 or DD_EIO. */
 int periodic_start(struct periodic **out, periodic_fn fn, void *arg, size_t stack_bytes);
+/* periodic_start() for a thread that owns arg: the state of a component that
+ * is one periodic job (the evaluator, retention, the demo).  From this call
+ * on release(arg) frees it: in periodic_stop(), once the thread has ended, or
+ * at once if the thread cannot start (DD_EIO).  So the component's start is
+ * "make arg, then this" and its stop is periodic_stop(). */
+int periodic_start_owning(struct periodic **out, periodic_fn fn, void *arg, size_t stack_bytes,
+                          void (*release)(void *arg));
 /* 1 once periodic_stop() was called. */
 int periodic_stopping(struct periodic *p);
-/* Stops the thread and waits for it: a call in progress finishes first.
- * NULL-safe. */
+/* Stops the thread and waits for it: a call in progress finishes first;
+ * then releases an owned arg.  NULL-safe. */
 void periodic_stop(struct periodic *p);
 
 #endif

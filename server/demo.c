@@ -451,6 +451,14 @@ static int64_t demo_second(void *arg)
     return 1000 - (dd_mono_ns() - t0) / 1000000;
 }
 
+/* Releases a demo whose thread has ended (or never started). */
+static void demo_free(void *arg)
+{
+    struct demo *d = arg;
+    dd_buf_release(&d->body);
+    free(d);
+}
+
 int demo_start(struct app *app, struct demo **out)
 {
     struct demo *d = dd_calloc(1, sizeof *d);
@@ -474,19 +482,13 @@ int demo_start(struct app *app, struct demo **out)
             "models=\"demo-classifier (v1, v2), demo-embedder (v1)\" events_per_s=%d "
             "embedder_phase_s=%lld",
             DEMO_RATE * (int)N_STREAMS, (long long)d->phase_s);
-    if (periodic_start(&d->thread, demo_second, d, 0) != 0) {
-        demo_stop(d); /* no thread: releases what was made */
-        return DD_EIO;
-    }
-    *out = d;
-    return 0;
+    int rc = periodic_start_owning(&d->thread, demo_second, d, 0, demo_free);
+    *out = rc == 0 ? d : NULL;
+    return rc;
 }
 
 void demo_stop(struct demo *d)
 {
-    if (!d)
-        return;
-    periodic_stop(d->thread);
-    dd_buf_release(&d->body);
-    free(d);
+    if (d)
+        periodic_stop(d->thread); /* and demo_free(d) */
 }

@@ -526,30 +526,32 @@ int evaluator_distributions(struct evaluator *e, const char *model, const char *
     return rc;
 }
 
-int evaluator_start(const struct monitor_env *env, struct evaluator **out)
+/* Releases an evaluator whose thread has ended (or never started). */
+static void evaluator_free(void *arg)
 {
-    struct evaluator *e = dd_calloc(1, sizeof *e);
-    e->env = env;
-    pthread_mutex_init(&e->mu, NULL);
-    if (periodic_start(&e->thread, evaluator_round, e, 8u << 20) != 0) {
-        evaluator_stop(e); /* no thread: releases what was made */
-        return DD_EIO;
-    }
-    *out = e;
-    return 0;
-}
-
-void evaluator_stop(struct evaluator *e)
-{
-    if (!e)
-        return;
-    periodic_stop(e->thread);
+    struct evaluator *e = arg;
     pthread_mutex_destroy(&e->mu);
     free(e->latest);
     free(e->vstates);
     free(e->forgotten);
     snapshots_free(e->snaps, e->n_snaps);
     free(e);
+}
+
+int evaluator_start(const struct monitor_env *env, struct evaluator **out)
+{
+    struct evaluator *e = dd_calloc(1, sizeof *e);
+    e->env = env;
+    pthread_mutex_init(&e->mu, NULL);
+    int rc = periodic_start_owning(&e->thread, evaluator_round, e, 8u << 20, evaluator_free);
+    *out = rc == 0 ? e : NULL;
+    return rc;
+}
+
+void evaluator_stop(struct evaluator *e)
+{
+    if (e)
+        periodic_stop(e->thread); /* and evaluator_free(e) */
 }
 
 /* Prometheus label value escaping: \\ \" \n. */

@@ -95,18 +95,13 @@ int retention_start(const struct monitor_env *env, struct retention **out)
 {
     struct retention *r = dd_calloc(1, sizeof *r);
     r->env = env;
-    if (periodic_start(&r->thread, retention_round, r, 0) != 0) {
-        retention_stop(r); /* no thread: releases what was made */
-        return DD_EIO;
-    }
-    *out = r;
-    return 0;
+    int rc = periodic_start_owning(&r->thread, retention_round, r, 0, free);
+    *out = rc == 0 ? r : NULL;
+    return rc;
 }
 
 void retention_stop(struct retention *r)
 {
-    if (!r)
-        return;
-    periodic_stop(r->thread);
-    free(r);
+    if (r)
+        periodic_stop(r->thread); /* and frees r */
 }
