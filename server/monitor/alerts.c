@@ -352,9 +352,7 @@ int alerts_plan_version(const struct rule *rules, size_t n_rules, const struct s
         case ALERT_FIRE:
             c->state = "firing";
             c->started_ms = rd->now_ms;
-            c->last_notified_ms = rd->now_ms;
-            notify_rows(&p, c, r, rd, &f, NOTIFY_EVENT_FIRING, silenced);
-            break;
+            /* fall through - then notified as a repeat is */
         case ALERT_REPEAT:
             c->last_notified_ms = rd->now_ms;
             notify_rows(&p, c, r, rd, &f, NOTIFY_EVENT_FIRING, silenced);
