@@ -3,8 +3,9 @@
  * on that store when asked for, and the monitor defaults a server starts
  * with.  Static inline, like check.h (include check.h first); every test
  * keeps its own `struct fixture` around a `struct tmp_store`.
- * Used by api/test_auth.c, monitor/test_refcache.c, monitor/test_settings.c
- * and monitor/test_retention.c. */
+ * Used by api/test_auth.c, monitor/test_alerts.c, monitor/test_refcache.c,
+ * monitor/test_settings.c, monitor/test_retention.c and
+ * store/test_lifecycle.c. */
 #ifndef DD_TEST_SERVER_FIXTURE_H
 #define DD_TEST_SERVER_FIXTURE_H
 #include <stdio.h>

@@ -13,42 +13,42 @@
 #include "ingest/parse.h"
 #include "server/store/store.h"
 #include "check.h"
+#include "server/fixture.h"
 
 #define T0 1795341600000LL /* 2026-11-22T10:00:00Z */
 
-/* A fresh folder with the database t.db; no writer thread: the cases call
- * the store_w_* functions themselves, one transaction at a time. */
-static struct {
-    char dir[64];
-    struct store *st;
-} db;
+/* The case's database (server/fixture.h): t.db in a fresh folder, no writer
+ * thread: the cases call the store_w_* functions themselves, one
+ * transaction at a time. */
+static struct tmp_store db;
 
-static void open_db(const char *name)
+/* A case with a database of its own, opened before its body and closed after
+ * it: DB_TEST(name) { ... } */
+#define DB_TEST(name)                                                                              \
+    static void db_case_##name(void);                                                              \
+    TEST(name)                                                                                     \
+    {                                                                                              \
+        tmp_store_open(&db, "lifecycle", 0);                                                       \
+        db_case_##name();                                                                          \
+        tmp_store_close(&db);                                                                      \
+    }                                                                                              \
+    static void db_case_##name(void)
+
+/* a second connection to t.db, beside the store's */
+static sqlite3 *side_open(void)
 {
-    snprintf(db.dir, sizeof db.dir, "/tmp/dd-test-%s-XXXXXX", name);
-    CHECK(mkdtemp(db.dir) != NULL);
-    char path[128], err[512] = "";
+    sqlite3 *c;
+    char path[128];
     snprintf(path, sizeof path, "%s/t.db", db.dir);
-    struct store_options o = {path, 0, 2};
-    CHECK_EQ_INT(store_open(&o, &db.st, err, sizeof err), 0);
-}
-
-static void close_db(void)
-{
-    store_close(db.st);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", db.dir);
-    CHECK_EQ_INT(system(cmd), 0);
+    sqlite3_open(path, &c);
+    return c;
 }
 
 static long long q(const char *sql)
 {
-    sqlite3 *c;
+    sqlite3 *c = side_open();
     sqlite3_stmt *st;
     long long v = -999;
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.db", db.dir);
-    sqlite3_open(path, &c);
     if (sqlite3_prepare_v2(c, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -86,6 +86,16 @@ static void insert_committed(const char *model, const char *version, const char 
     CHECK_EQ_INT(store_w_commit(db.st), 0);
 }
 
+/* Freezes the first n events of model/version as its reference, inside the
+ * open transaction; the events kept. */
+static size_t freeze(const char *model, const char *version, size_t n)
+{
+    size_t kept = 0;
+    int frozen = 0;
+    CHECK_EQ_INT(store_w_freeze_reference(db.st, model, version, n, &frozen, &kept), 0);
+    return kept;
+}
+
 /* One batch in its own transaction. */
 static int batch(const struct store_delete *d, struct store_deleted *out)
 {
@@ -108,9 +118,39 @@ static void check_counters(void)
                  0);
 }
 
-TEST(events_range_in_batches_keeps_counters)
+/* Deletes d in batches (batch()) until one is done or max have run; after
+ * every one the counters agree with the rows and, unless NULL, seen(i, out)
+ * looks at batch i.  How many ran; *sum adds up their counts. */
+static int batches(const struct store_delete *d, int max,
+                   void (*seen)(int i, const struct store_deleted *out), struct store_deleted *sum)
 {
-    open_db("lc-batches");
+    struct store_deleted out;
+    memset(sum, 0, sizeof *sum);
+    int calls = 0;
+    do {
+        CHECK_EQ_INT(batch(d, &out), 0);
+        sum->versions += out.versions;
+        sum->events += out.events;
+        sum->reference_events += out.reference_events;
+        sum->evaluations += out.evaluations;
+        check_counters(); /* after every batch, not only at the end */
+        if (seen)
+            seen(calls, &out);
+        calls++;
+    } while (!out.done && calls < max);
+    sum->done = out.done;
+    return calls;
+}
+
+/* batch i of events 2..23 of v1, 10 at a time */
+static void ten_ten_two(int i, const struct store_deleted *out)
+{
+    static const long long sizes[] = {10, 10, 2, 0};
+    CHECK_EQ_INT(out->events, sizes[i]);
+}
+
+DB_TEST(events_range_in_batches_keeps_counters)
+{
     insert_committed("m", "v1", "a", 0, 25);
     insert_committed("m", "v2", "b", 0, 8);
     int64_t max_id;
@@ -125,17 +165,7 @@ TEST(events_range_in_batches_keeps_counters)
                              .max_event_id = max_id,
                              .limit = 10};
     struct store_deleted out;
-    long long sizes[4] = {0};
-    int calls = 0;
-    do {
-        CHECK_EQ_INT(batch(&d, &out), 0);
-        sizes[calls++] = out.events;
-        check_counters(); /* after every batch, not only at the end */
-    } while (!out.done && calls < 4);
-    CHECK_EQ_INT(calls, 3);
-    CHECK_EQ_INT(sizes[0], 10);
-    CHECK_EQ_INT(sizes[1], 10);
-    CHECK_EQ_INT(sizes[2], 2);
+    CHECK_EQ_INT(batches(&d, 4, ten_ten_two, &out), 3);
     CHECK_EQ_INT(q("SELECT events FROM versions WHERE name = 'v1'"), 3);
     CHECK_EQ_INT(q("SELECT first_ts FROM versions WHERE name = 'v1'"), T0);
     CHECK_EQ_INT(q("SELECT last_ts FROM versions WHERE name = 'v1'"), T0 + 24000);
@@ -151,12 +181,10 @@ TEST(events_range_in_batches_keeps_counters)
     CHECK_EQ_INT(out.done, 1);
     CHECK_EQ_INT(q("SELECT COUNT(*) FROM versions WHERE events = 0 AND first_ts IS NULL"), 2);
     check_counters();
-    close_db();
 }
 
-TEST(delete_sees_inserts_of_its_own_transaction)
+DB_TEST(delete_sees_inserts_of_its_own_transaction)
 {
-    open_db("lc-tally");
     insert_committed("m", "v1", "a", 0, 10);
     /* one group: inserts, a delete over them, more inserts (the writer's
      * pending tallies are written at commit) */
@@ -172,12 +200,10 @@ TEST(delete_sees_inserts_of_its_own_transaction)
     CHECK_EQ_INT(q("SELECT events FROM versions"), 12);
     CHECK_EQ_INT(q("SELECT last_ts FROM versions"), T0 + 31000);
     check_counters();
-    close_db();
 }
 
-TEST(model_delete_then_created_again_in_one_transaction)
+DB_TEST(model_delete_then_created_again_in_one_transaction)
 {
-    open_db("lc-model");
     insert_committed("m", "v1", "a", 0, 30);
     insert_committed("m", "v2", "b", 0, 5);
     insert_committed("other", "v1", "o", 0, 4);
@@ -221,26 +247,18 @@ TEST(model_delete_then_created_again_in_one_transaction)
                  0);
     CHECK_EQ_INT(q("SELECT SUM(events) FROM versions"), 7);
     check_counters();
-    close_db();
 }
 
-TEST(version_delete_takes_reference_and_evaluations)
+DB_TEST(version_delete_takes_reference_and_evaluations)
 {
-    open_db("lc-version");
     insert_committed("m", "v1", "a", 0, 6);
     insert_committed("m", "v2", "b", 0, 6);
-    size_t kept = 0;
-    int frozen = 0;
     CHECK_EQ_INT(store_w_begin(db.st), 0);
-    CHECK_EQ_INT(store_w_freeze_reference(db.st, "m", "v1", 4, &frozen, &kept), 0);
+    CHECK_EQ_INT(freeze("m", "v1", 4), 4);
     CHECK_EQ_INT(store_w_put_ref_summary(db.st, "m", "v1", 1, "x", 1), 0);
     CHECK_EQ_INT(store_w_commit(db.st), 0);
-    CHECK_EQ_INT(kept, 4);
     /* three evaluations of v1, two results each; one of v2 */
-    char path[128];
-    snprintf(path, sizeof path, "%s/t.db", db.dir);
-    sqlite3 *c;
-    sqlite3_open(path, &c);
+    sqlite3 *c = side_open();
     sqlite3_exec(
         c,
         "INSERT INTO evaluations (id, version_id, window, computed_at, status, body)"
@@ -267,40 +285,32 @@ TEST(version_delete_takes_reference_and_evaluations)
     CHECK_EQ_INT(q("SELECT COUNT(*) FROM ref_summaries"), 0);
     CHECK_EQ_INT(q("SELECT COUNT(*) FROM versions"), 1);
     CHECK_EQ_INT(batch(&d, &out), DD_ENOTFOUND);
-    close_db();
 }
 
-TEST(reference_delete_in_batches)
+/* the refs row goes last: until then the version has its reference */
+static void refs_row_goes_last(int i, const struct store_deleted *out)
 {
-    open_db("lc-ref");
+    (void)i;
+    CHECK_EQ_INT(q("SELECT COUNT(*) FROM refs"), out->done ? 0 : 1);
+}
+
+DB_TEST(reference_delete_in_batches)
+{
     insert_committed("m", "v1", "a", 0, 30);
-    size_t kept = 0;
-    int frozen = 0;
     CHECK_EQ_INT(store_w_begin(db.st), 0);
-    CHECK_EQ_INT(store_w_freeze_reference(db.st, "m", "v1", 25, &frozen, &kept), 0);
+    CHECK_EQ_INT(freeze("m", "v1", 25), 25);
     CHECK_EQ_INT(store_w_commit(db.st), 0);
     struct store_delete d = {
         .what = STORE_DELETE_REFERENCE, .model = "m", .version = "v1", .limit = 10};
     struct store_deleted out;
-    long long total = 0;
-    int calls = 0;
-    do {
-        CHECK_EQ_INT(batch(&d, &out), 0);
-        total += out.reference_events;
-        calls++;
-        /* the refs row goes last: until then the version has its reference */
-        CHECK_EQ_INT(q("SELECT COUNT(*) FROM refs"), out.done ? 0 : 1);
-    } while (!out.done && calls < 5);
-    CHECK_EQ_INT(calls, 3);
-    CHECK_EQ_INT(total, 25);
+    CHECK_EQ_INT(batches(&d, 5, refs_row_goes_last, &out), 3);
+    CHECK_EQ_INT(out.reference_events, 25);
     CHECK_EQ_INT(q("SELECT events FROM versions"), 30); /* the events stay */
     CHECK_EQ_INT(batch(&d, &out), DD_ENOTFOUND);
-    close_db();
 }
 
-TEST(batches_leave_newer_events_alone)
+DB_TEST(batches_leave_newer_events_alone)
 {
-    open_db("lc-bound");
     insert_committed("m", "v1", "a", 0, 10);
     int64_t max_id;
     CHECK_EQ_INT(store_r_max_event_id(db.st, &max_id), 0);
@@ -312,14 +322,8 @@ TEST(batches_leave_newer_events_alone)
                              .max_event_id = max_id,
                              .limit = 4};
     struct store_deleted out;
-    long long total = 0;
-    int calls = 0;
-    do {
-        CHECK_EQ_INT(batch(&d, &out), 0);
-        total += out.events;
-        calls++;
-    } while (!out.done && calls < 10);
-    CHECK_EQ_INT(total, 10);
+    batches(&d, 10, NULL, &out);
+    CHECK_EQ_INT(out.events, 10);
     CHECK_EQ_INT(q("SELECT events FROM versions"), 5);
     /* a model delete takes the newer ones in its last batch */
     d.what = STORE_DELETE_MODEL;
@@ -327,12 +331,10 @@ TEST(batches_leave_newer_events_alone)
     CHECK_EQ_INT(out.events, 5);
     CHECK_EQ_INT(out.done, 1);
     CHECK_EQ_INT(q("SELECT COUNT(*) FROM models"), 0);
-    close_db();
 }
 
-TEST(unknown_targets)
+DB_TEST(unknown_targets)
 {
-    open_db("lc-unknown");
     insert_committed("m", "v1", "a", 0, 3);
     struct store_deleted out;
     CHECK_EQ_INT(batch(&(struct store_delete){.what = STORE_DELETE_MODEL, .model = "x"}, &out),
@@ -347,12 +349,10 @@ TEST(unknown_targets)
               &out),
         DD_ENOTFOUND);
     CHECK_EQ_INT(q("SELECT events FROM versions"), 3);
-    close_db();
 }
 
-TEST(pages_of_models_and_versions)
+DB_TEST(pages_of_models_and_versions)
 {
-    open_db("lc-pages");
     const char *names[] = {"c", "a", "e", "b", "d"};
     for (int i = 0; i < 5; i++)
         insert_committed(names[i], "v1", "x", 0, i + 1);
@@ -386,7 +386,6 @@ TEST(pages_of_models_and_versions)
     CHECK_EQ_INT(m->n_versions, 0); /* past the last: the model, no versions */
     store_models_free(m, 1);
     CHECK_EQ_INT(store_r_versions_page(db.st, "nope", "", 5, &m), DD_ENOTFOUND);
-    close_db();
 }
 
 int main(int argc, char **argv)
