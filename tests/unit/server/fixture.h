@@ -1,8 +1,9 @@
 /* fixture.h — shared setup of the unit tests of server/ that need a real
  * database: a folder under /tmp with a store opened in it, a writer thread
  * on that store when asked for, and the monitor defaults a server starts
- * with.  Static inline, like check.h (include check.h first); every test
- * keeps its own `struct fixture` around a `struct tmp_store`.
+ * with, and cases between a setup and a teardown (TEST_AROUND).  Static
+ * inline, like check.h (include check.h first); every test keeps its own
+ * `struct fixture` around a `struct tmp_store`.
  * Used by api/test_auth.c, monitor/test_alerts.c, monitor/test_refcache.c,
  * monitor/test_settings.c, monitor/test_retention.c and
  * store/test_lifecycle.c. */
@@ -58,5 +59,19 @@ static inline void fixture_defaults(struct monitor_defaults *d)
     d->settings_json = "";
     d->models_json = "";
 }
+
+/* A case between a setup and a teardown statement (a fixture opened before
+ * the body, closed after it), so no case can forget either:
+ *     #define DB_TEST(name) TEST_AROUND(name, open_it(&db), close_it(&db))
+ *     DB_TEST(x) { ... } */
+#define TEST_AROUND(name, setup, teardown)                                                         \
+    static void around_##name(void);                                                               \
+    TEST(name)                                                                                     \
+    {                                                                                              \
+        setup;                                                                                     \
+        around_##name();                                                                           \
+        teardown;                                                                                  \
+    }                                                                                              \
+    static void around_##name(void)
 
 #endif

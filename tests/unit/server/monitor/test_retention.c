@@ -58,6 +58,10 @@ static void fixture_close(struct fixture *f)
     tmp_store_close(&f->db);
 }
 
+/* the case's fixture, opened before its body and closed after it */
+static struct fixture fx;
+#define FIXTURE_TEST(name) TEST_AROUND(name, fixture_open(&fx), fixture_close(&fx))
+
 /* n events of model/version at ts0, ts0 + step, ... */
 static void ingest(struct fixture *f, const char *model, const char *version, int n, int64_t ts0,
                    int64_t step)
@@ -166,133 +170,121 @@ static void check_reference(struct fixture *f, const char *model, const char *ve
     dd_batch_release(&b);
 }
 
+/* The version exists and has no reference frozen yet. */
+static void check_no_reference(struct fixture *f, const char *model, const char *version)
+{
+    struct store_reference ref;
+    int exists = 0;
+    CHECK_EQ_INT(store_r_reference(f->env.store, model, version, &ref, &exists), DD_ENOTFOUND);
+    CHECK_EQ_INT(exists, 1);
+}
+
 /* Old events go in RETENTION_BATCH steps, new ones stay; the automatic
  * reference is frozen first (the oldest reference_size events); counters
  * and the total follow. */
-TEST(deletes_old_keeps_new)
+FIXTURE_TEST(deletes_old_keeps_new)
 {
-    struct fixture f;
-    fixture_open(&f);
-    int64_t old0 = f.now - 3 * DAY_MS, new0 = f.now - 3600000;
+    int64_t old0 = fx.now - 3 * DAY_MS, new0 = fx.now - 3600000;
     int n_old = 2 * RETENTION_BATCH + 17;
-    ingest(&f, "m", "a", n_old, old0, 1000);
-    ingest(&f, "m", "a", 10, new0, 1000);
-    ingest(&f, "m", "only-new", 5, new0, 1);
-    ingest(&f, "n", "only-old", 130, old0, 1);
-    CHECK_EQ_INT(total_events(&f), n_old + 10 + 5 + 130);
+    ingest(&fx, "m", "a", n_old, old0, 1000);
+    ingest(&fx, "m", "a", 10, new0, 1000);
+    ingest(&fx, "m", "only-new", 5, new0, 1);
+    ingest(&fx, "n", "only-old", 130, old0, 1);
+    CHECK_EQ_INT(total_events(&fx), n_old + 10 + 5 + 130);
 
-    CHECK_EQ_INT(retention_round(&f.r), f.env.retention_interval_ms);
+    CHECK_EQ_INT(retention_round(&fx.r), fx.env.retention_interval_ms);
 
-    check_version(&f, "m", "a", 10, new0, new0 + 9000);
-    check_version(&f, "m", "only-new", 5, new0, new0 + 4);
-    check_version(&f, "n", "only-old", 0, -1, -1);
-    CHECK_EQ_INT(total_events(&f), 15);
+    check_version(&fx, "m", "a", 10, new0, new0 + 9000);
+    check_version(&fx, "m", "only-new", 5, new0, new0 + 4);
+    check_version(&fx, "n", "only-old", 0, -1, -1);
+    CHECK_EQ_INT(total_events(&fx), 15);
     /* references: the first reference_size events, kept apart from events */
-    check_reference(&f, "m", "a", "auto", 100, old0);
-    check_reference(&f, "n", "only-old", "auto", 100, old0);
+    check_reference(&fx, "m", "a", "auto", 100, old0);
+    check_reference(&fx, "n", "only-old", "auto", 100, old0);
     /* a version with nothing old is not touched: no reference frozen */
-    struct store_reference ref;
-    int exists = 0;
-    CHECK_EQ_INT(store_r_reference(f.env.store, "m", "only-new", &ref, &exists), DD_ENOTFOUND);
-    CHECK_EQ_INT(exists, 1);
-    CHECK_EQ_INT(model_events(&f, "m"), 15);
+    check_no_reference(&fx, "m", "only-new");
+    CHECK_EQ_INT(model_events(&fx, "m"), 15);
 
     /* a second round finds nothing to do and changes nothing */
-    CHECK_EQ_INT(retention_round(&f.r), f.env.retention_interval_ms);
-    check_version(&f, "m", "a", 10, new0, new0 + 9000);
-    check_reference(&f, "m", "a", "auto", 100, old0);
-    CHECK_EQ_INT(total_events(&f), 15);
-    fixture_close(&f);
+    CHECK_EQ_INT(retention_round(&fx.r), fx.env.retention_interval_ms);
+    check_version(&fx, "m", "a", 10, new0, new0 + 9000);
+    check_reference(&fx, "m", "a", "auto", 100, old0);
+    CHECK_EQ_INT(total_events(&fx), 15);
 }
 
 /* The cutoff is retention_ms before now: an event just inside stays. */
-TEST(cutoff)
+FIXTURE_TEST(cutoff)
 {
-    struct fixture f;
-    fixture_open(&f);
-    f.env.defaults.reference_size = 1; /* complete: retention may freeze it */
-    ingest(&f, "m", "v", 1, f.now - DAY_MS - 60000, 1);
-    ingest(&f, "m", "v", 1, f.now - DAY_MS + 60000, 1);
-    retention_round(&f.r);
-    check_version(&f, "m", "v", 1, f.now - DAY_MS + 60000, f.now - DAY_MS + 60000);
+    fx.env.defaults.reference_size = 1; /* complete: retention may freeze it */
+    ingest(&fx, "m", "v", 1, fx.now - DAY_MS - 60000, 1);
+    ingest(&fx, "m", "v", 1, fx.now - DAY_MS + 60000, 1);
+    retention_round(&fx.r);
+    check_version(&fx, "m", "v", 1, fx.now - DAY_MS + 60000, fx.now - DAY_MS + 60000);
     /* a shorter retention reaches it */
-    f.env.retention_ms = 30000;
-    retention_round(&f.r);
-    check_version(&f, "m", "v", 0, -1, -1);
-    CHECK_EQ_INT(total_events(&f), 0);
-    fixture_close(&f);
+    fx.env.retention_ms = 30000;
+    retention_round(&fx.r);
+    check_version(&fx, "m", "v", 0, -1, -1);
+    CHECK_EQ_INT(total_events(&fx), 0);
 }
 
 /* An explicit reference is never replaced; the model's own reference_size
  * (settings) sizes an automatic one. */
-TEST(references_kept)
+FIXTURE_TEST(references_kept)
 {
-    struct fixture f;
-    fixture_open(&f);
-    int64_t old0 = f.now - 3 * DAY_MS;
-    ingest(&f, "m", "put", 200, old0, 1);
-    put_reference(&f, "m", "put",
+    int64_t old0 = fx.now - 3 * DAY_MS;
+    ingest(&fx, "m", "put", 200, old0, 1);
+    put_reference(&fx, "m", "put",
                   "{\"confidence\":0.1,\"ts\":5}\n{\"confidence\":0.2,\"ts\":6}\n"
                   "{\"confidence\":0.3,\"ts\":7}\n");
     struct writer_result res;
-    ingest(&f, "sized", "auto", 200, old0, 1);
-    writer_submit_settings(f.env.writer, "sized", "{\"reference_size\":40}", &res);
+    ingest(&fx, "sized", "auto", 200, old0, 1);
+    writer_submit_settings(fx.env.writer, "sized", "{\"reference_size\":40}", &res);
     CHECK_EQ_INT(res.rc, 0);
 
-    retention_round(&f.r);
-    check_version(&f, "m", "put", 0, -1, -1);
-    check_reference(&f, "m", "put", "events", 3, 5);
-    check_version(&f, "sized", "auto", 0, -1, -1);
-    check_reference(&f, "sized", "auto", "auto", 40, old0);
-    CHECK_EQ_INT(total_events(&f), 0);
+    retention_round(&fx.r);
+    check_version(&fx, "m", "put", 0, -1, -1);
+    check_reference(&fx, "m", "put", "events", 3, 5);
+    check_version(&fx, "sized", "auto", 0, -1, -1);
+    check_reference(&fx, "sized", "auto", "auto", 40, old0);
+    CHECK_EQ_INT(total_events(&fx), 0);
     /* new events after retention count from zero again */
-    ingest(&f, "sized", "auto", 3, f.now, 1);
-    check_version(&f, "sized", "auto", 3, f.now, f.now + 2);
-    check_reference(&f, "sized", "auto", "auto", 40, old0);
-    CHECK_EQ_INT(total_events(&f), 3);
-    fixture_close(&f);
+    ingest(&fx, "sized", "auto", 3, fx.now, 1);
+    check_version(&fx, "sized", "auto", 3, fx.now, fx.now + 2);
+    check_reference(&fx, "sized", "auto", "auto", 40, old0);
+    CHECK_EQ_INT(total_events(&fx), 3);
 }
 
 /* An automatic reference that is not complete (80 of 100 events, none set
  * with PUT) is never frozen as it is: the version's events wait, however
  * old, until it is complete; then one round freezes the first 100 and
  * deletes the old rest.  (Before #15 it froze the 80 for good.) */
-TEST(incomplete_auto_reference_waits)
+FIXTURE_TEST(incomplete_auto_reference_waits)
 {
-    struct fixture f;
-    fixture_open(&f);
-    int64_t old0 = f.now - 3 * DAY_MS;
-    ingest(&f, "m", "young", 80, old0, 1);
-    retention_round(&f.r);
-    check_version(&f, "m", "young", 80, old0, old0 + 79);
-    struct store_reference ref;
-    int exists = 0;
-    CHECK_EQ_INT(store_r_reference(f.env.store, "m", "young", &ref, &exists), DD_ENOTFOUND);
-    CHECK_EQ_INT(exists, 1);
-    ingest(&f, "m", "young", 30, old0 + 1000, 1);
-    retention_round(&f.r);
-    check_version(&f, "m", "young", 0, -1, -1);
-    check_reference(&f, "m", "young", "auto", 100, old0);
-    fixture_close(&f);
+    int64_t old0 = fx.now - 3 * DAY_MS;
+    ingest(&fx, "m", "young", 80, old0, 1);
+    retention_round(&fx.r);
+    check_version(&fx, "m", "young", 80, old0, old0 + 79);
+    check_no_reference(&fx, "m", "young");
+    ingest(&fx, "m", "young", 30, old0 + 1000, 1);
+    retention_round(&fx.r);
+    check_version(&fx, "m", "young", 0, -1, -1);
+    check_reference(&fx, "m", "young", "auto", 100, old0);
 }
 
 /* The thread: retention_start() runs a round at once, retention_stop()
  * ends it (NULL-safe). */
-TEST(thread_runs_a_round)
+FIXTURE_TEST(thread_runs_a_round)
 {
-    struct fixture f;
-    fixture_open(&f);
-    f.env.defaults.reference_size = 10;
-    ingest(&f, "m", "v", 10, f.now - 3 * DAY_MS, 1);
-    ingest(&f, "m", "v", 2, f.now, 1);
+    fx.env.defaults.reference_size = 10;
+    ingest(&fx, "m", "v", 10, fx.now - 3 * DAY_MS, 1);
+    ingest(&fx, "m", "v", 2, fx.now, 1);
     struct retention *r = NULL;
-    CHECK_EQ_INT(retention_start(&f.env, &r), 0);
-    for (int i = 0; i < 500 && total_events(&f) != 2; i++)
+    CHECK_EQ_INT(retention_start(&fx.env, &r), 0);
+    for (int i = 0; i < 500 && total_events(&fx) != 2; i++)
         usleep(10000);
     retention_stop(r);
     retention_stop(NULL);
-    check_version(&f, "m", "v", 2, f.now, f.now + 1);
-    fixture_close(&f);
+    check_version(&fx, "m", "v", 2, fx.now, fx.now + 1);
 }
 
 int main(int argc, char **argv)

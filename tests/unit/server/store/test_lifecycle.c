@@ -24,15 +24,7 @@ static struct tmp_store db;
 
 /* A case with a database of its own, opened before its body and closed after
  * it: DB_TEST(name) { ... } */
-#define DB_TEST(name)                                                                              \
-    static void db_case_##name(void);                                                              \
-    TEST(name)                                                                                     \
-    {                                                                                              \
-        tmp_store_open(&db, "lifecycle", 0);                                                       \
-        db_case_##name();                                                                          \
-        tmp_store_close(&db);                                                                      \
-    }                                                                                              \
-    static void db_case_##name(void)
+#define DB_TEST(name) TEST_AROUND(name, tmp_store_open(&db, "lifecycle", 0), tmp_store_close(&db))
 
 /* a second connection to t.db, beside the store's */
 static sqlite3 *side_open(void)
