@@ -160,17 +160,21 @@ static int page_or_reply(struct http_req *r, size_t *limit, char after[DD_NAME_M
     return 0;
 }
 
-/* "next_cursor": the cursor after `last`, or null (last NULL: the end). */
-static void next_cursor_json(struct dd_buf *b, int *first, const char *last)
+/* Ends a page's object with "next_cursor", the cursor after `last` or null
+ * (last NULL: the end), answers it and releases b. */
+static void page_reply(struct http_req *r, struct dd_buf *b, int first, const char *last)
 {
-    dd_json_key(b, "next_cursor", first);
-    if (!last) {
+    dd_json_key(b, "next_cursor", &first);
+    if (last) {
+        char c[CURSOR_MAX + 1];
+        cursor_encode(last, c);
+        dd_json_str(b, c);
+    } else {
         dd_buf_puts(b, "null");
-        return;
     }
-    char c[CURSOR_MAX + 1];
-    cursor_encode(last, c);
-    dd_json_str(b, c);
+    dd_buf_putc(b, '}');
+    http_reply_json(r, 200, b);
+    dd_buf_release(b);
 }
 
 void h_models_list(struct http_req *r)
@@ -216,11 +220,7 @@ void h_models_list(struct http_req *r)
         dd_buf_putc(&b, '}');
     }
     dd_buf_putc(&b, ']');
-    int first = 0;
-    next_cursor_json(&b, &first, last);
-    dd_buf_putc(&b, '}');
-    http_reply_json(r, 200, &b);
-    dd_buf_release(&b);
+    page_reply(r, &b, 0, last);
     store_models_free(ms, all);
 }
 
@@ -279,10 +279,7 @@ void h_versions_list(struct http_req *r)
     dd_json_kstr(&b, &first, "model", m->name);
     dd_json_key(&b, "versions", &first);
     versions_json(&b, r, m, n);
-    next_cursor_json(&b, &first, last);
-    dd_buf_putc(&b, '}');
-    http_reply_json(r, 200, &b);
-    dd_buf_release(&b);
+    page_reply(r, &b, first, last);
     store_models_free(m, 1);
 }
 
