@@ -1,9 +1,9 @@
 /* fixture_notify.h — what the tests of server/notify/ share: receivers from
  * JSON, one realistic firing message, readers of a rendered request (its
  * headers, its body parsed back with cJSON, members by dotted path), a render
- * fixture (receiver + message + request, rendered again after each tweak) and
+ * fixture (receiver + message + request, rendered again after each tweak),
  * render cases as data (a table of rows run in a loop, each row named in its
- * failures). */
+ * failures) and the rows every receiver that acts (rolls back) must pass. */
 #ifndef DD_TEST_FIXTURE_NOTIFY_H
 #define DD_TEST_FIXTURE_NOTIFY_H
 #include <cjson/cJSON.h>
@@ -366,5 +366,63 @@ static inline void fx_check_case_(const struct fx_case *c, const char *file, int
         for (size_t i_ = 0; i_ < sizeof(rows) / sizeof *(rows); i_++)                              \
             fx_check_case_(&(rows)[i_], __FILE__, __LINE__);                                       \
     } while (0)
+
+/* What every receiver that rolls back (github's action rollback, mlflow,
+ * torchserve) renders for a message it cannot act on: nothing to send and
+ * why, the alert's rollback_reason or the default when there is no target,
+ * the event when the alert resolves (with a target or without). */
+static inline void fx_check_rollback_nothing_(const char *receiver, const char *file, int line)
+{
+    const struct fx_case rows[] = {
+        {"no target, a reason",
+         receiver,
+         {.rollback_to = FX_ABSENT, .rollback_reason = "no other version without drift"},
+         {.rc = NOTIFY_NOTHING_TO_SEND,
+          .reason = "no other version without drift",
+          .url = FX_ABSENT,
+          .body = FX_ABSENT}},
+        {"no target, no reason",
+         receiver,
+         {.rollback_to = FX_ABSENT},
+         {.rc = NOTIFY_NOTHING_TO_SEND, .reason = "the alert has no rollback target"}},
+        {"resolved",
+         receiver,
+         {.event = NOTIFY_EVENT_RESOLVED},
+         {.rc = NOTIFY_NOTHING_TO_SEND, .reason_part = "not when it resolves"}},
+        {"resolved without a target",
+         receiver,
+         {.event = NOTIFY_EVENT_RESOLVED, .rollback_to = FX_ABSENT},
+         {.rc = NOTIFY_NOTHING_TO_SEND, .reason_part = "not when it resolves"}},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        fx_check_case_(&rows[i], file, line);
+}
+
+#define FX_CHECK_ROLLBACK_NOTHING(receiver)                                                        \
+    fx_check_rollback_nothing_((receiver), __FILE__, __LINE__)
+
+/* A test of a receiver that acts (github, mlflow, torchserve) only reads: a
+ * GET of url with Authorization auth (FX_ABSENT: none) and no body, whether
+ * the alert has a rollback target or not. */
+static inline void fx_check_test_reads_(const char *receiver, const char *url, const char *auth,
+                                        const char *file, int line)
+{
+    const struct fx_want reads = {
+        .method = "GET", .url = url, .headers = {{"Authorization", auth}}, .body = FX_ABSENT};
+    const struct fx_case rows[] = {
+        {"test", receiver, {.event = NOTIFY_EVENT_TEST}, reads},
+        {"a test without a rollback target",
+         receiver,
+         {.event = NOTIFY_EVENT_TEST,
+          .rollback_to = FX_ABSENT,
+          .rollback_reason = "every other version drifts too"},
+         reads},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        fx_check_case_(&rows[i], file, line);
+}
+
+#define FX_CHECK_TEST_READS(receiver, url, auth)                                                   \
+    fx_check_test_reads_((receiver), (url), (auth), __FILE__, __LINE__)
 
 #endif

@@ -57,22 +57,8 @@ TEST(rollback_and_test)
     fx_render_done(&f);
 
     /* no target: nothing to send, and why; a test reads the repository all the same */
-    static const struct fx_case rows[] = {
-        {"no rollback target",
-         GH_ROLLBACK,
-         {.rollback_to = FX_ABSENT, .rollback_reason = "every other version drifts too"},
-         {.rc = NOTIFY_NOTHING_TO_SEND, .reason = "every other version drifts too"}},
-        {"a test without a rollback target",
-         GH_ROLLBACK,
-         {.event = NOTIFY_EVENT_TEST,
-          .rollback_to = FX_ABSENT,
-          .rollback_reason = "every other version drifts too"},
-         {.method = "GET",
-          .url = "https://api.github.com/repos/org/models",
-          .headers = {{"Authorization", "Bearer ghp_abc"}},
-          .body = FX_ABSENT}},
-    };
-    FX_CHECK_CASES(rows);
+    FX_CHECK_ROLLBACK_NOTHING(GH_ROLLBACK);
+    FX_CHECK_TEST_READS(GH_ROLLBACK, "https://api.github.com/repos/org/models", "Bearer ghp_abc");
 }
 
 int main(int argc, char **argv)

@@ -33,38 +33,14 @@ TEST(rollback_sets_the_alias)
 
 TEST(nothing_to_send)
 {
-    static const struct fx_case rows[] = {
-        {"no target, a reason",
-         MLFLOW_RECEIVER,
-         {.rollback_to = FX_ABSENT, .rollback_reason = "no other version without drift"},
-         {.rc = NOTIFY_NOTHING_TO_SEND,
-          .reason = "no other version without drift",
-          .url = FX_ABSENT,
-          .body = FX_ABSENT}},
-        {"no target, no reason",
-         MLFLOW_RECEIVER,
-         {.rollback_to = FX_ABSENT},
-         {.rc = NOTIFY_NOTHING_TO_SEND, .reason = "the alert has no rollback target"}},
-        {"resolved",
-         MLFLOW_RECEIVER,
-         {.event = NOTIFY_EVENT_RESOLVED},
-         {.rc = NOTIFY_NOTHING_TO_SEND, .reason_part = "not when it resolves"}},
-    };
-    FX_CHECK_CASES(rows);
+    FX_CHECK_ROLLBACK_NOTHING(MLFLOW_RECEIVER);
 }
 
 TEST(test_only_reads)
 {
-    static const struct fx_case rows[] = {
-        {"test",
-         MLFLOW_RECEIVER,
-         {.event = NOTIFY_EVENT_TEST},
-         {.method = "GET",
-          .url = "http://mlflow:5000/api/2.0/mlflow/registered-models/get?name=vit-prod",
-          .headers = {{"Authorization", "Bearer t0k"}},
-          .body = FX_ABSENT}},
-    };
-    FX_CHECK_CASES(rows);
+    FX_CHECK_TEST_READS(MLFLOW_RECEIVER,
+                        "http://mlflow:5000/api/2.0/mlflow/registered-models/get?name=vit-prod",
+                        "Bearer t0k");
 }
 
 int main(int argc, char **argv)

@@ -40,21 +40,8 @@ TEST(rollback_sets_the_default)
 
 TEST(nothing_to_send_and_test)
 {
-    static const struct fx_case rows[] = {
-        {"no target",
-         TS_VIT,
-         {.rollback_to = FX_ABSENT},
-         {.rc = NOTIFY_NOTHING_TO_SEND, .reason = "the alert has no rollback target"}},
-        {"resolved",
-         TS_VIT,
-         {.event = NOTIFY_EVENT_RESOLVED, .rollback_to = FX_ABSENT},
-         {.rc = NOTIFY_NOTHING_TO_SEND}},
-        {"test",
-         TS_VIT,
-         {.event = NOTIFY_EVENT_TEST, .rollback_to = FX_ABSENT},
-         {.method = "GET", .url = "http://ts:8081/models/vit"}},
-    };
-    FX_CHECK_CASES(rows);
+    FX_CHECK_ROLLBACK_NOTHING(TS_VIT);
+    FX_CHECK_TEST_READS(TS_VIT, "http://ts:8081/models/vit", FX_ABSENT);
 }
 
 int main(int argc, char **argv)
