@@ -141,6 +141,15 @@ TEST(query_known)
     CHECK_EQ_STR(answer.message, "unknown query parameter 'a' (this endpoint takes none)");
 }
 
+/* a refused query parameter: rc -1, answered 400 invalid_query with message */
+static void check_invalid_query(int rc, const char *message)
+{
+    CHECK_EQ_INT(rc, -1);
+    CHECK_EQ_INT(answer.status, 400);
+    CHECK_EQ_STR(answer.code, "invalid_query");
+    CHECK_EQ_STR(answer.message, message);
+}
+
 /* answer_query_range() and answer_query_version(): the times and names the
  * export and the events delete take, and the 400 of each refusal */
 TEST(query_range_and_version)
@@ -177,10 +186,7 @@ TEST(query_range_and_version)
             CHECK_EQ_INT(from, cases[i].from);
             CHECK_EQ_INT(to, cases[i].to);
         } else {
-            CHECK_EQ_INT(rc, -1);
-            CHECK_EQ_INT(answer.status, 400);
-            CHECK_EQ_STR(answer.code, "invalid_query");
-            CHECK_EQ_STR(answer.message, cases[i].message);
+            check_invalid_query(rc, cases[i].message);
         }
     }
     char buf[DD_NAME_MAX + 1];
@@ -193,9 +199,8 @@ TEST(query_range_and_version)
     CHECK_EQ_STR(version, "v2");
     memset(&answer, 0, sizeof answer);
     r.query = "version=v%202";
-    CHECK_EQ_INT(answer_query_version(&r, buf, &version), -1);
-    CHECK_EQ_INT(answer.status, 400);
-    CHECK_EQ_STR(answer.message, "version: must match [A-Za-z0-9._-]{1,128}");
+    check_invalid_query(answer_query_version(&r, buf, &version),
+                        "version: must match [A-Za-z0-9._-]{1,128}");
 }
 
 int main(int argc, char **argv)
