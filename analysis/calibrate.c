@@ -11,6 +11,7 @@
 #include "analysis/method.h"
 #include "analysis/rng.h"
 #include "analysis/sort.h"
+#include "analysis/sort_tmpl.h"
 #include "base/alloc.h"
 #include "base/bytes.h"
 #include "base/err.h"
@@ -83,19 +84,14 @@ static void rank_column(const double *v, size_t n, size_t k, size_t c, uint32_t 
     free(o);
 }
 
+DD_SORT__INSERTION(insertion_sort_u32, uint32_t)
+DD_SORT__MERGE_STEP(merge_step_u32, uint32_t)
+
 /* Sorts n small unsigned integers (< 2^24) in place; tmp holds n. */
 static void sort_u32(uint32_t *a, size_t n, uint32_t *tmp)
 {
     if (n <= 64) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = a[i];
-            size_t j = i;
-            while (j > 0 && a[j - 1] > x) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = x;
-        }
+        insertion_sort_u32(a, n);
         return;
     }
     uint32_t mx = 0;
@@ -126,11 +122,7 @@ static size_t ks_h(const uint32_t *a, const uint32_t *b, size_t s)
 {
     size_t i = 0, j = 0, h = 0;
     while (i < s && j < s) {
-        uint32_t v = a[i] < b[j] ? a[i] : b[j];
-        while (i < s && a[i] == v)
-            i++;
-        while (j < s && b[j] == v)
-            j++;
+        merge_step_u32(a, s, &i, b, s, &j);
         size_t d = i > j ? i - j : j - i;
         h = d > h ? d : h;
     }

@@ -8,8 +8,11 @@
 
 #include "analysis/kolmogorov.h"
 #include "analysis/sort.h"
+#include "analysis/sort_tmpl.h"
 #include "base/alloc.h"
 #include "base/err.h"
+
+DD_SORT__MERGE_STEP(merge_step, double)
 
 double dd_ks_statistic_sorted(const double *a, size_t n, const double *b, size_t m)
 {
@@ -17,11 +20,7 @@ double dd_ks_statistic_sorted(const double *a, size_t n, const double *b, size_t
     double dmax = 0.0, dmin = 0.0; /* max of cdf_a - cdf_b, and min */
     double fn = (double)n, fm = (double)m;
     while (i < n && j < m) {
-        double v = a[i] < b[j] ? a[i] : b[j];
-        while (i < n && a[i] == v)
-            i++;
-        while (j < m && b[j] == v)
-            j++;
+        merge_step(a, n, &i, b, m, &j);
         /* same arithmetic as SciPy: searchsorted(...)/n1 - searchsorted(...)/n2 */
         double diff = (double)i / fn - (double)j / fm;
         if (diff > dmax)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/sort_tmpl.h"
 #include "base/alloc.h"
 
 /* Below this, insertion sort beats four histogram passes. */
@@ -26,18 +27,7 @@ static inline double double_of(uint64_t k)
     return d;
 }
 
-static void insertion_sort(double *a, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        double v = a[i];
-        size_t j = i;
-        while (j > 0 && a[j - 1] > v) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = v;
-    }
-}
+DD_SORT__INSERTION(insertion_sort, double)
 
 void dd_sort_doubles(double *a, size_t n)
 {
