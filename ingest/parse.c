@@ -924,27 +924,6 @@ static int short_name(const cJSON *v, size_t max)
     return cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < max;
 }
 
-/* The DD_SET_* bit of a top-level settings key, 0 for an unknown one. */
-static unsigned settings_bit(const char *k)
-{
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } keys[] = {
-        {"alpha", DD_SET_ALPHA},
-        {"window", DD_SET_WINDOW},
-        {"reference_size", DD_SET_REFERENCE_SIZE},
-        {"methods", DD_SET_METHODS},
-        {"thresholds", DD_SET_THRESHOLDS},
-        {"types", DD_SET_TYPES},
-        {"min_samples", DD_SET_MIN_SAMPLES},
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(k, keys[i].name))
-            return keys[i].bit;
-    return 0;
-}
-
 /* "types": {"feature:age": "numeric", "prediction": "categorical", "x": null} */
 static int parse_settings_types(const cJSON *v, struct dd_settings_input *out,
                                 struct dd_parse_error *err)
@@ -983,6 +962,82 @@ static int parse_settings_types(const cJSON *v, struct dd_settings_input *out,
     return 0;
 }
 
+/* 1 when entry e of "methods" or "thresholds" removes a key: null, with a
+ * name of 1 to size - 1 bytes and room for it after n entries. */
+static int settings_removal(const cJSON *e, int n, size_t size)
+{
+    return n < DD_SETTINGS_MAX && e->string[0] && strlen(e->string) < size && cJSON_IsNull(e);
+}
+
+/* "methods": {"feature:age": ["ks", "psi"], "prediction": null} */
+static int parse_settings_methods(const cJSON *v, struct dd_settings_input *out,
+                                  struct dd_parse_error *err)
+{
+    if (!cJSON_IsObject(v))
+        return settings_fail(err, "methods: must be an object signal -> [method, ...]%s", "");
+    for (const cJSON *m = v->child; m; m = m->next) {
+        /* null removes this signal's methods: an entry with n == 0 */
+        if (!settings_removal(m, out->n_methods, sizeof out->methods[0].signal) &&
+            (out->n_methods == DD_SETTINGS_MAX || strlen(m->string) >= 160 || !m->string[0] ||
+             !cJSON_IsArray(m) || cJSON_GetArraySize(m) < 1 || cJSON_GetArraySize(m) > 12))
+            return settings_fail(err, "methods.%.100s: must be a list of 1 to 12 method names",
+                                 m->string);
+        int i = out->n_methods++;
+        snprintf(out->methods[i].signal, sizeof out->methods[i].signal, "%s", m->string);
+        for (const cJSON *x = m->child; x; x = x->next) {
+            if (!short_name(x, 24))
+                return settings_fail(err, "methods.%.100s: method names must be strings",
+                                     m->string);
+            snprintf(out->methods[i].methods[out->methods[i].n++], 24, "%s", x->valuestring);
+        }
+    }
+    return 0;
+}
+
+/* "thresholds": {"psi": 0.3, "js": null} */
+static int parse_settings_thresholds(const cJSON *v, struct dd_settings_input *out,
+                                     struct dd_parse_error *err)
+{
+    if (!cJSON_IsObject(v))
+        return settings_fail(err, "thresholds: must be an object method -> number%s", "");
+    for (const cJSON *t = v->child; t; t = t->next) {
+        /* null goes back to the built-in threshold: an entry with value 0 */
+        int removal = settings_removal(t, out->n_thresholds, sizeof out->thresholds[0].method);
+        if (!removal && (out->n_thresholds == DD_SETTINGS_MAX || strlen(t->string) >= 24 ||
+                         !cJSON_IsNumber(t) || !(t->valuedouble > 0 && isfinite(t->valuedouble))))
+            return settings_fail(err, "thresholds.%.30s: must be a positive number", t->string);
+        int i = out->n_thresholds++;
+        snprintf(out->thresholds[i].method, sizeof out->thresholds[i].method, "%s", t->string);
+        out->thresholds[i].value = removal ? 0 : t->valuedouble;
+    }
+    return 0;
+}
+
+/* The top-level settings keys: their DD_SET_* bit and, for the objects of
+ * entries, their parser (the scalars are parsed in dd_parse_settings). */
+static const struct settings_key {
+    const char *name;
+    unsigned bit;
+    int (*parse)(const cJSON *v, struct dd_settings_input *out, struct dd_parse_error *err);
+} settings_keys[] = {
+    {"alpha", DD_SET_ALPHA, NULL},
+    {"window", DD_SET_WINDOW, NULL},
+    {"reference_size", DD_SET_REFERENCE_SIZE, NULL},
+    {"methods", DD_SET_METHODS, parse_settings_methods},
+    {"thresholds", DD_SET_THRESHOLDS, parse_settings_thresholds},
+    {"types", DD_SET_TYPES, parse_settings_types},
+    {"min_samples", DD_SET_MIN_SAMPLES, NULL},
+};
+
+/* The entry of settings_keys named k, NULL for an unknown key. */
+static const struct settings_key *settings_key(const char *k)
+{
+    for (size_t i = 0; i < sizeof settings_keys / sizeof settings_keys[0]; i++)
+        if (!strcmp(k, settings_keys[i].name))
+            return &settings_keys[i];
+    return NULL;
+}
+
 int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *out,
                       struct dd_parse_error *err)
 {
@@ -998,13 +1053,17 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
     }
     for (const cJSON *v = root->child; v; v = v->next) {
         const char *k = v->string;
-        unsigned bit = settings_bit(k);
-        if (bit && cJSON_IsNull(v)) { /* null removes the key */
-            out->unset |= bit;
-            out->has &= ~bit;
+        const struct settings_key *key = settings_key(k);
+        if (key && cJSON_IsNull(v)) { /* null removes the key */
+            out->unset |= key->bit;
+            out->has &= ~key->bit;
             continue;
         }
-        if (!strcmp(k, "alpha")) {
+        if (key && key->parse) {
+            if (key->parse(v, out, err) != 0)
+                goto out;
+            out->has |= key->bit;
+        } else if (!strcmp(k, "alpha")) {
             if (!cJSON_IsNumber(v) || !(v->valuedouble > 0 && v->valuedouble <= 0.5)) {
                 rc = settings_fail(err, "alpha: %s is not a number in (0, 0.5]",
                                    settings_shown(v, shown, sizeof shown));
@@ -1030,64 +1089,6 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             if ((rc = settings_long(v, 2, 1000000, &out->min_samples, err)))
                 goto out;
             out->has |= DD_SET_MIN_SAMPLES;
-        } else if (!strcmp(k, "methods")) {
-            if (!cJSON_IsObject(v)) {
-                rc = settings_fail(err, "methods: must be an object signal -> [method, ...]%s", "");
-                goto out;
-            }
-            for (const cJSON *m = v->child; m; m = m->next) {
-                if (out->n_methods < DD_SETTINGS_MAX && m->string[0] && strlen(m->string) < 160 &&
-                    cJSON_IsNull(m)) { /* remove this signal's methods */
-                    snprintf(out->methods[out->n_methods++].signal, 160, "%s", m->string);
-                    continue;
-                }
-                if (out->n_methods == DD_SETTINGS_MAX || strlen(m->string) >= 160 ||
-                    !m->string[0] || !cJSON_IsArray(m) || cJSON_GetArraySize(m) < 1 ||
-                    cJSON_GetArraySize(m) > 12) {
-                    rc = settings_fail(
-                        err, "methods.%.100s: must be a list of 1 to 12 method names", m->string);
-                    goto out;
-                }
-                int i = out->n_methods++;
-                snprintf(out->methods[i].signal, sizeof out->methods[i].signal, "%s", m->string);
-                for (const cJSON *x = m->child; x; x = x->next) {
-                    if (!short_name(x, 24)) {
-                        rc = settings_fail(err, "methods.%.100s: method names must be strings",
-                                           m->string);
-                        goto out;
-                    }
-                    snprintf(out->methods[i].methods[out->methods[i].n++], 24, "%s",
-                             x->valuestring);
-                }
-            }
-            out->has |= DD_SET_METHODS;
-        } else if (!strcmp(k, "thresholds")) {
-            if (!cJSON_IsObject(v)) {
-                rc = settings_fail(err, "thresholds: must be an object method -> number%s", "");
-                goto out;
-            }
-            for (const cJSON *t = v->child; t; t = t->next) {
-                if (out->n_thresholds < DD_SETTINGS_MAX && t->string[0] && strlen(t->string) < 24 &&
-                    cJSON_IsNull(t)) { /* back to the built-in threshold */
-                    snprintf(out->thresholds[out->n_thresholds++].method, 24, "%s", t->string);
-                    continue;
-                }
-                if (out->n_thresholds == DD_SETTINGS_MAX || strlen(t->string) >= 24 ||
-                    !cJSON_IsNumber(t) || !(t->valuedouble > 0 && isfinite(t->valuedouble))) {
-                    rc = settings_fail(err, "thresholds.%.30s: must be a positive number",
-                                       t->string);
-                    goto out;
-                }
-                int i = out->n_thresholds++;
-                snprintf(out->thresholds[i].method, sizeof out->thresholds[i].method, "%s",
-                         t->string);
-                out->thresholds[i].value = t->valuedouble;
-            }
-            out->has |= DD_SET_THRESHOLDS;
-        } else if (!strcmp(k, "types")) {
-            if (parse_settings_types(v, out, err) != 0)
-                goto out;
-            out->has |= DD_SET_TYPES;
         } else {
             rc = settings_fail(err,
                                "%.60s: unknown setting (alpha, window, reference_size, "
