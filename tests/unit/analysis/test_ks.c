@@ -85,6 +85,39 @@ TEST(ks_fixtures)
     fclose(f);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* the radix sort puts every size around its thresholds (insertion sort up to
+ * 64, 11-bit digits, skipped passes) in qsort()'s order, duplicates and all */
+TEST(sort_as_qsort)
+{
+    static const size_t sizes[] = {0, 1, 2, 63, 64, 65, 100, 2047, 2048, 2049, 30000};
+    struct dd_rng r;
+    dd_rng_seed(&r, 7);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        double *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+        for (size_t i = 0; i < n; i++) /* a third rounded: many ties; some huge, some tiny */
+            a[i] = i % 3 ? dd_rng_normal(&r) * (i % 5 ? 1.0 : 1e200)
+                         : (double)(int)(dd_rng_normal(&r) * 4);
+        memcpy(b, a, n * sizeof *a);
+        dd_sort_doubles(a, n);
+        qsort(b, n, sizeof *b, cmp_double);
+        size_t differ = 0;
+        for (size_t i = 0; i < n; i++)
+            differ += a[i] != b[i];
+        if (differ)
+            fprintf(stderr, "sort_as_qsort: n=%zu\n", n);
+        CHECK_EQ_INT(differ, 0);
+        free(a);
+        free(b);
+    }
+}
+
 TEST(sort)
 {
     struct dd_rng r;
@@ -141,6 +174,7 @@ int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
     RUN(sort);
+    RUN(sort_as_qsort);
     RUN(kstwo);
     RUN(ks_fixtures);
     RUN(degenerate);
