@@ -51,6 +51,12 @@ void dd_json_kint(struct dd_buf *b, int *first, const char *key, int64_t v);
 void dd_json_kbool(struct dd_buf *b, int *first, const char *key, int v);
 void dd_json_ktime(struct dd_buf *b, int *first, const char *key, int64_t ms);
 
+/* 1 when p..end holds only JSON whitespace (space, tab, CR, LF): what may
+ * follow a JSON text.  cJSON stops after the first value and ignores the
+ * rest, so `{"events":[...]}{"events":[...]}` would store the first batch and
+ * drop the second unseen; the body parsers check the tail with this. */
+int dd_json_blank_tail(const char *p, const char *end);
+
 /* Numbers as text.  dd_double_text(): the shortest of %.15g, %.16g and
  * %.17g that reads back as v (3.7 -> "3.7", where %.17g writes
  * 3.7000000000000002) into t, its length as snprintf() answers it.

@@ -274,5 +274,5 @@ cJSON *dd_jsonfast_parse(const char *s, size_t len, struct dd_arena *scratch)
     if (!root)
         return NULL;
     ws(&p);
-    return p.s == p.end ? root : NULL; /* trailing bytes: cJSON's business */
+    return p.s == p.end ? root : NULL; /* trailing bytes: refused on the cJSON path */
 }

@@ -443,6 +443,33 @@ static void seterr_bad_text(struct dd_parse_error *err, const char *code, long i
     dd__seterr(err, code, index, "%s%s%s", path, path[0] ? ": " : "", bad->msg);
 }
 
+struct cJSON *dd_json_parse_whole(const char *s, size_t len, size_t *tail)
+{
+    const char *end = NULL;
+    cJSON *tree = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+    if (tail)
+        *tail = len;
+    if (tree && !dd_json_blank_tail(end, s + len)) {
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+            end++;
+        if (tail)
+            *tail = (size_t)(end - s);
+        cJSON_Delete(tree);
+        return NULL;
+    }
+    return tree;
+}
+
+/* What "not valid JSON" adds when the text was one value and more
+ * (dd_json_parse_whole()'s tail before len): where the rest begins. */
+static const char *more_after(size_t tail, size_t len, char *buf, size_t size)
+{
+    if (tail >= len)
+        return "";
+    snprintf(buf, size, " (more after the first value, at byte %zu)", tail);
+    return buf;
+}
+
 /* cJSON's tree of a text that keeps the string rules.  NULL with *err set
  * otherwise: invalid_json ("<root>: not valid JSON"), or `code` with the
  * path of the bad string and the index in the root's `list` array. */
@@ -455,20 +482,26 @@ static cJSON *parse_checked(const char *s, size_t len, const char *code, const c
         seterr_bad_text(err, code, bad.w.item, root, &bad);
         return NULL;
     }
-    cJSON *tree = r == 0 ? cJSON_ParseWithLength(s, len) : NULL;
+    size_t tail = len;
+    char more[64];
+    cJSON *tree = r == 0 ? dd_json_parse_whole(s, len, &tail) : NULL;
     if (!tree)
-        dd__seterr(err, "invalid_json", -1, "%s%snot valid JSON", root, root[0] ? ": " : "");
+        dd__seterr(err, "invalid_json", -1, "%s%snot valid JSON%s", root, root[0] ? ": " : "",
+                   more_after(tail, len, more, sizeof more));
     return tree;
 }
 
 /* The fast path's tree (nodes in scratch) or, outside its subset, cJSON's
  * (returned in *owned too, for cJSON_Delete).  NULL when the text is not
- * JSON, or breaks the string rules (then bad->found).  The fast path takes
- * only texts that keep the rules, so both paths refuse the same texts. */
+ * JSON (*tail as dd_json_parse_whole() sets it), or breaks the string rules
+ * (then bad->found).  The fast path takes only texts that keep the rules,
+ * so both paths refuse the same texts. */
 static const cJSON *parse_tree(const char *s, size_t len, size_t base, const char *list, int fast,
-                               struct dd_arena *scratch, cJSON **owned, struct bad_text *bad)
+                               struct dd_arena *scratch, cJSON **owned, struct bad_text *bad,
+                               size_t *tail)
 {
     *owned = NULL;
+    *tail = len;
     bad->found = 0;
     if (fast) {
         dd_arena_reset(scratch);
@@ -478,7 +511,7 @@ static const cJSON *parse_tree(const char *s, size_t len, size_t base, const cha
     }
     if (find_bad_text(s, len, base, list, bad))
         return NULL; /* a bad string (bad->found), or not JSON */
-    return *owned = cJSON_ParseWithLength(s, len);
+    return *owned = dd_json_parse_whole(s, len, tail);
 }
 
 static int parse_json_body(const char *body, size_t len, struct ctx *c)
@@ -487,7 +520,9 @@ static int parse_json_body(const char *body, size_t len, struct ctx *c)
     dd_arena_init(&scratch);
     cJSON *owned;
     struct bad_text bad;
-    const cJSON *root = parse_tree(body, len, 0, "events", c->fast, &scratch, &owned, &bad);
+    size_t tail;
+    char more[64];
+    const cJSON *root = parse_tree(body, len, 0, "events", c->fast, &scratch, &owned, &bad, &tail);
     int rc = DD_EINVAL;
     if (bad.found) {
         long i = bad.w.item;
@@ -495,7 +530,8 @@ static int parse_json_body(const char *body, size_t len, struct ctx *c)
         goto out;
     }
     if (!root) {
-        dd__seterr(c->err, "invalid_json", -1, "body: not valid JSON");
+        dd__seterr(c->err, "invalid_json", -1, "body: not valid JSON%s",
+                   more_after(tail, len, more, sizeof more));
         goto out;
     }
     if (!cJSON_IsObject(root)) {
@@ -581,7 +617,10 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
             continue; /* blank lines are allowed */
         cJSON *owned;
         struct bad_text bad;
-        const cJSON *obj = parse_tree(body + s, e - s, s, NULL, c->fast, &scratch, &owned, &bad);
+        size_t tail;
+        char more[64];
+        const cJSON *obj =
+            parse_tree(body + s, e - s, s, NULL, c->fast, &scratch, &owned, &bad, &tail);
         if (bad.found) {
             const char *p = bad.w.path;
             dd__seterr(c->err, "invalid_event", c->index, "events[%ld]%s%s: %s", c->index,
@@ -590,8 +629,8 @@ static int parse_ndjson_body(const char *body, size_t len, struct ctx *c)
             break;
         }
         if (!obj) {
-            dd__seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON",
-                       c->index, lineno);
+            dd__seterr(c->err, "invalid_json", c->index, "events[%ld] (line %ld): not valid JSON%s",
+                       c->index, lineno, more_after(tail, e - s, more, sizeof more));
             rc = DD_EINVAL;
             break;
         }

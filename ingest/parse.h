@@ -1,6 +1,6 @@
 /* parse.h — request bodies to validated structs: events, labels, flat JSON.
  *
- * The one place that parses untrusted JSON (the only cJSON user).  Every
+ * The one place that parses untrusted events and settings.  Every
  * rule of docs/api.md's EVENT table is checked here, so the server and `driftd
  * check` share one code path.  A batch is all or nothing: on error nothing is
  * returned and *err names the field path ("events[3].confidence: ...") and
@@ -137,5 +137,13 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
 int dd_parse_flat_object(const char *text, size_t len,
                          int (*fn)(const char *key, const char *value, void *ctx), void *ctx,
                          struct dd_parse_error *err);
+
+/* cJSON's tree of s[0..len) when it is one JSON value with nothing after it
+ * but whitespace, else NULL (cJSON alone stops after the first value and
+ * ignores the rest).  *tail (if tail is not NULL): where that rest begins
+ * when it is what made the text fail, else len.  For every body of the API
+ * parsed with cJSON; free with cJSON_Delete(). */
+struct cJSON;
+struct cJSON *dd_json_parse_whole(const char *s, size_t len, size_t *tail);
 
 #endif

@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/timefmt.h"
 #include "ingest/event.h"
+#include "ingest/parse.h"
 
 #define GRAFANA_SIGNAL_MAX 256 /* a signal ("feature:<name>") or method name at most */
 
@@ -362,7 +363,7 @@ int grafana_req_parse(const char *body, size_t len, struct grafana_req *out, cha
     size_t i = 0;
     while (i < len && isspace((unsigned char)body[i]))
         i++;
-    cJSON *root = i == len ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
+    cJSON *root = i == len ? cJSON_CreateObject() : dd_json_parse_whole(body, len, NULL);
     if (!root)
         return dd_einval(err, errlen, "the body is not JSON");
     int rc = DD_EINVAL;

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/err.h"
 #include "base/timefmt.h"
+#include "ingest/parse.h"
 #include "server/store/writer.h"
 
 static int id_valid(const char *s, size_t max)
@@ -302,7 +303,7 @@ static int parse_rule(const cJSON *o, const char *id_from_path, struct rule *r, 
 int rules_parse(const char *json, size_t len, const char *id_from_path, struct rule *out, char *err,
                 size_t errlen)
 {
-    cJSON *o = cJSON_ParseWithLength(json, len);
+    cJSON *o = dd_json_parse_whole(json, len, NULL);
     if (!o)
         return dd_einval(err, errlen, "the body is not JSON");
     struct rule r;
@@ -383,7 +384,7 @@ int rules_match(const struct rule *r, const char *model, const char *version)
 int rules_silence_parse(const char *json, size_t len, int64_t now_ms, struct silence *out,
                         char *err, size_t errlen)
 {
-    cJSON *o = cJSON_ParseWithLength(json, len);
+    cJSON *o = dd_json_parse_whole(json, len, NULL);
     if (!o)
         return dd_einval(err, errlen, "the body is not JSON");
     struct silence s;
@@ -492,7 +493,7 @@ int rules_silenced(const struct silence *s, size_t n, const struct rule *r, cons
 
 int rules_is_json(const char *text, size_t len)
 {
-    cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
+    cJSON *o = text ? dd_json_parse_whole(text, len, NULL) : NULL;
     cJSON_Delete(o);
     return o != NULL;
 }
@@ -503,7 +504,7 @@ int rules_config_split(const char *text, size_t len, struct dd_buf *rules_out,
                        struct dd_buf *receivers_out, struct dd_buf *rest_out, char *err,
                        size_t errlen)
 {
-    cJSON *o = cJSON_ParseWithLength(text, len);
+    cJSON *o = dd_json_parse_whole(text, len, NULL);
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
         /* not ours to explain: the flat parser says what is wrong */

@@ -359,7 +359,12 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
         rc = dd_einval(err, errlen, "body: strings must not hold U+0000");
         goto out;
     }
-    root = cJSON_ParseWithLength(json, len);
+    const char *end = NULL;
+    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (root && !dd_json_blank_tail(end, json + len)) { /* a second value after it */
+        cJSON_Delete(root);
+        root = NULL;
+    }
     if (!root) {
         rc = dd_einval(err, errlen, "body: not valid JSON");
         goto out;

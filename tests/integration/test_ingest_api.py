@@ -50,6 +50,24 @@ class Errors(ServerTest):
         self.reject('{"prediction": 1}\n{broken\n', 400, "invalid_json", index=1,
                     ctype="application/x-ndjson")
 
+    def test_one_value_a_body(self):
+        """Two batches in one body, or two events on one NDJSON line, are refused whole:
+        cJSON alone would store the first and drop the rest after answering 202."""
+        one = '{"events": [{"id": "x1", "prediction": "a"}]}'
+        self.reject(one + one.replace("x1", "x2"), 400, "invalid_json",
+                    "body: not valid JSON (more after the first value, at byte 45)")
+        self.reject(one + " trailing", 400, "invalid_json")
+        self.reject('{"prediction": 1}\n{"prediction": 2} {"prediction": 3}\n', 400,
+                    "invalid_json", "events[1] (line 2): not valid JSON (more after", index=1,
+                    ctype="application/x-ndjson")
+        st, _, resp = self.srv.request("PUT", f"/api/v1/models/{self.model}/settings",
+                                       '{"alpha": 0.01} {"alpha": 0.2}')
+        self.assertEqual((st, resp["error"]["code"]), (400, "invalid_json"), resp)
+        # whitespace after the value is fine
+        st, _, resp = self.srv.request("POST", f"/api/v1/models/{self.model}/events",
+                                       one + " \r\n\t\n")
+        self.assertEqual((st, resp), (202, {"accepted": 1, "duplicates": 0}))
+
     def test_unknown_query_parameter(self):
         """A typo in the query is refused, naming it, and nothing is stored."""
         for method, path, body in [

@@ -187,6 +187,18 @@ TEST(json_members)
     dd_buf_release(&b);
 }
 
+/* what may follow a JSON text: RFC 8259's four whitespace bytes, nothing else */
+TEST(json_blank_tail)
+{
+    const char *t = " \t\r\n";
+    CHECK_EQ_INT(dd_json_blank_tail(t, t + 4), 1);
+    CHECK_EQ_INT(dd_json_blank_tail(t, t), 1);
+    const char *u = "  {}";
+    CHECK_EQ_INT(dd_json_blank_tail(u, u + 4), 0);
+    const char *v = " \v"; /* cJSON would skip any byte <= 32; JSON does not */
+    CHECK_EQ_INT(dd_json_blank_tail(v, v + 2), 0);
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
@@ -197,5 +209,6 @@ int main(int argc, char **argv)
     RUN(growth_and_printf);
     RUN(json_values_and_take);
     RUN(json_members);
+    RUN(json_blank_tail);
     CHECK_DONE();
 }

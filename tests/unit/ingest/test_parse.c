@@ -494,6 +494,44 @@ TEST(body_errors)
     CHECK_EQ_INT(err.index, -1);
 }
 
+/* A body is one JSON value: cJSON alone stops after the first and ignores the
+ * rest, so a second batch pasted after the first was acknowledged and never
+ * stored.  Whitespace after the value is fine. */
+TEST(one_value_a_body)
+{
+    struct dd_batch b;
+    const char *two = "{\"events\":[{\"prediction\":1}]}{\"events\":[{\"prediction\":2}]}";
+    CHECK_EQ_INT(parse(two, DD_BODY_JSON, &b), DD_EINVAL);
+    CHECK_EQ_STR(err.code, "invalid_json");
+    CHECK_EQ_STR(err.message, "body: not valid JSON (more after the first value, at byte 29)");
+    CHECK_EQ_INT(parse("{\"events\":[]} x", DD_BODY_JSON, &b), DD_EINVAL);
+    CHECK_EQ_STR(err.message, "body: not valid JSON (more after the first value, at byte 14)");
+    CHECK_EQ_INT(parse("{\"events\":[{\"prediction\":1}]} \r\n\t ", DD_BODY_JSON, &b), 0);
+    CHECK_EQ_INT(b.n, 1);
+    dd_batch_release(&b);
+    /* NDJSON: two events on one line */
+    CHECK_EQ_INT(
+        parse("{\"prediction\":1}\n{\"prediction\":2} {\"prediction\":3}\n", DD_BODY_NDJSON, &b),
+        DD_EINVAL);
+    CHECK_EQ_STR(err.code, "invalid_json");
+    CHECK_EQ_INT(err.index, 1);
+    CHECK_EQ_STR(err.message,
+                 "events[1] (line 2): not valid JSON (more after the first value, at byte 17)");
+    /* settings and labels go through the same check */
+    struct dd_settings_input set;
+    CHECK_EQ_INT(dd_parse_settings("{\"alpha\":0.1} {}", 16, &set, &err), DD_EINVAL);
+    CHECK_EQ_STR(err.code, "invalid_json");
+    CHECK_CONTAINS(err.message, "more after the first value, at byte 14");
+    CHECK_EQ_INT(dd_parse_settings("{\"alpha\":0.1}\n", 14, &set, &err), 0);
+    /* the function itself: where the rest begins, len when the text is not JSON */
+    size_t tail = 0;
+    struct cJSON *t = dd_json_parse_whole("[1]  [2]", 8, &tail);
+    CHECK(t == NULL);
+    CHECK_EQ_INT(tail, 5);
+    CHECK(dd_json_parse_whole("nope", 4, &tail) == NULL);
+    CHECK_EQ_INT(tail, 4);
+}
+
 /* dimension conflict inside one batch: 409 with the index */
 TEST(dimension_conflict)
 {
@@ -565,6 +603,7 @@ int main(int argc, char **argv)
     RUN(field_rules);
     RUN(bad_event_index);
     RUN(body_errors);
+    RUN(one_value_a_body);
     RUN(dimension_conflict);
     RUN(ndjson);
     RUN(media_types);

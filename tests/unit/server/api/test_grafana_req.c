@@ -294,6 +294,7 @@ TEST(body_not_json)
 {
     static const struct refused cases[] = {
         {"{\"range\":", "the body is not JSON", 0},
+        {"{} {}", "the body is not JSON", 0},
         {"[1,2]", "the body must be a JSON object", 0},
         {"\"query\"", "the body must be a JSON object", 0},
     };

@@ -90,6 +90,7 @@ TEST(rule_errors_name_the_member)
         const char *json, *want;
     } cases[] = {
         {"[]", "a rule must be a JSON object"},
+        {"{\"id\":\"a\",\"model\":\"m\"} {}", "the body is not JSON"}, /* one value a body */
         {"{\"model\":\"m\"}", "id: required"},
         {"{\"id\":\"a b\",\"model\":\"m\"}", "id: must match"},
         {"{\"id\":\"a\"}", "model: required"},
@@ -144,6 +145,8 @@ TEST(silence_parse_and_match)
                     "\"ends_at\":\"2026-01-01T01:00:00Z\",\"comment\":\"deploy\"}";
     int64_t t0 = 1767225600000; /* 2026-01-01T00:00:00Z */
     CHECK_EQ_INT(rules_silence_parse(j, strlen(j), t0, &s, err, sizeof err), 0);
+    CHECK_EQ_INT(rules_silence_parse("{} []", 5, t0, &s, err, sizeof err), DD_EINVAL);
+    CHECK_EQ_STR(err, "the body is not JSON");
     CHECK_EQ_INT(s.n_matchers, 2);
     CHECK_EQ_INT(s.ends_ms, t0 + 3600000);
     CHECK_EQ_STR(s.comment, "deploy");

@@ -152,6 +152,8 @@ TEST(errors_name_the_member)
         {"{\"id\": \"m\", \"type\": \"mlflow\", \"url\": \"http://x\", \"alias\": \"a\xff\"}",
          "alias: must be 1 to 1024 characters without control characters"},
         {"{\"id\": ", "body: not valid JSON"},
+        {"{\"id\": \"w\", \"type\": \"webhook\", \"url\": \"http://x\"} []",
+         "body: not valid JSON"},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         char err[256];
