@@ -80,18 +80,18 @@ def ks_fixtures():
         lines.append("gen %s %s %s %.17g %.17g" % (name, sa, sb, r.statistic, r.pvalue))
     write("ks.txt", lines)
 
-    # kstwo.sf over every branch of Simard & L'Ecuyer
+    # kstwo.sf and .cdf over every branch of Simard & L'Ecuyer
     kl = []
     for n in [1, 2, 5, 10, 50, 100, 140, 141, 500, 1000, 5000, 20000, 100000, 100001, 250000, 500000]:
         for z in [0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0, 13.0, 19.0, 26.0]:
             x = z / math.sqrt(n)
             if x > 1:
                 continue
-            kl.append("%d %.17g %.17g" % (n, x, stats.kstwo.sf(x, n)))
+            kl.append("%d %.17g %.17g %.17g" % (n, x, stats.kstwo.sf(x, n), stats.kstwo.cdf(x, n)))
         for x in [0.5 / n + 1e-9, 0.75 / n, 1.0 / n, 1.5 / n, 0.5, 0.6, 0.95, 1 - 0.5 / n]:
             if x > 1:
                 continue
-            kl.append("%d %.17g %.17g" % (n, x, stats.kstwo.sf(x, n)))
+            kl.append("%d %.17g %.17g %.17g" % (n, x, stats.kstwo.sf(x, n), stats.kstwo.cdf(x, n)))
     write("kstwo.txt", kl)
 
 

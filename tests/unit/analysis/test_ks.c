@@ -1,6 +1,6 @@
 /* Tests analysis/ks.c and analysis/kolmogorov.c against SciPy 1.10
  * (fixtures from gen_fixtures.py):
- *   kstwo.txt: "n x sf" = scipy.stats.kstwo.sf(x, n) over every branch;
+ *   kstwo.txt: "n x sf cdf" = scipy.stats.kstwo.sf(x, n) and .cdf(x, n) over every branch;
  *   ks.txt:    "list NAME A B D P" or "gen NAME SPEC_A SPEC_B D P" =
  *              scipy.stats.ks_2samp(a, b, method='auto').
  * Required agreement: D to 1e-9, p to 1e-6 relative (1e-12 absolute for tiny
@@ -21,14 +21,18 @@ TEST(kstwo)
 {
     FILE *f = fixture_open("kstwo.txt");
     long n;
-    double x, sf;
+    double x, sf, cdf;
     int lines = 0;
-    while (fscanf(f, "%ld %lf %lf", &n, &x, &sf) == 3) {
-        double got = dd_kolmogn_sf(n, x);
+    while (fscanf(f, "%ld %lf %lf %lf", &n, &x, &sf, &cdf) == 4) {
+        double got = dd_kolmogn_sf(n, x), got_cdf = dd_kolmogn_cdf(n, x);
         lines++;
         if (!(fabs(got - sf) <= 1e-300 + 1e-6 * sf && (sf > 1e-12 || fabs(got - sf) <= 1e-12)))
             fprintf(stderr, "kstwo n=%ld x=%.17g: got %.17g want %.17g\n", n, x, got, sf);
         CHECK_CLOSE(got, sf, 1e-6, 1e-300);
+        /* the lower tail is computed, not 1 - sf: relative precision there too */
+        if (!(fabs(got_cdf - cdf) <= 1e-300 + 1e-6 * cdf))
+            fprintf(stderr, "kstwo.cdf n=%ld x=%.17g: got %.17g want %.17g\n", n, x, got_cdf, cdf);
+        CHECK_CLOSE(got_cdf, cdf, 1e-6, 1e-300);
     }
     CHECK_CMP_INT(lines, >, 300);
     fclose(f);
