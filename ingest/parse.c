@@ -1099,7 +1099,7 @@ int dd_parse_settings(const char *body, size_t len, struct dd_settings_input *ou
             continue;
         }
         if (key && key->parse) {
-            if (key->parse(v, out, err) != 0)
+            if ((rc = key->parse(v, out, err)) != 0)
                 goto out;
             out->has |= key->bit;
         } else if (!strcmp(k, "alpha")) {

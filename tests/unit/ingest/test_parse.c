@@ -532,6 +532,28 @@ TEST(one_value_a_body)
     CHECK_EQ_INT(tail, 4);
 }
 
+/* An object member refused after a scalar was read is still a refusal (a
+ * scalar's reader leaves 0 in the result, which the object parsers must not
+ * return as success: found by fuzz/settings_smoke). */
+TEST(settings_refused_after_scalars)
+{
+    static const char *const bodies[] = {
+        "{\"reference_size\":1000,\"methods\":{\"x\":[\"a-name-of-more-than-24-bytes\"]}}",
+        "{\"min_samples\":30,\"methods\":{\"x\":[1]}}",
+        "{\"reference_size\":1000,\"thresholds\":{\"psi\":-1}}",
+        "{\"min_samples\":30,\"types\":{\"x\":\"ordinal\"}}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        struct dd_settings_input set;
+        memset(&err, 0, sizeof err);
+        int rc = dd_parse_settings(bodies[i], strlen(bodies[i]), &set, &err);
+        if (rc != DD_EINVAL)
+            fprintf(stderr, "settings_refused_after_scalars: %s\n", bodies[i]);
+        CHECK_EQ_INT(rc, DD_EINVAL);
+        CHECK_EQ_STR(err.code, "invalid_body");
+    }
+}
+
 /* dimension conflict inside one batch: 409 with the index */
 TEST(dimension_conflict)
 {
@@ -604,6 +626,7 @@ int main(int argc, char **argv)
     RUN(bad_event_index);
     RUN(body_errors);
     RUN(one_value_a_body);
+    RUN(settings_refused_after_scalars);
     RUN(dimension_conflict);
     RUN(ndjson);
     RUN(media_types);
