@@ -1,7 +1,9 @@
-/* test_periodic.c — the background-thread loop (server/periodic.h): calls
+/* test_periodic.c — the background-thread loop (base/periodic.h): calls
  * repeat with the wait the job asks for, a stop never waits out an interval,
- * and a long round sees periodic_stopping(). */
+ * a long round sees periodic_stopping(), and an owned state is released once
+ * the thread has ended. */
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,11 +74,41 @@ TEST(long_round_sees_stop)
     periodic_stop(NULL);
 }
 
+/* periodic_start_owning(): the state is released once, after the thread's
+ * last call (a call that ran after the release would find freed == 1) */
+static atomic_int freed, calls_after_free;
+
+static int64_t owned_fn(void *arg)
+{
+    (void)arg;
+    if (atomic_load(&freed))
+        atomic_fetch_add(&calls_after_free, 1);
+    return 1;
+}
+
+static void owned_release(void *arg)
+{
+    atomic_fetch_add(&freed, 1);
+    free(arg);
+}
+
+TEST(owned_state_released_after_the_thread)
+{
+    struct periodic *p = NULL;
+    CHECK_EQ_INT(periodic_start_owning(&p, owned_fn, malloc(64), 0, owned_release), 0);
+    usleep(20000);
+    CHECK_EQ_INT(atomic_load(&freed), 0);
+    periodic_stop(p);
+    CHECK_EQ_INT(atomic_load(&freed), 1);
+    CHECK_EQ_INT(atomic_load(&calls_after_free), 0);
+}
+
 int main(int argc, char **argv)
 {
     CHECK_ARGS(argc, argv);
     RUN(repeats_with_wait);
     RUN(stop_ends_the_wait);
     RUN(long_round_sees_stop);
+    RUN(owned_state_released_after_the_thread);
     CHECK_DONE();
 }
