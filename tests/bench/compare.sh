@@ -47,6 +47,12 @@ build_rev() { # rev dir [targets...]: a Release driftd (and targets) of rev in d
     # web/node_modules (npm ci from the lock file, scripts/deps.sh), which git does not hold
     [ -d "$root/web/node_modules" ] && [ -d "$src/web" ] && cp -r "$root/web/node_modules" "$src/web/"
   fi
+  # a build tree configured from another source (the working tree last time, an
+  # archive now, or the other way) is refused by cmake: start it again
+  if [ -f "$dir/build/CMakeCache.txt" ] &&
+     ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$src" "$dir/build/CMakeCache.txt"; then
+    rm -rf "$dir/build"
+  fi
   { cmake -S "$src" -B "$dir/build" -DCMAKE_BUILD_TYPE=Release -DDRIFTD_TESTS=OFF \
       -DDRIFTD_BENCH="$([ $# -gt 0 ] && echo ON || echo OFF)" >/dev/null &&
     cmake --build "$dir/build" -j"$(nproc)" --target driftd "$@" >"$dir/build.log" 2>&1; } ||
