@@ -56,7 +56,7 @@ static float p_of_code(uint16_t q)
 /* Ranks stand in for values: a KS statistic depends only on the order and
  * the ties of the pooled values, so rank[i] (equal values, equal ranks) gives
  * the same D as the values, and small unsigned integers sort in two or three
- * byte passes instead of dd_sort_doubles()'s 64 Ki-bucket histograms. */
+ * byte passes instead of dd_sort_doubles()'s six 11-bit passes over 64-bit keys. */
 struct vi {
     double v;
     uint32_t i;
