@@ -150,6 +150,9 @@ int cmd_serve(int argc, char **argv)
     }
     routes_metrics_init();
     app_fill_api(&app);
+    /* before the first request can be answered: a client that sees the 404 of
+     * a missing dashboard finds the warning already in the log */
+    h_static_check_root(app.cfg.web_root);
     struct http_options ho;
     config_http_options(&app.cfg, &ho);
     if (http_start(&ho, &routes_http_hooks, &app.api, &http, err, sizeof err) != 0) {
@@ -162,7 +165,6 @@ int cmd_serve(int argc, char **argv)
     if (!active)
         dd_warn("no API key configured: every request is allowed",
                 "hint=\"driftd keys create --role admin --db %s\"", app.cfg.db);
-    h_static_check_root(app.cfg.web_root);
     if (app.cfg.demo && demo_start(&app, &app.demo) != 0) {
         fprintf(stderr, "driftd: cannot start the demo traffic thread\n");
         exit_code = 1;
