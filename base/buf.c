@@ -194,12 +194,11 @@ void dd_json_strn(struct dd_buf *b, const char *s, size_t n)
     dd_buf_putc(b, '"');
 }
 
-int dd_json_blank_tail(const char *p, const char *end)
+const char *dd_json_skip_blank(const char *p, const char *end)
 {
-    for (; p < end; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            return 0;
-    return 1;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
 }
 
 void dd_json_str(struct dd_buf *b, const char *s)

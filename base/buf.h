@@ -51,11 +51,12 @@ void dd_json_kint(struct dd_buf *b, int *first, const char *key, int64_t v);
 void dd_json_kbool(struct dd_buf *b, int *first, const char *key, int v);
 void dd_json_ktime(struct dd_buf *b, int *first, const char *key, int64_t ms);
 
-/* 1 when p..end holds only JSON whitespace (space, tab, CR, LF): what may
- * follow a JSON text.  cJSON stops after the first value and ignores the
- * rest, so `{"events":[...]}{"events":[...]}` would store the first batch and
- * drop the second unseen; the body parsers check the tail with this. */
-int dd_json_blank_tail(const char *p, const char *end);
+/* The first byte of p..end that is not JSON whitespace (space, tab, CR, LF),
+ * end if none: what may follow a JSON text is only that whitespace.  cJSON
+ * stops after the first value and ignores the rest, so
+ * `{"events":[...]}{"events":[...]}` would store the first batch and drop the
+ * second unseen; the body parsers check the tail with this. */
+const char *dd_json_skip_blank(const char *p, const char *end);
 
 /* Numbers as text.  dd_double_text(): the shortest of %.15g, %.16g and
  * %.17g that reads back as v (3.7 -> "3.7", where %.17g writes

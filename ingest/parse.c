@@ -449,11 +449,10 @@ struct cJSON *dd_json_parse_whole(const char *s, size_t len, size_t *tail)
     cJSON *tree = cJSON_ParseWithLengthOpts(s, len, &end, 0);
     if (tail)
         *tail = len;
-    if (tree && !dd_json_blank_tail(end, s + len)) {
-        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-            end++;
+    const char *rest = tree ? dd_json_skip_blank(end, s + len) : s + len;
+    if (rest != s + len) {
         if (tail)
-            *tail = (size_t)(end - s);
+            *tail = (size_t)(rest - s);
         cJSON_Delete(tree);
         return NULL;
     }

@@ -361,7 +361,7 @@ int notify_receiver_parse(const char *json, size_t len, struct notify_receiver *
     }
     const char *end = NULL;
     root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (root && !dd_json_blank_tail(end, json + len)) { /* a second value after it */
+    if (root && dd_json_skip_blank(end, json + len) != json + len) { /* more after it */
         cJSON_Delete(root);
         root = NULL;
     }
